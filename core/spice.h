@@ -1,0 +1,49 @@
+/*
+ * spice.h -- SPICE netlists in and out of the netlist database.
+ *
+ * Owns: reading SPICE (.subckt/.ends, .param and {expr} / 'expr' values,
+ * '+' continuations, '*' ';' and '$' comments, case-insensitive keywords,
+ * engineering suffixes, .include, .global, .model types, elements M X R C
+ * L Q D V I, instance params, the OSIRIS placeholder nf=ZZZ) and flattening
+ * the hierarchy under one top cell with '/'-joined names; writing a flat
+ * netlist back as one .subckt that ngspice accepts with the PDK's models.
+ * The first line is NOT a title: halo reads netlist files, not decks.
+ * Callers: tclcmds (read_spice, write_spice), fuzz/fuzz_spice.c, tests.
+ */
+#ifndef HALO_SPICE_H
+#define HALO_SPICE_H
+
+#include "halo_err.h"
+#include "netlist.h"
+
+typedef struct spice_read_opts {
+    const char *top;     /* subcircuit to flatten as the design, NULL = infer */
+    int wmode;           /* NETLIST_W_TOTAL (default) or NETLIST_W_PER_FINGER */
+    int no_include;      /* refuse .include (used by the fuzzer) */
+} spice_read_opts;
+
+typedef struct spice_write_opts {
+    /* 0: MOS written as W=<total> nf=<fingers> (BSIM4, LVS convention).
+     * 1: W=<finger width> m=<nf*m>, the form ngspice 39 simulates correctly
+     *    with the sky130 models (its nf handling is wrong). */
+    int fingers_as_m;
+    const char *comment; /* extra header comment line, or NULL */
+} spice_write_opts;
+
+/* Read a file.  Returns NULL and fills err ("FILE:LINE: ...") on error. */
+netlist *spice_read_file(const char *path, const spice_read_opts *opts, halo_err *err);
+/* Read text held in memory; name is used in messages and to resolve
+ * .include relative paths (its directory). */
+netlist *spice_read_text(const char *text, size_t len, const char *name,
+                         const spice_read_opts *opts, halo_err *err);
+
+/* Netlist as SPICE text (malloc'd, caller frees). */
+char *spice_write_text(const netlist *nl, const spice_write_opts *opts);
+int spice_write_file(const netlist *nl, const char *path, const spice_write_opts *opts,
+                     halo_err *err);
+
+/* Type of a device model / PDK subcircuit name by its conventional name
+ * (sky130_fd_pr__nfet_01v8 -> nmos, ..cap_mim.. -> cap); -1 if unknown. */
+int spice_model_type(const char *model, netlist_devtype *type);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * strutil.h -- small string, buffer and hash-map helpers shared by core.
+ *
+ * Owns: checked allocation (halo_xmalloc & co.), case-insensitive
+ * comparison, a growable text buffer (su_buf) and a string -> int map
+ * (su_map, open addressing) used for name lookups in netlists and tables.
+ * Allocation failure aborts, as Tcl's ckalloc panics: every other error in
+ * core is reported through halo_err.
+ */
+#ifndef HALO_STRUTIL_H
+#define HALO_STRUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void *halo_xmalloc(size_t n);
+void *halo_xcalloc(size_t n, size_t size);
+void *halo_xrealloc(void *p, size_t n);
+char *su_strdup(const char *s);
+char *su_strndup(const char *s, size_t n);
+
+int su_casecmp(const char *a, const char *b);
+int su_ncasecmp(const char *a, const char *b, size_t n);
+void su_lower(char *s);
+/* 1 when s starts with prefix, ignoring case. */
+int su_has_prefix_ci(const char *s, const char *prefix);
+/* 1 when s contains needle, ignoring case. */
+int su_contains_ci(const char *s, const char *needle);
+
+/* Grow *array (of elem bytes each) so it holds at least need elements. */
+void su_grow(void **array, int *cap, int need, size_t elem);
+
+typedef struct su_buf {
+    char *s;        /* NUL-terminated, never NULL after the first append */
+    size_t len, cap;
+} su_buf;
+
+void su_buf_add(su_buf *b, const char *text);
+void su_buf_addn(su_buf *b, const char *text, size_t n);
+void su_buf_printf(su_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void su_buf_free(su_buf *b);
+
+/* String -> int map.  Keys are copied; case-sensitive unless made with
+ * su_map_init(m, 1). */
+typedef struct su_map {
+    char **keys;
+    int *vals;
+    int cap, count;
+    int nocase;
+} su_map;
+
+void su_map_init(su_map *m, int nocase);
+void su_map_free(su_map *m);
+/* Value for key, or -1 when absent. */
+int su_map_get(const su_map *m, const char *key);
+void su_map_put(su_map *m, const char *key, int val);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * cmd_constraints.c -- read_constraints and set_match: matched devices.
+ */
+#include "halo_tcl.h"
+
+#include "constraints.h"
+#include <stdlib.h>
+
+#include "strutil.h"
+
+static Tcl_Obj *groups_obj(const netlist *nl)
+{
+    Tcl_Obj *groups = Tcl_NewListObj(0, NULL);
+    for (int g = 0; g < nl->nmatch_groups; g++) {
+        Tcl_Obj *members = Tcl_NewListObj(0, NULL);
+        for (int i = 0; i < nl->ndevs; i++)
+            if (nl->devs[i].match_group == g)
+                Tcl_ListObjAppendElement(NULL, members, Tcl_NewStringObj(nl->devs[i].name, -1));
+        Tcl_ListObjAppendElement(NULL, groups, members);
+    }
+    return groups;
+}
+
+static int ReadConstraintsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    if (objc != 2) return halo_usage(interp, "read_constraints");
+    netlist *nl = halo_need_design(interp, cd);
+    if (!nl) return TCL_ERROR;
+    halo_err err;
+    halo_err_clear(&err);
+    if (constraints_read_pairs_file(nl, Tcl_GetString(objv[1]), &err) != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, groups_obj(nl));
+    return TCL_OK;
+}
+
+static int SetMatchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    if (objc < 3) return halo_usage(interp, "set_match");
+    netlist *nl = halo_need_design(interp, cd);
+    if (!nl) return TCL_ERROR;
+    const char **names = halo_xcalloc((size_t)objc, sizeof *names);
+    for (int i = 1; i < objc; i++) names[i - 1] = Tcl_GetString(objv[i]);
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = constraints_match(nl, names, objc - 1, "set_match", &err);
+    free(names);
+    if (rc) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, groups_obj(nl));
+    return TCL_OK;
+}
+
+const HaloCmd halo_constraints_cmds[] = {
+    {"read_constraints", ReadConstraintsCmd, "read_constraints FILE",
+     "Reads matched-device constraints from an OSIRIS pairs.json, {\"pairs\": [[\"M3\", \"M4\"], ...]}; "
+     "an entry may name more than two devices, and entries sharing a device merge into one group. "
+     "Matched devices get one finger count and are placed mirror-symmetric. Unknown device names and "
+     "devices of different types are errors, and then no constraint of the file is applied. Returns "
+     "the match groups."},
+    {"set_match", SetMatchCmd, "set_match DEV DEV ?DEV...?",
+     "Matches the named devices (same finger count, symmetric placement), merging with any group "
+     "they already belong to. Returns the match groups."},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,281 @@
+/*
+ * cmd_netlist.c -- the design in and out: read_spice, read_netlist_json,
+ * write_spice, write_netlist_json, report_design.
+ */
+#include "halo_tcl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "constraints.h"
+#include "eng.h"
+#include "netjson.h"
+#include "spice.h"
+#include "strutil.h"
+
+static void set_design(HaloState *st, netlist *nl)
+{
+    netlist_free(st->design);
+    st->design = nl;
+}
+
+static int ReadSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {"-top", "-width", NULL};
+    if (objc < 2) return halo_usage(interp, "read_spice");
+    spice_read_opts opts = {NULL, NETLIST_W_TOTAL, 0};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-top or -width", &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        if (which == 0) {
+            opts.top = Tcl_GetString(v);
+        } else if (strcmp(Tcl_GetString(v), "total") == 0 || strcmp(Tcl_GetString(v), "per_finger") == 0) {
+            opts.wmode = strcmp(Tcl_GetString(v), "total") == 0 ? NETLIST_W_TOTAL : NETLIST_W_PER_FINGER;
+        } else {
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-width", Tcl_GetString(v), "total or per_finger");
+        }
+    }
+    halo_err err;
+    halo_err_clear(&err);
+    netlist *nl = spice_read_file(Tcl_GetString(objv[1]), &opts, &err);
+    if (!nl) return halo_tcl_error(interp, &err);
+    set_design(cd, nl);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    return TCL_OK;
+}
+
+static int ReadNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    if (objc != 2) return halo_usage(interp, "read_netlist_json");
+    halo_err err;
+    halo_err_clear(&err);
+    netlist *nl = netjson_read_file(Tcl_GetString(objv[1]), &err);
+    if (!nl) return halo_tcl_error(interp, &err);
+    set_design(cd, nl);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    return TCL_OK;
+}
+
+static int WriteNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    if (objc != 2) return halo_usage(interp, "write_netlist_json");
+    netlist *nl = halo_need_design(interp, cd);
+    if (!nl) return TCL_ERROR;
+    halo_err err;
+    halo_err_clear(&err);
+    if (netjson_write_file(nl, Tcl_GetString(objv[1]), &err) != 0) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
+static int WriteSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {"-stage", "-fingers", NULL};
+    if (objc < 2) return halo_usage(interp, "write_spice");
+    spice_write_opts opts = {0, NULL};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-stage or -fingers", &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const char *s = Tcl_GetString(v);
+        if (which == 0 && strcmp(s, "post") == 0)
+            return halo_tcl_fail(interp, HALO_E_CMD_STAGE,
+                                 "write_spice -stage post needs a post-layout netlist: place, route and "
+                                 "extract_parasitics first.");
+        if (which == 0 && strcmp(s, "schematic") != 0)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-stage", s, "schematic or post");
+        if (which == 1 && strcmp(s, "nf") != 0 && strcmp(s, "m") != 0)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-fingers", s, "nf or m");
+        if (which == 1) opts.fingers_as_m = strcmp(s, "m") == 0;
+    }
+    netlist *nl = halo_need_design(interp, cd);
+    if (!nl) return TCL_ERROR;
+    halo_err err;
+    halo_err_clear(&err);
+    if (spice_write_file(nl, Tcl_GetString(objv[1]), &opts, &err) != 0) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- report */
+
+static Tcl_Obj *params_dict(const netlist_device *d)
+{
+    Tcl_Obj *o = Tcl_NewDictObj();
+    if (netlist_is_mos(d)) {
+        double w = netlist_total_w(d);
+        if (w > 0) Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("W", -1), halo_num_obj(w));
+    }
+    for (int i = 0; i < d->nparams; i++) {
+        const netlist_param *p = &d->params[i];
+        if (netlist_is_mos(d) && strcmp(p->name, "W") == 0) continue;
+        Tcl_DictObjPut(NULL, o, Tcl_NewStringObj(p->name, -1),
+                       p->text ? Tcl_NewStringObj(p->text, -1) : halo_num_obj(p->value));
+    }
+    return o;
+}
+
+static Tcl_Obj *device_dict(const netlist *nl, const netlist_device *d)
+{
+    Tcl_Obj *o = Tcl_NewDictObj(), *pins = Tcl_NewListObj(0, NULL);
+    for (int p = 0; p < d->npins; p++) {
+        Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(d->pins[p].role, -1));
+        Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(nl->nets[d->pins[p].net].name, -1));
+    }
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("type", -1), Tcl_NewStringObj(netlist_devtype_name(d->type), -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("model", -1), Tcl_NewStringObj(d->model, -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("pins", -1), pins);
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("params", -1), params_dict(d));
+    if (netlist_is_mos(d))
+        Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("nf", -1), d->nf ? Tcl_NewIntObj(d->nf) : Tcl_NewStringObj("ZZZ", -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("match", -1), Tcl_NewIntObj(d->match_group));
+    return o;
+}
+
+static Tcl_Obj *groups_list(const netlist *nl)
+{
+    Tcl_Obj *groups = Tcl_NewListObj(0, NULL);
+    for (int g = 0; g < nl->nmatch_groups; g++) {
+        Tcl_Obj *members = Tcl_NewListObj(0, NULL);
+        for (int i = 0; i < nl->ndevs; i++)
+            if (nl->devs[i].match_group == g) Tcl_ListObjAppendElement(NULL, members, Tcl_NewStringObj(nl->devs[i].name, -1));
+        Tcl_ListObjAppendElement(NULL, groups, members);
+    }
+    return groups;
+}
+
+static Tcl_Obj *design_dict(const netlist *nl)
+{
+    Tcl_Obj *o = Tcl_NewDictObj(), *ports = Tcl_NewListObj(0, NULL), *nets = Tcl_NewDictObj();
+    Tcl_Obj *devs = Tcl_NewDictObj(), *counts = Tcl_NewDictObj();
+    for (int i = 0; i < nl->nports; i++) Tcl_ListObjAppendElement(NULL, ports, Tcl_NewStringObj(nl->nets[nl->ports[i]].name, -1));
+    for (int i = 0; i < nl->nnets; i++) {
+        Tcl_Obj *n = Tcl_NewDictObj();
+        Tcl_DictObjPut(NULL, n, Tcl_NewStringObj("role", -1), Tcl_NewStringObj(netlist_netrole_name(nl->nets[i].role), -1));
+        Tcl_DictObjPut(NULL, n, Tcl_NewStringObj("external", -1), Tcl_NewBooleanObj(nl->nets[i].external));
+        Tcl_DictObjPut(NULL, nets, Tcl_NewStringObj(nl->nets[i].name, -1), n);
+    }
+    int count[NL_NTYPES] = {0};
+    for (int i = 0; i < nl->ndevs; i++) {
+        Tcl_DictObjPut(NULL, devs, Tcl_NewStringObj(nl->devs[i].name, -1), device_dict(nl, &nl->devs[i]));
+        count[nl->devs[i].type]++;
+    }
+    for (int t = 0; t < NL_NTYPES; t++)
+        if (count[t]) Tcl_DictObjPut(NULL, counts, Tcl_NewStringObj(netlist_devtype_name((netlist_devtype)t), -1), Tcl_NewIntObj(count[t]));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("name", -1), Tcl_NewStringObj(nl->name, -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("source", -1), Tcl_NewStringObj(nl->source, -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("ports", -1), ports);
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("nets", -1), nets);
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("devices", -1), devs);
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("counts", -1), counts);
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("match_groups", -1), groups_list(nl));
+    return o;
+}
+
+static void format_value(char *buf, size_t n, const netlist_device *d, const char *name)
+{
+    double v;
+    if (strcmp(name, "W") == 0 && netlist_is_mos(d)) v = netlist_total_w(d);
+    else if (netlist_param_get(d, name, &v) != 0) v = -1;
+    if (v < 0) snprintf(buf, n, "-");
+    else snprintf(buf, n, "%g", v);
+}
+
+/* The device's main value: W L nf m for MOS, R or C or W x L for others. */
+static void device_line(su_buf *b, const netlist *nl, const netlist_device *d)
+{
+    char w[24], l[24], m[24], nf[16], value[48] = "";
+    format_value(w, sizeof w, d, "W");
+    format_value(l, sizeof l, d, "L");
+    format_value(m, sizeof m, d, "m");
+    if (netlist_is_mos(d)) snprintf(nf, sizeof nf, d->nf ? "%d" : "ZZZ", d->nf);
+    else snprintf(nf, sizeof nf, "-");
+    double v;
+    if (netlist_param_get(d, "r", &v) == 0) snprintf(value, sizeof value, "R=%g", v);
+    else if (netlist_param_get(d, "c", &v) == 0) snprintf(value, sizeof value, "C=%g", v);
+    else if (netlist_param_get(d, "dc", &v) == 0) snprintf(value, sizeof value, "dc=%g", v);
+    su_buf_printf(b, "  %-10s %-5s %-30s %-7s %-6s %-4s %-3s", d->name, netlist_devtype_name(d->type),
+                  *d->model ? d->model : "-", w, l, nf, strcmp(m, "-") ? m : "1");
+    for (int p = 0; p < d->npins; p++) su_buf_printf(b, " %s=%s", d->pins[p].role, nl->nets[d->pins[p].net].name);
+    if (*value) su_buf_printf(b, " %s", value);
+    if (d->match_group >= 0) su_buf_printf(b, "  [match %d]", d->match_group);
+    su_buf_add(b, "\n");
+}
+
+static void design_report(Tcl_Interp *interp, const netlist *nl)
+{
+    su_buf b = {0};
+    su_buf_printf(&b, "Design %s (%s): %d devices, %d nets, %d ports\n", nl->name, nl->source, nl->ndevs, nl->nnets,
+                  nl->nports);
+    su_buf_add(&b, "  ports:");
+    for (int i = 0; i < nl->nports; i++) {
+        const netlist_net *n = &nl->nets[nl->ports[i]];
+        su_buf_printf(&b, " %s(%s)", n->name, netlist_netrole_name(n->role));
+    }
+    su_buf_printf(&b, "\n  %-10s %-5s %-30s %-7s %-6s %-4s %-3s pins\n", "device", "type", "model", "W(um)", "L(um)",
+                  "nf", "m");
+    for (int i = 0; i < nl->ndevs; i++) device_line(&b, nl, &nl->devs[i]);
+    int count[NL_NTYPES] = {0};
+    for (int i = 0; i < nl->ndevs; i++) count[nl->devs[i].type]++;
+    su_buf_add(&b, "  counts:");
+    for (int t = 0; t < NL_NTYPES; t++)
+        if (count[t]) su_buf_printf(&b, " %s %d", netlist_devtype_name((netlist_devtype)t), count[t]);
+    su_buf_printf(&b, "\n  match groups: %d", nl->nmatch_groups);
+    for (int g = 0; g < nl->nmatch_groups; g++) {
+        su_buf_add(&b, " {");
+        int first = 1;
+        for (int i = 0; i < nl->ndevs; i++)
+            if (nl->devs[i].match_group == g) {
+                su_buf_printf(&b, "%s%s", first ? "" : " ", nl->devs[i].name);
+                first = 0;
+            }
+        su_buf_add(&b, "}");
+    }
+    su_buf_add(&b, "\n");
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+}
+
+static int ReportDesignCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)objv;
+    if (objc != 1) return halo_usage(interp, "report_design");
+    netlist *nl = halo_need_design(interp, cd);
+    if (!nl) return TCL_ERROR;
+    design_report(interp, nl);
+    Tcl_SetObjResult(interp, design_dict(nl));
+    return TCL_OK;
+}
+
+const HaloCmd halo_netlist_cmds[] = {
+    {"read_spice", ReadSpiceCmd, "read_spice FILE ?-top SUBCKT? ?-width total|per_finger?",
+     "Reads a SPICE netlist and makes it the current design, flattened under one top cell with "
+     "'/'-joined hierarchical names. It reads .subckt/.ends, .param and {expr} or 'expr' values, '+' "
+     "continuations, '*' ';' and '$' comments, .include, .global, engineering suffixes, and the "
+     "elements M X R C L Q D V I, including X instances of PDK devices such as "
+     "sky130_fd_pr__nfet_01v8 and the OSIRIS placeholder nf=ZZZ. The top is SUBCKT, else the file's "
+     "top-level elements, else the one subcircuit no other instantiates. W is the total width of all "
+     "fingers unless -width per_finger says the template gives one finger's width (as OSIRIS's "
+     "templates do). The first line is not a title. Returns the design name."},
+    {"read_netlist_json", ReadNetlistJsonCmd, "read_netlist_json FILE",
+     "Reads a netlist_json primitive ({\"nets\": [...], \"devices\": [...]}, the analog-circuits-sky130 "
+     "schema) and makes it the current design; the external nets are its ports in their order. Device "
+     "types, pin roles and net roles must be in the schema's vocabularies. Returns the design name "
+     "(the file name without .json)."},
+    {"write_netlist_json", WriteNetlistJsonCmd, "write_netlist_json FILE",
+     "Writes the current design as netlist_json: nets with role and external, devices with type, "
+     "model, typed pins and params (MOS W and L in um, W the total width, nf the finger count or "
+     "\"ZZZ\"). Written to a temporary name and renamed."},
+    {"write_spice", WriteSpiceCmd, "write_spice FILE ?-stage schematic|post? ?-fingers nf|m?",
+     "Writes the current design as one .subckt with its ports, PDK devices as X instances with W and L "
+     "in um, ready for ngspice with the sky130 model library. -fingers nf (default) writes the BSIM4/LVS "
+     "form W=<total> nf=<fingers>; -fingers m writes W=<finger width> m=<fingers>, the form ngspice 39 "
+     "simulates correctly with the sky130 models. -stage post writes the post-layout netlist once "
+     "parasitics are extracted."},
+    {"report_design", ReportDesignCmd, "report_design",
+     "Prints the current design as a table -- ports with their roles, each device with type, model, "
+     "W, L, nf, m, pins and match group, device counts by type, match groups -- and returns it as a "
+     "dict: name source ports nets devices counts match_groups."},
+    {NULL, NULL, NULL, NULL},
+};

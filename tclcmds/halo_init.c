@@ -1,0 +1,69 @@
+/*
+ * halo_init.c -- Halo_Init: the one entry point of the Tcl package and the
+ * halo shell.
+ *
+ * It initialises the stubs, creates ::halo with every command of every
+ * module table (exported, so a shell or script may import them), loads the
+ * embedded sky130 technology and provides the package.  The per-interp
+ * state is associated with the interpreter and freed with it.
+ */
+#include "halo_tcl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HALO_VERSION
+#define HALO_VERSION "0.0"
+#endif
+
+const HaloCmd *const halo_cmd_tables[] = {
+    halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, NULL,
+};
+
+const HaloCmd *halo_find_cmd(const char *name)
+{
+    for (int t = 0; halo_cmd_tables[t]; t++)
+        for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++)
+            if (strcmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+static void free_state(ClientData cd, Tcl_Interp *interp)
+{
+    (void)interp;
+    HaloState *st = cd;
+    netlist_free(st->design);
+    tech_free(st->tech);
+    ckfree(st);
+}
+
+static int register_commands(Tcl_Interp *interp, HaloState *st)
+{
+    for (int t = 0; halo_cmd_tables[t]; t++) {
+        for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++) {
+            Tcl_Obj *name = Tcl_ObjPrintf("::halo::%s", c->name);
+            Tcl_IncrRefCount(name);
+            Tcl_CreateObjCommand(interp, Tcl_GetString(name), c->proc, st, NULL);
+            Tcl_DecrRefCount(name);
+        }
+    }
+    return Tcl_Eval(interp, "namespace eval ::halo {namespace export *}");
+}
+
+int Halo_Init(Tcl_Interp *interp)
+{
+    if (Tcl_InitStubs(interp, "8.6", 0) == NULL) return TCL_ERROR;
+    if (Tcl_GetAssocData(interp, "halo", NULL)) return Tcl_PkgProvide(interp, "halo", HALO_VERSION);
+    halo_err err;
+    halo_err_clear(&err);
+    halo_tech *tech = tech_load("sky130", &err);
+    if (!tech) return halo_tcl_error(interp, &err);
+    HaloState *st = (HaloState *)ckalloc(sizeof *st);
+    memset(st, 0, sizeof *st);
+    st->tech = tech;
+    Tcl_SetAssocData(interp, "halo", free_state, st);
+    if (Tcl_Eval(interp, "namespace eval ::halo {variable version " HALO_VERSION "; variable output stdout}") != TCL_OK)
+        return TCL_ERROR;
+    if (register_commands(interp, st) != TCL_OK) return TCL_ERROR;
+    return Tcl_PkgProvide(interp, "halo", HALO_VERSION);
+}

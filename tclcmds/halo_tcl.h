@@ -1,0 +1,68 @@
+/*
+ * halo_tcl.h -- what the Tcl command modules share.
+ *
+ * Owns: HaloState (the per-interpreter design and technology, passed as
+ * ClientData and freed with the interpreter), HaloCmd (one row per command:
+ * name, proc, usage line, summary -- the tables that drive both
+ * registration and `help`), and the helpers that turn core errors into Tcl
+ * errors with -errorcode {HALO <module> <kind> <number>} and print reports
+ * through the one logger.
+ * Every command lives in ::halo and is exported; tclcmds never hold state
+ * in globals.
+ */
+#ifndef HALO_TCL_H
+#define HALO_TCL_H
+
+#include <tcl.h>
+
+#include "halo_err.h"
+#include "netlist.h"
+#include "tech.h"
+
+typedef struct HaloState {
+    halo_tech *tech;     /* the loaded technology, never NULL after init */
+    netlist *design;     /* the current design, NULL until one is read */
+} HaloState;
+
+typedef struct HaloCmd {
+    const char *name;    /* "read_spice" */
+    Tcl_ObjCmdProc *proc;
+    const char *usage;   /* "read_spice FILE ?-top SUBCKT? ..." */
+    const char *summary; /* one paragraph for `help NAME` */
+} HaloCmd;
+
+/* Command tables of the modules, each ending with a {NULL} row. */
+extern const HaloCmd halo_help_cmds[];
+extern const HaloCmd halo_pdk_cmds[];
+extern const HaloCmd halo_netlist_cmds[];
+extern const HaloCmd halo_constraints_cmds[];
+extern const HaloCmd halo_fingers_cmds[];
+extern const HaloCmd *const halo_cmd_tables[];
+
+const HaloCmd *halo_find_cmd(const char *name);
+
+/* Set the interpreter's result and -errorcode from a core error. */
+int halo_tcl_error(Tcl_Interp *interp, const halo_err *err);
+/* Format a message of the table and raise it. */
+int halo_tcl_fail(Tcl_Interp *interp, halo_msg_id id, ...);
+/* Usage error: "wrong # args: should be \"USAGE\"" with {HALO CMD USAGE 0}. */
+int halo_usage(Tcl_Interp *interp, const char *name);
+
+/* The current design, or an error (GEN-5) when none is loaded. */
+netlist *halo_need_design(Tcl_Interp *interp, HaloState *st);
+
+/* Print text (a report) through the logger: the channel named by
+ * ::halo::output (default stdout); "" silences reports. */
+void halo_report(Tcl_Interp *interp, const char *text);
+
+/* Option parsing: objv[*i] is an option from the list (NULL-terminated);
+ * stores its index, moves *i to its value when it takes one. */
+int halo_get_option(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i, const char *const *options,
+                    const char *expected, int *which);
+/* Value of the option at objv[*i] (advancing *i), or an error naming it. */
+Tcl_Obj *halo_option_value(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i);
+
+/* A number as a Tcl_Obj, integer-valued doubles as integers. */
+Tcl_Obj *halo_num_obj(double v);
+
+#endif

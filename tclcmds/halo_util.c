@@ -1,0 +1,90 @@
+/*
+ * halo_util.c -- error conversion, reports and option parsing shared by the
+ * command modules (see halo_tcl.h).
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int halo_tcl_error(Tcl_Interp *interp, const halo_err *err)
+{
+    const halo_msg_info *info = halo_msg_lookup(err->id);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(err->msg, -1));
+    Tcl_Obj *code = Tcl_NewListObj(0, NULL);
+    Tcl_ListObjAppendElement(NULL, code, Tcl_NewStringObj("HALO", -1));
+    Tcl_ListObjAppendElement(NULL, code, Tcl_NewStringObj(info ? info->module : "GEN", -1));
+    Tcl_ListObjAppendElement(NULL, code, Tcl_NewStringObj(info ? info->kind : "ERROR", -1));
+    Tcl_ListObjAppendElement(NULL, code, Tcl_NewIntObj(info ? info->number : 0));
+    Tcl_SetObjErrorCode(interp, code);
+    return TCL_ERROR;
+}
+
+int halo_tcl_fail(Tcl_Interp *interp, halo_msg_id id, ...)
+{
+    halo_err err;
+    halo_err_clear(&err);
+    const halo_msg_info *info = halo_msg_lookup(id);
+    char body[640];
+    va_list ap;
+    va_start(ap, id);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf(body, sizeof body, info ? info->format : "%s", ap);
+#pragma GCC diagnostic pop
+    va_end(ap);
+    err.id = id;
+    snprintf(err.msg, sizeof err.msg, "%s", body);
+    return halo_tcl_error(interp, &err);
+}
+
+int halo_usage(Tcl_Interp *interp, const char *name)
+{
+    const HaloCmd *cmd = halo_find_cmd(name);
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("wrong # args: should be \"%s\"", cmd ? cmd->usage : name));
+    Tcl_SetErrorCode(interp, "HALO", "CMD", "USAGE", "0", NULL);
+    return TCL_ERROR;
+}
+
+netlist *halo_need_design(Tcl_Interp *interp, HaloState *st)
+{
+    if (!st->design) halo_tcl_fail(interp, HALO_E_NODESIGN);
+    return st->design;
+}
+
+void halo_report(Tcl_Interp *interp, const char *text)
+{
+    const char *name = Tcl_GetVar(interp, "::halo::output", TCL_GLOBAL_ONLY);
+    if (!name) name = "stdout";
+    if (!*name) return;
+    Tcl_Channel chan = Tcl_GetChannel(interp, name, NULL);
+    if (!chan) return;
+    Tcl_WriteChars(chan, text, -1);
+    Tcl_Flush(chan);
+}
+
+int halo_get_option(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i, const char *const *options,
+                    const char *expected, int *which)
+{
+    (void)objc;
+    if (Tcl_GetIndexFromObjStruct(NULL, objv[*i], options, sizeof(char *), "option", 0, which) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_CMD_OPTION, Tcl_GetString(objv[*i]), expected);
+    return TCL_OK;
+}
+
+Tcl_Obj *halo_option_value(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i)
+{
+    if (*i + 1 >= objc) {
+        halo_tcl_fail(interp, HALO_E_CMD_MISSING, Tcl_GetString(objv[*i]));
+        return NULL;
+    }
+    return objv[++*i];
+}
+
+Tcl_Obj *halo_num_obj(double v)
+{
+    if (v == floor(v) && fabs(v) < 9e15) return Tcl_NewWideIntObj((Tcl_WideInt)v);
+    return Tcl_NewDoubleObj(v);
+}
