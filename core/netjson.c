@@ -30,7 +30,7 @@ static void write_params(cJSON *params, const netlist_device *d)
                                 writes_w_finger(d) ? w : netlist_total_w(d));
     for (int i = 0; i < d->nparams; i++) {
         const netlist_param *p = &d->params[i];
-        if (netlist_is_mos(d) && strcmp(p->name, "W") == 0) continue;
+        if (netlist_is_mos(d) && su_casecmp(p->name, "W") == 0) continue;
         if (p->text) cJSON_AddStringToObject(params, p->name, p->text);
         else cJSON_AddNumberToObject(params, p->name, p->value);
     }
@@ -211,9 +211,14 @@ static int read_param(jreader *jr, int dev, const cJSON *v, int index)
         d->wmode = NETLIST_W_PER_FINGER;
         return 0;
     }
-    if (!valid_name(key)) return schema_error(jr, "devices[%d] (%s): bad param name \"%s\"", index, d->name, key);
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) netlist_param_set(d, key, v->valuedouble);
-    else if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r")) netlist_param_set_text(d, key, v->valuestring);
+    if (!valid_name(key) || strlen(key) > 64)
+        return schema_error(jr, "devices[%d] (%s): bad param name \"%s\"", index, d->name, key);
+    if (netlist_param_find(d, key))
+        return schema_error(jr, "devices[%d] (%s): param \"%s\" given twice", index, d->name, key);
+    char name[128];
+    netlist_canonical_param(d, key, name, sizeof name);
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) netlist_param_set(d, name, v->valuedouble);
+    else if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r")) netlist_param_set_text(d, name, v->valuestring);
     else return schema_error(jr, "devices[%d] (%s): param \"%s\" must be a number", index, d->name, key);
     return 0;
 }
@@ -235,14 +240,14 @@ static int read_device(jreader *jr, const cJSON *item, int index)
     if (dev < 0) return schema_error(jr, "devices[%d]: device \"%s\" is listed twice", index, name);
     int rc = read_pins(jr, dev, cJSON_GetObjectItemCaseSensitive(item, "pins"), index);
     if (rc) return rc;
+    jr->nl->devs[dev].element = element_for(type, model, &jr->nl->devs[dev]);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(item, "params"), *v;
     if (params && !cJSON_IsObject(params)) return schema_error(jr, "devices[%d] (%s): \"params\" must be an object", index, name);
     cJSON_ArrayForEach(v, params) {
         rc = read_param(jr, dev, v, index);
         if (rc) return rc;
     }
-    netlist_device *d = &jr->nl->devs[dev];
-    d->element = element_for(type, model, d);
+    const netlist_device *d = &jr->nl->devs[dev];
     if (netlist_is_mos(d) && d->npins != 4)
         return schema_error(jr, "devices[%d] (%s): a transistor needs 4 pins (D G S B), got %d", index, name, d->npins);
     return 0;

@@ -257,6 +257,14 @@ int netlist_is_mos(const netlist_device *d)
     return d->type == NL_NMOS || d->type == NL_PMOS;
 }
 
+void netlist_canonical_param(const netlist_device *d, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s", name);
+    su_lower(out);
+    int geometric = netlist_is_mos(d) || d->element == 'X';
+    if (geometric && (strcmp(out, "w") == 0 || strcmp(out, "l") == 0)) out[0] = (char)toupper((unsigned char)out[0]);
+}
+
 double netlist_total_w(const netlist_device *d)
 {
     double w;

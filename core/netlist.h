@@ -114,6 +114,9 @@ int netlist_param_get(const netlist_device *d, const char *name, double *value);
 const netlist_param *netlist_param_find(const netlist_device *d, const char *name);
 
 int netlist_is_mos(const netlist_device *d);
+/* The stored name of a param: lower case, except W and L of transistors
+ * and PDK subcircuit devices (element X), which are upper case in µm. */
+void netlist_canonical_param(const netlist_device *d, const char *name, char *out, size_t len);
 /* Total and per-finger width in µm of a MOS device; 0 when unknown (nf unset
  * in per-finger mode, or no W). */
 double netlist_total_w(const netlist_device *d);

@@ -334,19 +334,20 @@ static int start_subckt(reader *r, int li)
         return halo_err_set(r->err, HALO_E_SPC_DUPLICATE, line_file(r, l), l->line, "subcircuit",
                             l->tok[1], r->lines[r->subs[prev].def_line].line);
     }
+    int t = 2;
+    while (t < l->ntok && !is_kv(l->tok[t]) && su_casecmp(l->tok[t], "params:") != 0) t++;
+    int first_param = t;
+    for (; t < l->ntok; t++) {
+        if (su_casecmp(l->tok[t], "params:") == 0) continue;
+        if (!is_kv(l->tok[t])) return fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+    }
     su_grow((void **)&r->subs, &r->capsubs, r->nsubs + 1, sizeof *r->subs);
     subckt *sc = &r->subs[r->nsubs];
     memset(sc, 0, sizeof *sc);
     sc->name = su_strdup(l->tok[1]);
     sc->def_line = li;
     sc->first_port_tok = 2;
-    int t = 2;
-    while (t < l->ntok && !is_kv(l->tok[t]) && su_casecmp(l->tok[t], "params:") != 0) t++;
-    sc->first_param_tok = t;
-    for (; t < l->ntok; t++) {
-        if (su_casecmp(l->tok[t], "params:") == 0) continue;
-        if (!is_kv(l->tok[t])) return fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
-    }
+    sc->first_param_tok = first_param;
     su_map_put(&r->sub_index, sc->name, r->nsubs);
     r->nsubs++;
     return 0;
@@ -630,28 +631,27 @@ static int apply_params(reader *r, const sline *l, const inst_ctx *ctx, int dev,
                         int dims_in_metres)
 {
     netlist_device *d = &r->nl->devs[dev];
-    int geometric = netlist_is_mos(d) || d->element == 'X';
     for (int t = first; t < l->ntok; t++) {
         const char *tok = l->tok[t];
         const char *eq = strchr(tok, '=');
         if (!eq || eq == tok) return fail_at(r, l, HALO_E_SPC_PARAM, tok, NULL);
-        char *name = su_strndup(tok, (size_t)(eq - tok));
-        su_lower(name);
+        char *written = su_strndup(tok, (size_t)(eq - tok));
+        char name[128];
+        netlist_canonical_param(d, written, name, sizeof name);
+        free(written);
         int rc = 0;
         if (netlist_is_mos(d) && strcmp(name, "nf") == 0) {
             rc = apply_nf(r, l, ctx, d, eq + 1);
         } else {
             double v;
             rc = eval_value(r, l, ctx->env, eq + 1, name, &v);
-            if (!rc && geometric && (strcmp(name, "w") == 0 || strcmp(name, "l") == 0)) {
-                name[0] = (char)toupper((unsigned char)name[0]);
+            if (!rc && (strcmp(name, "W") == 0 || strcmp(name, "L") == 0)) {
                 if (dims_in_metres) v = v * (r->scale > 0 ? r->scale : 1.0) * 1e6;
                 v = round_um(v);
             }
             if (!rc && (strcmp(name, "m") == 0)) v *= ctx->mult;
             if (!rc) netlist_param_set(d, name, v);
         }
-        free(name);
         if (rc) return rc;
         d = &r->nl->devs[dev];
     }

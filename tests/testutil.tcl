@@ -1,0 +1,49 @@
+# testutil.tcl -- what the tcltest suites share: the tcltest setup, paths to
+# the source tree and its examples, and constraints naming optional tools.
+package require tcltest 2.5
+namespace import ::tcltest::*
+tcltest::configure -verbose {body error skip}
+
+set srcdir $env(HALO_SRCDIR)
+set builddir $env(HALO_BUILDDIR)
+set examples [file join $srcdir examples]
+set tmpdir [file join [tcltest::temporaryDirectory] halo-tests-[pid]]
+file mkdir $tmpdir
+
+# The reference PDK beside the project (shared/pdk) when present.
+set pdkroot [file normalize [file join $srcdir .. shared pdk]]
+if {[info exists env(HALO_PDK_ROOT)]} {set pdkroot $env(HALO_PDK_ROOT)}
+tcltest::testConstraint pdk [file exists [file join $pdkroot sky130A libs.tech ngspice sky130.lib.spice]]
+tcltest::testConstraint ngspice [expr {[auto_execok ngspice] ne ""}]
+
+proc example_names {} {
+    lmap d [lsort [glob -nocomplain -type d -directory $::examples *]] {file tail $d}
+}
+
+proc write_file {path text} {
+    set f [open $path w]
+    puts -nonewline $f $text
+    close $f
+    return $path
+}
+
+proc read_file {path} {
+    set f [open $path]
+    set text [read $f]
+    close $f
+    return $text
+}
+
+# The error message and -errorcode of a script, for bad-input tests.
+proc error_of {script} {
+    if {[catch {uplevel 1 $script} msg opts]} {
+        return [list $msg [dict get $opts -errorcode]]
+    }
+    return [list "no error" {}]
+}
+
+# Load an example: netlist and pairs.
+proc load_example {name} {
+    read_spice [file join $::examples $name $name.spice]
+    read_constraints [file join $::examples $name pairs.json]
+}
