@@ -195,28 +195,32 @@ static int read_pins(jreader *jr, int dev, const cJSON *pins, int index)
     return 0;
 }
 
+/* One params entry.  Keys are stored under their canonical name (netlist.h),
+ * so "nF" is nf and "w" is W, and a key given twice in any case is refused. */
 static int read_param(jreader *jr, int dev, const cJSON *v, int index)
 {
     netlist_device *d = &jr->nl->devs[dev];
     const char *key = v->string;
-    if (netlist_is_mos(d) && strcmp(key, "nf") == 0) {
+    if (!valid_name(key) || strlen(key) > 64)
+        return schema_error(jr, "devices[%d] (%s): bad param name \"%s\"", index, d->name, key);
+    char name[128];
+    netlist_canonical_param(d, key, name, sizeof name);
+    if (netlist_param_find(d, name) || (netlist_is_mos(d) && strcmp(name, "W") == 0 && d->wmode == NETLIST_W_PER_FINGER))
+        return schema_error(jr, "devices[%d] (%s): param \"%s\" given twice", index, d->name, key);
+    if (netlist_is_mos(d) && strcmp(name, "nf") == 0) {
         if (cJSON_IsString(v) && su_casecmp(v->valuestring, "ZZZ") == 0) d->nf = 0;
         else if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 100000 &&
                  v->valuedouble == floor(v->valuedouble)) d->nf = (int)v->valuedouble;
         else return schema_error(jr, "devices[%d] (%s): nf must be a positive integer or \"ZZZ\"", index, d->name);
         return 0;
     }
-    if (netlist_is_mos(d) && strcmp(key, "W_finger") == 0 && cJSON_IsNumber(v)) {
+    if (netlist_is_mos(d) && strcmp(name, "w_finger") == 0) {
+        if (!cJSON_IsNumber(v) || netlist_param_find(d, "W"))
+            return schema_error(jr, "devices[%d] (%s): W_finger must be a number and excludes W", index, d->name);
         netlist_param_set(d, "W", v->valuedouble);
         d->wmode = NETLIST_W_PER_FINGER;
         return 0;
     }
-    if (!valid_name(key) || strlen(key) > 64)
-        return schema_error(jr, "devices[%d] (%s): bad param name \"%s\"", index, d->name, key);
-    if (netlist_param_find(d, key))
-        return schema_error(jr, "devices[%d] (%s): param \"%s\" given twice", index, d->name, key);
-    char name[128];
-    netlist_canonical_param(d, key, name, sizeof name);
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) netlist_param_set(d, name, v->valuedouble);
     else if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r")) netlist_param_set_text(d, name, v->valuestring);
     else return schema_error(jr, "devices[%d] (%s): param \"%s\" must be a number", index, d->name, key);
