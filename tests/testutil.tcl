@@ -47,3 +47,26 @@ proc load_example {name} {
     read_spice [file join $::examples $name $name.spice]
     read_constraints [file join $::examples $name pairs.json]
 }
+
+# Run a script in a plain tclsh with TCLLIBPATH set to libdir.  Under a
+# sanitizer build the package carries ASan, which must come first in an
+# uninstrumented process: preload the runtime the library links.
+proc run_tclsh {libdir script} {
+    set tclsh [auto_execok tclsh8.6]
+    if {$tclsh eq ""} {set tclsh [auto_execok tclsh]}
+    set file [write_file [file join $::tmpdir tclsh-[incr ::tclsh_runs].tcl] $script]
+    set saved [array get ::env]
+    set ::env(TCLLIBPATH) [list $libdir]
+    set lib [file join $::builddir .libs libhalo[info sharedlibextension]]
+    if {[file exists $lib] && ![catch {exec ldd $lib} deps] && [regexp {(\S*libasan\.so\S*) => (\S+)} $deps -> _ asan]} {
+        set ::env(LD_PRELOAD) $asan
+        set ::env(ASAN_OPTIONS) detect_leaks=0
+    }
+    try {
+        return [exec {*}$tclsh $file]
+    } finally {
+        array unset ::env
+        array set ::env $saved
+    }
+}
+set tclsh_runs 0
