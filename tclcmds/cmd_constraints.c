@@ -8,19 +8,6 @@
 
 #include "strutil.h"
 
-static Tcl_Obj *groups_obj(const netlist *nl)
-{
-    Tcl_Obj *groups = Tcl_NewListObj(0, NULL);
-    for (int g = 0; g < nl->nmatch_groups; g++) {
-        Tcl_Obj *members = Tcl_NewListObj(0, NULL);
-        for (int i = 0; i < nl->ndevs; i++)
-            if (nl->devs[i].match_group == g)
-                Tcl_ListObjAppendElement(NULL, members, Tcl_NewStringObj(nl->devs[i].name, -1));
-        Tcl_ListObjAppendElement(NULL, groups, members);
-    }
-    return groups;
-}
-
 static int ReadConstraintsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     if (objc != 2) return halo_usage(interp, "read_constraints");
@@ -29,7 +16,7 @@ static int ReadConstraintsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     halo_err err;
     halo_err_clear(&err);
     if (constraints_read_pairs_file(nl, Tcl_GetString(objv[1]), &err) != 0) return halo_tcl_error(interp, &err);
-    Tcl_SetObjResult(interp, groups_obj(nl));
+    Tcl_SetObjResult(interp, halo_match_groups_obj(nl));
     return TCL_OK;
 }
 
@@ -45,7 +32,7 @@ static int SetMatchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
     int rc = constraints_match(nl, names, objc - 1, "set_match", &err);
     free(names);
     if (rc) return halo_tcl_error(interp, &err);
-    Tcl_SetObjResult(interp, groups_obj(nl));
+    Tcl_SetObjResult(interp, halo_match_groups_obj(nl));
     return TCL_OK;
 }
 

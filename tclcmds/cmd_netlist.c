@@ -133,18 +133,6 @@ static Tcl_Obj *device_dict(const netlist *nl, const netlist_device *d)
     return o;
 }
 
-static Tcl_Obj *groups_list(const netlist *nl)
-{
-    Tcl_Obj *groups = Tcl_NewListObj(0, NULL);
-    for (int g = 0; g < nl->nmatch_groups; g++) {
-        Tcl_Obj *members = Tcl_NewListObj(0, NULL);
-        for (int i = 0; i < nl->ndevs; i++)
-            if (nl->devs[i].match_group == g) Tcl_ListObjAppendElement(NULL, members, Tcl_NewStringObj(nl->devs[i].name, -1));
-        Tcl_ListObjAppendElement(NULL, groups, members);
-    }
-    return groups;
-}
-
 static Tcl_Obj *design_dict(const netlist *nl)
 {
     Tcl_Obj *o = Tcl_NewDictObj(), *ports = Tcl_NewListObj(0, NULL), *nets = Tcl_NewDictObj();
@@ -169,7 +157,7 @@ static Tcl_Obj *design_dict(const netlist *nl)
     Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("nets", -1), nets);
     Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("devices", -1), devs);
     Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("counts", -1), counts);
-    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("match_groups", -1), groups_list(nl));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("match_groups", -1), halo_match_groups_obj(nl));
     return o;
 }
 

@@ -159,7 +159,7 @@ static int run(Tcl_Interp *interp, int argc, char **argv)
         set_args(interp, argv[0], argc - 3, argv + 3);
         if (Tcl_EvalEx(interp, argv[2], -1, TCL_EVAL_GLOBAL) != TCL_OK) return report_error(interp);
         const char *result = Tcl_GetStringResult(interp);
-        if (*result) printf("%s\n", result);
+        if (*result && echoes_result(argv[2])) printf("%s\n", result);
         return 0;
     }
     if (argc >= 2) {

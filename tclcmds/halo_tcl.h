@@ -62,6 +62,9 @@ int halo_get_option(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i,
 /* Value of the option at objv[*i] (advancing *i), or an error naming it. */
 Tcl_Obj *halo_option_value(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i);
 
+/* The design's match groups as a list of lists of device names. */
+Tcl_Obj *halo_match_groups_obj(const netlist *nl);
+
 /* A number as a Tcl_Obj, integer-valued doubles as integers. */
 Tcl_Obj *halo_num_obj(double v);
 

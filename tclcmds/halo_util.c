@@ -88,3 +88,16 @@ Tcl_Obj *halo_num_obj(double v)
     if (v == floor(v) && fabs(v) < 9e15) return Tcl_NewWideIntObj((Tcl_WideInt)v);
     return Tcl_NewDoubleObj(v);
 }
+
+Tcl_Obj *halo_match_groups_obj(const netlist *nl)
+{
+    Tcl_Obj *groups = Tcl_NewListObj(0, NULL);
+    for (int g = 0; g < nl->nmatch_groups; g++) {
+        Tcl_Obj *members = Tcl_NewListObj(0, NULL);
+        for (int i = 0; i < nl->ndevs; i++)
+            if (nl->devs[i].match_group == g)
+                Tcl_ListObjAppendElement(NULL, members, Tcl_NewStringObj(nl->devs[i].name, -1));
+        Tcl_ListObjAppendElement(NULL, groups, members);
+    }
+    return groups;
+}
