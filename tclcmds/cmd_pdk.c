@@ -90,11 +90,14 @@ static int pdk_load(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const 
         if (which == 0) root = Tcl_GetString(v);
         else corner = Tcl_GetString(v);
     }
+    if (!root && strcmp(corner, "tt") != 0)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-corner", corner,
+                             "-root DIR with it (a corner selects the installed PDK's models)");
     halo_err err;
     halo_err_clear(&err);
     halo_tech *t = tech_load(Tcl_GetString(objv[2]), &err);
     if (!t) return halo_tcl_error(interp, &err);
-    if ((root || strcmp(corner, "tt") != 0) && tech_set_root(t, root ? root : "", corner, &err) != 0) {
+    if (root && tech_set_root(t, root, corner, &err) != 0) {
         tech_free(t);
         return halo_tcl_error(interp, &err);
     }
