@@ -38,13 +38,13 @@ static int SetMatchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 
 const HaloCmd halo_constraints_cmds[] = {
     {"read_constraints", ReadConstraintsCmd, "read_constraints FILE",
-     "Reads matched-device constraints from an OSIRIS pairs.json, {\"pairs\": [[\"M3\", \"M4\"], ...]}; "
+     "Reads matched devices from an OSIRIS pairs.json. The file is {\"pairs\": [[\"M3\", \"M4\"], ...]}; "
      "an entry may name more than two devices, and entries sharing a device merge into one group. "
      "Matched devices get one finger count and are placed mirror-symmetric. Unknown device names and "
      "devices of different types are errors, and then no constraint of the file is applied. Returns "
      "the match groups."},
     {"set_match", SetMatchCmd, "set_match DEV DEV ?DEV...?",
-     "Matches the named devices (same finger count, symmetric placement), merging with any group "
-     "they already belong to. Returns the match groups."},
+     "Matches devices: one finger count, mirror-symmetric placement. The named devices join one "
+     "group, merged with any group they already belong to. Returns the match groups."},
     {NULL, NULL, NULL, NULL},
 };

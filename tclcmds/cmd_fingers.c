@@ -170,7 +170,7 @@ static int SetFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 
 const HaloCmd halo_fingers_cmds[] = {
     {"enumerate_fingers", EnumerateFingersCmd, "enumerate_fingers ?-values LIST? ?-count? ?-sample N? ?-seed S?",
-     "Enumerates the legal finger arrangements of the design (OSIRIS stage 1): each transistor takes a "
+     "Lists, counts or samples the legal finger arrangements (OSIRIS stage 1). Each transistor takes a "
      "finger count from the value set (default 1..16), matched transistors take the same count, and "
      "each finger's width (W/nf, or the template's finger width with -width per_finger) must be at "
      "least the PDK minimum and on the manufacturing grid. Returns a list of dicts {XM1 2 XM2 4 ...} "
@@ -178,7 +178,7 @@ const HaloCmd halo_fingers_cmds[] = {
      "without listing, exact at any size; with -sample N -seed S (default seed 1) a reproducible "
      "uniform random subset of N arrangements without repetition, in the same order."},
     {"set_fingers", SetFingersCmd, "set_fingers DICT",
-     "Applies a finger arrangement {DEV NF ...} to the design: a matched device's count goes to its "
+     "Applies one finger arrangement {DEV NF ...} to the design. A matched device's count goes to its "
      "whole group; an unknown device, a non-transistor, an illegal count (finger below the minimum "
      "width or off grid) or two counts for one match group are errors and change nothing. Keeps each "
      "device's total W. Returns the finger count of every transistor."},

@@ -16,39 +16,42 @@ static Tcl_Obj *first_sentence(const char *summary)
     return Tcl_NewStringObj(summary, n);
 }
 
+/* Append a paragraph wrapped at 78 columns; the text starts at column
+ * indent on the current line and continues at that indent. */
+static void append_wrapped(Tcl_Obj *out, const char *text, int indent)
+{
+    int col = indent;
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        int n = sp ? (int)(sp - p) : (int)strlen(p);
+        if (!first && col + 1 + n > 78) {
+            Tcl_AppendPrintfToObj(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            Tcl_AppendToObj(out, " ", 1);
+            col++;
+        }
+        Tcl_AppendToObj(out, p, n);
+        col += n;
+        first = 0;
+        p += n;
+        while (*p == ' ') p++;
+    }
+    Tcl_AppendToObj(out, "\n", 1);
+}
+
 static void list_commands(Tcl_Obj *out)
 {
     Tcl_AppendToObj(out, "halo commands (help NAME for one; help messages for error ids):\n", -1);
     for (int t = 0; halo_cmd_tables[t]; t++)
         for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++) {
             Tcl_Obj *s = first_sentence(c->summary);
-            Tcl_AppendPrintfToObj(out, "  %-20s %s\n", c->name, Tcl_GetString(s));
+            Tcl_AppendPrintfToObj(out, "  %-19s", c->name);
+            append_wrapped(out, Tcl_GetString(s), 21);
             Tcl_DecrRefCount(s);
         }
-}
-
-/* Wrap a paragraph at 76 columns with an indent. */
-static void append_wrapped(Tcl_Obj *out, const char *text, const char *indent)
-{
-    int col = 0;
-    const char *p = text;
-    while (*p) {
-        const char *sp = strchr(p, ' ');
-        int n = sp ? (int)(sp - p) : (int)strlen(p);
-        if (col == 0) col = (int)strlen(indent), Tcl_AppendToObj(out, indent, -1);
-        else if (col + 1 + n > 76) {
-            Tcl_AppendPrintfToObj(out, "\n%s", indent);
-            col = (int)strlen(indent);
-        } else {
-            Tcl_AppendToObj(out, " ", 1);
-            col++;
-        }
-        Tcl_AppendToObj(out, p, n);
-        col += n;
-        p += n;
-        while (*p == ' ') p++;
-    }
-    Tcl_AppendToObj(out, "\n", 1);
 }
 
 static void list_messages(Tcl_Obj *out)
@@ -75,8 +78,8 @@ static int HelpCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
             Tcl_DecrRefCount(out);
             return halo_tcl_fail(interp, HALO_E_CMD_HELP, Tcl_GetString(objv[1]));
         }
-        Tcl_AppendPrintfToObj(out, "Usage: %s\n\n", c->usage);
-        append_wrapped(out, c->summary, "  ");
+        Tcl_AppendPrintfToObj(out, "Usage: %s\n\n  ", c->usage);
+        append_wrapped(out, c->summary, 2);
     }
     Tcl_IncrRefCount(out);
     halo_report(interp, Tcl_GetString(out));
@@ -86,8 +89,8 @@ static int HelpCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 
 const HaloCmd halo_help_cmds[] = {
     {"help", HelpCmd, "help ?NAME|messages?",
-     "Lists halo's commands with a one-line summary; with NAME prints that command's usage line and "
-     "what it does; with messages lists every error id (MOD-NNNN), its class and its message. "
+     "Lists the commands, or one command's usage and description. Without NAME it lists every command "
+     "with a one-line summary; with NAME it prints that command's usage line and what it does; with messages lists every error id (MOD-NNNN), its class and its message. "
      "Errors raised by halo carry -errorcode {HALO MOD CLASS NNNN}."},
     {NULL, NULL, NULL, NULL},
 };

@@ -238,7 +238,7 @@ static int ReportDesignCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 
 const HaloCmd halo_netlist_cmds[] = {
     {"read_spice", ReadSpiceCmd, "read_spice FILE ?-top SUBCKT? ?-width total|per_finger?",
-     "Reads a SPICE netlist and makes it the current design, flattened under one top cell with "
+     "Reads a SPICE netlist as the current design. It is flattened under one top cell with "
      "'/'-joined hierarchical names. It reads .subckt/.ends, .param and {expr} or 'expr' values, '+' "
      "continuations, '*' ';' and '$' comments, .include, .global, engineering suffixes, and the "
      "elements M X R C L Q D V I, including X instances of PDK devices such as "
@@ -247,23 +247,23 @@ const HaloCmd halo_netlist_cmds[] = {
      "fingers unless -width per_finger says the template gives one finger's width (as OSIRIS's "
      "templates do). The first line is not a title. Returns the design name."},
     {"read_netlist_json", ReadNetlistJsonCmd, "read_netlist_json FILE",
-     "Reads a netlist_json primitive ({\"nets\": [...], \"devices\": [...]}, the analog-circuits-sky130 "
-     "schema) and makes it the current design; the external nets are its ports in their order. Device "
+     "Reads a netlist_json file as the current design. The file is the primitive of the "
+     "analog-circuits-sky130 schema, {\"nets\": [...], \"devices\": [...]}; the external nets are its ports in their order. Device "
      "types, pin roles and net roles must be in the schema's vocabularies. Returns the design name "
      "(the file name without .json)."},
     {"write_netlist_json", WriteNetlistJsonCmd, "write_netlist_json FILE",
-     "Writes the current design as netlist_json: nets with role and external, devices with type, "
+     "Writes the current design as netlist_json. Nets carry role and external; devices carry type, "
      "model, typed pins and params (MOS W and L in um, W the total width, nf the finger count or "
      "\"ZZZ\"). Written to a temporary name and renamed."},
     {"write_spice", WriteSpiceCmd, "write_spice FILE ?-stage schematic|post? ?-fingers nf|m?",
-     "Writes the current design as one .subckt with its ports, PDK devices as X instances with W and L "
+     "Writes the current design as a SPICE .subckt. Ports keep their order; PDK devices are X instances with W and L "
      "in um, ready for ngspice with the sky130 model library. -fingers nf (default) writes the BSIM4/LVS "
      "form W=<total> nf=<fingers>; -fingers m writes W=<finger width> m=<fingers>, the form ngspice 39 "
      "simulates correctly with the sky130 models. -stage post writes the post-layout netlist once "
      "parasitics are extracted."},
     {"report_design", ReportDesignCmd, "report_design",
-     "Prints the current design as a table -- ports with their roles, each device with type, model, "
-     "W, L, nf, m, pins and match group, device counts by type, match groups -- and returns it as a "
-     "dict: name source ports nets devices counts match_groups."},
+     "Prints the current design and returns it as a dict. The table shows ports with their roles, each device with type, model, "
+     "W, L, nf, m, pins and match group, device counts by type, match groups; the dict has the keys "
+     "name source ports nets devices counts match_groups."},
     {NULL, NULL, NULL, NULL},
 };
