@@ -22,6 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "netlist.h"
+#include "strutil.h"
+
 /* What tech_load_json needs while it walks the tree. */
 typedef struct load_ctx {
     const char *source;   /* names the input in every error */
@@ -37,12 +40,6 @@ static const char *const rule_kinds[] = {
     "width", "spacing", "enclosure", "enclosure_one_side", "extension", "size",
     "area", "hole_area", "notch", "overlap", "max_width", "min_length",
     "spacing_other", "max_distance", "max_enclosure", "allowed_width", NULL};
-/* The netlist_json vocabularies (device types and pin roles). */
-static const char *const device_types[] = {
-    "nmos", "pmos", "npn", "pnp", "res", "cap", "ind", "isrc", "vsrc", "other",
-    NULL};
-static const char *const pin_roles[] = {
-    "D", "G", "S", "B", "C", "E", "SUB", "P", "N", "X", NULL};
 static const char *const corners[] = {"tt", "ss", "ff", "sf", "fs", NULL};
 
 /* Largest length accepted, 1 m: keeps nm values far inside int32_t. */
@@ -65,12 +62,6 @@ static int in_list(const char *s, const char *const *list)
     return 0;
 }
 
-static int equal_nocase(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
-    return *a == *b;
-}
 
 /* Format-error with the current entry as prefix; always returns -1. */
 __attribute__((format(printf, 2, 3)))
@@ -339,7 +330,7 @@ static int check_pins(load_ctx *c, const char *pins)
         char role[8];
         if (len > 0) {
             snprintf(role, sizeof role, "%.*s", (int)len, p);
-            if (len >= sizeof role || !in_list(role, pin_roles))
+            if (len >= sizeof role || !netlist_pinrole_valid(role))
                 return fail(c, "pin role \"%.*s\" is not one of D G S B C E SUB P N X",
                             (int)len, p);
             n++;
@@ -394,7 +385,8 @@ static int read_device(load_ctx *c, const cJSON *o, tech_device *d)
     if (check_object(c, o) || get_str(c, o, "name", 1, &d->name)) return -1;
     if (get_str(c, o, "model", 1, &d->model)) return -1;
     if (get_str(c, o, "type", 1, &d->type)) return -1;
-    if (!in_list(d->type, device_types))
+    netlist_devtype type;
+    if (netlist_devtype_parse(d->type, &type) != 0)
         return fail(c, "type \"%s\" is not in the netlist_json vocabulary", d->type);
     if (get_str(c, o, "pins", 1, &d->pins) || check_pins(c, d->pins)) return -1;
     if (read_device_values(c, o, d)) return -1;
@@ -414,8 +406,8 @@ static int read_devices(load_ctx *c, const cJSON *root, halo_tech *t)
         tech_device *d = &t->devices[i];
         if (read_device(c, o, d)) return -1;
         for (int j = 0; j < i; j++)
-            if (equal_nocase(t->devices[j].name, d->name)
-                || equal_nocase(t->devices[j].model, d->model))
+            if (su_casecmp(t->devices[j].name, d->name) == 0
+                || su_casecmp(t->devices[j].model, d->model) == 0)
                 return fail(c, "same name or model as device %d", j + 1);
         i++;
     }
@@ -609,7 +601,7 @@ static int looks_like_path(const char *s)
 halo_tech *tech_load(const char *name_or_path, halo_err *err)
 {
     if (!name_or_path || !looks_like_path(name_or_path)) {
-        if (name_or_path && equal_nocase(name_or_path, "sky130"))
+        if (name_or_path && su_casecmp(name_or_path, "sky130") == 0)
             return tech_load_json(tech_sky130_json, "(embedded)", err);
         halo_err_set(err, HALO_E_TEC_UNKNOWN, NULL, 0, name_or_path ? name_or_path : "");
         return NULL;
@@ -764,8 +756,8 @@ const tech_device *tech_find_device(const halo_tech *tech, const char *name_or_m
 {
     for (int i = 0; tech && name_or_model && i < tech->n_devices; i++) {
         const tech_device *d = &tech->devices[i];
-        if ((d->name && equal_nocase(d->name, name_or_model))
-            || (d->model && equal_nocase(d->model, name_or_model)))
+        if ((d->name && su_casecmp(d->name, name_or_model) == 0)
+            || (d->model && su_casecmp(d->model, name_or_model) == 0))
             return d;
     }
     return NULL;
