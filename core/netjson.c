@@ -205,7 +205,7 @@ static int read_param(jreader *jr, int dev, const cJSON *v, int index)
         return schema_error(jr, "devices[%d] (%s): bad param name \"%s\"", index, d->name, key);
     char name[128];
     netlist_canonical_param(d, key, name, sizeof name);
-    if (netlist_param_find(d, name) || (netlist_is_mos(d) && strcmp(name, "W") == 0 && d->wmode == NETLIST_W_PER_FINGER))
+    if (netlist_param_find(d, name))   /* W_finger is stored as W, so it is caught too */
         return schema_error(jr, "devices[%d] (%s): param \"%s\" given twice", index, d->name, key);
     if (netlist_is_mos(d) && strcmp(name, "nf") == 0) {
         if (cJSON_IsString(v) && su_casecmp(v->valuestring, "ZZZ") == 0) d->nf = 0;

@@ -341,12 +341,10 @@ static int compare_device(const netlist *na, const netlist_device *a, const netl
             return -1;
         }
     }
-    if (a->nf != b->nf || netlist_total_w(a) != netlist_total_w(b)) {
-        if (a->nf != b->nf || !values_close(netlist_total_w(a), netlist_total_w(b), tol)) {
-            snprintf(why, whylen, "device %s: nf %d W %.12g vs nf %d W %.12g", a->name, a->nf,
-                     netlist_total_w(a), b->nf, netlist_total_w(b));
-            return -1;
-        }
+    if (a->nf != b->nf || !values_close(netlist_total_w(a), netlist_total_w(b), tol)) {
+        snprintf(why, whylen, "device %s: nf %d W %.12g vs nf %d W %.12g", a->name, a->nf,
+                 netlist_total_w(a), b->nf, netlist_total_w(b));
+        return -1;
     }
     if (compare_params(a, b, tol, why, whylen) || compare_params(b, a, tol, why, whylen)) return -1;
     return 0;

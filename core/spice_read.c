@@ -764,11 +764,14 @@ static int elem_x(reader *r, const inst_ctx *ctx, const sline *l)
     int params = kv < l->ntok && su_casecmp(l->tok[kv], "params:") == 0 ? kv + 1 : kv;
     int sub = su_map_get(&r->sub_index, model);
     if (sub >= 0) return instantiate_subckt(r, ctx, l, sub, nnodes, params);
+    /* Not defined here: a device model known by its name, or some other
+     * sky130 subcircuit (typed "other"); anything else is an error. */
     netlist_devtype type;
-    if (spice_model_type(model, &type) != 0 && !su_has_prefix_ci(model, "sky130_"))
-        return halo_err_set(r->err, HALO_E_SPC_NOSUBCKT, line_file(r, l), l->line, l->tok[0], model);
-    if (!su_has_prefix_ci(model, "sky130_") && spice_model_type(model, &type) != 0) type = NL_OTHER;
-    if (su_has_prefix_ci(model, "sky130_") && spice_model_type(model, &type) != 0) type = NL_OTHER;
+    if (spice_model_type(model, &type) != 0) {
+        if (!su_has_prefix_ci(model, "sky130_"))
+            return halo_err_set(r->err, HALO_E_SPC_NOSUBCKT, line_file(r, l), l->line, l->tok[0], model);
+        type = NL_OTHER;
+    }
     if ((type == NL_NMOS || type == NL_PMOS) && nnodes != 4)
         return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "4 nodes (d g s b) for a transistor");
     int dev, rc = new_device(r, ctx, l, type, 'X', model, &dev);
