@@ -19,10 +19,16 @@
 #include "netlist.h"
 #include "tech.h"
 
+typedef struct HaloSim HaloSim;   /* simulation state, cmd_sim.c */
+
 typedef struct HaloState {
     halo_tech *tech;     /* the loaded technology, never NULL after init */
     netlist *design;     /* the current design, NULL until one is read */
+    HaloSim *sim;        /* testbench, workers, results; NULL until used */
 } HaloState;
+
+/* Free the simulation state (workers stop). */
+void halo_sim_free(HaloState *st);
 
 typedef struct HaloCmd {
     const char *name;    /* "read_spice" */
@@ -37,6 +43,7 @@ extern const HaloCmd halo_pdk_cmds[];
 extern const HaloCmd halo_netlist_cmds[];
 extern const HaloCmd halo_constraints_cmds[];
 extern const HaloCmd halo_fingers_cmds[];
+extern const HaloCmd halo_sim_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

@@ -1,0 +1,110 @@
+/*
+ * testbench.h -- simulation testbenches and the decks built from them.
+ *
+ * Owns: testbench (a SPICE template that instantiates the design under
+ * test by its subcircuit name without defining it, with its sources, load
+ * and analysis; or a built-in type generated from the design's port roles),
+ * and the composition of a complete ngspice deck from a testbench, the
+ * design's subcircuit (schematic or post-layout) and the model library --
+ * either as lines plus analysis commands for the in-process simulator, or
+ * as one text with a .control block that prints the metrics, for a plain
+ * `ngspice -b` run of the very same circuit.
+ *
+ * Template rules (what an ngspice user expects): the first line is the
+ * title; '+' continues a line; a line holding {{SKY130_LIB}} is replaced by
+ * the loaded PDK's models (its corner is the PDK's, not the line's);
+ * relative .include/.lib paths are made absolute against the template's
+ * directory; the first `ac` analysis (in .control or as .ac) is the sweep
+ * whose output trajectory halo records (default ac dec 50 1k 1G); other
+ * .control lines are not run unless the testbench keeps its control block.
+ * A comment "* halo testbench: output=NODE type=OpampTestbench" sets the
+ * output node and the metric set.
+ */
+#ifndef HALO_TESTBENCH_H
+#define HALO_TESTBENCH_H
+
+#include "halo_err.h"
+#include "netlist.h"
+
+typedef enum { TB_OPAMP = 0, TB_FILTER = 1 } tb_type;
+
+const char *testbench_type_name(tb_type t);   /* "OpampTestbench" */
+
+typedef struct testbench {
+    char *name;          /* "OpampTestbench" or the template's file name */
+    char *source;        /* template path, NULL for a built-in */
+    tb_type type;        /* which metric set */
+    char **lines;        /* kept logical lines, title/.end/.control/analyses removed */
+    int *lineno;         /* their source lines */
+    int nlines;
+    int lib_at;          /* index in lines of the {{SKY130_LIB}} line, or -1 */
+    char *output;        /* output node, "" when not given */
+    char *ac_sweep;      /* the trajectory analysis, "ac dec 50 1k 1G" */
+    char **control;      /* .control lines kept (keep_control), in order */
+    int ncontrol;
+    int keep_control;
+    int ndropped;        /* .control/analysis lines halo does not run */
+    char *fault;         /* test hook "fault=segv|abort|exit|hang", or NULL */
+} testbench;
+
+typedef struct tb_builtin_opts {
+    double vdd;          /* supply, V (1.8) */
+    double vin_dc;       /* input common mode, V (vdd/2) */
+    double cl;           /* load capacitance, F (1e-12) */
+    double ibias;        /* bias current of a bias_current port, A (10e-6) */
+    double vbias;        /* voltage of a bias_voltage port, V (vdd/2) */
+} tb_builtin_opts;
+
+void testbench_builtin_defaults(tb_builtin_opts *o);
+
+/* Read a template file; output (may be NULL) overrides the header's. */
+testbench *testbench_read(const char *path, const char *output, int keep_control, halo_err *err);
+/* The same from text in memory; name is used in messages and for paths. */
+testbench *testbench_parse(const char *text, size_t len, const char *name, const char *output,
+                           int keep_control, halo_err *err);
+/* A built-in testbench ("OpampTestbench", "FilterTestbench") for design. */
+testbench *testbench_builtin(const char *type, const netlist *design, const tb_builtin_opts *o,
+                             const char *output, halo_err *err);
+/* 1 when name is a built-in type. */
+int testbench_is_builtin(const char *name);
+void testbench_free(testbench *tb);
+
+/* What replaces {{SKY130_LIB}}: model text to splice in (lines), or a
+ * .lib line to a library file and section. */
+typedef struct tb_models {
+    const char *text;        /* model text, or NULL */
+    const char *lib_path;    /* used when text is NULL */
+    const char *corner;
+    const char *label;       /* "embedded sky130 models (tt)" for the title */
+} tb_models;
+
+/* A deck ready for the simulator. */
+typedef struct tb_deck {
+    char **lines;        /* title first, ".end" last */
+    int nlines;
+    char **commands;     /* "op", "ac lin 1 1 1", the sweep */
+    int ncommands;
+    char **want;         /* vectors to bring back */
+    int nwant;
+    char *out_vec;       /* the output node's vector name, lower case */
+    char *supply_vec;    /* "vdd#branch", or NULL when no supply was found */
+    double vdd;          /* supply voltage, V (0 when none) */
+    tb_type type;
+} tb_deck;
+
+/* Compose the deck: dut_text is the .subckt of the design (schematic or
+ * post-layout) named design->name with design's ports.  stage names it in
+ * the title. */
+int testbench_deck(const testbench *tb, const netlist *design, const char *dut_text,
+                   const tb_models *models, const char *stage, tb_deck *deck, halo_err *err);
+/* The deck as one ngspice -b input: lines, a .control block running the
+ * same analyses and printing each metric as "halo_<key> = value". */
+char *testbench_deck_text(const tb_deck *deck);
+void tb_deck_free(tb_deck *deck);
+
+/* Check a post-layout netlist text defines .subckt NAME with nports ports
+ * (0 on success, else a message in err naming the file). */
+int testbench_check_post(const char *text, const char *path, const char *name, int nports,
+                         halo_err *err);
+
+#endif

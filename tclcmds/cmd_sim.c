@@ -1,0 +1,645 @@
+/*
+ * cmd_sim.c -- read_testbench, read_post_netlist, simulate, write_testbench,
+ * report_qos: simulation and the parasitic quality score.
+ *
+ * Owns: HaloSim, the per-interpreter simulation state (the testbench, the
+ * post-layout netlist, the worker pool, the real PDK's model library once
+ * loaded, and a small cache of results keyed by the exact deck, so the
+ * unchanged pre-layout simulation of an arrangement runs once however many
+ * layout variants are scored against it).  The work is in core/: testbench
+ * (decks), sim_pool/sim_engine (libngspice in workers), sim_metrics.
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "modellib.h"
+#include "sim.h"
+#include "sim_metrics.h"
+#include "sim_models.h"
+#include "spice.h"
+#include "strutil.h"
+#include "testbench.h"
+
+#define SIM_CACHE_SIZE 8
+
+typedef struct cache_entry {
+    char *key;           /* the deck and its commands, verbatim */
+    sim_result result;
+} cache_entry;
+
+struct HaloSim {
+    testbench *tb;
+    char *post_text;     /* post-layout netlist, NULL when none */
+    char *post_source;
+    sim_pool *pool;
+    modellib *lib;       /* the real PDK's library, loaded once */
+    char *lib_key;       /* "path|corner" it was loaded for */
+    cache_entry cache[SIM_CACHE_SIZE];
+    int cache_next;
+};
+
+static HaloSim *sim_state(HaloState *st)
+{
+    if (!st->sim) {
+        st->sim = (HaloSim *)ckalloc(sizeof(HaloSim));
+        memset(st->sim, 0, sizeof(HaloSim));
+    }
+    return st->sim;
+}
+
+static void result_copy(sim_result *dst, const sim_result *src)
+{
+    *dst = *src;
+    dst->detail = su_strdup(src->detail ? src->detail : "");
+    size_t n = (size_t)src->npoints * sizeof(double);
+    dst->freq = dst->mag = dst->phase_deg = NULL;
+    if (src->npoints) {
+        dst->freq = halo_xmalloc(n);
+        dst->mag = halo_xmalloc(n);
+        dst->phase_deg = halo_xmalloc(n);
+        memcpy(dst->freq, src->freq, n);
+        memcpy(dst->mag, src->mag, n);
+        memcpy(dst->phase_deg, src->phase_deg, n);
+    }
+}
+
+void halo_sim_free(HaloState *st)
+{
+    HaloSim *s = st->sim;
+    if (!s) return;
+    testbench_free(s->tb);
+    free(s->post_text);
+    free(s->post_source);
+    sim_pool_free(s->pool);
+    modellib_free(s->lib);
+    free(s->lib_key);
+    for (int i = 0; i < SIM_CACHE_SIZE; i++) {
+        free(s->cache[i].key);
+        sim_result_free(&s->cache[i].result);
+    }
+    ckfree(s);
+    st->sim = NULL;
+}
+
+static int pool_workers(void)
+{
+    const char *env = getenv("HALO_SIM_WORKERS");
+    int n = env ? atoi(env) : 0;
+    if (n <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    }
+    return n;
+}
+
+static sim_pool *get_pool(HaloSim *s)
+{
+    if (!s->pool) s->pool = sim_pool_new(pool_workers());
+    return s->pool;
+}
+
+/* ------------------------------------------------------------- options */
+
+typedef struct sim_opts {
+    int post;            /* -stage post */
+    double timeout;      /* -timeout S */
+    int full_models;     /* -models full */
+    int nocache;
+} sim_opts;
+
+static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, sim_opts *o,
+                          int allow_stage)
+{
+    static const char *const options[] = {"-stage", "-timeout", "-models", "-nocache", NULL};
+    o->post = 0;
+    o->timeout = 60;
+    o->full_models = 0;
+    o->nocache = 0;
+    for (int i = first; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-stage, -timeout, -models or -nocache",
+                            &which) != TCL_OK)
+            return TCL_ERROR;
+        if (which == 3) {
+            o->nocache = 1;
+            continue;
+        }
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const char *s = Tcl_GetString(v);
+        if (which == 0) {
+            if (!allow_stage || (strcmp(s, "pre") != 0 && strcmp(s, "post") != 0))
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-stage", s, "pre or post");
+            o->post = strcmp(s, "post") == 0;
+        } else if (which == 1) {
+            if (Tcl_GetDoubleFromObj(NULL, v, &o->timeout) != TCL_OK || !(o->timeout > 0))
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-timeout", s, "seconds > 0");
+        } else if (which == 2) {
+            if (strcmp(s, "reduced") != 0 && strcmp(s, "full") != 0)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-models", s, "reduced or full");
+            o->full_models = strcmp(s, "full") == 0;
+        }
+    }
+    return TCL_OK;
+}
+
+/* ------------------------------------------------------------- decks */
+
+/* The design as simulated: fingers as W=<finger> m=<nf>, an unset finger
+ * count (template placeholder ZZZ) simulated as one finger. */
+static char *schematic_subckt(const netlist *design)
+{
+    netlist *nl = netlist_clone(design);
+    for (int i = 0; i < nl->ndevs; i++)
+        if (netlist_is_mos(&nl->devs[i]) && nl->devs[i].nf == 0) netlist_set_nf(&nl->devs[i], 1);
+    spice_write_opts wo = {1, "schematic (pre-layout) netlist"};
+    char *text = spice_write_text(nl, &wo);
+    netlist_free(nl);
+    return text;
+}
+
+/* Model text (or .lib line) for the loaded technology.  *owned is freed
+ * by the caller. */
+static int choose_models(Tcl_Interp *interp, HaloState *st, const sim_opts *o, const char *dut_text,
+                         tb_models *m, char **owned, char *label, size_t labellen)
+{
+    HaloSim *s = sim_state(st);
+    halo_err err;
+    const halo_tech *t = st->tech;
+    const char *corner = t->corner[0] ? t->corner : "tt";
+    *owned = NULL;
+    memset(m, 0, sizeof *m);
+    m->label = label;
+    if (!t->spice_lib) {
+        if (sim_models_embedded(corner, owned, &err) != 0) return halo_tcl_error(interp, &err);
+        m->text = *owned;
+        snprintf(label, labellen, "embedded sky130 models (%s)", corner);
+        return TCL_OK;
+    }
+    if (o->full_models) {
+        m->lib_path = t->spice_lib;
+        m->corner = corner;
+        snprintf(label, labellen, "sky130 %s models from %s", corner, t->spice_lib);
+        return TCL_OK;
+    }
+    char key[2048];
+    snprintf(key, sizeof key, "%s|%s", t->spice_lib, corner);
+    if (!s->lib || strcmp(s->lib_key, key) != 0) {
+        modellib_free(s->lib);
+        free(s->lib_key);
+        s->lib = NULL;
+        s->lib_key = NULL;
+        if (modellib_load(t->spice_lib, corner, &s->lib, &err) != 0) return halo_tcl_error(interp, &err);
+        s->lib_key = su_strdup(key);
+    }
+    /* the uses: the design's devices, and the DUT text's (post-layout) */
+    modellib_use *uses = NULL;
+    size_t n = 0, cap = 0;
+    netlist *dut = NULL;
+    spice_read_opts ro = {st->design->name, NETLIST_W_TOTAL, 1};
+    halo_err perr;
+    dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
+    netlist *fingered = netlist_clone(st->design);
+    for (int i = 0; i < fingered->ndevs; i++)
+        if (netlist_is_mos(&fingered->devs[i]) && fingered->devs[i].nf == 0)
+            netlist_set_nf(&fingered->devs[i], 1);
+    sim_models_uses(fingered, &uses, &n, &cap);
+    if (dut) sim_models_uses(dut, &uses, &n, &cap);
+    su_buf text = {0};
+    int rc = modellib_reduce(s->lib, uses, n, &text, &err);
+    free(uses);
+    netlist_free(dut);
+    netlist_free(fingered);
+    if (rc != 0) {
+        su_buf_free(&text);
+        return halo_tcl_error(interp, &err);
+    }
+    *owned = text.s ? text.s : su_strdup("");
+    m->text = *owned;
+    snprintf(label, labellen, "sky130 %s models from %s, reduced to %zu bytes", corner, t->spice_lib,
+             strlen(*owned));
+    return TCL_OK;
+}
+
+/* Build the deck of one stage. */
+static int build_deck(Tcl_Interp *interp, HaloState *st, const sim_opts *o, tb_deck *deck)
+{
+    HaloSim *s = sim_state(st);
+    netlist *nl = halo_need_design(interp, st);
+    if (!nl) return TCL_ERROR;
+    if (!s->tb)
+        return halo_tcl_fail(interp, HALO_E_SIM_STATE,
+                             "No testbench: read one with read_testbench FILE (or a built-in type such as OpampTestbench).");
+    char *dut = NULL;
+    halo_err err;
+    if (o->post) {
+        if (!s->post_text)
+            return halo_tcl_fail(interp, HALO_E_SIM_STATE,
+                                 "No post-layout netlist: read one with read_post_netlist FILE.");
+        if (testbench_check_post(s->post_text, s->post_source, nl->name, nl->nports, &err) != 0)
+            return halo_tcl_error(interp, &err);
+        dut = su_strdup(s->post_text);
+    } else {
+        dut = schematic_subckt(nl);
+    }
+    tb_models m;
+    char *owned = NULL, label[1200];
+    if (choose_models(interp, st, o, dut, &m, &owned, label, sizeof label) != TCL_OK) {
+        free(dut);
+        return TCL_ERROR;
+    }
+    int rc = testbench_deck(s->tb, nl, dut, &m, o->post ? "post-layout" : "pre-layout", deck, &err);
+    free(dut);
+    free(owned);
+    return rc == 0 ? TCL_OK : halo_tcl_error(interp, &err);
+}
+
+static char *deck_key(const tb_deck *d)
+{
+    su_buf b = {0};
+    for (int i = 0; i < d->nlines; i++) su_buf_printf(&b, "%s\n", d->lines[i]);
+    for (int i = 0; i < d->ncommands; i++) su_buf_printf(&b, "!%s\n", d->commands[i]);
+    su_buf_printf(&b, "@%s %s %g %d\n", d->out_vec, d->supply_vec ? d->supply_vec : "-", d->vdd, d->type);
+    return b.s;
+}
+
+static const sim_result *cache_find(HaloSim *s, const char *key)
+{
+    for (int i = 0; i < SIM_CACHE_SIZE; i++)
+        if (s->cache[i].key && strcmp(s->cache[i].key, key) == 0) return &s->cache[i].result;
+    return NULL;
+}
+
+static void cache_put(HaloSim *s, const char *key, const sim_result *r)
+{
+    cache_entry *e = &s->cache[s->cache_next];
+    s->cache_next = (s->cache_next + 1) % SIM_CACHE_SIZE;
+    free(e->key);
+    sim_result_free(&e->result);
+    e->key = su_strdup(key);
+    result_copy(&e->result, r);
+}
+
+/* Simulate decks[0..n-1] (concurrently on the pool), results into res[],
+ * cached[i] says which came from the cache. */
+static int run_decks(Tcl_Interp *interp, HaloSim *s, tb_deck *decks, int n, const sim_opts *o,
+                     sim_result *res, int *cached)
+{
+    sim_job jobs[2];
+    sim_job *torun[2];
+    int idx[2], nrun = 0;
+    char *keys[2] = {NULL, NULL};
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < n; i++) {
+        keys[i] = deck_key(&decks[i]);
+        const sim_result *hit = o->nocache ? NULL : cache_find(s, keys[i]);
+        cached[i] = hit != NULL;
+        if (hit) {
+            result_copy(&res[i], hit);
+            continue;
+        }
+        sim_job *j = &jobs[i];
+        j->lines = decks[i].lines;
+        j->nlines = decks[i].nlines;
+        j->commands = decks[i].commands;
+        j->ncommands = decks[i].ncommands;
+        j->want = decks[i].want;
+        j->nwant = decks[i].nwant;
+        j->timeout_s = o->timeout;
+        torun[nrun] = j;
+        idx[nrun++] = i;
+    }
+    halo_err err;
+    int rc = nrun ? sim_pool_run(get_pool(s), torun, nrun, &err) : 0;
+    for (int k = 0; k < nrun; k++) {
+        int i = idx[k];
+        sim_result_from_job(&decks[i], torun[k], &res[i]);
+        if (res[i].status == SIM_OK) cache_put(s, keys[i], &res[i]);
+        sim_job_clear(torun[k]);
+    }
+    free(keys[0]);
+    free(keys[1]);
+    if (rc != 0) {
+        for (int i = 0; i < n; i++) sim_result_free(&res[i]);
+        return halo_tcl_error(interp, &err);
+    }
+    return TCL_OK;
+}
+
+/* ------------------------------------------------------------- results */
+
+static Tcl_Obj *double_list(const double *v, int n)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < n; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewDoubleObj(v[i]));
+    return l;
+}
+
+static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *v)
+{
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), v);
+}
+
+static Tcl_Obj *metrics_obj(const sim_result *r)
+{
+    Tcl_Obj *m = Tcl_NewDictObj();
+    for (int i = 0; i < r->nmetrics; i++) dict_put(m, r->keys[i], Tcl_NewDoubleObj(r->values[i]));
+    return m;
+}
+
+static Tcl_Obj *result_obj(const sim_result *r, const char *stage, const tb_deck *d, int cached)
+{
+    Tcl_Obj *o = Tcl_NewDictObj();
+    dict_put(o, "stage", Tcl_NewStringObj(stage, -1));
+    dict_put(o, "converged", Tcl_NewBooleanObj(r->status == SIM_OK));
+    dict_put(o, "error", Tcl_NewStringObj(sim_status_name(r->status), -1));
+    dict_put(o, "detail", Tcl_NewStringObj(r->detail ? r->detail : "", -1));
+    dict_put(o, "metrics", metrics_obj(r));
+    Tcl_Obj *t = Tcl_NewDictObj();
+    dict_put(t, "node", Tcl_NewStringObj(d->out_vec, -1));
+    dict_put(t, "freq_Hz", double_list(r->freq, r->npoints));
+    dict_put(t, "mag_V", double_list(r->mag, r->npoints));
+    dict_put(t, "phase_deg", double_list(r->phase_deg, r->npoints));
+    dict_put(o, "trajectory", t);
+    dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
+    dict_put(o, "cached", Tcl_NewBooleanObj(cached));
+    return o;
+}
+
+/* ------------------------------------------------------------- commands */
+
+static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    HaloSim *s = sim_state(st);
+    if (objc < 2) return halo_usage(interp, "read_testbench");
+    static const char *const options[] = {"-output", "-control", "-vdd", "-vin", "-cl", "-ibias",
+                                          "-vbias", NULL};
+    const char *output = NULL;
+    int keep = 0;
+    tb_builtin_opts bo;
+    testbench_builtin_defaults(&bo);
+    double *targets[] = {NULL, NULL, &bo.vdd, &bo.vin_dc, &bo.cl, &bo.ibias, &bo.vbias};
+    int vin_set = 0, vbias_set = 0;
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options,
+                            "-output, -control, -vdd, -vin, -cl, -ibias or -vbias", &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const char *sv = Tcl_GetString(v);
+        if (which == 0) {
+            output = sv;
+        } else if (which == 1) {
+            if (strcmp(sv, "keep") != 0 && strcmp(sv, "drop") != 0)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-control", sv, "keep or drop");
+            keep = strcmp(sv, "keep") == 0;
+        } else if (Tcl_GetDoubleFromObj(NULL, v, targets[which]) != TCL_OK || !isfinite(*targets[which])) {
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, options[which], sv, "a number (SI units)");
+        } else {
+            vin_set |= which == 3;
+            vbias_set |= which == 6;
+        }
+    }
+    if (!vin_set) bo.vin_dc = bo.vdd / 2;
+    if (!vbias_set) bo.vbias = bo.vdd / 2;
+    const char *what = Tcl_GetString(objv[1]);
+    halo_err err;
+    testbench *tb;
+    if (testbench_is_builtin(what)) {
+        netlist *nl = halo_need_design(interp, st);
+        if (!nl) return TCL_ERROR;
+        tb = testbench_builtin(what, nl, &bo, output, &err);
+    } else {
+        tb = testbench_read(what, output, keep, &err);
+    }
+    if (!tb) return halo_tcl_error(interp, &err);
+    testbench_free(s->tb);
+    s->tb = tb;
+    Tcl_Obj *o = Tcl_NewDictObj();
+    dict_put(o, "testbench", Tcl_NewStringObj(tb->name, -1));
+    dict_put(o, "type", Tcl_NewStringObj(testbench_type_name(tb->type), -1));
+    dict_put(o, "output", Tcl_NewStringObj(tb->output, -1));
+    dict_put(o, "sweep", Tcl_NewStringObj(tb->ac_sweep, -1));
+    dict_put(o, "lines", Tcl_NewIntObj(tb->nlines));
+    dict_put(o, "models_placeholder", Tcl_NewBooleanObj(tb->lib_at >= 0));
+    dict_put(o, "control_kept", Tcl_NewIntObj(tb->ncontrol));
+    dict_put(o, "dropped", Tcl_NewIntObj(tb->ndropped));
+    Tcl_SetObjResult(interp, o);
+    return TCL_OK;
+}
+
+static int read_post_netlist_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    HaloSim *s = sim_state(st);
+    if (objc != 2) return halo_usage(interp, "read_post_netlist");
+    netlist *nl = halo_need_design(interp, st);
+    if (!nl) return TCL_ERROR;
+    const char *path = Tcl_GetString(objv[1]);
+    halo_err err;
+    size_t len;
+    char *text = halo_read_file(path, &len, &err, NULL, 0);
+    if (!text) return halo_tcl_error(interp, &err);
+    if (strlen(text) != len) {
+        free(text);
+        return halo_tcl_fail(interp, HALO_E_TBN_POST, "A post-layout netlist must be text; this file holds NUL bytes.");
+    }
+    if (testbench_check_post(text, path, nl->name, nl->nports, &err) != 0) {
+        free(text);
+        return halo_tcl_error(interp, &err);
+    }
+    free(s->post_text);
+    free(s->post_source);
+    s->post_text = text;
+    s->post_source = su_strdup(path);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    return TCL_OK;
+}
+
+static int simulate_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    sim_opts o;
+    if (parse_sim_opts(interp, objc, objv, 1, &o, 1) != TCL_OK) return TCL_ERROR;
+    tb_deck deck;
+    if (build_deck(interp, st, &o, &deck) != TCL_OK) return TCL_ERROR;
+    sim_result r;
+    int cached = 0;
+    if (run_decks(interp, sim_state(st), &deck, 1, &o, &r, &cached) != TCL_OK) {
+        tb_deck_free(&deck);
+        return TCL_ERROR;
+    }
+    Tcl_SetObjResult(interp, result_obj(&r, o.post ? "post" : "pre", &deck, cached));
+    sim_result_free(&r);
+    tb_deck_free(&deck);
+    return TCL_OK;
+}
+
+static int write_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    if (objc < 2) return halo_usage(interp, "write_testbench");
+    sim_opts o;
+    if (parse_sim_opts(interp, objc, objv, 2, &o, 1) != TCL_OK) return TCL_ERROR;
+    tb_deck deck;
+    if (build_deck(interp, st, &o, &deck) != TCL_OK) return TCL_ERROR;
+    char *text = testbench_deck_text(&deck);
+    tb_deck_free(&deck);
+    halo_err err;
+    const char *path = Tcl_GetString(objv[1]);
+    int rc = halo_write_atomic(path, text, strlen(text), &err);
+    free(text);
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, objv[1]);
+    return TCL_OK;
+}
+
+static void fmt_value(char *buf, size_t n, const double *v)
+{
+    if (v) snprintf(buf, n, "%.6g", *v);
+    else snprintf(buf, n, "-");
+}
+
+/* The table report_qos prints. */
+static void qos_report(Tcl_Interp *interp, const netlist *nl, const HaloSim *s, const sim_result *r,
+                       const sim_pscore *ps, const char *why)
+{
+    su_buf b = {0};
+    su_buf_printf(&b, "QoS of %s  (testbench %s, post-layout netlist %s)\n", nl->name, s->tb->name,
+                  s->post_source ? s->post_source : "-");
+    if (!why) {
+        su_buf_printf(&b, "pscore  RMSE of |v(%s)| pre vs post over %d points %.4g..%.4g Hz\n",
+                      "out", ps->npoints, r[0].freq[0], r[0].freq[ps->npoints - 1]);
+        su_buf_printf(&b, "  overall %-12.6g low %-12.6g mid %-12.6g high %.6g  (V)\n", ps->overall, ps->low,
+                      ps->mid, ps->high);
+    } else {
+        su_buf_printf(&b, "pscore  n/a: %s\n", why);
+    }
+    su_buf_printf(&b, "%-18s %14s %14s %14s\n", "metric", "pre", "post", "delta");
+    for (int i = 0; i < r[0].nmetrics || i < r[1].nmetrics; i++) {
+        const char *key = i < r[0].nmetrics ? r[0].keys[i] : r[1].keys[i];
+        if (i >= r[0].nmetrics && sim_result_metric(&r[0], key)) continue;
+        const double *a = sim_result_metric(&r[0], key), *p = sim_result_metric(&r[1], key);
+        char sa[32], sp[32], sd[32];
+        fmt_value(sa, sizeof sa, a);
+        fmt_value(sp, sizeof sp, p);
+        double d = (a && p) ? *p - *a : 0;
+        fmt_value(sd, sizeof sd, (a && p) ? &d : NULL);
+        su_buf_printf(&b, "%-18s %14s %14s %14s\n", key, sa, sp, sd);
+    }
+    su_buf_add(&b, "area               n/a (no placement yet)\n");
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+}
+
+static Tcl_Obj *deltas_obj(const sim_result *r)
+{
+    Tcl_Obj *d = Tcl_NewDictObj();
+    for (int i = 0; i < r[0].nmetrics; i++) {
+        const double *p = sim_result_metric(&r[1], r[0].keys[i]);
+        if (!p) continue;
+        Tcl_Obj *e = Tcl_NewDictObj();
+        dict_put(e, "pre", Tcl_NewDoubleObj(r[0].values[i]));
+        dict_put(e, "post", Tcl_NewDoubleObj(*p));
+        dict_put(e, "delta", Tcl_NewDoubleObj(*p - r[0].values[i]));
+        dict_put(d, r[0].keys[i], e);
+    }
+    return d;
+}
+
+static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    HaloSim *s = sim_state(st);
+    sim_opts o;
+    if (parse_sim_opts(interp, objc, objv, 1, &o, 0) != TCL_OK) return TCL_ERROR;
+    tb_deck decks[2];
+    o.post = 0;
+    if (build_deck(interp, st, &o, &decks[0]) != TCL_OK) return TCL_ERROR;
+    o.post = 1;
+    if (build_deck(interp, st, &o, &decks[1]) != TCL_OK) {
+        tb_deck_free(&decks[0]);
+        return TCL_ERROR;
+    }
+    sim_result r[2];
+    int cached[2];
+    int rc = run_decks(interp, s, decks, 2, &o, r, cached);
+    if (rc == TCL_OK) {
+        sim_pscore ps;
+        char why[300];
+        int bad = sim_pscore_compute(&r[0], &r[1], &ps, why, sizeof why);
+        qos_report(interp, st->design, s, r, &ps, bad ? why : NULL);
+        Tcl_Obj *q = Tcl_NewDictObj();
+        if (!bad) {
+            dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
+            dict_put(q, "pscore_low", Tcl_NewDoubleObj(ps.low));
+            dict_put(q, "pscore_mid", Tcl_NewDoubleObj(ps.mid));
+            dict_put(q, "pscore_high", Tcl_NewDoubleObj(ps.high));
+            dict_put(q, "npoints", Tcl_NewIntObj(ps.npoints));
+        } else {
+            dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
+        }
+        dict_put(q, "metrics", deltas_obj(r));
+        dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
+        dict_put(q, "post", result_obj(&r[1], "post", &decks[1], cached[1]));
+        Tcl_SetObjResult(interp, q);
+        sim_result_free(&r[0]);
+        sim_result_free(&r[1]);
+    }
+    tb_deck_free(&decks[0]);
+    tb_deck_free(&decks[1]);
+    return rc;
+}
+
+const HaloCmd halo_sim_cmds[] = {
+    {"read_testbench", read_testbench_cmd,
+     "read_testbench FILE|OpampTestbench|FilterTestbench ?-output NODE? ?-control keep|drop? ?-vdd V? ?-vin V? ?-cl F? ?-ibias A? ?-vbias V?",
+     "Sets the testbench that simulate and report_qos use.  FILE is a SPICE template that instantiates "
+     "the design by its subcircuit name without defining it and holds the sources, load and analysis; "
+     "its first line is the title; a line holding {{SKY130_LIB}} is replaced by the loaded PDK's models "
+     "(the PDK's corner); relative .include paths are taken from the template's directory; the first ac "
+     "analysis (in .control or .ac) is the sweep whose output trajectory is recorded (default ac dec 50 "
+     "1k 1G).  Other .control lines are not run unless -control keep (then the block runs when the "
+     "circuit loads, as ngspice would).  The output node comes from -output, a header comment "
+     "\"* halo testbench: output=NODE type=FilterTestbench\", or the design's output_v port.  "
+     "OpampTestbench and FilterTestbench are built from the design's port roles: VDD (-vdd, 1.8 V), "
+     "the non-inverting input at -vin (vdd/2) DC + 1 V AC, the inverting input fed back from the output "
+     "through 1 GOhm with 1 F to ground (closed loop at DC, open loop from 1 Hz), bias_current ports fed "
+     "-ibias (10 uA), bias_voltage ports at -vbias, a -cl load (1 pF).  Returns a dict describing the "
+     "testbench."},
+    {"read_post_netlist", read_post_netlist_cmd, "read_post_netlist FILE",
+     "Reads a post-layout netlist: a SPICE file defining the design's .subckt (same name and ports) with "
+     "its devices and parasitic R and C, e.g. from an external extractor.  simulate -stage post and "
+     "report_qos use it.  Returns the subcircuit name."},
+    {"simulate", simulate_cmd, "simulate ?-stage pre|post? ?-timeout S? ?-models reduced|full? ?-nocache?",
+     "Simulates the testbench with the design's schematic (-stage pre, the default; multi-finger devices "
+     "as W=<finger> m=<nf>, unset fingers as one) or its post-layout netlist (-stage post) in a worker "
+     "process holding libngspice, and returns a dict: converged, error (the schema's vocabulary: "
+     "no_convergence singular_matrix timeout sim_error model_not_found no_output_port, \"\" when "
+     "converged), detail, metrics (dc_gain_dB at 1 Hz, ugf_Hz, phase_at_ugf_deg, vout_dc_V, "
+     "vdd_current_A, power_W; FilterTestbench adds f_3dB_Hz), trajectory (node, freq_Hz, mag_V, "
+     "phase_deg of the sweep), seconds and cached.  Models: the embedded sky130 models, or with pdk load "
+     "-root the real library reduced to the bins the design uses (-models full splices the whole "
+     "library, slow).  -timeout (60 s) bounds one simulation; a crash or hang becomes an error value, "
+     "never a dead shell.  Results of an identical deck are reused unless -nocache."},
+    {"write_testbench", write_testbench_cmd,
+     "write_testbench FILE ?-stage pre|post? ?-models reduced|full?",
+     "Writes the deck simulate runs as one ngspice input with a .control block that runs the same "
+     "analyses and prints each metric as halo_<key> (ngspice prints the names in lower case), so a plain "
+     "ngspice -b FILE reproduces simulate's metrics.  Returns FILE."},
+    {"report_qos", report_qos_cmd, "report_qos ?-timeout S? ?-models reduced|full? ?-nocache?",
+     "Simulates pre- and post-layout (concurrently, reusing identical earlier results), prints and "
+     "returns the quality of service: pscore, the OSIRIS score, is the RMSE between the pre- and "
+     "post-layout magnitude |v(out)| in volts (not dB) at the K frequencies of the testbench's AC sweep, "
+     "sqrt(sum_k (|Vpre_k| - |Vpost_k|)^2 / K); pscore_low, pscore_mid and pscore_high are the same over "
+     "the first, second and last third of the points (split at K/3 and 2K/3).  Also the metric deltas "
+     "pre -> post (metrics: key {pre post delta}) and both simulation results (pre, post).  Area "
+     "appears once placement exists."},
+    {NULL, NULL, NULL, NULL}};
