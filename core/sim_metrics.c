@@ -17,6 +17,7 @@ void sim_result_free(sim_result *r)
     free(r->freq);
     free(r->mag);
     free(r->phase_deg);
+    free(r->log);
     memset(r, 0, sizeof *r);
 }
 
@@ -113,6 +114,7 @@ void sim_result_from_job(const tb_deck *deck, const sim_job *job, sim_result *r)
 {
     memset(r, 0, sizeof *r);
     r->seconds = job->seconds;
+    if (job->status != SIM_OK || job->nplots < 3) r->log = su_strdup(job->log ? job->log : "");
     if (job->status != SIM_OK) {
         fail(r, job->status, job->detail);
         return;

@@ -41,6 +41,7 @@ typedef struct sim_result {
     int npoints;                  /* trajectory */
     double *freq, *mag, *phase_deg;
     double seconds;               /* simulation wall time in the worker */
+    char *log;                    /* ngspice's output when it failed, else NULL */
 } sim_result;
 
 /* Compute a result from a finished job run on deck (takes no ownership). */

@@ -106,6 +106,7 @@ static const struct {
     {"unknown subckt", SIM_MODEL_NOT_FOUND},
     {"no model bin", SIM_MODEL_NOT_FOUND},
     {"fatal error", SIM_ERROR},          /* e.g. BSIM4 parameter checks */
+    {"undefined parameter", SIM_ERROR},
     {"singular matrix", SIM_SINGULAR_MATRIX},
     {"timestep too small", SIM_NO_CONVERGENCE},
     {"gmin stepping failed", SIM_NO_CONVERGENCE},

@@ -31,3 +31,59 @@ foreach ex {miller_ota ahuja_ota ff_ota ota_5t lpf} {
     puts [format "%-11s %9.1f %9.1f %12s %10.1f %12.0f %12.0f" $ex $read $rj $count $tcount $rate $tsample]
     file delete $json
 }
+
+# ---------------------------------------------------------------- simulation
+# Per-simulation wall time seen from Tcl (deck building, worker round trip,
+# ngspice load + op + 2 AC analyses, metrics), warm: workers started and, for
+# a real PDK, its library loaded once.  "first" is the first simulation of
+# the process: it starts a worker and, with a real PDK, reads the library.
+
+proc ms {script {n 1}} {
+    expr {[lindex [uplevel 1 [list time $script $n]] 0] / 1000.0}
+}
+
+# Median of n runs of script, in ms.
+proc median_ms {script n} {
+    set t {}
+    for {set i 0} {$i < $n} {incr i} {lappend t [uplevel 1 [list ms $script]]}
+    lindex [lsort -real $t] [expr {$n / 2}]
+}
+
+proc sim_bench {label} {
+    global root
+    puts [format "\n%s" $label]
+    puts [format "%-11s %10s %10s %10s %12s %10s" example "first(ms)" "sim(ms)" "worker(ms)" "pre+post(ms)" "converged"]
+    foreach ex {miller_ota ahuja_ota ff_ota ota_5t lpf} {
+        set dir [file join $root examples $ex]
+        read_spice [file join $dir $ex.spice]
+        read_constraints [file join $dir pairs.json]
+        set_fingers [lindex [enumerate_fingers -sample 1 -seed 1] 0]
+        read_testbench [file join $dir testbench.spice]
+        set first [ms {set r [simulate -nocache]}]
+        set sim [median_ms {set r [simulate -nocache]} 9]
+        set worker [expr {[dict get $r seconds] * 1000}]
+        # pre+post pair, as report_qos runs them (concurrently on the pool);
+        # the post-layout netlist here is the schematic itself (a seeded
+        # finger arrangement)
+        set post [file join [expr {[info exists ::env(TMPDIR)] ? $::env(TMPDIR) : "/tmp"}] bench-$ex-post.sp]
+        write_spice $post -fingers m
+        read_post_netlist $post
+        set pair [median_ms {report_qos -nocache} 5]
+        file delete $post
+        puts [format "%-11s %10.1f %10.1f %10.1f %12.1f %10s" $ex $first $sim $worker $pair [dict get $r converged]]
+    }
+}
+
+sim_bench "simulation, embedded sky130 models"
+set pdkroot [expr {[info exists env(HALO_PDK_ROOT)] ? $env(HALO_PDK_ROOT) : [file join $root .. shared pdk]}]
+if {[file exists [file join $pdkroot sky130A libs.tech ngspice sky130.lib.spice]]} {
+    pdk load sky130 -root $pdkroot
+    sim_bench "simulation, real sky130 models ($pdkroot), library reduced per design"
+    read_spice [file join $root examples miller_ota miller_ota.spice]
+    read_testbench [file join $root examples miller_ota testbench.spice]
+    puts [format "miller_ota with the whole library spliced in (-models full): %.0f ms" \
+        [ms {simulate -nocache -models full}]]
+    pdk load sky130
+} else {
+    puts "\n(no real PDK at $pdkroot: real-model figures skipped; set HALO_PDK_ROOT)"
+}

@@ -58,6 +58,7 @@ static void result_copy(sim_result *dst, const sim_result *src)
     dst->detail = su_strdup(src->detail ? src->detail : "");
     size_t n = (size_t)src->npoints * sizeof(double);
     dst->freq = dst->mag = dst->phase_deg = NULL;
+    dst->log = src->log ? su_strdup(src->log) : NULL;
     if (src->npoints) {
         dst->freq = halo_xmalloc(n);
         dst->mag = halo_xmalloc(n);
@@ -366,6 +367,7 @@ static Tcl_Obj *result_obj(const sim_result *r, const char *stage, const tb_deck
     dict_put(t, "mag_V", double_list(r->mag, r->npoints));
     dict_put(t, "phase_deg", double_list(r->phase_deg, r->npoints));
     dict_put(o, "trajectory", t);
+    if (r->log) dict_put(o, "log", Tcl_NewStringObj(r->log, -1));
     dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
     dict_put(o, "cached", Tcl_NewBooleanObj(cached));
     return o;

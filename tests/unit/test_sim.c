@@ -1,0 +1,161 @@
+/* test_sim.c -- failure classification, metrics from vectors, pscore, and
+ * the worker pool running a real circuit in libngspice. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/sim.h"
+#include "../../core/sim_metrics.h"
+#include "unit.h"
+
+TEST(classify_vocabulary)
+{
+    struct {
+        const char *log;
+        sim_status want;
+        const char *detail;
+    } cases[] = {
+        {"Note: x\nError: unknown subckt: x1 a b nosub\nError: there aren't any circuits loaded.\n",
+         SIM_MODEL_NOT_FOUND, "Error: unknown subckt: x1 a b nosub"},
+        {"warning, can't find model 'nch' from line\n", SIM_MODEL_NOT_FOUND, "warning, can't find model 'nch' from line"},
+        {"Warning: singular matrix:  check node a\ndoAnalyses: OP:  Timestep too small\n", SIM_SINGULAR_MATRIX,
+         "Warning: singular matrix:  check node a"},
+        {"doAnalyses: TRAN:  Timestep too small; time = 1e-9\n", SIM_NO_CONVERGENCE,
+         "doAnalyses: TRAN:  Timestep too small; time = 1e-9"},
+        {"Warning: Dynamic gmin stepping failed\nWarning: source stepping failed\n", SIM_NO_CONVERGENCE,
+         "Warning: Dynamic gmin stepping failed"},
+        {"Fatal error: detected during BSIM4.8.2 parameter checking\nTimestep too small\n", SIM_ERROR,
+         "Fatal error: detected during BSIM4.8.2 parameter checking"},
+        {"something odd\nlast words\n", SIM_ERROR, "last words"},
+        {"", SIM_ERROR, "ngspice failed without a message"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *detail = NULL;
+        CHECK_INT(sim_classify(cases[i].log, &detail), cases[i].want);
+        CHECK_STR(detail, cases[i].detail);
+        free(detail);
+    }
+    CHECK_STR(sim_status_name(SIM_OK), "");
+    CHECK_STR(sim_status_name(SIM_TIMEOUT), "timeout");
+    CHECK_STR(sim_status_name(SIM_NO_OUTPUT_PORT), "no_output_port");
+}
+
+/* A result with a given trajectory. */
+static void fake(sim_result *r, const double *mag, int n)
+{
+    memset(r, 0, sizeof *r);
+    r->npoints = n;
+    r->freq = malloc(n * sizeof(double));
+    r->mag = malloc(n * sizeof(double));
+    r->phase_deg = calloc(n, sizeof(double));
+    for (int i = 0; i < n; i++) {
+        r->freq[i] = 1e3 * pow(10, i / 50.0);
+        r->mag[i] = mag[i];
+    }
+}
+
+TEST(pscore_is_rmse_by_thirds)
+{
+    double a[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, b[9] = {1, 1, 4, 1, 1, 1, 0, 0, 0};
+    sim_result pre, post;
+    fake(&pre, a, 9);
+    fake(&post, b, 9);
+    sim_pscore ps;
+    char why[200];
+    CHECK_INT(sim_pscore_compute(&pre, &post, &ps, why, sizeof why), 0);
+    CHECK_NEAR(ps.overall, sqrt((9.0 + 3.0) / 9.0), 1e-15);
+    CHECK_NEAR(ps.low, sqrt(9.0 / 3.0), 1e-15);
+    CHECK_NEAR(ps.mid, 0.0, 0);
+    CHECK_NEAR(ps.high, 1.0, 1e-15);
+    post.freq[4] *= 1.01;   /* a different sweep is refused */
+    CHECK(sim_pscore_compute(&pre, &post, &ps, why, sizeof why) != 0);
+    CHECK(strstr(why, "point 4") != NULL);
+    post.status = SIM_TIMEOUT;
+    CHECK(sim_pscore_compute(&pre, &post, &ps, why, sizeof why) != 0);
+    CHECK(strstr(why, "timeout") != NULL);
+    sim_result_free(&pre);
+    sim_result_free(&post);
+}
+
+/* A first-order low-pass, R = 1 k, C = 1 uF: f_3dB = 159.15 Hz; with an
+ * input AC amplitude 10 the gain crosses 0 dB at 159.15 * sqrt(99) Hz. */
+static char *deck[] = {
+    "* rc", "VDD vdd 0 dc 1.8", "VIN in 0 dc 0.5 ac 10", "R1 in out 1k", "C1 out 0 1u",
+    "RL vdd 0 1k", ".end", NULL};
+static char *cmds[] = {"op", "ac lin 1 1 1", "ac dec 50 10 1Meg"};
+static char *want[] = {"frequency", "out", "vdd#branch"};
+
+TEST(pool_runs_libngspice_and_metrics_follow)
+{
+    sim_pool *pool = sim_pool_new(2);
+    sim_job job = {0};
+    job.lines = deck;
+    job.nlines = 7;
+    job.commands = cmds;
+    job.ncommands = 3;
+    job.want = want;
+    job.nwant = 3;
+    job.timeout_s = 30;
+    sim_job *jobs[1] = {&job};
+    halo_err err;
+    CHECK_INT(sim_pool_run(pool, jobs, 1, &err), 0);
+    CHECK_INT(job.status, SIM_OK);
+    CHECK_INT(job.nplots, 3);
+    tb_deck d = {0};
+    d.out_vec = "out";
+    d.supply_vec = "vdd#branch";
+    d.vdd = 1.8;
+    d.type = TB_FILTER;
+    sim_result r;
+    sim_result_from_job(&d, &job, &r);
+    CHECK_INT(r.status, SIM_OK);
+    CHECK_NEAR(*sim_result_metric(&r, "vout_dc_V"), 0.5, 1e-9);
+    CHECK_NEAR(*sim_result_metric(&r, "vdd_current_A"), -1.8e-3, 1e-12);
+    CHECK_NEAR(*sim_result_metric(&r, "power_W"), 1.8 * 1.8e-3, 1e-12);
+    CHECK_NEAR(*sim_result_metric(&r, "dc_gain_dB"), 20.0, 1e-3);
+    double fc = 1.0 / (2 * M_PI * 1e3 * 1e-6);
+    CHECK_NEAR(*sim_result_metric(&r, "f_3dB_Hz"), fc, fc * 5e-3);
+    CHECK_NEAR(*sim_result_metric(&r, "ugf_Hz"), fc * sqrt(99.0), fc * sqrt(99.0) * 5e-3);
+    /* phase of a single pole well past its corner: about -84 degrees */
+    CHECK_NEAR(*sim_result_metric(&r, "phase_at_ugf_deg"), -atan(sqrt(99.0)) * 180 / M_PI, 0.5);
+    CHECK_INT(r.npoints, 251);
+    sim_result_free(&r);
+    sim_job_clear(&job);
+    CHECK_INT(sim_pool_spawned(pool), 1);
+    sim_pool_free(pool);
+}
+
+TEST(pool_survives_a_dead_worker_and_a_deadline)
+{
+    sim_pool *pool = sim_pool_new(1);
+    char *crash[] = {"* c", "R1 a 0 1", "*halo-fault: segv", ".end", NULL};
+    char *hang[] = {"* h", "R1 a 0 1", "*halo-fault: hang", ".end", NULL};
+    sim_job a = {0}, b = {0}, c = {0};
+    a.lines = crash;
+    a.nlines = 4;
+    a.commands = cmds;
+    a.ncommands = 1;
+    b.lines = hang;
+    b.nlines = 4;
+    b.commands = cmds;
+    b.ncommands = 1;
+    b.timeout_s = 0.5;
+    c.lines = deck;
+    c.nlines = 7;
+    c.commands = cmds;
+    c.ncommands = 3;
+    sim_job *jobs[3] = {&a, &b, &c};
+    halo_err err;
+    CHECK_INT(sim_pool_run(pool, jobs, 3, &err), 0);
+    CHECK_INT(a.status, SIM_ERROR);
+    CHECK(strstr(a.detail, "signal 11") != NULL);
+    CHECK_INT(b.status, SIM_TIMEOUT);
+    CHECK_INT(c.status, SIM_OK);
+    CHECK_INT(sim_pool_spawned(pool), 3);
+    sim_job_clear(&a);
+    sim_job_clear(&b);
+    sim_job_clear(&c);
+    sim_pool_free(pool);
+}
+
+UNIT_MAIN("test_sim")
