@@ -5,7 +5,9 @@
 #
 # Loads the OSIRIS Miller OTA template and its matched pairs, prints the
 # design, counts its legal finger arrangements (OSIRIS stage 1), and applies
-# one of them.  Later stages (placement, routing, verification, simulation)
+# one of them, then simulates it (pre-layout, open loop and in the OSIRIS
+# unity-gain testbench) and scores a stand-in post-layout netlist with
+# report_qos.  Later stages (placement, routing, verification, extraction)
 # extend this flow as they land.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
@@ -30,3 +32,27 @@ write_spice $out -fingers m
 set f [open $out]
 puts [string trimright [read $f]]
 close $f
+
+# Pre-layout simulation, open loop: gain, unity-gain frequency, phase.
+read_testbench OpampTestbench
+set r [simulate]
+puts "\nPre-layout, open loop (built-in OpampTestbench, embedded sky130 models):"
+dict for {key value} [dict get $r metrics] {puts [format "  %-18s %.4g" $key $value]}
+
+# The OSIRIS testbench (unity-gain buffer, 1 kHz..1 GHz) and a stand-in
+# post-layout netlist -- the schematic plus 20 fF on every internal net and
+# 30 fF on the output -- until halo extracts its own parasitics.
+read_testbench [file join $example testbench.spice]
+set f [open $out]
+set schematic [read $f]
+close $f
+set parasitics ""
+foreach net {n1 n2 tail nbias nz} {append parasitics "Cpar_$net $net VSS 20f\n"}
+append parasitics "Cpar_out VOUT VSS 30f\n"
+set post [file join [file dirname $out] halo-demo-miller-post.spice]
+set f [open $post w]
+puts -nonewline $f [string map [list ".ends miller_ota" "$parasitics.ends miller_ota"] $schematic]
+close $f
+read_post_netlist $post
+puts ""
+report_qos

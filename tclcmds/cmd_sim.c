@@ -510,15 +510,15 @@ static void fmt_value(char *buf, size_t n, const double *v)
 }
 
 /* The table report_qos prints. */
-static void qos_report(Tcl_Interp *interp, const netlist *nl, const HaloSim *s, const sim_result *r,
-                       const sim_pscore *ps, const char *why)
+static void qos_report(Tcl_Interp *interp, const netlist *nl, const HaloSim *s, const char *node,
+                       const sim_result *r, const sim_pscore *ps, const char *why)
 {
     su_buf b = {0};
     su_buf_printf(&b, "QoS of %s  (testbench %s, post-layout netlist %s)\n", nl->name, s->tb->name,
                   s->post_source ? s->post_source : "-");
     if (!why) {
         su_buf_printf(&b, "pscore  RMSE of |v(%s)| pre vs post over %d points %.4g..%.4g Hz\n",
-                      "out", ps->npoints, r[0].freq[0], r[0].freq[ps->npoints - 1]);
+                      node, ps->npoints, r[0].freq[0], r[0].freq[ps->npoints - 1]);
         su_buf_printf(&b, "  overall %-12.6g low %-12.6g mid %-12.6g high %.6g  (V)\n", ps->overall, ps->low,
                       ps->mid, ps->high);
     } else {
@@ -577,7 +577,7 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
         sim_pscore ps;
         char why[300];
         int bad = sim_pscore_compute(&r[0], &r[1], &ps, why, sizeof why);
-        qos_report(interp, st->design, s, r, &ps, bad ? why : NULL);
+        qos_report(interp, st->design, s, decks[0].out_vec, r, &ps, bad ? why : NULL);
         Tcl_Obj *q = Tcl_NewDictObj();
         if (!bad) {
             dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
