@@ -520,7 +520,19 @@ int sim_pool_run(sim_pool *pool, sim_job **jobs, int njobs, halo_err *err)
         if (ms < 1) ms = 1;
         int r = poll(fds, (nfds_t)nfds, ms);
         if (r < 0 && errno != EINTR) {
+            /* cannot wait any more: stop what runs, fail what is left */
             halo_err_set(err, HALO_E_SIM_WORKER, NULL, 0, "poll", strerror(errno));
+            for (int i = 0; i < pool->nworkers; i++) {
+                sim_job *job = pool->w[i].job;
+                if (!job) continue;
+                worker_stop(&pool->w[i], 1, NULL, 0);
+                job->log = su_strdup("");
+                fail_job(job, SIM_ERROR, err->msg);
+            }
+            for (; next < njobs; next++) {
+                jobs[next]->log = su_strdup("");
+                fail_job(jobs[next], SIM_ERROR, err->msg);
+            }
             return -1;
         }
         for (int k = 0; r > 0 && k < nfds; k++) {
