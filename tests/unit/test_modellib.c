@@ -318,8 +318,7 @@ TEST(real_sky130_library)
     const char *env = getenv("HALO_PDK_ROOT");
     const char *src = getenv("HALO_SRCDIR");
     if (env) snprintf(root, sizeof root, "%s", env);
-    else if (src) snprintf(root, sizeof root, "%s/../shared/pdk", src);
-    else snprintf(root, sizeof root, "/work/shared/pdk");
+    else snprintf(root, sizeof root, "%s/../shared/pdk", src ? src : ".");
     char lib_path[600];
     snprintf(lib_path, sizeof lib_path, "%s/sky130A/libs.tech/ngspice/sky130.lib.spice", root);
     struct stat st;
