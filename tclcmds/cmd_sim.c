@@ -133,8 +133,11 @@ static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], i
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
         if (!v) return TCL_ERROR;
         const char *s = Tcl_GetString(v);
-        if (which == 0) {
-            if (!allow_stage || (strcmp(s, "pre") != 0 && strcmp(s, "post") != 0))
+        if (which == 0 && !allow_stage) {
+            /* report_qos runs both stages */
+            return halo_tcl_fail(interp, HALO_E_CMD_OPTION, "-stage", "-timeout, -models or -nocache");
+        } else if (which == 0) {
+            if (strcmp(s, "pre") != 0 && strcmp(s, "post") != 0)
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-stage", s, "pre or post");
             o->post = strcmp(s, "post") == 0;
         } else if (which == 1) {
