@@ -109,6 +109,22 @@ proc cal::dc_sources {} {
     return [list "vg g 0 0" "vd d 0 0" "egp gp 0 g 0 -1" "edp dp 0 d 0 -1"]
 }
 
+# The DC grid deck of both transistor types on every calibration geometry,
+# with library lib (a .lib path, section tt), writing its currents to outfile.
+proc cal::dc_deck {title lib outfile} {
+    variable geoms
+    set lines [list "* $title" ".lib \"$lib\" tt"]
+    lappend lines {*}[dc_sources]
+    set vecs {}
+    foreach kind {nfet pfet} {
+        set p [string index $kind 0]
+        lappend lines {*}[dc_instances $kind $geoms sky130_fd_pr__${kind}_01v8 $p]
+        for {set k 0} {$k < [llength $geoms]} {incr k} {lappend vecs i(vm$p$k)}
+    }
+    lappend lines {*}[dc_control $outfile $vecs] ".end"
+    return [join $lines \n]\n
+}
+
 proc cal::dc_control {outfile vecs} {
     variable vgs_start; variable vgs_stop; variable vgs_step
     variable vds_start; variable vds_stop; variable vds_step

@@ -17,17 +17,8 @@ set t0 [clock seconds]
 
 # ---------------------------------------------------------------- DC
 proc gen_dc {lib} {
-    set lines [list "* real sky130 DC reference" ".lib \"$lib\" tt"]
-    lappend lines {*}[cal::dc_sources]
-    set vecs {}
-    foreach kind {nfet pfet} {
-        set p [string index $kind 0]
-        lappend lines {*}[cal::dc_instances $kind $cal::geoms sky130_fd_pr__${kind}_01v8 $p]
-        for {set k 0} {$k < [llength $cal::geoms]} {incr k} {lappend vecs i(vm$p$k)}
-    }
     set outf [file join $cal::workdir ref_dc.txt]
-    lappend lines {*}[cal::dc_control $outf $vecs] ".end"
-    cal::ngspice [join $lines \n]\n ref_dc
+    cal::ngspice [cal::dc_deck "real sky130 DC reference" $lib $outf] ref_dc
     lassign [cal::read_wrdata $outf] names rows
     set vgs [cal::vgs_list]; set vds [cal::vds_list]
     set ng [llength $cal::geoms]

@@ -31,18 +31,9 @@ proc eng {v {unit ""}} {
 }
 
 # ---------------------------------------------------------------- DC with the library
-set lines [list "* embedded DC" ".lib \"$LIB\" tt"]
-lappend lines {*}[cal::dc_sources]
-set vecs {}
-foreach kind {nfet pfet} {
-    set p [string index $kind 0]
-    lappend lines {*}[cal::dc_instances $kind $cal::geoms sky130_fd_pr__${kind}_01v8 $p]
-    for {set k 0} {$k < [llength $cal::geoms]} {incr k} {lappend vecs i(vm$p$k)}
-}
 set outf [file join $cal::workdir emb_dc.txt]
-lappend lines {*}[cal::dc_control $outf $vecs] ".end"
 set tdc [clock milliseconds]
-cal::ngspice [join $lines \n]\n emb_dc
+cal::ngspice [cal::dc_deck "embedded DC" $LIB $outf] emb_dc
 set tdc [expr {[clock milliseconds] - $tdc}]
 lassign [cal::read_wrdata $outf] names rows
 set REF [cal::load_dc_ref]
