@@ -415,11 +415,6 @@ static int pmos_biased(const netlist *nl, int net)
     return 0;
 }
 
-static void fmt_num(double v, char buf[32])
-{
-    eng_format(v, buf);
-}
-
 testbench *testbench_builtin(const char *type, const netlist *nl, const tb_builtin_opts *o,
                              const char *output, halo_err *err)
 {
@@ -459,7 +454,8 @@ testbench *testbench_builtin(const char *type, const netlist *nl, const tb_built
                      nl->name);
         return NULL;
     }
-    char node[256], outnode[256], a[32], b[32];
+    char node[256], outnode[256], vddnode[256] = "0", a[32], b[32];
+    if (vdd >= 0) node_name(nl, vdd, vddnode, sizeof vddnode);   /* bias currents come from it */
     if (output && *output) snprintf(outnode, sizeof outnode, "%s", output);
     else node_name(nl, out, outnode, sizeof outnode);
     su_buf s = {0};
@@ -474,13 +470,13 @@ testbench *testbench_builtin(const char *type, const netlist *nl, const tb_built
     su_buf_printf(&s, " %s\n", nl->name);
     if (vdd >= 0) {
         node_name(nl, vdd, node, sizeof node);
-        fmt_num(o->vdd, a);
+        eng_format(o->vdd, a);
         su_buf_printf(&s, "VDD %s 0 dc %s\n", node, a);
     }
     int inv = ninputs == 2 ? (is_inverting(nl->nets[inputs[1]].name) ? 1 : 0) : -1;
     int noninv = ninputs == 2 ? 1 - inv : 0;
     node_name(nl, inputs[noninv], node, sizeof node);
-    fmt_num(o->vin_dc, a);
+    eng_format(o->vin_dc, a);
     su_buf_printf(&s, "VIN %s 0 dc %s ac 1\n", node, a);
     if (ninputs == 2) {
         /* DC: unity-gain feedback sets the operating point; AC from well
@@ -492,36 +488,18 @@ testbench *testbench_builtin(const char *type, const netlist *nl, const tb_built
         int net = nl->ports[i];
         node_name(nl, net, node, sizeof node);
         if (nl->nets[net].role == NL_BIAS_CURRENT) {
-            fmt_num(o->ibias, a);
+            eng_format(o->ibias, a);
             if (pmos_biased(nl, net)) su_buf_printf(&s, "I_%s %s 0 dc %s\n", node, node, a);
-            else su_buf_printf(&s, "I_%s %s %s dc %s\n", node, vdd >= 0 ? "vdd_src" : "0", node, a);
+            else su_buf_printf(&s, "I_%s %s %s dc %s\n", node, vddnode, node, a);
         } else if (nl->nets[net].role == NL_BIAS_VOLTAGE) {
-            fmt_num(o->vbias, a);
+            eng_format(o->vbias, a);
             su_buf_printf(&s, "V_%s %s 0 dc %s\n", node, node, a);
         }
     }
-    fmt_num(o->cl, b);
+    eng_format(o->cl, b);
     su_buf_printf(&s, "CL %s 0 %s\n", outnode, b);
     su_buf_add(&s, ".control\nop\n" TB_DEFAULT_SWEEP "\n.endc\n.end\n");
-    /* current sources from the supply node, by its real name */
     char *text = s.s;
-    if (vdd >= 0) {
-        node_name(nl, vdd, node, sizeof node);
-        su_buf fixed = {0};
-        for (const char *p = text; *p;) {
-            const char *hit = strstr(p, "vdd_src");
-            if (!hit) {
-                su_buf_add(&fixed, p);
-                break;
-            }
-            su_buf_addn(&fixed, p, (size_t)(hit - p));
-            su_buf_add(&fixed, node);
-            p = hit + strlen("vdd_src");
-        }
-        su_buf_free(&s);
-        s = fixed;
-        text = s.s;
-    }
     testbench *tb = testbench_parse(text, strlen(text), type_names[ty], NULL, 0, err);
     su_buf_free(&s);
     if (tb) tb->type = ty;

@@ -154,13 +154,20 @@ static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], i
 
 /* ------------------------------------------------------------- decks */
 
-/* The design as simulated: fingers as W=<finger> m=<nf>, an unset finger
- * count (template placeholder ZZZ) simulated as one finger. */
-static char *schematic_subckt(const netlist *design)
+/* The design as simulated: an unset finger count (template placeholder
+ * ZZZ) is one finger.  A clone, freed by the caller. */
+static netlist *simulated_design(const netlist *design)
 {
     netlist *nl = netlist_clone(design);
     for (int i = 0; i < nl->ndevs; i++)
         if (netlist_is_mos(&nl->devs[i]) && nl->devs[i].nf == 0) netlist_set_nf(&nl->devs[i], 1);
+    return nl;
+}
+
+/* The schematic subcircuit, fingers as W=<finger> m=<nf>. */
+static char *schematic_subckt(const netlist *design)
+{
+    netlist *nl = simulated_design(design);
     spice_write_opts wo = {1, "schematic (pre-layout) netlist"};
     char *text = spice_write_text(nl, &wo);
     netlist_free(nl);
@@ -201,17 +208,15 @@ static int choose_models(Tcl_Interp *interp, HaloState *st, const sim_opts *o, c
         if (modellib_load(t->spice_lib, corner, &s->lib, &err) != 0) return halo_tcl_error(interp, &err);
         s->lib_key = su_strdup(key);
     }
-    /* the uses: the design's devices, and the DUT text's (post-layout) */
+    /* the uses: the design's devices, and the post-layout netlist's */
     modellib_use *uses = NULL;
     size_t n = 0, cap = 0;
     netlist *dut = NULL;
     spice_read_opts ro = {st->design->name, NETLIST_W_TOTAL, 1};
     halo_err perr;
-    dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
-    netlist *fingered = netlist_clone(st->design);
-    for (int i = 0; i < fingered->ndevs; i++)
-        if (netlist_is_mos(&fingered->devs[i]) && fingered->devs[i].nf == 0)
-            netlist_set_nf(&fingered->devs[i], 1);
+    if (o->post)   /* the schematic's uses are the design's own */
+        dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
+    netlist *fingered = simulated_design(st->design);
     sim_models_uses(fingered, &uses, &n, &cap);
     if (dut) sim_models_uses(dut, &uses, &n, &cap);
     su_buf text = {0};
