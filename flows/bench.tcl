@@ -87,3 +87,26 @@ if {[file exists [file join $pdkroot sky130A libs.tech ngspice sky130.lib.spice]
 } else {
     puts "\n(no real PDK at $pdkroot: real-model figures skipped; set HALO_PDK_ROOT)"
 }
+
+# ---------------------------------------------------------------- device generation
+# generate_devices from an empty layout: every cell drawn (resolution of the
+# devices, drawing, halos, the preview top cell), median of 200 runs, for one
+# arrangement and as the mean over 20 sampled arrangements.
+puts [format "\n%-11s %8s %8s %12s %12s" "devices" cells shapes "one(ms)" "20 arr.(ms)"]
+foreach ex {miller_ota ahuja_ota ff_ota ota_5t lpf} {
+    set dir [file join $root examples $ex]
+    read_spice [file join $dir $ex.spice]
+    read_constraints [file join $dir pairs.json]
+    set arrangements [enumerate_fingers -sample 20 -seed 7]
+    set_fingers [lindex $arrangements 0]
+    set one [median_ms {clear_layout; generate_devices} 200]
+    set shapes 0
+    foreach c [report_layout] {incr shapes [dict get $c shapes]}
+    set cells [llength [report_layout]]
+    set total 0
+    foreach a $arrangements {
+        set_fingers $a
+        set total [expr {$total + [median_ms {clear_layout; generate_devices} 21]}]
+    }
+    puts [format "%-11s %8d %8d %12.3f %12.3f" $ex $cells $shapes $one [expr {$total / [llength $arrangements]}]]
+}

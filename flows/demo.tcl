@@ -5,10 +5,11 @@
 #
 # Loads the OSIRIS Miller OTA template and its matched pairs, prints the
 # design, counts its legal finger arrangements (OSIRIS stage 1), and applies
-# one of them, then simulates it (pre-layout, open loop and in the OSIRIS
-# unity-gain testbench) and scores a stand-in post-layout netlist with
-# report_qos.  Later stages (placement, routing, verification, extraction)
-# extend this flow as they land.
+# one of them, generates its device layouts (GDS and a picture), then
+# simulates it (pre-layout, open loop and in the OSIRIS unity-gain
+# testbench) and scores a stand-in post-layout netlist with report_qos.
+# Later stages (placement, routing, verification, extraction) extend this
+# flow as they land.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set example [file join $root examples miller_ota]
@@ -32,6 +33,16 @@ write_spice $out -fingers m
 set f [open $out]
 puts [string trimright [read $f]]
 close $f
+
+# Device layouts: one cell per distinct device, clean under the foundry's
+# Magic rules; written as GDS and drawn (in a row until placement lands).
+puts "\nDevice cells of this arrangement (sky130 generators):"
+generate_devices
+report_devices
+set gds [file join [file dirname $out] halo-demo-miller.gds]
+write_gds $gds
+write_image [file join [file dirname $out] halo-demo-miller.png]
+puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the devices in a row) to [file dirname $out]"
 
 # Pre-layout simulation, open loop: gain, unity-gain frequency, phase.
 read_testbench OpampTestbench

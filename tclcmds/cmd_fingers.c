@@ -158,6 +158,7 @@ static int SetFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     free(names);
     free(values);
     if (rc != TCL_OK) return rc;
+    halo_layout_forget_design(st);   /* the device cells no longer match */
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < nl->ndevs; i++) {
         if (!netlist_is_mos(&nl->devs[i])) continue;

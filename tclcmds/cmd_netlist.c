@@ -15,6 +15,7 @@
 
 static void set_design(HaloState *st, netlist *nl)
 {
+    halo_layout_forget_design(st);
     netlist_free(st->design);
     st->design = nl;
 }

@@ -17,7 +17,8 @@
 #endif
 
 const HaloCmd *const halo_cmd_tables[] = {
-    halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds, NULL,
+    halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
+    halo_layout_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)
@@ -33,6 +34,7 @@ static void free_state(ClientData cd, Tcl_Interp *interp)
     (void)interp;
     HaloState *st = cd;
     halo_sim_free(st);
+    halo_layout_free(st);
     netlist_free(st->design);
     tech_free(st->tech);
     ckfree(st);

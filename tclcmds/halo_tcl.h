@@ -20,15 +20,20 @@
 #include "tech.h"
 
 typedef struct HaloSim HaloSim;   /* simulation state, cmd_sim.c */
+typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_layout.c */
 
 typedef struct HaloState {
     halo_tech *tech;     /* the loaded technology, never NULL after init */
     netlist *design;     /* the current design, NULL until one is read */
     HaloSim *sim;        /* testbench, workers, results; NULL until used */
+    HaloLayout *layout;  /* cells, top cell, device binding; NULL until used */
 } HaloState;
 
 /* Free the simulation state (workers stop). */
 void halo_sim_free(HaloState *st);
+/* Free the layout; drop only the design's device cells binding. */
+void halo_layout_free(HaloState *st);
+void halo_layout_forget_design(HaloState *st);
 
 typedef struct HaloCmd {
     const char *name;    /* "read_spice" */
@@ -44,6 +49,7 @@ extern const HaloCmd halo_netlist_cmds[];
 extern const HaloCmd halo_constraints_cmds[];
 extern const HaloCmd halo_fingers_cmds[];
 extern const HaloCmd halo_sim_cmds[];
+extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

@@ -70,3 +70,40 @@ proc run_tclsh {libdir script} {
     }
 }
 set tclsh_runs 0
+
+# Magic (Debian's magic) and the reference PDK's Magic tech file.
+set magictech [file join $pdkroot sky130A libs.tech magic sky130A.tech]
+tcltest::testConstraint magic [expr {[auto_execok magic] ne "" && [file exists $magictech]}]
+
+# Run one of tools/magic/*.tcl in batch with HALO_MAGIC_* set from opts
+# (a dict: GDS OUT DIR CELLS); returns Magic's log.
+proc run_magic {script opts} {
+    set ::env(HALO_MAGIC_TECH) $::magictech
+    dict for {k v} $opts {set ::env(HALO_MAGIC_$k) $v}
+    try {
+        return [exec -ignorestderr magic -dnull -noconsole -rcfile /dev/null \
+                    [file join $::srcdir tools magic $script] 2>@1]
+    } finally {
+        foreach k [array names ::env HALO_MAGIC_*] {unset ::env($k)}
+    }
+}
+
+# Magic's DRC of cells of a GDS file: a dict CELL -> {COUNT {RULE ...}}.
+proc magic_drc {gds {cells {}}} {
+    set out [file join $::tmpdir magic-drc-[incr ::magic_runs].txt]
+    set opts [dict create GDS $gds OUT $out]
+    if {[llength $cells]} {dict set opts CELLS $cells}
+    run_magic drc_cells.tcl $opts
+    set result [dict create]
+    set cell ""
+    foreach line [split [read_file $out] \n] {
+        if {[regexp {^(\S+) (\d+)$} $line -> cell n]} {
+            dict set result $cell [list $n {}]
+        } elseif {[regexp {^    (.*) :: } $line -> why] && $cell ne ""} {
+            dict set result $cell [list [lindex [dict get $result $cell] 0] \
+                                       [concat [lindex [dict get $result $cell] 1] [list $why]]]
+        }
+    }
+    return $result
+}
+set magic_runs 0

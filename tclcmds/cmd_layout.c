@@ -1,0 +1,656 @@
+/*
+ * cmd_layout.c -- the layout commands: generate_devices, generate_device,
+ * report_devices, report_layout, write_gds, read_gds, write_image.
+ *
+ * Owns HaloLayout, the interpreter's layout: one lay_lib (device cells and
+ * top cells), the current top cell, and which cell each device of the
+ * current design uses.  The binding is dropped whenever the design is
+ * replaced (halo_layout_forget_design); the library stays.
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devgen.h"
+#include "gds.h"
+#include "layout.h"
+#include "render.h"
+#include "strutil.h"
+
+struct HaloLayout {
+    lay_lib *lib;
+    int top;                 /* the cell pictures and GDS default to, -1 none */
+    int ndev;                /* design devices bound, 0 when none */
+    int *dev_cell;           /* per design device: its cell, -1 when it has none */
+    devgen_spec *dev_spec;
+};
+
+void halo_layout_forget_design(HaloState *st)
+{
+    HaloLayout *hl = st->layout;
+    if (!hl) return;
+    free(hl->dev_cell);
+    free(hl->dev_spec);
+    hl->dev_cell = NULL;
+    hl->dev_spec = NULL;
+    hl->ndev = 0;
+}
+
+void halo_layout_free(HaloState *st)
+{
+    if (!st->layout) return;
+    halo_layout_forget_design(st);
+    lay_lib_free(st->layout->lib);
+    free(st->layout);
+    st->layout = NULL;
+}
+
+static HaloLayout *layout_of(HaloState *st)
+{
+    if (!st->layout) {
+        st->layout = halo_xcalloc(1, sizeof *st->layout);
+        st->layout->lib = lay_lib_new("halo", st->tech);
+        st->layout->top = -1;
+    }
+    return st->layout;
+}
+
+static void replace_lib(HaloState *st, lay_lib *lib, int top)
+{
+    HaloLayout *hl = layout_of(st);
+    halo_layout_forget_design(st);
+    lay_lib_free(hl->lib);
+    hl->lib = lib;
+    hl->top = top;
+}
+
+static double um(int64_t nm)
+{
+    return nm / 1000.0;
+}
+
+/* ---------------------------------------------------------------- generate */
+
+/* The design's top cell: its devices in one row, halos abutting -- a
+ * preview of the cells until place arranges them. */
+static int build_preview_top(HaloLayout *hl, const netlist *nl)
+{
+    lay_lib *lib = hl->lib;
+    int top = lay_cell_find(lib, nl->name);
+    if (top < 0) top = lay_cell_new(lib, nl->name);
+    else lay_cell_clear(lib->cells[top]);
+    int32_t x = 0;
+    for (int i = 0; i < hl->ndev; i++) {
+        int c = hl->dev_cell[i];
+        if (c < 0) continue;
+        const int32_t *h = lib->cells[c]->halo;
+        lay_box bb = lay_cell_bbox(lib, c);
+        x += h[0];
+        if (lay_inst_add(lib, top, nl->devs[i].name, c, x - bb.x0, h[1] - bb.y0, LAY_R0) < 0) return -1;
+        x += bb.x1 - bb.x0 + h[2];
+    }
+    return top;
+}
+
+static int parse_generate_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], devgen_opts *o)
+{
+    static const char *const options[] = {"-dummies", NULL};
+    for (int i = 1; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-dummies", &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        if (Tcl_GetBooleanFromObj(NULL, v, &o->dummies) != TCL_OK)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-dummies", Tcl_GetString(v), "a boolean");
+    }
+    return TCL_OK;
+}
+
+static int GenerateDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    devgen_opts o = {0};
+    if (parse_generate_opts(interp, objc, objv, &o) != TCL_OK) return TCL_ERROR;
+    netlist *nl = halo_need_design(interp, st);
+    if (!nl) return TCL_ERROR;
+    /* Resolve every device first: a bad one changes nothing. */
+    devgen_spec *specs = halo_xcalloc((size_t)nl->ndevs + 1, sizeof *specs);
+    int *has = halo_xcalloc((size_t)nl->ndevs + 1, sizeof *has);
+    halo_err err;
+    halo_err_clear(&err);
+    for (int i = 0; i < nl->ndevs; i++) {
+        int rc = devgen_spec_from_device(&nl->devs[i], st->tech, &o, &specs[i], &err);
+        if (rc < 0) {
+            free(specs);
+            free(has);
+            return halo_tcl_error(interp, &err);
+        }
+        has[i] = rc;
+    }
+    HaloLayout *hl = layout_of(st);
+    halo_layout_forget_design(st);
+    hl->ndev = nl->ndevs;
+    hl->dev_spec = specs;
+    hl->dev_cell = halo_xmalloc(((size_t)nl->ndevs + 1) * sizeof *hl->dev_cell);
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < nl->ndevs; i++) {
+        hl->dev_cell[i] = -1;
+        if (!has[i]) continue;
+        int c = devgen_build(hl->lib, st->tech, &specs[i], &err);
+        if (c < 0) {
+            free(has);
+            halo_layout_forget_design(st);
+            return halo_tcl_error(interp, &err);
+        }
+        hl->dev_cell[i] = c;
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewStringObj(nl->devs[i].name, -1));
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewStringObj(hl->lib->cells[c]->name, -1));
+    }
+    free(has);
+    hl->top = build_preview_top(hl, nl);
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
+/* generate_device MODEL ?-w W? ?-l L? ?-nf N? ?-m M? ?-dummies B? ?-r OHMS? */
+static int GenerateDeviceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const options[] = {"-w", "-l", "-nf", "-m", "-dummies", "-r", NULL};
+    if (objc < 2) return halo_usage(interp, "generate_device");
+    double val[6] = {0, 0, 1, 1, 0, 0};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-w, -l, -nf, -m, -dummies or -r", &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        if (which == 4) {
+            int b;
+            if (Tcl_GetBooleanFromObj(NULL, v, &b) != TCL_OK)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-dummies", Tcl_GetString(v), "a boolean");
+            val[4] = b;
+        } else if (Tcl_GetDoubleFromObj(NULL, v, &val[which]) != TCL_OK || !(val[which] > 0)) {
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, options[which], Tcl_GetString(v), "a positive number");
+        }
+    }
+    const char *model = Tcl_GetString(objv[1]);
+    const tech_device *dev = tech_find_device(st->tech, model);
+    halo_err err;
+    halo_err_clear(&err);
+    devgen_spec spec;
+    int rc;
+    if (!dev) {
+        halo_err_set(&err, HALO_E_DEV_KIND, NULL, 0, model, "an unknown device (pdk info lists the devices)");
+        rc = -1;
+    } else if (strcmp(dev->type, "nmos") == 0 || strcmp(dev->type, "pmos") == 0) {
+        if (val[2] != (int)val[2] || val[3] != (int)val[3])
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-nf/-m", "", "integers");
+        rc = devgen_spec_mos(st->tech, model, val[0], val[1], (int)val[2], (int)val[3], (int)val[4], &spec, &err);
+    } else if (strcmp(dev->type, "cap") == 0) {
+        rc = devgen_spec_cap(st->tech, model, val[0], val[1], &spec, &err);
+    } else {
+        rc = devgen_spec_res(st->tech, model, val[0], val[1], val[5], &spec, &err);
+    }
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    HaloLayout *hl = layout_of(st);
+    int c = devgen_build(hl->lib, st->tech, &spec, &err);
+    if (c < 0) return halo_tcl_error(interp, &err);
+    hl->top = c;
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(hl->lib->cells[c]->name, -1));
+    return TCL_OK;
+}
+
+static int ClearLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)objv;
+    if (objc != 1) return halo_usage(interp, "clear_layout");
+    HaloState *st = cd;
+    replace_lib(st, lay_lib_new("halo", st->tech), -1);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- reports */
+
+static Tcl_Obj *box_obj(lay_box b)
+{
+    Tcl_Obj *o = Tcl_NewListObj(0, NULL);
+    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.x0)));
+    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.y0)));
+    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.x1)));
+    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.y1)));
+    return o;
+}
+
+static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
+{
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
+}
+
+static Tcl_Obj *device_dict(const lay_lib *lib, const netlist_device *d, int cell, const devgen_spec *s)
+{
+    devgen_info info;
+    devgen_describe(lib, cell, s, &info);
+    Tcl_Obj *o = Tcl_NewDictObj();
+    dict_put(o, "device", Tcl_NewStringObj(d ? d->name : lib->cells[cell]->name, -1));
+    dict_put(o, "cell", Tcl_NewStringObj(lib->cells[cell]->name, -1));
+    dict_put(o, "kind", Tcl_NewStringObj(s->dev->name, -1));
+    double w = um(info.bbox.x1 - info.bbox.x0), h = um(info.bbox.y1 - info.bbox.y0);
+    dict_put(o, "width", halo_num_obj(w));
+    dict_put(o, "height", halo_num_obj(h));
+    dict_put(o, "area", halo_num_obj(w * h));
+    Tcl_Obj *halo = Tcl_NewListObj(0, NULL);
+    for (int k = 0; k < 4; k++) Tcl_ListObjAppendElement(NULL, halo, halo_num_obj(um(info.halo[k])));
+    dict_put(o, "halo", halo);
+    if (s->kind == DEVGEN_MOS) {
+        dict_put(o, "W", halo_num_obj(info.w_total_um));
+        dict_put(o, "L", halo_num_obj(info.l_um));
+        dict_put(o, "nf", Tcl_NewIntObj(s->nf));
+        dict_put(o, "m", Tcl_NewIntObj(s->m));
+    } else {
+        dict_put(o, "W", halo_num_obj(info.w_total_um));
+        dict_put(o, "L", halo_num_obj(info.l_um));
+        dict_put(o, s->kind == DEVGEN_MIMCAP ? "C" : "R", Tcl_NewDoubleObj(info.value));
+    }
+    Tcl_Obj *pins = Tcl_NewListObj(0, NULL);
+    const lay_cell *c = lib->cells[cell];
+    for (int k = 0; k < c->npins; k++) {
+        Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(c->pins[k].name, -1));
+        Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(lib->layers[c->pins[k].layer].name, -1));
+    }
+    dict_put(o, "pins", pins);
+    return o;
+}
+
+static void device_row(su_buf *b, const lay_lib *lib, const char *name, int cell, const devgen_spec *s)
+{
+    devgen_info info;
+    devgen_describe(lib, cell, s, &info);
+    char what[64];
+    if (s->kind == DEVGEN_MOS)
+        snprintf(what, sizeof what, "W=%g L=%g nf=%d%s", info.w_total_um, info.l_um, s->nf, s->m > 1 ? " m>1" : "");
+    else if (s->kind == DEVGEN_MIMCAP)
+        snprintf(what, sizeof what, "%gx%g %.4g fF", info.w_total_um, info.l_um, info.value * 1e15);
+    else
+        snprintf(what, sizeof what, "W=%g L=%g %.5g ohm", info.w_total_um, info.l_um, info.value);
+    double w = um(info.bbox.x1 - info.bbox.x0), h = um(info.bbox.y1 - info.bbox.y0);
+    su_buf_printf(b, "  %-8s %-16s %-24s %7.3f x %-7.3f %9.2f  %.3g/%.3g/%.3g/%.3g\n", name, s->dev->name, what, w, h,
+                  w * h, um(info.halo[0]), um(info.halo[1]), um(info.halo[2]), um(info.halo[3]));
+}
+
+static int ReportDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    (void)objv;
+    if (objc != 1) return halo_usage(interp, "report_devices");
+    HaloLayout *hl = st->layout;
+    if (!hl || hl->ndev == 0 || !st->design)
+        return halo_tcl_fail(interp, HALO_E_DEV_STATE, "No devices are generated for the current design; run generate_devices first.");
+    su_buf b = {0};
+    su_buf_printf(&b, "Devices of %s (um; halo left/bottom/right/top)\n", st->design->name);
+    su_buf_printf(&b, "  %-8s %-16s %-24s %-17s %9s  %s\n", "device", "kind", "size", "box", "area", "halo");
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    double total = 0;
+    for (int i = 0; i < hl->ndev; i++) {
+        int c = hl->dev_cell[i];
+        if (c < 0) continue;
+        device_row(&b, hl->lib, st->design->devs[i].name, c, &hl->dev_spec[i]);
+        Tcl_Obj *d = device_dict(hl->lib, &st->design->devs[i], c, &hl->dev_spec[i]);
+        Tcl_ListObjAppendElement(NULL, result, d);
+        lay_box bb = lay_cell_bbox(hl->lib, c);
+        total += um(bb.x1 - bb.x0) * um(bb.y1 - bb.y0);
+    }
+    su_buf_printf(&b, "  total device area %.2f um^2\n", total);
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
+static int ReportLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    (void)objv;
+    if (objc != 1) return halo_usage(interp, "report_layout");
+    HaloLayout *hl = layout_of(st);
+    const lay_lib *lib = hl->lib;
+    su_buf b = {0};
+    su_buf_printf(&b, "Layout %s: %d cells%s%s\n", lib->name, lib->ncells, hl->top >= 0 ? ", current " : "",
+                  hl->top >= 0 ? lib->cells[hl->top]->name : "");
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < lib->ncells; i++) {
+        const lay_cell *c = lib->cells[i];
+        lay_box bb = lay_cell_bbox(lib, i);
+        su_buf_printf(&b, "  %-36s %8.3f x %-8.3f %6d shapes %3d pins %3d instances\n", c->name, um(bb.x1 - bb.x0),
+                      um(bb.y1 - bb.y0), c->nrects, c->npins, c->ninsts);
+        Tcl_Obj *d = Tcl_NewDictObj();
+        dict_put(d, "cell", Tcl_NewStringObj(c->name, -1));
+        dict_put(d, "bbox", box_obj(bb));
+        dict_put(d, "shapes", Tcl_NewIntObj(c->nrects));
+        dict_put(d, "pins", Tcl_NewIntObj(c->npins));
+        dict_put(d, "instances", Tcl_NewIntObj(c->ninsts));
+        Tcl_ListObjAppendElement(NULL, result, d);
+    }
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* Cell indices of a list of names; an unknown name is an error naming the cells. */
+static int cells_of_list(Tcl_Interp *interp, const lay_lib *lib, Tcl_Obj *list, int **out, int *n)
+{
+    int count;
+    Tcl_Obj **elems;
+    if (Tcl_ListObjGetElements(interp, list, &count, &elems) != TCL_OK) return TCL_ERROR;
+    *out = halo_xmalloc(((size_t)count + 1) * sizeof **out);
+    for (int i = 0; i < count; i++) {
+        (*out)[i] = lay_cell_find(lib, Tcl_GetString(elems[i]));
+        if ((*out)[i] < 0) {
+            free(*out);
+            *out = NULL;
+            char why[300];
+            snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.",
+                     Tcl_GetString(elems[i]));
+            return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+        }
+    }
+    *n = (int)count;
+    return TCL_OK;
+}
+
+static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const options[] = {"-cells", NULL};
+    if (objc < 2) return halo_usage(interp, "write_gds");
+    HaloLayout *hl = layout_of(st);
+    int *cells = NULL, n = 0;
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-cells", &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        free(cells);
+        if (cells_of_list(interp, hl->lib, v, &cells, &n) != TCL_OK) return TCL_ERROR;
+    }
+    if (hl->lib->ncells == 0) {
+        free(cells);
+        return halo_tcl_fail(interp, HALO_E_DEV_STATE, "The layout is empty: generate_devices or read_gds first.");
+    }
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = gds_write_file(hl->lib, cells, n, Tcl_GetString(objv[1]), &err);
+    free(cells);
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, objv[1]);
+    return TCL_OK;
+}
+
+static int ReadGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const options[] = {"-top", NULL};
+    if (objc < 2) return halo_usage(interp, "read_gds");
+    const char *want_top = NULL;
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-top", &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        want_top = Tcl_GetString(v);
+    }
+    halo_err err;
+    halo_err_clear(&err);
+    lay_lib *lib = gds_read_file(Tcl_GetString(objv[1]), st->tech, &err);
+    if (!lib) return halo_tcl_error(interp, &err);
+    int top = -1;
+    if (want_top) {
+        top = lay_cell_find(lib, want_top);
+        if (top < 0) {
+            char why[400];
+            snprintf(why, sizeof why, "No cell named \"%s\" in %s.", want_top, Tcl_GetString(objv[1]));
+            lay_lib_free(lib);
+            return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+        }
+    } else {
+        int *tops, n = lay_top_cells(lib, &tops);
+        if (n > 0) top = tops[n - 1];
+        free(tops);
+    }
+    replace_lib(st, lib, top);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(top >= 0 ? lib->cells[top]->name : "", -1));
+    return TCL_OK;
+}
+
+static int parse_layers(Tcl_Interp *interp, const lay_lib *lib, Tcl_Obj *list, int **out, int *n)
+{
+    int count;
+    Tcl_Obj **elems;
+    if (Tcl_ListObjGetElements(interp, list, &count, &elems) != TCL_OK) return TCL_ERROR;
+    *out = halo_xmalloc(((size_t)count + 1) * sizeof **out);
+    for (int i = 0; i < count; i++) {
+        (*out)[i] = lay_layer_find(lib, Tcl_GetString(elems[i]));
+        if ((*out)[i] < 0) {
+            su_buf names = {0};
+            for (int k = 0; k < lib->nlayers; k++) su_buf_printf(&names, "%s%s", k ? " " : "", lib->layers[k].name);
+            int rc = halo_tcl_fail(interp, HALO_E_IMG_LAYER, Tcl_GetString(elems[i]), names.s);
+            su_buf_free(&names);
+            free(*out);
+            *out = NULL;
+            return rc;
+        }
+    }
+    *n = (int)count;
+    return TCL_OK;
+}
+
+static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const options[] = {"-cell", "-layers", "-width", NULL};
+    if (objc < 2) return halo_usage(interp, "write_image");
+    HaloLayout *hl = layout_of(st);
+    render_opts ro;
+    memset(&ro, 0, sizeof ro);
+    int cell = hl->top, *layers = NULL, nlayers = 0, rc = TCL_OK;
+    for (int i = 2; i < objc && rc == TCL_OK; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-cell, -layers or -width", &which) != TCL_OK) {
+            rc = TCL_ERROR;
+            break;
+        }
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) {
+            rc = TCL_ERROR;
+        } else if (which == 0) {
+            cell = lay_cell_find(hl->lib, Tcl_GetString(v));
+            if (cell < 0) {
+                char why[300];
+                snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.",
+                         Tcl_GetString(v));
+                rc = halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+            }
+        } else if (which == 1) {
+            free(layers);
+            rc = parse_layers(interp, hl->lib, v, &layers, &nlayers);
+        } else if (Tcl_GetIntFromObj(NULL, v, &ro.width_px) != TCL_OK || ro.width_px < 160 || ro.width_px > 8000) {
+            rc = halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-width", Tcl_GetString(v), "a width in pixels, 160..8000");
+        }
+    }
+    if (rc == TCL_OK && cell < 0)
+        rc = halo_tcl_fail(interp, HALO_E_DEV_STATE,
+                           "No cell to draw: generate_devices, generate_device or read_gds first, or name one with -cell.");
+    if (rc == TCL_OK) {
+        ro.layers = layers;
+        ro.nlayers = nlayers;
+        halo_err err;
+        halo_err_clear(&err);
+        if (render_write(hl->lib, cell, Tcl_GetString(objv[1]), &ro, &err) != 0) rc = halo_tcl_error(interp, &err);
+        else Tcl_SetObjResult(interp, objv[1]);
+    }
+    free(layers);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- shapes */
+
+static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell)
+{
+    *cell = lay_cell_find(hl->lib, Tcl_GetString(name));
+    if (*cell >= 0) return TCL_OK;
+    char why[300];
+    snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.", Tcl_GetString(name));
+    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+}
+
+static int box_from_obj(Tcl_Interp *interp, Tcl_Obj *o, lay_box *b)
+{
+    int n;
+    Tcl_Obj **e;
+    double v[4];
+    if (Tcl_ListObjGetElements(NULL, o, &n, &e) != TCL_OK || n != 4)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "box", Tcl_GetString(o), "{x0 y0 x1 y1} in um");
+    for (int i = 0; i < 4; i++)
+        if (Tcl_GetDoubleFromObj(NULL, e[i], &v[i]) != TCL_OK || fabs(v[i]) > 1e6)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "box", Tcl_GetString(o), "{x0 y0 x1 y1} in um");
+    *b = lay_box_make((int32_t)llround(v[0] * 1000), (int32_t)llround(v[1] * 1000), (int32_t)llround(v[2] * 1000),
+                      (int32_t)llround(v[3] * 1000));
+    if (lay_box_empty(*b)) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "box", Tcl_GetString(o), "a box of nonzero area");
+    return TCL_OK;
+}
+
+/* get_shapes CELL ?-layer NAME?: {INDEX LAYER {x0 y0 x1 y1} NET} per shape. */
+static int GetShapesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    if (objc != 2 && !(objc == 4 && strcmp(Tcl_GetString(objv[2]), "-layer") == 0))
+        return halo_usage(interp, "get_shapes");
+    int cell, layer = -1;
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (objc == 4) {
+        int *ls, n;
+        if (parse_layers(interp, hl->lib, objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
+        layer = n > 0 ? ls[0] : -1;
+        free(ls);
+    }
+    const lay_cell *c = hl->lib->cells[cell];
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < c->nrects; i++) {
+        if (layer >= 0 && c->rects[i].layer != layer) continue;
+        const char *net = lay_net_name(c, c->rects[i].net);
+        Tcl_Obj *e[4] = {Tcl_NewIntObj(i), Tcl_NewStringObj(hl->lib->layers[c->rects[i].layer].name, -1),
+                         box_obj(c->rects[i].box), Tcl_NewStringObj(net ? net : "", -1)};
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(4, e));
+    }
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
+/* edit_shape CELL INDEX move DX DY | resize {x0 y0 x1 y1} | delete */
+static int EditShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    static const char *const actions[] = {"move", "resize", "delete", NULL};
+    int cell, index, action;
+    if (objc < 4) return halo_usage(interp, "edit_shape");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    lay_cell *c = hl->lib->cells[cell];
+    if (Tcl_GetIntFromObj(NULL, objv[2], &index) != TCL_OK || index < 0 || index >= c->nrects)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "shape index", Tcl_GetString(objv[2]), "an index from get_shapes");
+    if (Tcl_GetIndexFromObj(interp, objv[3], actions, "action", 0, &action) != TCL_OK) return TCL_ERROR;
+    lay_box *b = &c->rects[index].box;
+    if (action == 0) {
+        double dx, dy;
+        if (objc != 6 || Tcl_GetDoubleFromObj(NULL, objv[4], &dx) != TCL_OK || Tcl_GetDoubleFromObj(NULL, objv[5], &dy) != TCL_OK
+            || fabs(dx) > 1e6 || fabs(dy) > 1e6)
+            return halo_usage(interp, "edit_shape");
+        int32_t mx = (int32_t)llround(dx * 1000), my = (int32_t)llround(dy * 1000);
+        b->x0 += mx, b->x1 += mx, b->y0 += my, b->y1 += my;
+    } else if (action == 1) {
+        if (objc != 5) return halo_usage(interp, "edit_shape");
+        if (box_from_obj(interp, objv[4], b) != TCL_OK) return TCL_ERROR;
+    } else {
+        if (objc != 4) return halo_usage(interp, "edit_shape");
+        memmove(&c->rects[index], &c->rects[index + 1], (size_t)(c->nrects - index - 1) * sizeof *c->rects);
+        c->nrects--;
+    }
+    return TCL_OK;
+}
+
+/* add_shape CELL LAYER {x0 y0 x1 y1} ?NET? */
+static int AddShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    if (objc != 4 && objc != 5) return halo_usage(interp, "add_shape");
+    int cell, *ls, n;
+    lay_box b;
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (parse_layers(interp, hl->lib, objv[2], &ls, &n) != TCL_OK) return TCL_ERROR;
+    int layer = n == 1 ? ls[0] : -1;
+    free(ls);
+    if (layer < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "layer", Tcl_GetString(objv[2]), "one layer name");
+    if (box_from_obj(interp, objv[3], &b) != TCL_OK) return TCL_ERROR;
+    lay_cell *c = hl->lib->cells[cell];
+    int net = objc == 5 ? lay_net(c, Tcl_GetString(objv[4])) : -1;
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(lay_rect_add(c, layer, b, net)));
+    return TCL_OK;
+}
+
+const HaloCmd halo_layout_cmds[] = {
+    {"generate_devices", GenerateDevicesCmd, "generate_devices ?-dummies BOOL?",
+     "Builds the layout cell of every device of the current design (after set_fingers): nfet_01v8 and "
+     "pfet_01v8 with nf*m gate fingers over one diffusion, contacted and strapped so each terminal D G S B "
+     "has one met1 pin, implants, an nwell around pfets, a body tap (and side taps when the fingers are "
+     "taller than the latch-up reach), dummy poly at both ends with -dummies 1; MIM capacitors "
+     "(cap_mim_m3_1, pins P on met4 and N on met3; a plain C becomes a square MIM of that value); "
+     "res_high_po* resistors (pins P N on met1; a plain R becomes the narrowest res_high_po whose "
+     "length gives the value). Devices with equal parameters share one cell. Every cell is clean under "
+     "the sky130 rules and has a halo, the margin its neighbours keep. Also puts the devices in a row in "
+     "a top cell named after the design, a preview until place arranges them. Returns {DEVICE CELL ...}."},
+    {"generate_device", GenerateDeviceCmd,
+     "generate_device MODEL ?-w UM? ?-l UM? ?-nf N? ?-m M? ?-dummies BOOL? ?-r OHMS?",
+     "Builds one device cell without a design: MODEL is a technology device (nfet_01v8, pfet_01v8, "
+     "cap_mim_m3_1, res_high_po, res_high_po_0p35 ...). For transistors -w is the total width of the nf "
+     "fingers (default nf 1, m 1); for the MIM cap -w and -l are its sides; for resistors -l is the body "
+     "length, or -r the value from which the length follows (-w one of the allowed widths). Returns the "
+     "cell name, which becomes the current cell of write_image."},
+    {"clear_layout", ClearLayoutCmd, "clear_layout",
+     "Empties the layout: every cell goes, and the design's devices need generate_devices again. Cells "
+     "otherwise accumulate (generate_devices reuses a cell whose parameters it has built before)."},
+    {"report_devices", ReportDevicesCmd, "report_devices",
+     "Prints the device cells of the current design -- device, kind, parameters, box width x height, area "
+     "(um, um^2) and halo -- and the total device area (the area OSIRIS reports). Returns a list of dicts "
+     "with the keys device cell kind width height area halo W L nf m (C or R for passives) pins."},
+    {"report_layout", ReportLayoutCmd, "report_layout",
+     "Prints the cells of the layout with their size, shapes, pins and instances, and returns them as a "
+     "list of dicts (cell bbox shapes pins instances)."},
+    {"write_gds", WriteGdsCmd, "write_gds FILE ?-cells LIST?",
+     "Writes the layout as GDSII (1 nm database unit): every cell, or the cells named and the cells they "
+     "use. Shapes go on their layer's drawing purpose, pins on the pin purpose with a text label on the "
+     "label purpose (today's sky130 convention: met1 68/20, pin 68/16, label 68/5), nets and instance "
+     "names as GDS properties. Same layout, same bytes."},
+    {"read_gds", ReadGdsCmd, "read_gds FILE ?-top CELL?",
+     "Reads a GDSII file as the layout, replacing the current one. Manhattan polygons and paths become "
+     "rectangles; texts inside a pin-purpose shape name that pin; unknown layers are kept as gds_L_D. "
+     "The current cell becomes CELL, or the last top cell of the file. Returns its name."},
+    {"write_image", WriteImageCmd, "write_image FILE.png|FILE.svg ?-cell NAME? ?-layers LIST? ?-width PX?",
+     "Draws a cell (default: the current one) with its hierarchy flattened, in the conventional sky130 "
+     "layer colours, with pins and their names, a legend of the layers drawn, a scale bar and the cell "
+     "size. PNG or SVG by the file's extension; -layers limits the layers drawn; -width sets the image "
+     "width in pixels (default 1200)."},
+    {"get_shapes", GetShapesCmd, "get_shapes CELL ?-layer NAME?",
+     "Lists the shapes a cell draws itself (not those of its instances), each as {INDEX LAYER {x0 y0 x1 y1} "
+     "NET} in um; INDEX is what edit_shape takes. With -layer only that layer's shapes."},
+    {"edit_shape", EditShapeCmd, "edit_shape CELL INDEX move DX DY | resize {x0 y0 x1 y1} | delete",
+     "Moves a shape by DX DY um, gives it a new box, or deletes it (the indices after it shift down). Meant "
+     "for scripts that build test layouts, such as the broken copies the verification corpus checks."},
+    {"add_shape", AddShapeCmd, "add_shape CELL LAYER {x0 y0 x1 y1} ?NET?",
+     "Adds a rectangle in um on a layer, optionally on a net of the cell. Returns its index."},
+    {NULL, NULL, NULL, NULL},
+};
