@@ -69,9 +69,9 @@ int devgen_rules_of(const halo_tech *tech, devgen_rules *r, halo_err *err)
 int devgen_layers_of(const lay_lib *lib, devgen_layers *L, halo_err *err)
 {
     static const char *const names[] = {"nwell", "diff", "tap", "poly", "licon1", "npc", "li1", "mcon", "met1",
-                                        "met3", "via3", "met4", "capm", "nsdm", "psdm", "rpm", "polyres"};
+                                        "met3", "via3", "met4", "capm", "nsdm", "psdm", "rpm", "urpm", "polyres"};
     int *slots[] = {&L->nwell, &L->diff, &L->tap, &L->poly, &L->licon, &L->npc, &L->li1, &L->mcon, &L->met1,
-                    &L->met3, &L->via3, &L->met4, &L->capm, &L->nsdm, &L->psdm, &L->rpm, &L->polyres};
+                    &L->met3, &L->via3, &L->met4, &L->capm, &L->nsdm, &L->psdm, &L->rpm, &L->urpm, &L->polyres};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         *slots[i] = lay_layer_find(lib, names[i]);
         if (*slots[i] < 0) {
@@ -381,7 +381,7 @@ static void compute_halo(const lay_lib *lib, const halo_tech *tech, const devgen
     for (int i = 0; i < c->nrects; i++) bb = lay_box_union(bb, c->rects[i].box);
     const int drawn_by_devices[] = {L->nwell, L->diff, L->tap, L->poly, L->licon, L->npc, L->li1, L->mcon,
                                     L->met1, L->met3, L->via3, L->met4, L->capm, L->nsdm, L->psdm, L->rpm,
-                                    L->polyres};
+                                    L->urpm, L->polyres};
     int grid = tech->grid_nm > 0 ? tech->grid_nm : 1;
     memset(c->halo, 0, sizeof c->halo);
     for (int li = 0; li < lib->nlayers; li++) {

@@ -30,7 +30,7 @@ typedef struct devgen_rules {
 
 typedef struct devgen_layers {
     int nwell, diff, tap, poly, licon, npc, li1, mcon, met1, met3, via3, met4, capm;
-    int nsdm, psdm, rpm, polyres;
+    int nsdm, psdm, rpm, urpm, polyres;
 } devgen_layers;
 
 /* Everything a generator needs while drawing one cell. */

@@ -32,7 +32,7 @@
 /* Latch-up: every diffusion point within this distance of a tap contact
  * (LU.2 / LU.3 allow 15 µm; 1 µm kept in reserve). */
 #define LU_REACH_NM 14000
-/* Height of the met1 bars and the gate pad: one mcon + two m1.5 ends. */
+/* The terminals, in the order of the SPICE pins. */
 enum { NET_D, NET_G, NET_S, NET_B };
 
 typedef struct mos_geom {
@@ -100,7 +100,7 @@ static void plan_gates(mos_geom *m, const devgen_rules *r)
 /* Vertical plan of the bars, the gate contacts and the tap. */
 static void plan_bars(mos_geom *m, const devgen_rules *r, int pmos)
 {
-    m->bar_h = r->mcon + 2 * r->m1_enc1;
+    m->bar_h = r->mcon + 2 * r->m1_enc1;                            /* one mcon, m1.5 both ends */
     m->sbar_y0 = m->m_lo - r->m1_sp - m->bar_h;                     /* m1.2 below the drains */
     m->dbar_y0 = m->m_hi + r->m1_sp;                                /* m1.2 above the sources */
     m->bbar_y0 = m->sbar_y0 - r->m1_sp - m->bar_h;

@@ -10,7 +10,8 @@
  * Pins: P = met4 (the top plate, model terminal c0), N = met3 (c1) -- the
  * terminals Magic's extraction gives (capm, met3).
  *
- * Poly resistor (sky130_fd_pr__res_high_po*): a straight poly line of the
+ * Poly resistor (sky130_fd_pr__res_high_po*, and res_xhigh_po* under urpm
+ * instead of rpm): a straight poly line of the
  * allowed width W (rpm.1b-f), body length L between two contact heads of
  * licon.1c + 2 li.5 = 2.16 µm, each head holding licon slots
  * (licon.1b x licon.1c) under li1, with mcons and a met1 pad on top:
@@ -21,6 +22,8 @@
  * substrate, so the cell has no third pin.
  */
 #include "devgen_int.h"
+
+#include <string.h>
 
 /* Magic writes the resistor's marker this far into each contact head. */
 #define POLYRES_INTO_HEAD_NM 60
@@ -103,6 +106,7 @@ int devgen_draw_polyres(devgen_ctx *g, const devgen_spec *s)
         rx0 -= grow;
         rx1 += grow;
     }
-    devgen_rect(g, g->L.rpm, rx0, -e, rx1, top + e, -1);
+    int implant = strncmp(s->dev->name, "res_xhigh_po", 12) == 0 ? g->L.urpm : g->L.rpm;
+    devgen_rect(g, implant, rx0, -e, rx1, top + e, -1);
     return 0;
 }

@@ -1,0 +1,17 @@
+# readme_images.tcl -- the device pictures in README.md.
+#
+#   halo tools/readme_images.tcl
+#
+# Draws a 4-finger nfet, a 3-finger pfet and a MIM capacitor from halo's
+# sky130 generators into doc/images/.
+set root [file dirname [file dirname [file normalize [info script]]]]
+set out [file join $root doc images]
+file mkdir $out
+set ::halo::output ""
+write_image [file join $out nfet_4f.png] -width 800 \
+    -cell [generate_device nfet_01v8 -w 4 -l 0.15 -nf 4]
+write_image [file join $out pfet_3f.png] -width 800 \
+    -cell [generate_device pfet_01v8 -w 6 -l 0.5 -nf 3]
+write_image [file join $out mimcap.png] -width 600 \
+    -cell [generate_device cap_mim_m3_1 -w 8 -l 6]
+puts "wrote nfet_4f.png pfet_3f.png mimcap.png to $out"
