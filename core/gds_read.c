@@ -272,8 +272,8 @@ static int next_record(greader *r, grec *rec)
     if (n < 4) return fail(r, HALO_E_GDS_FORMAT, r->pos, "record length %zu is shorter than its header", n);
     if (n & 1) return fail(r, HALO_E_GDS_FORMAT, r->pos, "odd record length %zu", n);
     if (n > r->len - r->pos)
-        return fail(r, HALO_E_GDS_FORMAT, r->pos, "%s record of %zu bytes runs past the end of the file (truncated file)",
-                    gds_record_name(h[2]), n);
+        return fail(r, HALO_E_GDS_FORMAT, r->pos,
+                    "%s record of %zu bytes runs past the end of the file (truncated file)", gds_record_name(h[2]), n);
     rec->type = h[2];
     rec->dtype = h[3];
     rec->data = h + 4;
@@ -641,8 +641,9 @@ static int read_path(greader *r, gelem *e)
         }
     for (int i = 0; !rc && i + 1 < n; i++)
         if (px[i] != px[i + 1] && py[i] != py[i + 1])
-            rc = elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "path is not Manhattan (layer %d/%d, segment (%d, %d) to (%d, %d) nm)",
-                           e->layer, e->dt, px[i], py[i], px[i + 1], py[i + 1]);
+            rc = elem_fail(r, e, HALO_E_GDS_UNSUPPORTED,
+                           "path is not Manhattan (layer %d/%d, segment (%d, %d) to (%d, %d) nm)", e->layer, e->dt,
+                           px[i], py[i], px[i + 1], py[i + 1]);
     int is_pin = is_pin_shape(purpose, e), net = rc ? -1 : net_of(r, e);
     for (int i = 0; !rc && i + 1 < n; i++)
         rc = path_segment(r, e, &g, layer, is_pin, net, px[i], py[i], px[i + 1], py[i + 1],
@@ -711,7 +712,8 @@ static int aref_element(greader *r, gelem *e, int child, lay_orient o, const cha
 
 static int read_aref(greader *r, gelem *e)
 {
-    if (!e->sname || !e->xy || !e->has_colrow) return elem_fail(r, e, HALO_E_GDS_FORMAT, "SNAME, COLROW or XY is missing");
+    if (!e->sname || !e->xy || !e->has_colrow)
+        return elem_fail(r, e, HALO_E_GDS_FORMAT, "SNAME, COLROW or XY is missing");
     if (e->nxy != 3) return elem_fail(r, e, HALO_E_GDS_FORMAT, "%d points, expected 3", e->nxy);
     if (e->cols < 1 || e->rows < 1)
         return elem_fail(r, e, HALO_E_GDS_FORMAT, "COLROW %d x %d: both must be positive", e->cols, e->rows);
@@ -791,7 +793,8 @@ static int element_field(greader *r, gelem *e, const grec *rec)
     case GDS_PROPATTR: case GDS_PROPVALUE: return read_property(r, e, rec);
     case GDS_ELFLAGS: case GDS_PLEX: case GDS_PRESENTATION: return 0;
     default:
-        return fail(r, HALO_E_GDS_FORMAT, rec->off, "unexpected %s record in a %s element of cell %.100s (missing ENDEL?)",
+        return fail(r, HALO_E_GDS_FORMAT, rec->off,
+                    "unexpected %s record in a %s element of cell %.100s (missing ENDEL?)",
                     gds_record_name(rec->type), gds_record_name(e->kind), cur_cell_name(r));
     }
 }
@@ -954,8 +957,9 @@ static int check_defined(greader *r)
         const cell_info *ci = &r->info[c];
         if (ci->defined) continue;
         r->cur = ci->ref_from;
-        return fail(r, HALO_E_GDS_NOCELL, ci->ref_off, "cell %.100s refers to structure %.100s, which the file never defines",
-                    cur_cell_name(r), r->lib->cells[c]->name);
+        return fail(r, HALO_E_GDS_NOCELL, ci->ref_off,
+                    "cell %.100s refers to structure %.100s, which the file never defines", cur_cell_name(r),
+                    r->lib->cells[c]->name);
     }
     return 0;
 }
@@ -966,14 +970,16 @@ static int cycle_error(greader *r, int parent, const pend_inst *in)
     if (in->child == parent)
         return fail(r, HALO_E_GDS_FORMAT, in->off, "%s in cell %.100s instantiates the cell itself",
                     gds_record_name(in->kind), p);
-    return fail(r, HALO_E_GDS_FORMAT, in->off, "%s in cell %.100s instantiates %.100s, which contains %.100s: the hierarchy has a cycle",
+    return fail(r, HALO_E_GDS_FORMAT, in->off,
+                "%s in cell %.100s instantiates %.100s, which contains %.100s: the hierarchy has a cycle",
                 gds_record_name(in->kind), p, ch, p);
 }
 
 /* Iterative depth-first search over the held instances: a child still on
  * the stack closes a cycle.  Appends cells in post-order (children first)
  * and computes each cell's height for the depth limit. */
-static int visit_hierarchy(greader *r, int start, char *state, int *height, int *stack, int *next, int *post, int *npost)
+static int visit_hierarchy(greader *r, int start, char *state, int *height, int *stack, int *next, int *post,
+                           int *npost)
 {
     int sp = 0;
     stack[sp] = start;
@@ -997,8 +1003,9 @@ static int visit_hierarchy(greader *r, int start, char *state, int *height, int 
         state[c] = 2;
         post[(*npost)++] = c;
         if (height[c] > GDS_MAX_DEPTH)
-            return fail(r, HALO_E_GDS_UNSUPPORTED, ci->insts[0].off, "the hierarchy under cell %.100s is more than %d levels deep",
-                        r->lib->cells[c]->name, GDS_MAX_DEPTH);
+            return fail(r, HALO_E_GDS_UNSUPPORTED, ci->insts[0].off,
+                        "the hierarchy under cell %.100s is more than %d levels deep", r->lib->cells[c]->name,
+                        GDS_MAX_DEPTH);
         if (--sp > 0 && height[c] + 1 > height[stack[sp - 1]]) height[stack[sp - 1]] = height[c] + 1;
     }
     return 0;

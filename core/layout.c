@@ -211,14 +211,16 @@ int lay_label_add(lay_cell *c, const char *text, int layer, int32_t x, int32_t y
     return c->nlabels++;
 }
 
-/* 1 when cell `from` reaches cell `to` through instances. */
-static int reaches(const lay_lib *lib, int from, int to, int depth)
+/* 1 when cell `from` reaches cell `to` through instances; seen marks cells
+ * already explored (each at most once, so shared children cost nothing). */
+static int reaches(const lay_lib *lib, int from, int to, char *seen)
 {
     if (from == to) return 1;
-    if (depth > lib->ncells) return 1;   /* a cycle already exists: refuse */
+    if (seen[from]) return 0;
+    seen[from] = 1;
     const lay_cell *c = lib->cells[from];
     for (int i = 0; i < c->ninsts; i++)
-        if (reaches(lib, c->insts[i].cell, to, depth + 1)) return 1;
+        if (reaches(lib, c->insts[i].cell, to, seen)) return 1;
     return 0;
 }
 
@@ -226,7 +228,11 @@ int lay_inst_add(lay_lib *lib, int parent, const char *name, int child, int32_t 
                  lay_orient o)
 {
     if (parent < 0 || parent >= lib->ncells || child < 0 || child >= lib->ncells) return -1;
-    if ((unsigned)o >= LAY_NORIENT || reaches(lib, child, parent, 0)) return -1;
+    if ((unsigned)o >= LAY_NORIENT) return -1;
+    char *seen = halo_xcalloc((size_t)lib->ncells + 1, 1);
+    int cycle = reaches(lib, child, parent, seen);
+    free(seen);
+    if (cycle) return -1;
     lay_cell *c = lib->cells[parent];
     su_grow((void **)&c->insts, &c->capinsts, c->ninsts + 1, sizeof *c->insts);
     c->insts[c->ninsts] = (lay_inst){su_strdup(name ? name : ""), child, x, y, o};
@@ -332,26 +338,45 @@ lay_xform lay_xform_compose(const lay_xform *outer, const lay_xform *inner)
 
 /* ---------------------------------------------------------------- bbox and walk */
 
-static lay_box cell_bbox_depth(const lay_lib *lib, int cell, int depth)
+/* Box of what a cell draws itself (shapes and pins, not instances). */
+static lay_box own_bbox(const lay_cell *c)
 {
     lay_box bb = {0, 0, 0, 0};
-    if (depth > lib->ncells) return bb;
-    const lay_cell *c = lib->cells[cell];
     for (int i = 0; i < c->nrects; i++) bb = lay_box_union(bb, c->rects[i].box);
     for (int i = 0; i < c->npins; i++) bb = lay_box_union(bb, c->pins[i].box);
+    return bb;
+}
+
+/* Boxes of every cell reachable from `cell`, each computed once (memo[i]
+ * valid when done[i]): a hierarchy that reuses a child many times costs
+ * one pass per cell, not one per path. */
+static lay_box cell_bbox_memo(const lay_lib *lib, int cell, lay_box *memo, char *done)
+{
+    if (done[cell]) return memo[cell];
+    done[cell] = 1;   /* the hierarchy is acyclic; this also stops a corrupt one */
+    const lay_cell *c = lib->cells[cell];
+    lay_box bb = own_bbox(c);
     for (int i = 0; i < c->ninsts; i++) {
         const lay_inst *in = &c->insts[i];
         lay_xform t = {in->orient, in->x, in->y};
-        lay_box cb = cell_bbox_depth(lib, in->cell, depth + 1);
+        lay_box cb = cell_bbox_memo(lib, in->cell, memo, done);
         if (!lay_box_empty(cb)) bb = lay_box_union(bb, lay_xform_box(&t, cb));
     }
+    memo[cell] = bb;
     return bb;
 }
 
 lay_box lay_cell_bbox(const lay_lib *lib, int cell)
 {
     if (cell < 0 || cell >= lib->ncells) return (lay_box){0, 0, 0, 0};
-    return cell_bbox_depth(lib, cell, 0);
+    const lay_cell *c = lib->cells[cell];
+    if (c->ninsts == 0) return own_bbox(c);   /* a leaf, the common case */
+    lay_box *memo = halo_xcalloc((size_t)lib->ncells, sizeof *memo);
+    char *done = halo_xcalloc((size_t)lib->ncells, 1);
+    lay_box bb = cell_bbox_memo(lib, cell, memo, done);
+    free(memo);
+    free(done);
+    return bb;
 }
 
 static void walk(const lay_lib *lib, int cell, const lay_xform *t, char *path, size_t pathlen,

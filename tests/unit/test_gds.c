@@ -72,7 +72,8 @@ static void gb_i32v(gb *b, int type, int n, const int32_t *v)
     gb_head(b, (size_t)n * 4, type, GDS_INT32);
     for (int i = 0; i < n; i++) {
         uint32_t u = (uint32_t)v[i];
-        unsigned char d[4] = {(unsigned char)(u >> 24), (unsigned char)(u >> 16), (unsigned char)(u >> 8), (unsigned char)u};
+        unsigned char d[4] = {(unsigned char)(u >> 24), (unsigned char)(u >> 16), (unsigned char)(u >> 8),
+                              (unsigned char)u};
         gb_bytes(b, d, 4);
     }
 }

@@ -157,4 +157,26 @@ TEST(degenerate_boxes)
     lay_lib_free(lib);
 }
 
+TEST(deep_shared_hierarchy_is_linear)
+{
+    /* 40 levels, each using the next twice: 2^40 paths, 41 cells.  The
+     * box and the cycle check must visit each cell once. */
+    lay_lib *lib = lay_lib_new("t", NULL);
+    lay_layer_add(lib, "met1", 68, 20, 16, 5);
+    int prev = lay_cell_new(lib, "c0");
+    lay_rect_add(lib->cells[prev], 0, lay_box_make(0, 0, 10, 10), -1);
+    for (int k = 1; k <= 40; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", k);
+        int c = lay_cell_new(lib, name);
+        CHECK_INT(lay_inst_add(lib, c, "a", prev, 0, 0, LAY_R0), 0);
+        CHECK_INT(lay_inst_add(lib, c, "b", prev, 10, 0, LAY_R0), 1);
+        prev = c;
+    }
+    lay_box bb = lay_cell_bbox(lib, prev);
+    CHECK_INT(bb.x1, 10 * 41);
+    CHECK_INT(lay_inst_add(lib, 0, "loop", prev, 0, 0, LAY_R0), -1);
+    lay_lib_free(lib);
+}
+
 UNIT_MAIN("test_layout")
