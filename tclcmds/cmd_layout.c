@@ -72,6 +72,16 @@ static double um(int64_t nm)
     return nm / 1000.0;
 }
 
+/* The cell named by name, or an error saying how to list the cells. */
+static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell)
+{
+    *cell = lay_cell_find(hl->lib, Tcl_GetString(name));
+    if (*cell >= 0) return TCL_OK;
+    char why[300];
+    snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.", Tcl_GetString(name));
+    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+}
+
 /* ---------------------------------------------------------------- generate */
 
 /* The design's top cell: its devices in one row, halos abutting -- a
@@ -342,25 +352,20 @@ static int ReportLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 
 /* ---------------------------------------------------------------- files */
 
-/* Cell indices of a list of names; an unknown name is an error naming the cells. */
-static int cells_of_list(Tcl_Interp *interp, const lay_lib *lib, Tcl_Obj *list, int **out, int *n)
+/* Cell indices of a list of names; an unknown name is an error. */
+static int cells_of_list(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *list, int **out, int *n)
 {
     int count;
     Tcl_Obj **elems;
     if (Tcl_ListObjGetElements(interp, list, &count, &elems) != TCL_OK) return TCL_ERROR;
     *out = halo_xmalloc(((size_t)count + 1) * sizeof **out);
-    for (int i = 0; i < count; i++) {
-        (*out)[i] = lay_cell_find(lib, Tcl_GetString(elems[i]));
-        if ((*out)[i] < 0) {
+    for (int i = 0; i < count; i++)
+        if (need_cell(interp, hl, elems[i], &(*out)[i]) != TCL_OK) {
             free(*out);
             *out = NULL;
-            char why[300];
-            snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.",
-                     Tcl_GetString(elems[i]));
-            return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+            return TCL_ERROR;
         }
-    }
-    *n = (int)count;
+    *n = count;
     return TCL_OK;
 }
 
@@ -377,7 +382,7 @@ static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
         if (!v) return TCL_ERROR;
         free(cells);
-        if (cells_of_list(interp, hl->lib, v, &cells, &n) != TCL_OK) return TCL_ERROR;
+        if (cells_of_list(interp, hl, v, &cells, &n) != TCL_OK) return TCL_ERROR;
     }
     if (hl->lib->ncells == 0) {
         free(cells);
@@ -428,25 +433,12 @@ static int ReadGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     return TCL_OK;
 }
 
+/* Layer indices of a Tcl list of names (render_parse_layers names a bad one). */
 static int parse_layers(Tcl_Interp *interp, const lay_lib *lib, Tcl_Obj *list, int **out, int *n)
 {
-    int count;
-    Tcl_Obj **elems;
-    if (Tcl_ListObjGetElements(interp, list, &count, &elems) != TCL_OK) return TCL_ERROR;
-    *out = halo_xmalloc(((size_t)count + 1) * sizeof **out);
-    for (int i = 0; i < count; i++) {
-        (*out)[i] = lay_layer_find(lib, Tcl_GetString(elems[i]));
-        if ((*out)[i] < 0) {
-            su_buf names = {0};
-            for (int k = 0; k < lib->nlayers; k++) su_buf_printf(&names, "%s%s", k ? " " : "", lib->layers[k].name);
-            int rc = halo_tcl_fail(interp, HALO_E_IMG_LAYER, Tcl_GetString(elems[i]), names.s);
-            su_buf_free(&names);
-            free(*out);
-            *out = NULL;
-            return rc;
-        }
-    }
-    *n = (int)count;
+    halo_err err;
+    halo_err_clear(&err);
+    if (render_parse_layers(lib, Tcl_GetString(list), out, n, &err) != 0) return halo_tcl_error(interp, &err);
     return TCL_OK;
 }
 
@@ -469,13 +461,7 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
         if (!v) {
             rc = TCL_ERROR;
         } else if (which == 0) {
-            cell = lay_cell_find(hl->lib, Tcl_GetString(v));
-            if (cell < 0) {
-                char why[300];
-                snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.",
-                         Tcl_GetString(v));
-                rc = halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
-            }
+            rc = need_cell(interp, hl, v, &cell);
         } else if (which == 1) {
             free(layers);
             rc = parse_layers(interp, hl->lib, v, &layers, &nlayers);
@@ -499,15 +485,6 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 }
 
 /* ---------------------------------------------------------------- shapes */
-
-static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell)
-{
-    *cell = lay_cell_find(hl->lib, Tcl_GetString(name));
-    if (*cell >= 0) return TCL_OK;
-    char why[300];
-    snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.", Tcl_GetString(name));
-    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
-}
 
 static int box_from_obj(Tcl_Interp *interp, Tcl_Obj *o, lay_box *b)
 {
