@@ -540,7 +540,8 @@ static int EditShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     lay_cell *c = hl->lib->cells[cell];
     if (Tcl_GetIntFromObj(NULL, objv[2], &index) != TCL_OK || index < 0 || index >= c->nrects)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "shape index", Tcl_GetString(objv[2]), "an index from get_shapes");
-    if (Tcl_GetIndexFromObj(interp, objv[3], actions, "action", 0, &action) != TCL_OK) return TCL_ERROR;
+    if (Tcl_GetIndexFromObj(NULL, objv[3], actions, "action", 0, &action) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "edit_shape action", Tcl_GetString(objv[3]), "move, resize or delete");
     lay_box *b = &c->rects[index].box;
     if (action == 0) {
         double dx, dy;
