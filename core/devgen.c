@@ -379,9 +379,9 @@ static void compute_halo(const lay_lib *lib, const halo_tech *tech, const devgen
 {
     lay_box bb = {0, 0, 0, 0};
     for (int i = 0; i < c->nrects; i++) bb = lay_box_union(bb, c->rects[i].box);
-    const int drawn_by_devices[] = {L->nwell, L->diff, L->tap, L->poly, L->licon, L->npc, L->li1, L->mcon,
-                                    L->met1, L->met3, L->via3, L->met4, L->capm, L->nsdm, L->psdm, L->rpm,
-                                    L->urpm, L->polyres};
+    /* devgen_layers is nothing but layer indices: every layer a device draws */
+    const int *drawn_by_devices = (const int *)L;
+    const size_t ndrawn = sizeof *L / sizeof(int);
     int grid = tech->grid_nm > 0 ? tech->grid_nm : 1;
     memset(c->halo, 0, sizeof c->halo);
     for (int li = 0; li < lib->nlayers; li++) {
@@ -399,7 +399,7 @@ static void compute_halo(const lay_lib *lib, const halo_tech *tech, const devgen
             if (r->other[0]) {
                 /* a two-layer rule counts when devices draw the other layer */
                 int o = lay_layer_find(lib, layer_match ? r->other : r->layer), drawn = 0;
-                for (size_t d = 0; d < sizeof drawn_by_devices / sizeof drawn_by_devices[0]; d++)
+                for (size_t d = 0; d < ndrawn; d++)
                     drawn |= o >= 0 && drawn_by_devices[d] == o;
                 if (!drawn) continue;
             }

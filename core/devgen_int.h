@@ -28,6 +28,7 @@ typedef struct devgen_rules {
     int32_t rpm_w, rpm_enc, res_psdm_enc, res_npc_enc, slot_w, slot_l, slot_sp;
 } devgen_rules;
 
+/* Only int fields: compute_halo walks it as an array of layer indices. */
 typedef struct devgen_layers {
     int nwell, diff, tap, poly, licon, npc, li1, mcon, met1, met3, via3, met4, capm;
     int nsdm, psdm, rpm, urpm, polyres;
