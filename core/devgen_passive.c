@@ -55,7 +55,9 @@ int devgen_draw_mimcap(devgen_ctx *g, const devgen_spec *s)
     lay_box top = lay_box_make(x0 - e4, y0 - e4, x1 + e4, y1 + e4);
     devgen_rect(g, g->L.met4, top.x0, top.y0, top.x1, top.y1, p);
     lay_pin_add(g->cell, "P", g->L.met4, top);
-    lay_pin_add(g->cell, "N", g->L.met3, plate);
+    /* N on the ring of plate outside the capm: Magic attaches a label
+     * that also covers the capm to no node (its port then connects nothing) */
+    lay_pin_add(g->cell, "N", g->L.met3, lay_box_make(plate.x0, plate.y0, plate.x1, 0));
     return 0;
 }
 

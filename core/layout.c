@@ -511,3 +511,47 @@ int lay_cell_compare(const lay_lib *a, int ca, const lay_lib *b, int cb, char *w
     free(lb);
     return result;
 }
+
+/* ---------------------------------------------------------------- flatten */
+
+typedef struct flatten_ctx {
+    lay_cell *dst;
+} flatten_ctx;
+
+static void flatten_rect(void *ctx, const char *path, const lay_cell *c, const lay_rect *r, lay_box b)
+{
+    (void)path;
+    flatten_ctx *f = ctx;
+    /* a sub-cell's net names are local to it: only the top cell's carry over */
+    const char *net = path[0] == '\0' ? lay_net_name(c, r->net) : NULL;
+    lay_rect_add(f->dst, r->layer, b, net ? lay_net(f->dst, net) : -1);
+}
+
+static void flatten_pin(void *ctx, const char *path, const lay_cell *c, const lay_pin *p, lay_box b)
+{
+    (void)c;
+    flatten_ctx *f = ctx;
+    if (path[0] == '\0') lay_pin_add(f->dst, p->name, p->layer, b);
+}
+
+static void flatten_label(void *ctx, const char *path, const lay_cell *c, const lay_label *l,
+                          int32_t x, int32_t y)
+{
+    (void)c;
+    flatten_ctx *f = ctx;
+    if (path[0] == '\0') lay_label_add(f->dst, l->text, l->layer, x, y);
+}
+
+int lay_cell_flatten(lay_lib *lib, int cell, const char *name)
+{
+    if (cell < 0 || cell >= lib->ncells) return -1;
+    int dst = lay_cell_new(lib, name);
+    if (dst < 0) return -1;
+    flatten_ctx f = {lib->cells[dst]};
+    lay_walker w = {&f, flatten_rect, flatten_pin, flatten_label};
+    lay_walk(lib, cell, &w);
+    const lay_cell *src = lib->cells[cell];
+    memcpy(f.dst->halo, src->halo, sizeof src->halo);
+    if (src->device) f.dst->device = su_strdup(src->device);
+    return dst;
+}

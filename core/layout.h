@@ -183,6 +183,13 @@ typedef struct lay_walker {
 } lay_walker;
 void lay_walk(const lay_lib *lib, int cell, const lay_walker *w);
 
+/* A new cell `name` holding every rectangle of cell's hierarchy in cell
+ * coordinates, the top cell's own pins and labels (a sub-cell's terminal
+ * names are not net names of the whole), its halo and device text; the
+ * copy of a leaf cell is an exact copy.  Returns its index, or -1 when the
+ * name is taken. */
+int lay_cell_flatten(lay_lib *lib, int cell, const char *name);
+
 /* Cells reachable from cell (itself included), children before parents:
  * the order GDS writers want.  Returns the count; *out is malloc'ed. */
 int lay_cell_closure(const lay_lib *lib, int cell, int **out);

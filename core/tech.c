@@ -437,6 +437,7 @@ static int read_pex_overlap(load_ctx *c, const cJSON *o, tech_pex_overlap *p)
     if (check_object(c, o) || get_str(c, o, "upper", 1, &p->upper)) return -1;
     if (get_str(c, o, "lower", 1, &p->lower)) return -1;
     if (get_num(c, o, "area_aF_um2", 1, &p->area_af_per_um2)) return -1;
+    if (get_num(c, o, "fringe_up_aF_um", 0, &p->fringe_up_af_per_um)) return -1;
     return get_num(c, o, "fringe_aF_um", 0, &p->fringe_af_per_um);
 }
 
@@ -501,6 +502,72 @@ static int read_pex(load_ctx *c, const cJSON *root, halo_tech *t)
     return read_pex_overlaps(c, pex, t);
 }
 
+/* One override of a set: the fields it gives replace the nominal ones. */
+static int read_pex_override(load_ctx *c, const cJSON *o, tech_pex_set *set)
+{
+    char *name = NULL;
+    if (check_object(c, o) || get_str(c, o, "layer", 1, &name)) return -1;
+    tech_pex_layer *p = NULL;
+    for (int i = 0; i < set->n_layers; i++)
+        if (strcmp(set->layers[i].layer, name) == 0) p = &set->layers[i];
+    free(name);
+    if (!p) return fail(c, "layer has no coefficients in the pex section");
+    if (cJSON_GetObjectItemCaseSensitive(o, "area_aF_um2") && get_num(c, o, "area_aF_um2", 1, &p->area_af_per_um2))
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(o, "fringe_aF_um") && get_num(c, o, "fringe_aF_um", 1, &p->fringe_af_per_um))
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(o, "sidewall_aF_um")
+        && get_num(c, o, "sidewall_aF_um", 1, &p->sidewall_af_per_um))
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(o, "sidewall_offset_um")
+        && get_len(c, o, "sidewall_offset_um", 1, &p->sidewall_offset_nm))
+        return -1;
+    return 0;
+}
+
+static int read_pex_set(load_ctx *c, const cJSON *o, const halo_tech *t, tech_pex_set *set)
+{
+    const cJSON *arr, *e;
+    if (check_object(c, o) || get_str(c, o, "name", 1, &set->name)) return -1;
+    if (get_str(c, o, "source", 0, &set->source)) return -1;
+    set->layers = calloc((size_t)(t->n_pex_layers ? t->n_pex_layers : 1), sizeof *set->layers);
+    if (!set->layers) return fail_nomem(c);
+    for (int i = 0; i < t->n_pex_layers; i++) {
+        set->layers[i] = t->pex_layers[i];
+        set->layers[i].layer = su_strdup(t->pex_layers[i].layer);
+        set->n_layers = i + 1;
+    }
+    if (get_array(c, o, "layers", 1, &arr)) return -1;
+    cJSON_ArrayForEach(e, arr) {
+        if (read_pex_override(c, e, set)) return -1;
+    }
+    return 0;
+}
+
+/* Alternative per-layer coefficients; optional. */
+static int read_pex_sets(load_ctx *c, const cJSON *root, halo_tech *t)
+{
+    const cJSON *arr, *o;
+    void *mem;
+    if (get_array(c, root, "pex_sets", 0, &arr)) return -1;
+    if (!arr) return 0;
+    if (alloc_array(c, arr, sizeof *t->pex_sets, &mem, &t->n_pex_sets)) return -1;
+    t->pex_sets = mem;
+    int i = 0;
+    cJSON_ArrayForEach(o, arr) {
+        set_entry(c, "pex set", i + 1, entry_name(o, "name"));
+        if (read_pex_set(c, o, t, &t->pex_sets[i++])) return -1;
+    }
+    return 0;
+}
+
+const tech_pex_set *tech_find_pex_set(const halo_tech *tech, const char *name)
+{
+    for (int i = 0; i < tech->n_pex_sets; i++)
+        if (tech->pex_sets[i].name && strcmp(tech->pex_sets[i].name, name) == 0) return &tech->pex_sets[i];
+    return NULL;
+}
+
 /* --------------------------------------------------------------- top level */
 
 static int read_grid(load_ctx *c, const cJSON *root, halo_tech *t)
@@ -526,7 +593,9 @@ static int read_top(load_ctx *c, const cJSON *root, halo_tech *t)
     c->entry[0] = '\0';
     if (read_devices(c, root, t)) return -1;
     c->entry[0] = '\0';
-    return read_pex(c, root, t);
+    if (read_pex(c, root, t)) return -1;
+    c->entry[0] = '\0';
+    return read_pex_sets(c, root, t);
 }
 
 static int parse_error(load_ctx *c, const char *text, const char *end)
@@ -721,6 +790,12 @@ static void free_pex(halo_tech *t)
         free(t->pex_overlaps[i].lower);
     }
     free(t->pex_layers); free(t->pex_contacts); free(t->pex_overlaps);
+    for (int i = 0; i < t->n_pex_sets && t->pex_sets; i++) {
+        tech_pex_set *set = &t->pex_sets[i];
+        for (int k = 0; k < set->n_layers; k++) free(set->layers[k].layer);
+        free(set->layers); free(set->name); free(set->source);
+    }
+    free(t->pex_sets);
 }
 
 void tech_free(halo_tech *tech)

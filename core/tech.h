@@ -91,7 +91,18 @@ typedef struct tech_pex_overlap {
     char *upper, *lower;
     double area_af_per_um2;       /* parallel plate, upper over lower */
     double fringe_af_per_um;      /* upper edge down onto lower */
+    double fringe_up_af_per_um;   /* lower edge up onto upper (0: none) */
 } tech_pex_overlap;
+
+/* A named alternative to the per-layer coefficients of the pex section
+ * (area, fringe, sidewall), e.g. the ones an older extraction deck uses:
+ * the nominal layers with the set's overrides applied.  Contacts and
+ * overlaps are the nominal ones for every set. */
+typedef struct tech_pex_set {
+    char *name;                   /* "magic2020" */
+    char *source;
+    tech_pex_layer *layers; int n_layers;
+} tech_pex_set;
 
 typedef struct halo_tech {
     char *name;                   /* "sky130" */
@@ -104,6 +115,7 @@ typedef struct halo_tech {
     tech_pex_layer *pex_layers;     int n_pex_layers;
     tech_pex_contact *pex_contacts; int n_pex_contacts;
     tech_pex_overlap *pex_overlaps; int n_pex_overlaps;
+    tech_pex_set *pex_sets;         int n_pex_sets;   /* alternatives ("pex_sets") */
     /* real installed PDK, set by tech_set_root; NULL when none */
     char *pdk_root;               /* DIR as given */
     char *spice_lib;              /* DIR/sky130A/libs.tech/ngspice/sky130.lib.spice */
@@ -129,6 +141,8 @@ void tech_free(halo_tech *tech);
 
 const tech_layer  *tech_find_layer(const halo_tech *tech, const char *name);
 const tech_rule   *tech_find_rule(const halo_tech *tech, const char *id);
+/* Alternative pex coefficients by name, NULL when absent. */
+const tech_pex_set *tech_find_pex_set(const halo_tech *tech, const char *name);
 /* Device by short name or by SPICE model name (case-insensitive). */
 const tech_device *tech_find_device(const halo_tech *tech, const char *name_or_model);
 

@@ -110,3 +110,53 @@ foreach ex {miller_ota ahuja_ota ff_ota ota_5t lpf} {
     }
     puts [format "%-11s %8d %8d %12.3f %12.3f" $ex $cells $shapes $one [expr {$total / [llength $arrangements]}]]
 }
+
+# ---------------------------------------------------------------- verification
+# The verification corpus (tests/corpus.tcl: every generator cell, the
+# examples' device rows, the broken copies) checked by halo -- DRC,
+# extraction + LVS, parasitic extraction -- and, when Magic, Netgen and the
+# reference PDK are there, by Magic's drc(full), Magic's extraction and
+# Netgen, all in one run.  Magic reads the whole corpus once per step (its
+# start-up and tech loading are paid once, in its favour); Netgen runs once
+# per layout, as a flow would.
+source [file join $root tests corpus.tcl]
+clear_layout
+set entries [corpus_build]
+set scratch [file join [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}] halo-bench-[pid]]
+file mkdir $scratch
+set schematics [dict create]
+foreach e $entries {
+    set path [file join $scratch [dict get $e cell].spice]
+    set f [open $path w]
+    puts -nonewline $f [dict get $e schematic]
+    close $f
+    dict set schematics [dict get $e cell] $path
+}
+set cells [dict keys $schematics]
+set t_drc 0; set t_lvs 0; set t_pex 0; set shapes 0
+foreach cell $cells {
+    set t_drc [expr {$t_drc + [ms {check_drc -cell $cell}]}]
+    set t_lvs [expr {$t_lvs + [ms {check_lvs -cell $cell -netlist [dict get $schematics $cell]}]}]
+    set t_pex [expr {$t_pex + [ms {extract_parasitics -cell $cell}]}]
+    foreach s [get_shapes $cell] {incr shapes}
+}
+set t_halo [expr {$t_drc + $t_lvs + $t_pex}]
+puts [format "\nverification of %d layouts (%d shapes)" [llength $cells] $shapes]
+puts [format "  halo   DRC %8.1f ms   extract+LVS %8.1f ms   PEX %8.1f ms   total %8.1f ms  (%.3f ms per layout)" \
+          $t_drc $t_lvs $t_pex $t_halo [expr {$t_halo / [llength $cells]}]]
+set pdkroot [file normalize [file join $root .. shared pdk]]
+if {[info exists env(HALO_PDK_ROOT)]} {set pdkroot $env(HALO_PDK_ROOT)}
+set magictech [file join $pdkroot sky130A libs.tech magic sky130A.tech]
+if {[auto_execok magic] ne "" && [auto_execok netgen-lvs] ne "" && [file exists $magictech]} {
+    set gds [file join $scratch corpus.gds]
+    write_gds $gds -cells $cells
+    set t_mdrc [ms {::halo::engine::magic_drc $magictech $gds $cells}]
+    set t_mlvs [ms {::halo::engine::lvs_cells $magictech $gds $schematics $scratch}]
+    set t_magic [expr {$t_mdrc + $t_mlvs}]
+    puts [format "  Magic  DRC %8.1f ms   extract+Netgen %8.1f ms                  total %8.1f ms  (%.3f ms per layout)" \
+              $t_mdrc $t_mlvs $t_magic [expr {$t_magic / [llength $cells]}]]
+    puts [format "  halo is %.0fx faster" [expr {$t_magic / $t_halo}]]
+} else {
+    puts "  (Magic, Netgen or the reference PDK at $pdkroot missing: no comparison)"
+}
+file delete -force $scratch

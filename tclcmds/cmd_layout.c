@@ -58,6 +58,23 @@ static HaloLayout *layout_of(HaloState *st)
     return st->layout;
 }
 
+static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell);
+
+lay_lib *halo_layout_lib(HaloState *st)
+{
+    return layout_of(st)->lib;
+}
+
+int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell)
+{
+    HaloLayout *hl = layout_of(st);
+    if (name) return need_cell(interp, hl, name, cell);
+    *cell = hl->top;
+    if (*cell >= 0) return TCL_OK;
+    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL,
+                         "No current cell: generate_devices, generate_device or read_gds make one, or name it with -cell.");
+}
+
 static void replace_lib(HaloState *st, lay_lib *lib, int top)
 {
     HaloLayout *hl = layout_of(st);
@@ -580,6 +597,115 @@ static int AddShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
     return TCL_OK;
 }
 
+/* ---------------------------------------------------------------- building */
+
+/* new_cell NAME: an empty cell, which becomes the current one. */
+static int NewCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    if (objc != 2) return halo_usage(interp, "new_cell");
+    int c = lay_cell_new(hl->lib, Tcl_GetString(objv[1]));
+    if (c < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[1]), "a name no cell has");
+    hl->top = c;
+    Tcl_SetObjResult(interp, objv[1]);
+    return TCL_OK;
+}
+
+/* flatten_cell CELL NEWNAME */
+static int FlattenCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    int cell;
+    if (objc != 3) return halo_usage(interp, "flatten_cell");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (lay_cell_flatten(hl->lib, cell, Tcl_GetString(objv[2])) < 0)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[2]), "a name no cell has");
+    Tcl_SetObjResult(interp, objv[2]);
+    return TCL_OK;
+}
+
+static int um_to_nm(Tcl_Interp *interp, Tcl_Obj *o, int32_t *nm)
+{
+    double v;
+    if (Tcl_GetDoubleFromObj(NULL, o, &v) != TCL_OK || fabs(v) > 1e6)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "coordinate", Tcl_GetString(o), "a number in um");
+    *nm = (int32_t)llround(v * 1000);
+    return TCL_OK;
+}
+
+/* add_instance CELL CHILD NAME X Y ?ORIENT? */
+static int AddInstanceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    int cell, child;
+    int32_t x, y;
+    lay_orient o = LAY_R0;
+    if (objc != 6 && objc != 7) return halo_usage(interp, "add_instance");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK || need_cell(interp, hl, objv[2], &child) != TCL_OK ||
+        um_to_nm(interp, objv[4], &x) != TCL_OK || um_to_nm(interp, objv[5], &y) != TCL_OK)
+        return TCL_ERROR;
+    if (objc == 7 && lay_orient_parse(Tcl_GetString(objv[6]), &o) != 0)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "orientation", Tcl_GetString(objv[6]), "R0 R90 R180 R270 MX MY MXR90 or MYR90");
+    if (lay_inst_add(hl->lib, cell, Tcl_GetString(objv[3]), child, x, y, o) < 0)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "child cell", Tcl_GetString(objv[2]), "a cell that does not contain the parent");
+    return TCL_OK;
+}
+
+/* add_pin CELL NAME LAYER {x0 y0 x1 y1} */
+static int AddPinCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    int cell, *ls, n;
+    lay_box b;
+    if (objc != 5) return halo_usage(interp, "add_pin");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (parse_layers(interp, hl->lib, objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
+    int layer = n == 1 ? ls[0] : -1;
+    free(ls);
+    if (layer < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "layer", Tcl_GetString(objv[3]), "one layer name");
+    if (box_from_obj(interp, objv[4], &b) != TCL_OK) return TCL_ERROR;
+    lay_pin_add(hl->lib->cells[cell], Tcl_GetString(objv[2]), layer, b);
+    return TCL_OK;
+}
+
+/* get_instances CELL: {NAME CHILD X Y ORIENT} per instance. */
+static int GetInstancesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    int cell;
+    if (objc != 2) return halo_usage(interp, "get_instances");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    const lay_cell *c = hl->lib->cells[cell];
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < c->ninsts; i++) {
+        const lay_inst *in = &c->insts[i];
+        Tcl_Obj *e[5] = {Tcl_NewStringObj(in->name, -1), Tcl_NewStringObj(hl->lib->cells[in->cell]->name, -1),
+                         Tcl_NewDoubleObj(um(in->x)), Tcl_NewDoubleObj(um(in->y)),
+                         Tcl_NewStringObj(lay_orient_name(in->orient), -1)};
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(5, e));
+    }
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
+/* get_pins CELL: {NAME LAYER {x0 y0 x1 y1}} per pin of the cell itself. */
+static int GetPinsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloLayout *hl = layout_of(cd);
+    int cell;
+    if (objc != 2) return halo_usage(interp, "get_pins");
+    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    const lay_cell *c = hl->lib->cells[cell];
+    Tcl_Obj *result = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < c->npins; i++) {
+        Tcl_Obj *e[3] = {Tcl_NewStringObj(c->pins[i].name, -1), Tcl_NewStringObj(hl->lib->layers[c->pins[i].layer].name, -1),
+                         box_obj(c->pins[i].box)};
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(3, e));
+    }
+    Tcl_SetObjResult(interp, result);
+    return TCL_OK;
+}
+
 const HaloCmd halo_layout_cmds[] = {
     {"generate_devices", GenerateDevicesCmd, "generate_devices ?-dummies BOOL?",
      "Builds the layout cell of every device of the current design (after set_fingers): nfet_01v8 and "
@@ -630,5 +756,21 @@ const HaloCmd halo_layout_cmds[] = {
      "for scripts that build test layouts, such as the broken copies the verification corpus checks."},
     {"add_shape", AddShapeCmd, "add_shape CELL LAYER {x0 y0 x1 y1} ?NET?",
      "Adds a rectangle in um on a layer, optionally on a net of the cell. Returns its index."},
+    {"new_cell", NewCellCmd, "new_cell NAME",
+     "Adds an empty cell, which becomes the current cell. With add_instance, add_shape and add_pin, scripts "
+     "build layouts by hand (test corpora, fixtures)."},
+    {"flatten_cell", FlattenCellCmd, "flatten_cell CELL NEWNAME",
+     "Adds NEWNAME holding every shape of CELL's hierarchy in CELL's coordinates and CELL's own pins "
+     "(sub-cell terminal names are dropped); for a cell without instances, an exact copy to edit."},
+    {"add_instance", AddInstanceCmd, "add_instance CELL CHILD NAME X Y ?ORIENT?",
+     "Places cell CHILD in CELL as instance NAME with its origin at X Y um and orientation ORIENT (R0 R90 "
+     "R180 R270 MX MY MXR90 MYR90; MX mirrors y)."},
+    {"add_pin", AddPinCmd, "add_pin CELL NAME LAYER {x0 y0 x1 y1}",
+     "Adds a pin: a box in um on a layer carrying terminal or port NAME; at the top cell it names the net "
+     "of the shape under it."},
+    {"get_instances", GetInstancesCmd, "get_instances CELL",
+     "Lists the instances a cell places as {NAME CHILD X Y ORIENT}, X Y the child's origin in um."},
+    {"get_pins", GetPinsCmd, "get_pins CELL",
+     "Lists the pins a cell draws itself as {NAME LAYER {x0 y0 x1 y1}} in um."},
     {NULL, NULL, NULL, NULL},
 };

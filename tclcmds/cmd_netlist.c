@@ -9,6 +9,7 @@
 
 #include "constraints.h"
 #include "eng.h"
+#include "fileio.h"
 #include "netjson.h"
 #include "spice.h"
 #include "strutil.h"
@@ -16,6 +17,7 @@
 static void set_design(HaloState *st, netlist *nl)
 {
     halo_layout_forget_design(st);
+    if (st->sim) halo_sim_set_post(st, NULL, NULL);   /* it was another design's */
     netlist_free(st->design);
     st->design = nl;
 }
@@ -70,27 +72,40 @@ static int WriteNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_
     return TCL_OK;
 }
 
+/* write_spice FILE -stage post: the netlist extract_parasitics made. */
+static int write_post(Tcl_Interp *interp, HaloState *st, const char *path)
+{
+    const char *text = halo_sim_post_text(st);
+    if (!text)
+        return halo_tcl_fail(interp, HALO_E_CMD_STAGE,
+                             "write_spice -stage post needs a post-layout netlist: run extract_parasitics "
+                             "(or read_post_netlist) first.");
+    halo_err err;
+    halo_err_clear(&err);
+    if (halo_write_atomic(path, text, strlen(text), &err) != 0) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
 static int WriteSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-stage", "-fingers", NULL};
     if (objc < 2) return halo_usage(interp, "write_spice");
     spice_write_opts opts = {0, NULL};
+    int post = 0;
     for (int i = 2; i < objc; i++) {
         int which;
         if (halo_get_option(interp, objv, objc, &i, options, "-stage or -fingers", &which) != TCL_OK) return TCL_ERROR;
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
         if (!v) return TCL_ERROR;
         const char *s = Tcl_GetString(v);
-        if (which == 0 && strcmp(s, "post") == 0)
-            return halo_tcl_fail(interp, HALO_E_CMD_STAGE,
-                                 "write_spice -stage post needs a post-layout netlist: place, route and "
-                                 "extract_parasitics first.");
-        if (which == 0 && strcmp(s, "schematic") != 0)
+        if (which == 0 && strcmp(s, "post") == 0) post = 1;
+        else if (which == 0 && strcmp(s, "schematic") != 0)
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-stage", s, "schematic or post");
         if (which == 1 && strcmp(s, "nf") != 0 && strcmp(s, "m") != 0)
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-fingers", s, "nf or m");
         if (which == 1) opts.fingers_as_m = strcmp(s, "m") == 0;
     }
+    if (post) return write_post(interp, cd, Tcl_GetString(objv[1]));
     netlist *nl = halo_need_design(interp, cd);
     if (!nl) return TCL_ERROR;
     halo_err err;

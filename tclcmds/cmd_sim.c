@@ -445,10 +445,23 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     return TCL_OK;
 }
 
+void halo_sim_set_post(HaloState *st, char *text, const char *source)
+{
+    HaloSim *s = sim_state(st);
+    free(s->post_text);
+    free(s->post_source);
+    s->post_text = text;
+    s->post_source = source ? su_strdup(source) : NULL;
+}
+
+const char *halo_sim_post_text(HaloState *st)
+{
+    return st->sim ? st->sim->post_text : NULL;
+}
+
 static int read_post_netlist_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloState *st = cd;
-    HaloSim *s = sim_state(st);
     if (objc != 2) return halo_usage(interp, "read_post_netlist");
     netlist *nl = halo_need_design(interp, st);
     if (!nl) return TCL_ERROR;
@@ -465,10 +478,7 @@ static int read_post_netlist_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tc
         free(text);
         return halo_tcl_error(interp, &err);
     }
-    free(s->post_text);
-    free(s->post_source);
-    s->post_text = text;
-    s->post_source = su_strdup(path);
+    halo_sim_set_post(st, text, path);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
     return TCL_OK;
 }

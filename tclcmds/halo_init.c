@@ -18,7 +18,7 @@
 
 const HaloCmd *const halo_cmd_tables[] = {
     halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
-    halo_layout_cmds, NULL,
+    halo_layout_cmds, halo_verify_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)
@@ -34,10 +34,30 @@ static void free_state(ClientData cd, Tcl_Interp *interp)
     (void)interp;
     HaloState *st = cd;
     halo_sim_free(st);
+    halo_verify_free(st);
     halo_layout_free(st);
     netlist_free(st->design);
     tech_free(st->tech);
     ckfree(st);
+}
+
+/* The engines' scripts (generated from tclcmds/engines.tcl, tools/magic/
+ * and pdk/sky130/netgen_setup.tcl). */
+extern const char halo_engines_tcl[], halo_magic_drc_cells_tcl[], halo_magic_extract_lvs_tcl[],
+    halo_netgen_setup_tcl[];
+
+static int load_engines(Tcl_Interp *interp)
+{
+    static const struct { const char *name; const char *text; } texts[] = {
+        {"drc_cells.tcl", halo_magic_drc_cells_tcl},
+        {"extract_lvs.tcl", halo_magic_extract_lvs_tcl},
+        {"netgen_setup.tcl", halo_netgen_setup_tcl},
+    };
+    if (Tcl_Eval(interp, "namespace eval ::halo::engine {variable text}") != TCL_OK) return TCL_ERROR;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (!Tcl_SetVar2(interp, "::halo::engine::text", texts[i].name, texts[i].text, TCL_LEAVE_ERR_MSG))
+            return TCL_ERROR;
+    return Tcl_Eval(interp, halo_engines_tcl);
 }
 
 static int register_commands(Tcl_Interp *interp, HaloState *st)
@@ -68,5 +88,6 @@ int Halo_Init(Tcl_Interp *interp)
     if (Tcl_Eval(interp, "namespace eval ::halo {variable version " HALO_VERSION "; variable output stdout}") != TCL_OK)
         return TCL_ERROR;
     if (register_commands(interp, st) != TCL_OK) return TCL_ERROR;
+    if (load_engines(interp) != TCL_OK) return TCL_ERROR;
     return Tcl_PkgProvide(interp, "halo", HALO_VERSION);
 }

@@ -21,12 +21,15 @@
 
 typedef struct HaloSim HaloSim;   /* simulation state, cmd_sim.c */
 typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_layout.c */
+typedef struct HaloVerify HaloVerify;   /* last DRC, LVS and parasitic results, cmd_verify.c */
+struct lay_lib;
 
 typedef struct HaloState {
     halo_tech *tech;     /* the loaded technology, never NULL after init */
     netlist *design;     /* the current design, NULL until one is read */
     HaloSim *sim;        /* testbench, workers, results; NULL until used */
     HaloLayout *layout;  /* cells, top cell, device binding; NULL until used */
+    HaloVerify *verify;  /* verification results; NULL until used */
 } HaloState;
 
 /* Free the simulation state (workers stop). */
@@ -34,6 +37,18 @@ void halo_sim_free(HaloState *st);
 /* Free the layout; drop only the design's device cells binding. */
 void halo_layout_free(HaloState *st);
 void halo_layout_forget_design(HaloState *st);
+/* The layout library (created empty when there is none). */
+struct lay_lib *halo_layout_lib(HaloState *st);
+/* The cell named by name, or the current cell when name is NULL; an error
+ * naming what to do when there is none. */
+int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell);
+/* Free the verification results. */
+void halo_verify_free(HaloState *st);
+/* Make text (malloc'ed; taken) the post-layout netlist simulate -stage
+ * post runs and write_spice -stage post writes; source names it. */
+void halo_sim_set_post(HaloState *st, char *text, const char *source);
+/* The post-layout netlist text, or NULL. */
+const char *halo_sim_post_text(HaloState *st);
 
 typedef struct HaloCmd {
     const char *name;    /* "read_spice" */
@@ -50,6 +65,7 @@ extern const HaloCmd halo_constraints_cmds[];
 extern const HaloCmd halo_fingers_cmds[];
 extern const HaloCmd halo_sim_cmds[];
 extern const HaloCmd halo_layout_cmds[];
+extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

@@ -1,0 +1,254 @@
+/*
+ * drc.c -- the DRC driver: named regions (tech layers and the derived
+ * layers of derive_table, built on demand and cached for one run), the
+ * result list, and drc_run, which looks every tech rule up in the rule
+ * table (drc_rules.c) and runs its evaluators (drc_eval.c).  See drc.h.
+ */
+#include "drc_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+/* ---- derived layers: what each means ---------------------------------- */
+
+typedef enum { D_AND, D_NOT, D_OR, D_SEL, D_UNSEL, D_GROW, D_CLOSE, D_CUT } drc_op;
+typedef struct derive_def {
+    const char *name;
+    drc_op op;
+    const char *a, *b;        /* D_GROW: a grown by grow_nm; D_CLOSE: a grown
+                                 then shrunk by grow_nm; b unused */
+    int32_t grow_nm;
+    int32_t open_nm;          /* D_CUT: closing by grow_nm, opening by
+                                 open_nm, or'ed with a (Magic's cifinput
+                                 of a contact) */
+} derive_def;
+
+static const derive_def derive_table[] = {
+    {"gate", D_AND, "poly", "diff", 0, 0},              /* transistor channel */
+    {"fpoly", D_NOT, "poly", "diff", 0, 0},             /* field poly */
+    {"difftap", D_OR, "diff", "tap", 0, 0},
+    /* Magic reads a licon as a contact only where li1 and the layer it
+       contacts are both present (its cifinput ANDs them); a licon without
+       li1 is not a contact and no contact rule applies to it */
+    {"licon_li", D_AND, "licon1", "li1", 0, 0},
+    {"implant", D_OR, "nsdm", "psdm", 0, 0},
+    {"licon_lii", D_AND, "licon_li", "implant", 0, 0},  /* diff contacts need an implant too */
+    {"licon_diff", D_AND, "licon_lii", "diff", 0, 0},   /* S/D contacts */
+    {"licon_tap", D_AND, "licon_lii", "tap", 0, 0},     /* tap contacts */
+    {"licon_dt", D_OR, "licon_diff", "licon_tap", 0, 0},
+    {"resmark", D_OR, "rpm", "urpm", 0, 0},             /* precision resistor implants */
+    {"licon_nodt", D_NOT, "licon_li", "difftap", 0, 0},
+    {"licon_pcall", D_AND, "licon_nodt", "poly", 0, 0},
+    {"licon_pc", D_UNSEL, "licon_pcall", "resmark", 0, 0},   /* poly contacts */
+    {"licon_sq", D_OR, "licon_dt", "licon_pc", 0, 0},   /* ordinary square contacts */
+    {"nsc", D_AND, "licon_tap", "nsdm", 0, 0},          /* n-tap contacts */
+    {"nsc_nw", D_AND, "nsc", "nwell", 0, 0},
+    {"psc", D_AND, "licon_tap", "psdm", 0, 0},          /* p-tap contacts */
+    {"ndiff", D_AND, "diff", "nsdm", 0, 0},
+    {"ntap", D_AND, "tap", "nsdm", 0, 0},
+    {"ptap", D_AND, "tap", "psdm", 0, 0},
+    {"sdiff_n", D_NOT, "ndiff", "poly", 0, 0},          /* n source/drain (Magic's ndiff) */
+    {"sdiff_p", D_NOT, "pdev", "poly", 0, 0},
+    {"respoly", D_SEL, "poly", "resmark", 0, 0},     /* resistor body and heads */
+    {"respoly_r", D_AND, "poly", "resmark", 0, 0},
+    {"polyres_p", D_AND, "poly", "polyres", 0, 0},
+    /* P+ resistor bodies as Magic types them: xhrpoly needs rpm, psdm
+       and npc, uhrpoly urpm and npc */
+    {"xhr_rpm", D_AND, "polyres_p", "rpm", 0, 0},
+    {"xhr_rp", D_AND, "xhr_rpm", "psdm", 0, 0},
+    {"xhr_u", D_AND, "polyres_p", "urpm", 0, 0},
+    {"xhr_any", D_OR, "xhr_rp", "xhr_u", 0, 0},
+    {"xhr", D_AND, "xhr_any", "npc", 0, 0},
+    {"mrp1", D_NOT, "polyres_p", "resmark", 0, 0},   /* N+ poly resistor bodies */
+    {"via3_cap", D_SEL, "via3", "capm", 0, 0},          /* top-plate vias */
+    {"via3_off", D_UNSEL, "via3", "capm", 0, 0},
+    {"via4_cap", D_SEL, "via4", "cap2m", 0, 0},
+    {"via4_off", D_UNSEL, "via4", "cap2m", 0, 0},
+    {"gate_hvtp", D_SEL, "gate", "hvtp", 0, 0},
+    {"gate_nohvtp", D_UNSEL, "gate", "hvtp", 0, 0},
+    {"gate_lvtn", D_SEL, "gate", "lvtn", 0, 0},
+    {"gate_nolvtn", D_UNSEL, "gate", "lvtn", 0, 0},
+    {"lvtn_nw", D_SEL, "lvtn", "nwell", 0, 0},
+    /* Magic reads diffusion without nsdm as p-type (a gate there is a
+       pfet), which needs an nwell around it */
+    {"pdev", D_NOT, "diff", "nsdm", 0, 0},
+    /* Magic's p-tap (psd) and n-tap (nsd): tap under its implant, and
+       tap under no implant within 0.5 um of such a tap */
+    {"psd_real", D_NOT, "ptap", "nwell", 0, 0},
+    {"nsd_real", D_AND, "ntap", "nwell", 0, 0},
+    {"psd_near", D_GROW, "psd_real", NULL, 500, 0},
+    {"nsd_near", D_GROW, "nsd_real", NULL, 500, 0},
+    {"tap_noimp", D_NOT, "tap", "implant", 0, 0},
+    {"psd_x", D_AND, "tap_noimp", "psd_near", 0, 0},
+    {"nsd_x", D_AND, "tap_noimp", "nsd_near", 0, 0},
+    {"tap_typed", D_OR, "ptap", "ntap", 0, 0},
+    {"tap_x", D_OR, "psd_x", "nsd_x", 0, 0},
+    {"tap_impl", D_OR, "tap_typed", "tap_x", 0, 0},
+    /* Magic's contact areas carry their metals: a via is read as the cut
+       grown by its all-round enclosure, and counts as metal of both layers
+       (area, width and spacing of the metal see it); an mcon is li1 */
+    {"via_g", D_GROW, "via", NULL, 55, 0},
+    {"via2_g", D_GROW, "via2", NULL, 40, 0},
+    {"via3_g", D_GROW, "via3_off", NULL, 60, 0},
+    {"via3c_g", D_GROW, "via3_cap", NULL, 60, 0},
+    {"via4_g", D_GROW, "via4_off", NULL, 190, 0},
+    /* Magic's xpc: a resistor head (poly in rpm/urpm off the polyres
+       marker, plus 60 nm back into the body) is one poly-li contact
+       whatever licon slots are drawn in it */
+    {"reshead0", D_NOT, "respoly_r", "polyres", 0, 0},
+    {"reshead_g", D_GROW, "reshead0", NULL, 60, 0},
+    {"xpc", D_AND, "reshead_g", "poly", 0, 0},
+    /* Magic's contact areas, as its cifinput builds them (cut_area): cuts
+       that nearly touch merge into one contact, so the cut size is a
+       minimum width of the area and cut spacing is between areas */
+    {"ndc_b", D_AND, "licon_diff", "nsdm", 0, 0},
+    {"pdc_b", D_AND, "licon_diff", "psdm", 0, 0},
+    {"nsc_b", D_AND, "licon_tap", "nsdm", 0, 0},
+    {"psc_b", D_AND, "licon_tap", "psdm", 0, 0},
+    {"ndc_a", D_CUT, "ndc_b", NULL, 85, 85},
+    {"pdc_a", D_CUT, "pdc_b", NULL, 85, 85},
+    {"nsc_a", D_CUT, "nsc_b", NULL, 85, 85},
+    {"psc_a", D_CUT, "psc_b", NULL, 85, 85},
+    {"ncont_a", D_OR, "ndc_a", "nsc_a", 0, 0},
+    {"pcont_a", D_OR, "pdc_a", "psc_a", 0, 0},
+    {"pc_a", D_CUT, "licon_pc", NULL, 85, 85},
+    {"mcon_a", D_CUT, "mcon", NULL, 95, 85},
+    {"via_a", D_CUT, "via_g", NULL, 30, 130},
+    {"via2_a", D_CUT, "via2_g", NULL, 60, 140},
+    {"via3_a", D_CUT, "via3_g", NULL, 40, 160},
+    {"via3c_a", D_CLOSE, "via3c_g", NULL, 40, 0},
+    {"via4_a", D_CUT, "via4_g", NULL, 210, 590},
+    {"xhr_body", D_NOT, "xhr", "xpc", 0, 0},
+    {"resall", D_OR, "xhr", "xpc", 0, 0},       /* P+ resistors with heads */
+    {"resany", D_OR, "resall", "mrp1", 0, 0},
+    {"poly_nr", D_UNSEL, "poly", "resany", 0, 0},  /* poly of no resistor */
+    {"li_c", D_OR, "li1", "mcon", 0, 0},
+    {"li_m", D_OR, "li_c", "xpc", 0, 0},
+    {"met1_c", D_OR, "met1", "mcon", 0, 0},
+    {"met1_m", D_OR, "met1_c", "via_g", 0, 0},
+    {"met2_c", D_OR, "met2", "via_g", 0, 0},
+    {"met2_m", D_OR, "met2_c", "via2_g", 0, 0},
+    {"met3_c", D_OR, "met3", "via2_g", 0, 0},
+    {"met3_m", D_OR, "met3_c", "via3_g", 0, 0},
+    {"met3_nocap", D_NOT, "met3_m", "capm", 0, 0},      /* Magic's m3: not the MIM plate */
+    {"met4_c", D_OR, "met4", "via3_g", 0, 0},
+    {"met4_c2", D_OR, "met4_c", "via3c_g", 0, 0},
+    {"met4_m", D_OR, "met4_c2", "via4_g", 0, 0},
+    {"met5_m", D_OR, "met5", "via4_g", 0, 0},
+};
+
+/* Close by grow_nm; for D_CUT then open by open_nm and add the cuts back:
+ * cuts that nearly touch become one contact area, and a thin bridge the
+ * closing made between misaligned cuts is dropped again. */
+static drc_rgn *cut_area(drc_rgn *a, const derive_def *d)
+{
+    drc_rgn *g = drc_rgn_grow(a, d->grow_nm), *r = drc_rgn_shrink(g, d->grow_nm);
+    drc_rgn_free(g);
+    if (d->op == D_CLOSE) return r;
+    drc_rgn *s = drc_rgn_shrink(r, d->open_nm), *o = drc_rgn_grow(s, d->open_nm);
+    drc_rgn *out = drc_rgn_or(o, a);
+    drc_rgn_free(r);
+    drc_rgn_free(s);
+    drc_rgn_free(o);
+    return out;
+}
+
+static drc_rgn *derive(drc_ctx *c, const char *name)
+{
+    for (size_t i = 0; i < sizeof derive_table / sizeof *derive_table; i++) {
+        const derive_def *d = &derive_table[i];
+        if (strcmp(d->name, name) != 0) continue;
+        drc_rgn *a = drc_named(c, d->a);
+        if (d->op == D_GROW) return drc_rgn_grow(a, d->grow_nm);
+        if (d->op == D_CLOSE || d->op == D_CUT) return cut_area(a, d);
+        drc_rgn *b = drc_named(c, d->b);
+        switch (d->op) {
+        case D_AND: return drc_rgn_and(a, b);
+        case D_NOT: return drc_rgn_not(a, b);
+        case D_OR: return drc_rgn_or(a, b);
+        case D_SEL: return drc_rgn_select(a, b, 0);
+        default: return drc_rgn_select(a, b, 1);
+        }
+    }
+    int L = flat_layer_find(c->f, name);
+    if (L < 0) return drc_rgn_new(NULL, 0);
+    return drc_rgn_new(c->f->layers[L].boxes, c->f->layers[L].n);
+}
+
+/* The region of a name, cached for the run. */
+drc_rgn *drc_named(drc_ctx *c, const char *name)
+{
+    for (int i = 0; i < c->nrg; i++)
+        if (strcmp(c->names[i], name) == 0) return c->rg[i];
+    drc_rgn *r = derive(c, name);
+    if (c->nrg == c->caprg) {
+        c->caprg = c->caprg ? 2 * c->caprg : 64;
+        c->names = halo_xrealloc(c->names, (size_t)c->caprg * sizeof *c->names);
+        c->rg = halo_xrealloc(c->rg, (size_t)c->caprg * sizeof *c->rg);
+    }
+    c->names[c->nrg] = su_strdup(name);
+    c->rg[c->nrg++] = r;
+    return r;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required)
+{
+    drc_result *r = c->res;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->v = halo_xrealloc(r->v, (size_t)r->cap * sizeof *r->v);
+    }
+    r->v[r->n++] = (drc_violation){c->rule->id, c->rule->kind, c->layer, where, measured, required};
+}
+
+
+/* ---- driver ------------------------------------------------------------- */
+
+static int def_matches(const drc_rule_def *d, const tech_rule *t)
+{
+    return strcmp(d->id, t->id) == 0 && strcmp(d->layer, t->layer) == 0 &&
+           strcmp(d->other, t->other ? t->other : "") == 0;
+}
+
+drc_result *drc_run(lay_flat *flat, const halo_tech *tech)
+{
+    drc_result *res = halo_xcalloc(1, sizeof *res);
+    if (!flat || !tech) return res;
+    drc_ctx c = {.f = flat, .tech = tech, .res = res};
+    for (int i = 0; i < tech->n_rules; i++) {
+        const tech_rule *t = &tech->rules[i];
+        int used = 0;
+        for (int k = 0; k < drc_rule_count; k++) {
+            if (!def_matches(&drc_rule_table[k], t)) continue;
+            c.rule = t;
+            c.layer = flat_layer_find(flat, t->layer);
+            drc_rule_table[k].eval(&c, &drc_rule_table[k], t->value_nm + drc_rule_table[k].add);
+            used = 1;
+        }
+        res->rules_checked += used;
+    }
+    for (int k = 0; k < drc_extra_count; k++) {
+        c.rule = &drc_extra_rules[k];
+        c.layer = flat_layer_find(flat, drc_extra_rules[k].layer);
+        drc_extra_defs[k].eval(&c, &drc_extra_defs[k], 0);
+        res->rules_checked++;
+    }
+    for (int i = 0; i < c.nrg; i++) {
+        free(c.names[i]);
+        drc_rgn_free(c.rg[i]);
+    }
+    free(c.names);
+    free(c.rg);
+    return res;
+}
+
+void drc_free(drc_result *r)
+{
+    if (!r) return;
+    free(r->v);
+    free(r);
+}

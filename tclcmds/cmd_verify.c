@@ -1,0 +1,644 @@
+/*
+ * cmd_verify.c -- the verification commands: check_drc, report_drc,
+ * extract, check_lvs, report_lvs, extract_parasitics, and the Magic and
+ * Netgen engines behind check_drc -engine magic / check_lvs -engine netgen.
+ *
+ * Owns HaloVerify: the last DRC, extraction, LVS and parasitic results of
+ * the interpreter, which the report_* commands print and write_spice
+ * -stage post / simulate -stage post use.  Every check flattens the cell
+ * afresh (lay_flat), so a result always describes the layout as it was
+ * when the check ran.  The external engines are Tcl procs
+ * (tclcmds/engines.tcl, compiled in) that this file calls after writing
+ * the GDS and schematic they need to a scratch directory.
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drc.h"
+#include "extract.h"
+#include "flat.h"
+#include "gds.h"
+#include "layout.h"
+#include "lvs.h"
+#include "pex.h"
+#include "spice.h"
+#include "strutil.h"
+
+struct HaloVerify {
+    drc_result *drc;         /* last check_drc -engine builtin */
+    char *drc_cell;
+    lay_lib *drc_lib;        /* layer names of the report (not owned) */
+    lvs_result *lvs;         /* last check_lvs -engine builtin */
+    char *lvs_cell;
+    Tcl_Obj *engine_lvs;     /* last check_lvs -engine netgen dict */
+    ext_result *ext;         /* extraction behind the last extract_parasitics */
+    pex_result *pex;
+    lay_flat *flat;          /* the flat view ext and pex refer to */
+};
+
+static HaloVerify *verify_of(HaloState *st)
+{
+    if (!st->verify) st->verify = halo_xcalloc(1, sizeof *st->verify);
+    return st->verify;
+}
+
+static void forget_drc(HaloVerify *v)
+{
+    drc_free(v->drc);
+    free(v->drc_cell);
+    v->drc = NULL;
+    v->drc_cell = NULL;
+}
+
+static void forget_lvs(HaloVerify *v)
+{
+    lvs_free(v->lvs);
+    free(v->lvs_cell);
+    v->lvs = NULL;
+    v->lvs_cell = NULL;
+    if (v->engine_lvs) Tcl_DecrRefCount(v->engine_lvs);
+    v->engine_lvs = NULL;
+}
+
+static void forget_pex(HaloVerify *v)
+{
+    pex_free(v->pex);
+    extract_free(v->ext);
+    flat_free(v->flat);
+    v->pex = NULL;
+    v->ext = NULL;
+    v->flat = NULL;
+}
+
+void halo_verify_free(HaloState *st)
+{
+    HaloVerify *v = st->verify;
+    if (!v) return;
+    forget_drc(v);
+    forget_lvs(v);
+    forget_pex(v);
+    free(v);
+    st->verify = NULL;
+}
+
+static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
+{
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
+}
+
+static Tcl_Obj *box_um(lay_box b)
+{
+    Tcl_Obj *e[4] = {halo_num_obj(b.x0 / 1000.0), halo_num_obj(b.y0 / 1000.0), halo_num_obj(b.x1 / 1000.0),
+                     halo_num_obj(b.y1 / 1000.0)};
+    return Tcl_NewListObj(4, e);
+}
+
+/* Options shared by the checks: -cell NAME, -engine E, and per command one
+ * more (-limit, -netlist, -mode).  Unset strings stay NULL. */
+typedef struct verify_opts {
+    Tcl_Obj *cell;
+    const char *engine;
+    Tcl_Obj *extra;
+} verify_opts;
+
+static int parse_verify_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], const char *extra,
+                             const char *engines, verify_opts *o)
+{
+    const char *options[4] = {"-cell", engines ? "-engine" : extra, engines ? extra : NULL, NULL};
+    char expected[80];
+    snprintf(expected, sizeof expected, "-cell%s%s%s%s", engines ? ", -engine" : "", extra ? " or " : "",
+             extra ? extra : "", "");
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, expected, &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const char *name = options[which];
+        if (strcmp(name, "-cell") == 0) o->cell = v;
+        else if (strcmp(name, "-engine") == 0) o->engine = Tcl_GetString(v);
+        else o->extra = v;
+    }
+    if (o->engine && strcmp(o->engine, "builtin") != 0 && strcmp(o->engine, engines) != 0) {
+        char want[60];
+        snprintf(want, sizeof want, "builtin or %s", engines);
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-engine", o->engine, want);
+    }
+    return TCL_OK;
+}
+
+static int external_engine(const verify_opts *o)
+{
+    return o->engine && strcmp(o->engine, "builtin") != 0;
+}
+
+/* ---------------------------------------------------------------- DRC */
+
+static int run_drc_builtin(Tcl_Interp *interp, HaloState *st, int cell)
+{
+    HaloVerify *v = verify_of(st);
+    lay_lib *lib = halo_layout_lib(st);
+    lay_flat *flat = flat_build(lib, cell);
+    forget_drc(v);
+    v->drc = drc_run(flat, st->tech);
+    v->drc_cell = su_strdup(lib->cells[cell]->name);
+    v->drc_lib = lib;
+    flat_free(flat);
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(v->drc->n));
+    return TCL_OK;
+}
+
+/* The real PDK's Magic tech file, or an error saying how to get one. */
+static const char *need_magic_tech(Tcl_Interp *interp, HaloState *st)
+{
+    if (st->tech->magic_tech) return st->tech->magic_tech;
+    halo_tcl_fail(interp, HALO_E_VER_ENGINE,
+                  "The Magic engines need a real PDK's tech file: pdk load sky130 -root DIR first "
+                  "(DIR/sky130A/libs.tech/magic/sky130A.tech).");
+    return NULL;
+}
+
+/* Write a flattened copy of cell (named prefix+name) to a GDS file in a
+ * fresh scratch directory; returns the copy's name in *flat_name. */
+static int write_flat_gds(Tcl_Interp *interp, HaloState *st, int cell, Tcl_Obj **dir, Tcl_Obj **gds,
+                          Tcl_Obj **flat_name)
+{
+    if (Tcl_Eval(interp, "::halo::engine::tempdir") != TCL_OK) return TCL_ERROR;
+    *dir = Tcl_GetObjResult(interp);
+    Tcl_IncrRefCount(*dir);
+    lay_lib *lib = halo_layout_lib(st);
+    char name[512];
+    snprintf(name, sizeof name, "halo_flat_%s", lib->cells[cell]->name);
+    *flat_name = Tcl_NewStringObj(name, -1);
+    Tcl_IncrRefCount(*flat_name);
+    *gds = Tcl_ObjPrintf("%s/layout.gds", Tcl_GetString(*dir));
+    Tcl_IncrRefCount(*gds);
+    int copy = lay_cell_flatten(lib, cell, name);
+    if (copy < 0) return halo_tcl_fail(interp, HALO_E_VER_STATE, "A cell named halo_flat_... already exists.");
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = gds_write_file(lib, &copy, 1, Tcl_GetString(*gds), &err);
+    lay_cell_remove_last(lib);
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
+static void release(Tcl_Obj *o)
+{
+    if (o) Tcl_DecrRefCount(o);
+}
+
+/* Remove a scratch directory, keeping the interpreter's result. */
+static void remove_dir(Tcl_Interp *interp, Tcl_Obj *dir)
+{
+    if (!dir) return;
+    Tcl_Obj *saved = Tcl_GetObjResult(interp);
+    Tcl_IncrRefCount(saved);
+    Tcl_Obj *cmd[] = {Tcl_NewStringObj("file", -1), Tcl_NewStringObj("delete", -1), Tcl_NewStringObj("-force", -1), dir};
+    Tcl_Obj *call = Tcl_NewListObj(4, cmd);
+    Tcl_IncrRefCount(call);
+    (void)Tcl_EvalObjEx(interp, call, 0);
+    Tcl_DecrRefCount(call);
+    Tcl_SetObjResult(interp, saved);
+    Tcl_DecrRefCount(saved);
+}
+
+static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
+{
+    const char *techfile = need_magic_tech(interp, st);
+    if (!techfile) return TCL_ERROR;
+    Tcl_Obj *dir = NULL, *gds = NULL, *name = NULL;
+    int rc = write_flat_gds(interp, st, cell, &dir, &gds, &name);
+    if (rc == TCL_OK) {
+        Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::magic_drc", -1), Tcl_NewStringObj(techfile, -1), gds,
+                          Tcl_NewListObj(1, &name)};
+        Tcl_Obj *call = Tcl_NewListObj(4, cmd);
+        Tcl_IncrRefCount(call);
+        rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
+        Tcl_DecrRefCount(call);
+    }
+    if (rc == TCL_OK) {
+        Tcl_Obj *res = Tcl_GetObjResult(interp), *entry = NULL, *count = NULL;
+        Tcl_Obj *k = Tcl_NewStringObj("count", -1);
+        Tcl_IncrRefCount(k);
+        if (Tcl_DictObjGet(NULL, res, name, &entry) == TCL_OK && entry &&
+            Tcl_DictObjGet(NULL, entry, k, &count) == TCL_OK && count)
+            Tcl_SetObjResult(interp, count);
+        else
+            rc = halo_tcl_fail(interp, HALO_E_VER_ENGINE, "Magic reported nothing for the cell.");
+        Tcl_DecrRefCount(k);
+    }
+    remove_dir(interp, dir);
+    release(dir);
+    release(gds);
+    release(name);
+    return rc;
+}
+
+/* check_drc ?-cell NAME? ?-engine builtin|magic? */
+static int CheckDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    verify_opts o;
+    int cell;
+    if (parse_verify_opts(interp, objc, objv, NULL, "magic", &o) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    return external_engine(&o) ? run_drc_magic(interp, st, cell) : run_drc_builtin(interp, st, cell);
+}
+
+/* report_drc ?-limit N? */
+static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloVerify *v = verify_of(cd);
+    int limit = 50;
+    if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-limit") == 0) {
+        if (Tcl_GetIntFromObj(NULL, objv[2], &limit) != TCL_OK || limit < 0)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-limit", Tcl_GetString(objv[2]), "a count >= 0");
+    } else if (objc != 1) {
+        return halo_usage(interp, "report_drc");
+    }
+    if (!v->drc) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No DRC result: run check_drc first.");
+    su_buf b = {0};
+    su_buf_printf(&b, "DRC of %s: %d violation%s (%d rules checked)\n", v->drc_cell, v->drc->n,
+                  v->drc->n == 1 ? "" : "s", v->drc->rules_checked);
+    Tcl_Obj *list = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < v->drc->n && i < limit; i++) {
+        const drc_violation *x = &v->drc->v[i];
+        const char *layer = x->layer >= 0 && x->layer < v->drc_lib->nlayers ? v->drc_lib->layers[x->layer].name : "";
+        int area = strcmp(x->kind, "area") == 0 || strcmp(x->kind, "hole_area") == 0;
+        double scale = area ? 1e6 : 1e3;
+        su_buf_printf(&b, "  %-12s %-7s %-18s (%.3f %.3f) (%.3f %.3f)  measured %g required %g %s\n", x->rule,
+                      layer, x->kind, x->box.x0 / 1e3, x->box.y0 / 1e3, x->box.x1 / 1e3, x->box.y1 / 1e3,
+                      x->measured / scale, x->required / scale, area ? "um^2" : "um");
+        Tcl_Obj *d = Tcl_NewDictObj();
+        dict_put(d, "rule", Tcl_NewStringObj(x->rule, -1));
+        dict_put(d, "layer", Tcl_NewStringObj(layer, -1));
+        dict_put(d, "kind", Tcl_NewStringObj(x->kind, -1));
+        dict_put(d, "box", box_um(x->box));
+        dict_put(d, "measured", halo_num_obj(x->measured / scale));
+        dict_put(d, "required", halo_num_obj(x->required / scale));
+        Tcl_ListObjAppendElement(NULL, list, d);
+    }
+    if (v->drc->n > limit) su_buf_printf(&b, "  ... %d more (report_drc -limit N)\n", v->drc->n - limit);
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    Tcl_SetObjResult(interp, list);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- extraction */
+
+/* Extract cell into v->flat / v->ext (replacing the previous ones). */
+static int run_extract(Tcl_Interp *interp, HaloState *st, int cell)
+{
+    HaloVerify *v = verify_of(st);
+    lay_lib *lib = halo_layout_lib(st);
+    forget_pex(v);
+    v->flat = flat_build(lib, cell);
+    halo_err err;
+    halo_err_clear(&err);
+    v->ext = extract_run(v->flat, st->tech, lib->cells[cell]->name, &err);
+    if (!v->ext) {
+        flat_free(v->flat);
+        v->flat = NULL;
+        return halo_tcl_error(interp, &err);
+    }
+    return TCL_OK;
+}
+
+static Tcl_Obj *warnings_obj(const ext_result *r)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < r->nwarnings; i++) {
+        Tcl_Obj *e[2] = {Tcl_NewStringObj(r->warnings[i].code, -1), Tcl_NewStringObj(r->warnings[i].message, -1)};
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewListObj(2, e));
+    }
+    return l;
+}
+
+/* extract ?-cell NAME?: the netlist of the layout as a dict. */
+static int ExtractCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    verify_opts o;
+    int cell;
+    if (parse_verify_opts(interp, objc, objv, NULL, NULL, &o) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
+    const ext_result *r = st->verify->ext;
+    spice_write_opts wo = {0, "extracted by halo"};
+    char *text = spice_write_text(r->nl, &wo);
+    Tcl_Obj *d = Tcl_NewDictObj();
+    dict_put(d, "devices", Tcl_NewIntObj(r->nl->ndevs));
+    dict_put(d, "nets", Tcl_NewIntObj(r->nl->nnets));
+    dict_put(d, "ports", Tcl_NewIntObj(r->nl->nports));
+    dict_put(d, "warnings", warnings_obj(r));
+    dict_put(d, "spice", Tcl_NewStringObj(text, -1));
+    free(text);
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- LVS */
+
+/* The reference netlist: -netlist FILE (subcircuit = the cell's name when
+ * the file defines one, else its only one), or the design after
+ * set_fingers.  *owned is set when the caller must free it. */
+static netlist *schematic_of(Tcl_Interp *interp, HaloState *st, Tcl_Obj *file, const char *cell, int *owned)
+{
+    *owned = 0;
+    if (file) {
+        halo_err err;
+        halo_err_clear(&err);
+        spice_read_opts ro = {cell, NETLIST_W_TOTAL, 0};
+        netlist *nl = spice_read_file(Tcl_GetString(file), &ro, &err);
+        if (!nl) {
+            ro.top = NULL;
+            halo_err_clear(&err);
+            nl = spice_read_file(Tcl_GetString(file), &ro, &err);
+        }
+        if (!nl) {
+            halo_tcl_error(interp, &err);
+            return NULL;
+        }
+        *owned = 1;
+        return nl;
+    }
+    netlist *nl = halo_need_design(interp, st);
+    if (!nl) return NULL;
+    for (int i = 0; i < nl->ndevs; i++)
+        if (netlist_is_mos(&nl->devs[i]) && nl->devs[i].nf < 1) {
+            halo_tcl_fail(interp, HALO_E_VER_SCHEMATIC,
+                          "The design's finger counts are not set: set_fingers first, or give -netlist FILE.");
+            return NULL;
+        }
+    return nl;
+}
+
+static Tcl_Obj *lvs_items_obj(const lvs_result *r)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < r->nitems; i++) {
+        Tcl_Obj *d = Tcl_NewDictObj();
+        dict_put(d, "kind", Tcl_NewStringObj(r->items[i].kind, -1));
+        dict_put(d, "layout", Tcl_NewStringObj(r->items[i].layout, -1));
+        dict_put(d, "schematic", Tcl_NewStringObj(r->items[i].schematic, -1));
+        dict_put(d, "message", Tcl_NewStringObj(r->items[i].message, -1));
+        Tcl_ListObjAppendElement(NULL, l, d);
+    }
+    return l;
+}
+
+/* Append an item to an LVS result (what extraction saw that the netlists
+ * cannot show). */
+static void add_lvs_item(lvs_result *r, const char *kind, const char *layout, const char *schematic,
+                         const char *message)
+{
+    r->items = realloc(r->items, (size_t)(r->nitems + 1) * sizeof *r->items);
+    if (!r->items) abort();
+    lvs_item *it = &r->items[r->nitems++];
+    it->kind = su_strdup(kind);
+    it->layout = su_strdup(layout);
+    it->schematic = su_strdup(schematic);
+    it->message = su_strdup(message);
+    r->match = 0;
+}
+
+static int run_lvs_builtin(Tcl_Interp *interp, HaloState *st, int cell, netlist *schematic)
+{
+    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
+    HaloVerify *v = st->verify;
+    forget_lvs(v);
+    lvs_opts lo;
+    lvs_opts_default(&lo);
+    v->lvs = lvs_compare(v->ext->nl, schematic, &lo);
+    v->lvs_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
+    /* what Netgen would not see: a label on two unconnected pieces, a pin
+     * on no shape */
+    for (int i = 0; i < v->ext->nwarnings; i++) {
+        const ext_warning *w = &v->ext->warnings[i];
+        if (strcmp(w->code, "name_conflict") == 0) continue;
+        const char *net = w->net >= 0 ? v->ext->nl->nets[w->net].name : "";
+        add_lvs_item(v->lvs, w->code, net, "", w->message);
+    }
+    Tcl_SetObjResult(interp, Tcl_NewBooleanObj(v->lvs->match));
+    return TCL_OK;
+}
+
+static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *schematic)
+{
+    const char *techfile = need_magic_tech(interp, st);
+    if (!techfile) return TCL_ERROR;
+    Tcl_Obj *dir = NULL, *gds = NULL, *name = NULL;
+    int rc = write_flat_gds(interp, st, cell, &dir, &gds, &name);
+    if (rc == TCL_OK) {
+        /* the schematic as a subcircuit of the flattened copy's name */
+        netlist *copy = netlist_clone(schematic);
+        free(copy->name);
+        copy->name = su_strdup(Tcl_GetString(name));
+        Tcl_Obj *sch = Tcl_ObjPrintf("%s/schematic.spice", Tcl_GetString(dir));
+        Tcl_IncrRefCount(sch);
+        halo_err err;
+        halo_err_clear(&err);
+        spice_write_opts wo = {0, NULL};
+        rc = spice_write_file(copy, Tcl_GetString(sch), &wo, &err) == 0 ? TCL_OK : halo_tcl_error(interp, &err);
+        netlist_free(copy);
+        if (rc == TCL_OK) {
+            Tcl_Obj *schematics = Tcl_NewDictObj();
+            Tcl_DictObjPut(NULL, schematics, name, sch);
+            Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::lvs_cells", -1), Tcl_NewStringObj(techfile, -1),
+                              gds, schematics, dir};
+            Tcl_Obj *call = Tcl_NewListObj(5, cmd);
+            Tcl_IncrRefCount(call);
+            rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
+            Tcl_DecrRefCount(call);
+        }
+        Tcl_DecrRefCount(sch);
+    }
+    if (rc == TCL_OK) {
+        Tcl_Obj *entry = NULL, *match = NULL;
+        Tcl_DictObjGet(NULL, Tcl_GetObjResult(interp), name, &entry);
+        Tcl_Obj *k = Tcl_NewStringObj("match", -1);
+        Tcl_IncrRefCount(k);
+        if (entry) Tcl_DictObjGet(NULL, entry, k, &match);
+        Tcl_DecrRefCount(k);
+        if (!match) {
+            rc = halo_tcl_fail(interp, HALO_E_VER_ENGINE, "Netgen reported nothing for the cell.");
+        } else {
+            HaloVerify *v = verify_of(st);
+            forget_lvs(v);
+            v->engine_lvs = entry;
+            Tcl_IncrRefCount(entry);
+            v->lvs_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
+            Tcl_SetObjResult(interp, match);
+        }
+    }
+    remove_dir(interp, dir);
+    release(dir);
+    release(gds);
+    release(name);
+    return rc;
+}
+
+/* check_lvs ?-cell NAME? ?-engine builtin|netgen? ?-netlist FILE? */
+static int CheckLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    verify_opts o;
+    int cell, owned;
+    if (parse_verify_opts(interp, objc, objv, "-netlist", "netgen", &o) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    netlist *schematic = schematic_of(interp, st, o.extra, halo_layout_lib(st)->cells[cell]->name, &owned);
+    if (!schematic) return TCL_ERROR;
+    int rc = external_engine(&o) ? run_lvs_netgen(interp, st, cell, schematic)
+                                 : run_lvs_builtin(interp, st, cell, schematic);
+    if (owned) netlist_free(schematic);
+    return rc;
+}
+
+/* report_lvs: prints the last comparison, returns it as a dict. */
+static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)objv;
+    HaloVerify *v = verify_of(cd);
+    if (objc != 1) return halo_usage(interp, "report_lvs");
+    if (v->engine_lvs) {
+        Tcl_Obj *problems = NULL, *k = Tcl_NewStringObj("problems", -1);
+        Tcl_IncrRefCount(k);
+        Tcl_DictObjGet(NULL, v->engine_lvs, k, &problems);
+        Tcl_DecrRefCount(k);
+        su_buf b = {0};
+        int n = 0;
+        if (problems) Tcl_ListObjLength(NULL, problems, &n);
+        su_buf_printf(&b, "LVS of %s (Magic + Netgen): %s\n", v->lvs_cell, n ? "MISMATCH" : "match");
+        for (int i = 0; i < n; i++) {
+            Tcl_Obj *p;
+            Tcl_ListObjIndex(NULL, problems, i, &p);
+            su_buf_printf(&b, "  %s\n", Tcl_GetString(p));
+        }
+        halo_report(interp, b.s);
+        su_buf_free(&b);
+        Tcl_SetObjResult(interp, v->engine_lvs);
+        return TCL_OK;
+    }
+    if (!v->lvs) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No LVS result: run check_lvs first.");
+    const lvs_result *r = v->lvs;
+    su_buf b = {0};
+    su_buf_printf(&b, "LVS of %s: %s\n  devices: layout %d, schematic %d\n  nets:    layout %d, schematic %d\n",
+                  v->lvs_cell, r->match ? "match" : "MISMATCH", r->layout_devices, r->schematic_devices,
+                  r->layout_nets, r->schematic_nets);
+    for (int i = 0; i < r->nitems; i++)
+        su_buf_printf(&b, "  %-8s %s\n", r->items[i].kind, r->items[i].message);
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    Tcl_Obj *d = Tcl_NewDictObj();
+    dict_put(d, "match", Tcl_NewBooleanObj(r->match));
+    dict_put(d, "layout_devices", Tcl_NewIntObj(r->layout_devices));
+    dict_put(d, "schematic_devices", Tcl_NewIntObj(r->schematic_devices));
+    dict_put(d, "layout_nets", Tcl_NewIntObj(r->layout_nets));
+    dict_put(d, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
+    dict_put(d, "items", lvs_items_obj(r));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- PEX */
+
+/* The post-layout netlist: named and ported like the design when there is
+ * one whose ports all exist in the layout, else like the extraction. */
+static char *post_netlist(Tcl_Interp *interp, HaloState *st, halo_err *err)
+{
+    const ext_result *ext = st->verify->ext;
+    const netlist *design = st->design;
+    const netlist *named = ext->nl;
+    if (design) {
+        int all = 1;
+        for (int i = 0; i < design->nports && all; i++)
+            all = netlist_net_find(ext->nl, design->nets[design->ports[i]].name) >= 0;
+        if (all) named = design;
+    }
+    (void)interp;
+    const char **ports = halo_xcalloc((size_t)named->nports + 1, sizeof *ports);
+    for (int i = 0; i < named->nports; i++) ports[i] = named->nets[named->ports[i]].name;
+    char *text = pex_spice(st->verify->pex, ext, named->name, ports, named->nports, err);
+    free(ports);
+    return text;
+}
+
+/* extract_parasitics ?-cell NAME? ?-mode c|rc? */
+static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    verify_opts o;
+    int cell;
+    if (parse_verify_opts(interp, objc, objv, "-mode", NULL, &o) != TCL_OK) return TCL_ERROR;
+    pex_mode mode = PEX_C;
+    if (o.extra) {
+        const char *m = Tcl_GetString(o.extra);
+        if (strcmp(m, "rc") == 0) mode = PEX_RC;
+        else if (strcmp(m, "c") != 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-mode", m, "c or rc");
+    }
+    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
+    HaloVerify *v = st->verify;
+    halo_err err;
+    halo_err_clear(&err);
+    v->pex = pex_run(v->flat, v->ext, st->tech, mode, &err);
+    if (!v->pex) return halo_tcl_error(interp, &err);
+    char *text = post_netlist(interp, st, &err);
+    if (!text) return halo_tcl_error(interp, &err);
+    halo_sim_set_post(st, text, "extract_parasitics");   /* takes text */
+    Tcl_Obj *nets = Tcl_NewDictObj();
+    double total = 0;
+    for (int i = 0; i < v->pex->nnets; i++) {
+        total += v->pex->net_cap_f[i];
+        dict_put(nets, v->ext->nl->nets[i].name, halo_num_obj(v->pex->net_cap_f[i] * 1e15));
+    }
+    Tcl_Obj *d = Tcl_NewDictObj();
+    dict_put(d, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
+    dict_put(d, "nets_fF", nets);
+    dict_put(d, "capacitors", Tcl_NewIntObj(v->pex->ncaps));
+    dict_put(d, "resistors", Tcl_NewIntObj(v->pex->nres));
+    dict_put(d, "total_fF", halo_num_obj(total * 1e15));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+const HaloCmd halo_verify_cmds[] = {
+    {"check_drc", CheckDrcCmd, "check_drc ?-cell NAME? ?-engine builtin|magic?",
+     "Checks a cell (default: the current one) against the sky130 design rules of every layer halo draws -- "
+     "width, spacing (corner to corner as well), notch, exact cut sizes, enclosures (one-direction "
+     "variants too), extensions, minimum area, implant and well rules, MIM and poly-resistor rules -- and "
+     "returns the number of violations; report_drc lists them with their rule ids. -engine magic runs "
+     "Magic's drc(full) with the real PDK's tech file instead (needs pdk load -root) and returns its count."},
+    {"report_drc", ReportDrcCmd, "report_drc ?-limit N?",
+     "Prints the violations of the last check_drc (at most N, default 50): rule id, layer, kind, box in "
+     "um, measured and required value. Returns them as a list of dicts {rule layer kind box measured "
+     "required}."},
+    {"extract", ExtractCmd, "extract ?-cell NAME?",
+     "Extracts the netlist of a cell: connectivity through contacts and vias, net names from top-level "
+     "pins and labels, MOS transistors (parallel fingers as one device with W the total width and nf the "
+     "finger count), MIM capacitors and poly resistors with their value. Returns a dict {devices nets "
+     "ports warnings spice}; warnings name labels on two unconnected pieces and pins on no shape."},
+    {"check_lvs", CheckLvsCmd, "check_lvs ?-cell NAME? ?-engine builtin|netgen? ?-netlist FILE?",
+     "Compares a cell's extracted netlist with the design after set_fingers (or the subcircuit of "
+     "-netlist FILE) by partition refinement, with source/drain and resistor ends permutable and W, L, "
+     "nf, C and R checked within 1%; pins are compared by name, and a label on two unconnected pieces or "
+     "a pin on no shape fails. Returns 1 when they match. -engine netgen runs Magic's extraction and "
+     "Netgen with halo's pdk/sky130/netgen_setup.tcl, plus the pin checks Netgen lacks."},
+    {"report_lvs", ReportLvsCmd, "report_lvs",
+     "Prints the last check_lvs: the verdict, device and net counts, and each difference (unmatched nets "
+     "and devices, property errors, pin problems) naming the layout and schematic objects. Returns a "
+     "dict {match layout_devices schematic_devices layout_nets schematic_nets items}."},
+    {"extract_parasitics", ExtractParasiticsCmd, "extract_parasitics ?-cell NAME? ?-mode c|rc?",
+     "Extracts the cell's parasitics from the technology's coefficients: area and fringe capacitance to "
+     "substrate per layer, coupling between neighbouring wires and between overlapping layers, and with "
+     "-mode rc wire and via resistance. The post-layout netlist (devices with their extracted geometry, "
+     "R and C) becomes what write_spice -stage post writes and simulate -stage post runs. Returns a dict "
+     "{mode nets_fF capacitors resistors total_fF}."},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,292 @@
+# corpus.tcl -- the verification corpus: layouts with a known verdict, for
+# the cross-check of halo's DRC and LVS against Magic and Netgen
+# (tests/verify_corpus.test) and for the verification benchmark
+# (flows/bench.tcl).
+#
+# An entry is a dict:
+#   cell       a flat cell of the current layout (what Magic reads too)
+#   schematic  SPICE text whose .subckt named like the cell is the reference
+#   break      "" for a correct layout, else what was broken: spacing width
+#              area enclosure (DRC) or open short swap split nf (LVS)
+#   rules      for DRC breaks, the rule ids of which halo must name one
+#   names      for LVS breaks, the net, pin or device names of which halo's
+#              report must mention one
+#
+# Every generator cell of the sweep is an entry; a sample of transistor
+# cells is broken in every way; the five examples' device rows are the
+# multi-device layouts.  Sourced by tests and by flows/bench.tcl, so it
+# needs nothing from testutil.tcl.
+
+set corpus_examples [file join [file dirname [file dirname [file normalize [info script]]]] examples]
+
+# The sweep: MOS W x L x nf for both types (finger width >= 0.42 um),
+# MIM caps 2x2 .. 30x30 um, resistors 1 k .. 50 kOhm and every allowed width.
+proc sweep_specs {} {
+    set specs {}
+    foreach type {nfet_01v8 pfet_01v8} {
+        foreach w {0.42 1 2.1 5 20} {
+            foreach l {0.15 0.5 2} {
+                foreach nf {1 2 3 4 8 16} {
+                    if {double($w) / $nf < 0.42 - 1e-9} continue
+                    lappend specs [list $type -w $w -l $l -nf $nf]
+                }
+            }
+        }
+    }
+    foreach w {2 5 10 20 30} {
+        foreach l {2 5 10 20 30} {
+            lappend specs [list cap_mim_m3_1 -w $w -l $l]
+        }
+    }
+    foreach r {1000 2000 5000 10000 20000 50000} {
+        lappend specs [list res_high_po -r $r]
+    }
+    foreach w {0.35 0.69 1.41 2.85 5.73} {
+        lappend specs [list res_high_po -w $w -l 5]
+    }
+    lappend specs {res_xhigh_po -r 50000} {res_xhigh_po_1p41 -l 10}
+    # multipliers and dummy gates
+    lappend specs {nfet_01v8 -w 4 -l 0.15 -nf 2 -m 3 -dummies 1} {pfet_01v8 -w 8 -l 0.5 -nf 4 -dummies 1}
+    return $specs
+}
+
+# Build every cell of the sweep; returns {CELL SPEC ...}.
+proc build_sweep {} {
+    set cells {}
+    foreach spec [sweep_specs] {
+        dict set cells [generate_device {*}$spec] $spec
+    }
+    return $cells
+}
+
+
+# The SPICE instance of a generator cell's device, from the cell's name
+# (the generators name cells by model and size:
+# nfet_01v8_w2p1_l0p15_nf4_m2_dum), with its terminals on nets
+# prefix+terminal, the body on $body when given.  Returns {LINE PORTS}:
+# PORTS are the terminals that are pins of the cell.
+proc corpus_device {cell name prefix {nf_delta 0} {body ""}} {
+    set num {([0-9]+(?:p[0-9]+)?)}
+    if {[regexp "^(\[np\]fet_01v8)_w${num}_l${num}_nf(\\d+)(?:_m(\\d+))?" $cell -> model w l nf m]} {
+        if {$m eq ""} {set m 1}
+        set w [expr {[string map {p .} $w] * $m}]
+        set l [string map {p .} $l]
+        set nf [expr {$nf * $m + $nf_delta}]
+        set b [expr {$body ne "" && $model eq "nfet_01v8" ? $body : "${prefix}B"}]
+        return [list "X$name ${prefix}D ${prefix}G ${prefix}S $b sky130_fd_pr__$model W=$w L=$l nf=$nf m=1" \
+                    [list ${prefix}D ${prefix}G ${prefix}S ${prefix}B]]
+    }
+    if {[regexp "^(cap_mim_m3_\\d)_w${num}_l${num}$" $cell -> model w l]} {
+        return [list "X$name ${prefix}P ${prefix}N sky130_fd_pr__$model W=[string map {p .} $w] L=[string map {p .} $l] MF=1" \
+                    [list ${prefix}P ${prefix}N]]
+    }
+    if {[regexp "^(res_x?high_po(?:_\\d+p\\d+)?)_w${num}_l${num}$" $cell -> model w l]} {
+        # the body terminal is the substrate, which is no pin of the cell
+        set b [expr {$body ne "" ? $body : "${prefix}B"}]
+        return [list "X$name ${prefix}P ${prefix}N $b sky130_fd_pr__$model W=[string map {p .} $w] L=[string map {p .} $l]" \
+                    [list ${prefix}P ${prefix}N]]
+    }
+    error "corpus_device: cannot tell the device of cell $cell"
+}
+
+# The reference of one generator cell checked on its own: a subcircuit
+# named name whose pins are the cell's terminals.
+proc corpus_schematic {cell name {nf_delta 0}} {
+    lassign [corpus_device $cell M1 "" $nf_delta] line ports
+    return ".subckt $name $ports\n$line\n.ends $name\n"
+}
+
+# A flat copy of cell named name, shapes and pins transformed by script
+# (evaluated with vars layer box net for each shape, pin_name pin_layer
+# pin_box for each pin; it may set keep 0 to drop the item).
+proc corpus_copy {cell name {shape_script ""} {pin_script ""}} {
+    new_cell $name
+    foreach s [get_shapes $cell] {
+        lassign $s - layer box net
+        set keep 1
+        if {$shape_script ne ""} {eval $shape_script}
+        if {$keep} {
+            if {$net eq ""} {add_shape $name $layer $box} else {add_shape $name $layer $box $net}
+        }
+    }
+    foreach p [get_pins $cell] {
+        lassign $p pin_name pin_layer pin_box
+        set keep 1
+        if {$pin_script ne ""} {eval $pin_script}
+        if {$keep} {add_pin $name $pin_name $pin_layer $pin_box}
+    }
+    return $name
+}
+
+proc corpus_bbox {cell} {
+    set x0 1e9; set y0 1e9; set x1 -1e9; set y1 -1e9
+    foreach s [get_shapes $cell] {
+        lassign [lindex $s 2] a b c d
+        set x0 [expr {min($x0, $a)}]; set y0 [expr {min($y0, $b)}]
+        set x1 [expr {max($x1, $c)}]; set y1 [expr {max($y1, $d)}]
+    }
+    return [list $x0 $y0 $x1 $y1]
+}
+
+# Shapes of cell on layer (and net when given): {INDEX {x0 y0 x1 y1}} ...
+proc corpus_shapes {cell layer {net *}} {
+    set out {}
+    foreach s [get_shapes $cell -layer $layer] {
+        lassign $s i - box n
+        if {[string match $net $n]} {lappend out [list $i $box]}
+    }
+    return $out
+}
+
+proc corpus_round {v} {return [expr {round($v * 1000) / 1000.0}]}
+
+# The broken copies of a transistor cell: a list of entries.
+proc corpus_break_mos {cell} {
+    set entries {}
+    set bb [corpus_bbox $cell]
+    set far_x [corpus_round [expr {[lindex $bb 2] + 1.0}]]
+    set far_y [corpus_round [expr {[lindex $bb 1]}]]
+    # the gate pad (met1 of G) and the metal column right of it
+    lassign [lindex [corpus_shapes $cell met1 G] 0] gi gbox
+    set gap 1e9
+    foreach m [corpus_shapes $cell met1] {
+        lassign [lindex $m 1] a b c d
+        if {[lindex $m 0] == $gi || $b >= [lindex $gbox 3] || $d <= [lindex $gbox 1]} continue
+        if {$a >= [lindex $gbox 2]} {set gap [expr {min($gap, $a - [lindex $gbox 2])}]}
+    }
+    # spacing: the gate pad stretched to 70 nm of its neighbour (it keeps
+    # covering its contact, so only the spacing breaks)
+    set dx [corpus_round [expr {$gap - 0.07}]]
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__spacing \
+        "if {\$layer eq {met1} && \$net eq {G}} {lassign \$box a b c d; set box \[list \$a \$b \[expr {\$c+$dx}\] \$d\]}"] \
+        break spacing rules {m1.2} names {}]
+    # width: the first source column narrowed to 100 nm
+    set col [lindex [corpus_shapes $cell met1 S] 0 1]
+    lassign $col a b c d
+    set mid [expr {($a + $c) / 2}]
+    set narrow [list [corpus_round [expr {$mid - 0.05}]] $b [corpus_round [expr {$mid + 0.05}]] $d]
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__width \
+        "if {\$layer eq {met1} && \$box eq {$col}} {set box {$narrow}}"] \
+        break width rules {m1.1} names {}]
+    # area: a lone 0.2 x 0.2 um met1 square beside the cell
+    set c [corpus_copy $cell ${cell}__area]
+    add_shape $c met1 [list $far_x $far_y [expr {$far_x + 0.2}] [expr {$far_y + 0.2}]]
+    lappend entries [dict create cell $c break area rules {m1.6} names {}]
+    # enclosure: a source mcon moved 50 nm right, out of its li1 and met1
+    set mc [lindex [corpus_shapes $cell mcon S] 0 1]
+    lassign $mc a b c d
+    set moved [list [corpus_round [expr {$a + 0.05}]] $b [corpus_round [expr {$c + 0.05}]] $d]
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__enclosure \
+        "if {\$layer eq {mcon} && \$box eq {$mc}} {set box {$moved}}"] \
+        break enclosure rules {m1.4 m1.5 ct.4} names {}]
+    # open: the gate contact removed, so the G pin floats
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__open \
+        "if {\$layer eq {licon1} && \$net eq {G}} {set keep 0}"] \
+        break open rules {} names {G}]
+    # short: a met1 bridge from the first source column to the drain column
+    set s0 [lindex [corpus_shapes $cell met1 S] 0 1]
+    set dcol {}
+    foreach m [corpus_shapes $cell met1 D] {
+        lassign [lindex $m 1] a b c d
+        if {$a > [lindex $s0 2] && ($dcol eq "" || $a < [lindex $dcol 0])} {set dcol [lindex $m 1]}
+    }
+    set ylo [expr {max([lindex $s0 1], [lindex $dcol 1])}]
+    set yhi [expr {min([lindex $s0 3], [lindex $dcol 3])}]
+    set ym [expr {($ylo + $yhi) / 2}]
+    set c [corpus_copy $cell ${cell}__short]
+    add_shape $c met1 [list [lindex $s0 2] [corpus_round [expr {$ym - 0.15}]] [lindex $dcol 0] [corpus_round [expr {$ym + 0.15}]]]
+    lappend entries [dict create cell $c break short rules {} names {S D}]
+    # swap: gate and drain labels exchanged
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__swap "" \
+        {if {$pin_name eq "G"} {set pin_name D} elseif {$pin_name eq "D"} {set pin_name G}}] \
+        break swap rules {} names {G D}]
+    # split: a second, unconnected piece labelled D
+    set c [corpus_copy $cell ${cell}__split]
+    set piece [list $far_x $far_y [expr {$far_x + 0.5}] [expr {$far_y + 0.5}]]
+    add_shape $c met1 $piece
+    add_pin $c D met1 $piece
+    lappend entries [dict create cell $c break split rules {} names {D}]
+    # nf: the layout has one finger fewer than the schematic (same total W)
+    lappend entries [dict create cell [corpus_copy $cell ${cell}__nf] break nf rules {} names {M1 XM1 nf} \
+                         nf_delta 1]
+    return $entries
+}
+
+# The cells of the sweep whose copies are broken: both types, small and
+# large, one to sixteen fingers.
+proc corpus_break_sample {cells} {
+    set sample {}
+    foreach pattern {
+        nfet_01v8_w0p42_l0p15_nf1 nfet_01v8_w1_l0p15_nf2 nfet_01v8_w2p1_l0p5_nf4 nfet_01v8_w5_l0p15_nf8
+        nfet_01v8_w20_l2_nf16 nfet_01v8_w5_l2_nf3 pfet_01v8_w0p42_l0p15_nf1 pfet_01v8_w1_l0p5_nf2
+        pfet_01v8_w2p1_l0p15_nf4 pfet_01v8_w5_l0p5_nf8 pfet_01v8_w20_l0p15_nf16
+    } {
+        if {[lsearch -exact $cells $pattern] >= 0} {lappend sample $pattern}
+    }
+    return $sample
+}
+
+# The multi-device layouts: each example's devices in a row (the top cell
+# generate_devices makes) for two finger arrangements, flattened.  Nothing
+# is wired yet, so every device terminal is a net of its own except the
+# substrate, which the nfets' taps and the resistors' bodies share.  Each
+# terminal pin is labelled DEVICE_TERMINAL at the top (not the nfets'
+# bodies: one substrate cannot carry several names), so that the
+# comparison pairs devices by name: unlabelled, the identical devices of a
+# row are symmetric and Netgen pairs them arbitrarily.
+proc corpus_rows {} {
+    set entries {}
+    foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
+        set example [file tail $dir]
+        read_spice [file join $dir $example.spice]
+        read_constraints [file join $dir pairs.json]
+        set k 0
+        foreach arrangement [enumerate_fingers -sample 2 -seed 7] {
+            set_fingers $arrangement
+            set binding [generate_devices]
+            set name ${example}__row[incr k]
+            flatten_cell $example $name
+            set lines {}
+            set ports {}
+            foreach inst [get_instances $example] {
+                lassign $inst dev cell x y
+                lassign [corpus_device $cell $dev ${dev}_ 0 sub] line terminals
+                lappend lines $line
+                foreach pin [get_pins $cell] {
+                    lassign $pin terminal layer box
+                    if {$terminal eq "B" && [string match nfet* $cell]} continue
+                    lassign $box a b c d
+                    add_pin $name ${dev}_$terminal $layer [list [expr {$a + $x}] [expr {$b + $y}] \
+                                                               [expr {$c + $x}] [expr {$d + $y}]]
+                    lappend ports ${dev}_$terminal
+                }
+            }
+            lappend entries [dict create cell $name break "" rules {} names {} \
+                                 schematic ".subckt $name $ports\n[join $lines \n]\n.ends $name\n"]
+        }
+    }
+    return $entries
+}
+
+# Build the corpus in the current layout; returns the list of entries.
+proc corpus_build {} {
+    set entries {}
+    set cells [dict keys [build_sweep]]
+    foreach cell $cells {
+        set flat ${cell}__ok
+        corpus_copy $cell $flat
+        lappend entries [dict create cell $flat break "" rules {} names {}]
+    }
+    foreach cell [corpus_break_sample $cells] {
+        lappend entries {*}[corpus_break_mos $cell]
+    }
+    set result [corpus_rows]
+    foreach e $entries {
+        set cell [dict get $e cell]
+        regsub {__[a-z]+$} $cell "" device
+        set delta [expr {[dict exists $e nf_delta] ? [dict get $e nf_delta] : 0}]
+        dict set e schematic [corpus_schematic $device $cell $delta]
+        lappend result $e
+    }
+    return $result
+}
