@@ -62,6 +62,17 @@ drc_rgn *drc_rgn_new(const lay_box *boxes, int n)
     return r;
 }
 
+drc_rgn *drc_rgn_clone(const drc_rgn *a)
+{
+    drc_rgn *r = halo_xcalloc(1, sizeof *r);
+    if (a->n == 0) return r;
+    r->n = a->n;
+    r->b = halo_xmalloc((size_t)a->n * sizeof *r->b);
+    memcpy(r->b, a->b, (size_t)a->n * sizeof *r->b);   /* already merged */
+    rgn_index(r);
+    return r;
+}
+
 void drc_rgn_free(drc_rgn *r)
 {
     if (!r) return;

@@ -29,6 +29,8 @@ typedef struct drc_rgn {
 
 /* Region of the union of boxes (copied, merged, indexed). */
 drc_rgn *drc_rgn_new(const lay_box *boxes, int n);
+/* A copy of a region (no second merge). */
+drc_rgn *drc_rgn_clone(const drc_rgn *a);
 void drc_rgn_free(drc_rgn *r);
 /* Indices of boxes meeting win: strict = 1 needs a shared interior,
  * 0 counts touching.  Appends into *out (capacity *cap); returns count. */
@@ -73,6 +75,7 @@ typedef struct drc_ctx {
     const tech_rule *rule;      /* being evaluated */
     int layer;                  /* its layer index, -1 if not drawn */
     char **names;
+    const char **keys;      /* the pointers names were asked by */
     drc_rgn **rg;
     int nrg, caprg;
 } drc_ctx;

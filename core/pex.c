@@ -59,6 +59,7 @@ typedef struct cx {
     pairmap caps, cuts;
     pex_res *res; int nres, capres;
     const tech_pex_layer *coef; int ncoef;   /* the layer coefficients in use */
+    const tech_pex_overlap **ov;             /* [upper * nl + lower], looked up once */
     int *q; int qcap;           /* flat_query buffer */
     int *order;                 /* conducting layers, top to bottom */
     int norder;
@@ -188,7 +189,7 @@ static const char *ov_name(const cx *c, int layer)
     return c->f->lib->layers[layer].name;
 }
 
-static const tech_pex_overlap *find_ov(const cx *c, int upper, int lower)
+static const tech_pex_overlap *lookup_ov(const cx *c, int upper, int lower)
 {
     const char *u = ov_name(c, upper), *l = ov_name(c, lower);
     for (int i = 0; i < c->t->n_pex_overlaps; i++) {
@@ -196,6 +197,30 @@ static const tech_pex_overlap *find_ov(const cx *c, int upper, int lower)
         if (strcmp(o->upper, u) == 0 && strcmp(o->lower, l) == 0) return o;
     }
     return NULL;
+}
+
+/* The overlap coefficients of a layer pair, from the table setup_overlaps
+ * fills (the inner loops ask for them once per edge). */
+static const tech_pex_overlap *find_ov(const cx *c, int upper, int lower)
+{
+    return c->ov[upper * c->nl + lower];
+}
+
+static void setup_overlaps(cx *c)
+{
+    c->ov = halo_xcalloc((size_t)c->nl * (size_t)c->nl, sizeof *c->ov);
+    /* only layers some overlap names can have an entry */
+    char *named = halo_xcalloc((size_t)c->nl, 1);
+    for (int i = 0; i < c->t->n_pex_overlaps; i++)
+        for (int L = 0; L < c->nl; L++) {
+            const char *n = ov_name(c, L);
+            if (strcmp(n, c->t->pex_overlaps[i].upper) == 0 || strcmp(n, c->t->pex_overlaps[i].lower) == 0)
+                named[L] = 1;
+        }
+    for (int u = 0; u < c->nl; u++)
+        for (int l = 0; l < c->nl; l++)
+            if (named[u] && named[l]) c->ov[u * c->nl + l] = lookup_ov(c, u, l);
+    free(named);
 }
 
 static double fringe_up(const cx *c, int lower, int upper)
@@ -1041,6 +1066,7 @@ static void cx_free(cx *c)
     pm_free(&c->caps);
     free(c->res);
     free(c->q);
+    free(c->ov);
 }
 
 pex_result *pex_run(lay_flat *flat, const ext_result *ext, const halo_tech *tech, pex_mode mode,
@@ -1061,6 +1087,7 @@ pex_result *pex_run_set(lay_flat *flat, const ext_result *ext, const halo_tech *
     c.coef = set ? set->layers : tech->pex_layers;
     c.ncoef = set ? set->n_layers : tech->n_pex_layers;
     setup_layers(&c);
+    setup_overlaps(&c);
     int nnets = ext->nl->nnets;
     c.main_node = halo_xmalloc((size_t)(nnets + 1) * sizeof *c.main_node);
     c.sd_node = halo_xmalloc((size_t)(nnets + 1) * sizeof *c.sd_node);

@@ -569,37 +569,65 @@ static char *post_netlist(Tcl_Interp *interp, HaloState *st, halo_err *err)
     return text;
 }
 
-/* extract_parasitics ?-cell NAME? ?-mode c|rc? */
+/* Options of extract_parasitics. */
+typedef struct pex_opts {
+    Tcl_Obj *cell;
+    pex_mode mode;
+    const tech_pex_set *set;     /* NULL: the nominal coefficients */
+} pex_opts;
+
+static int parse_pex_opts(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[], pex_opts *o)
+{
+    static const char *const options[] = {"-cell", "-mode", "-coefficients", NULL};
+    memset(o, 0, sizeof *o);
+    o->mode = PEX_C;
+    for (int i = 1; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-cell, -mode or -coefficients", &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const char *s = Tcl_GetString(v);
+        if (which == 0) {
+            o->cell = v;
+        } else if (which == 1) {
+            if (strcmp(s, "rc") == 0) o->mode = PEX_RC;
+            else if (strcmp(s, "c") != 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-mode", s, "c or rc");
+        } else if (strcmp(s, "nominal") != 0) {
+            o->set = tech_find_pex_set(st->tech, s);
+            if (!o->set) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-coefficients", s, "nominal or a pex_sets name of the tech");
+        }
+    }
+    return TCL_OK;
+}
+
+/* extract_parasitics ?-cell NAME? ?-mode c|rc? ?-coefficients NAME? */
 static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloState *st = cd;
-    verify_opts o;
+    pex_opts o;
     int cell;
-    if (parse_verify_opts(interp, objc, objv, "-mode", NULL, &o) != TCL_OK) return TCL_ERROR;
-    pex_mode mode = PEX_C;
-    if (o.extra) {
-        const char *m = Tcl_GetString(o.extra);
-        if (strcmp(m, "rc") == 0) mode = PEX_RC;
-        else if (strcmp(m, "c") != 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-mode", m, "c or rc");
-    }
+    if (parse_pex_opts(interp, st, objc, objv, &o) != TCL_OK) return TCL_ERROR;
+    pex_mode mode = o.mode;
     if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
     HaloVerify *v = st->verify;
     halo_err err;
     halo_err_clear(&err);
-    v->pex = pex_run(v->flat, v->ext, st->tech, mode, &err);
+    v->pex = pex_run_set(v->flat, v->ext, st->tech, o.set, mode, &err);
     if (!v->pex) return halo_tcl_error(interp, &err);
     char *text = post_netlist(interp, st, &err);
     if (!text) return halo_tcl_error(interp, &err);
     halo_sim_set_post(st, text, "extract_parasitics");   /* takes text */
     Tcl_Obj *nets = Tcl_NewDictObj();
-    double total = 0;
-    for (int i = 0; i < v->pex->nnets; i++) {
-        total += v->pex->net_cap_f[i];
+    for (int i = 0; i < v->pex->nnets; i++)
         dict_put(nets, v->ext->nl->nets[i].name, halo_num_obj(v->pex->net_cap_f[i] * 1e15));
-    }
+    /* each capacitor once (a net's total counts its couplings too) */
+    double total = 0;
+    for (int i = 0; i < v->pex->ncaps; i++) total += v->pex->caps[i].farad;
     Tcl_Obj *d = Tcl_NewDictObj();
     dict_put(d, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
+    dict_put(d, "coefficients", Tcl_NewStringObj(o.set ? o.set->name : "nominal", -1));
     dict_put(d, "nets_fF", nets);
     dict_put(d, "capacitors", Tcl_NewIntObj(v->pex->ncaps));
     dict_put(d, "resistors", Tcl_NewIntObj(v->pex->nres));
@@ -634,11 +662,14 @@ const HaloCmd halo_verify_cmds[] = {
      "Prints the last check_lvs: the verdict, device and net counts, and each difference (unmatched nets "
      "and devices, property errors, pin problems) naming the layout and schematic objects. Returns a "
      "dict {match layout_devices schematic_devices layout_nets schematic_nets items}."},
-    {"extract_parasitics", ExtractParasiticsCmd, "extract_parasitics ?-cell NAME? ?-mode c|rc?",
+    {"extract_parasitics", ExtractParasiticsCmd,
+     "extract_parasitics ?-cell NAME? ?-mode c|rc? ?-coefficients nominal|NAME?",
      "Extracts the cell's parasitics from the technology's coefficients: area and fringe capacitance to "
      "substrate per layer, coupling between neighbouring wires and between overlapping layers, and with "
-     "-mode rc wire and via resistance. The post-layout netlist (devices with their extracted geometry, "
+     "-mode rc wire and via resistance. -coefficients picks another set of layer coefficients the tech "
+     "names (sky130: magic2020, those of the Magic tech file Debian's magic loads). The post-layout netlist (devices with their extracted geometry, "
      "R and C) becomes what write_spice -stage post writes and simulate -stage post runs. Returns a dict "
-     "{mode nets_fF capacitors resistors total_fF}."},
+     "{mode coefficients nets_fF capacitors resistors total_fF}: nets_fF each net's total (to substrate and "
+     "to its neighbours), total_fF every capacitor once."},
     {NULL, NULL, NULL, NULL},
 };
