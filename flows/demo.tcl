@@ -44,6 +44,13 @@ write_gds $gds
 write_image [file join [file dirname $out] halo-demo-miller.png]
 puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the devices in a row) to [file dirname $out]"
 
+# Verification in-process: the row is DRC-clean and extracts to the
+# design's devices (the nets are the devices' own until routing joins them).
+set x [extract]
+set pex [extract_parasitics]
+puts [format "\nVerification of the row: %d DRC violations; %d devices extracted (the design has 11);\n  %d nets, %.1f fF of parasitic capacitance in the device cells" \
+          [check_drc] [dict get $x devices] [dict get $x nets] [dict get $pex total_fF]]
+
 # Pre-layout simulation, open loop: gain, unity-gain frequency, phase.
 read_testbench OpampTestbench
 set r [simulate]
