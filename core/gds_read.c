@@ -380,9 +380,10 @@ static void add_shape(greader *r, int layer, int is_pin, lay_box b, int net)
  * that nothing overflows on the way. */
 static int to_nm(greader *r, const gelem *e, int64_t v, int32_t *out)
 {
-    if (v > INT32_MAX / r->scale || v < INT32_MIN / r->scale)
-        return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "coordinate %lld x %lld nm does not fit in 32 bits",
-                         (long long)v, (long long)r->scale);
+    if (v > LAY_COORD_LIMIT / r->scale || v < -LAY_COORD_LIMIT / r->scale)
+        return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED,
+                         "coordinate %lld x %lld nm is outside halo's design space (+-%d nm)", (long long)v,
+                         (long long)r->scale, LAY_COORD_LIMIT);
     *out = (int32_t)(v * r->scale);
     return 0;
 }

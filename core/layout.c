@@ -313,11 +313,18 @@ lay_orient lay_orient_compose(lay_orient outer, lay_orient inner)
 
 const lay_xform lay_identity = {LAY_R0, 0, 0};
 
+static int32_t clamp_coord(int64_t v)
+{
+    return (int32_t)(v > LAY_COORD_LIMIT ? LAY_COORD_LIMIT : v < -LAY_COORD_LIMIT ? -LAY_COORD_LIMIT : v);
+}
+
+/* In 64 bits and clamped to the design space: instances nested far from
+ * the origin cannot overflow. */
 void lay_xform_point(const lay_xform *t, int32_t x, int32_t y, int32_t *ox, int32_t *oy)
 {
     const int *m = orient_matrix[t->o];
-    *ox = m[0] * x + m[1] * y + t->dx;
-    *oy = m[2] * x + m[3] * y + t->dy;
+    *ox = clamp_coord((int64_t)m[0] * x + (int64_t)m[1] * y + t->dx);
+    *oy = clamp_coord((int64_t)m[2] * x + (int64_t)m[3] * y + t->dy);
 }
 
 lay_box lay_xform_box(const lay_xform *t, lay_box b)

@@ -33,6 +33,11 @@
 #include "strutil.h"
 #include "tech.h"
 
+/* halo's design space: |coordinate| <= LAY_COORD_LIMIT nm (0.54 m).  The
+ * GDS reader refuses anything beyond it, and placing cells clamps to it,
+ * so differences of coordinates and rule-sized growths stay in 32 bits. */
+#define LAY_COORD_LIMIT 536870911
+
 typedef struct lay_box {
     int32_t x0, y0, x1, y1;
 } lay_box;

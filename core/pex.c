@@ -1250,7 +1250,8 @@ char *pex_spice(const pex_result *p, const ext_result *ext, const char *name,
         netlist_param_set(&out->devs[d], "r", round6(p->res[i].ohm));
     }
     spice_write_opts o = {1, p->mode == PEX_RC ? "post-layout netlist: devices, parasitic R and C (halo pex)"
-                                               : "post-layout netlist: devices and parasitic C (halo pex)"};
+                                               : "post-layout netlist: devices and parasitic C (halo pex)",
+                          1};
     char *text = spice_write_text(out, &o);
     netlist_free(out);
     return text;

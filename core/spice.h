@@ -28,6 +28,9 @@ typedef struct spice_write_opts {
      *    with the sky130 models (its nf handling is wrong). */
     int fingers_as_m;
     const char *comment; /* extra header comment line, or NULL */
+    /* 1: a .subckt even without ports (a post-layout netlist is always one);
+     * 0: a netlist without ports is written as bare elements */
+    int always_subckt;
 } spice_write_opts;
 
 /* Read a file.  Returns NULL and fills err ("FILE:LINE: ...") on error. */

@@ -167,19 +167,20 @@ static void write_device(su_buf *b, const netlist *nl, const netlist_device *d, 
 
 char *spice_write_text(const netlist *nl, const spice_write_opts *opts)
 {
-    static const spice_write_opts defaults = {0, NULL};
+    static const spice_write_opts defaults = {0, NULL, 0};
     const spice_write_opts *o = opts ? opts : &defaults;
     su_buf b = {0};
     su_buf_printf(&b, "* %s -- written by halo\n", nl->name);
     if (o->comment) su_buf_printf(&b, "* %s\n", o->comment);
     if (o->fingers_as_m) su_buf_add(&b, "* fingers written as m=<nf> with W=<finger width> (for ngspice)\n");
-    if (nl->nports > 0) {
+    int subckt = nl->nports > 0 || o->always_subckt;
+    if (subckt) {
         su_buf_printf(&b, ".subckt %s", nl->name);
         for (int i = 0; i < nl->nports; i++) su_buf_printf(&b, " %s", nl->nets[nl->ports[i]].name);
         su_buf_add(&b, "\n");
     }
     for (int i = 0; i < nl->ndevs; i++) write_device(&b, nl, &nl->devs[i], o);
-    if (nl->nports > 0) su_buf_printf(&b, ".ends %s\n", nl->name);
+    if (subckt) su_buf_printf(&b, ".ends %s\n", nl->name);
     return b.s;
 }
 

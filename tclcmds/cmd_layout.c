@@ -511,7 +511,7 @@ static int box_from_obj(Tcl_Interp *interp, Tcl_Obj *o, lay_box *b)
     if (Tcl_ListObjGetElements(NULL, o, &n, &e) != TCL_OK || n != 4)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "box", Tcl_GetString(o), "{x0 y0 x1 y1} in um");
     for (int i = 0; i < 4; i++)
-        if (Tcl_GetDoubleFromObj(NULL, e[i], &v[i]) != TCL_OK || fabs(v[i]) > 1e6)
+        if (Tcl_GetDoubleFromObj(NULL, e[i], &v[i]) != TCL_OK || fabs(v[i]) > LAY_COORD_LIMIT / 1000.0)
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "box", Tcl_GetString(o), "{x0 y0 x1 y1} in um");
     *b = lay_box_make((int32_t)llround(v[0] * 1000), (int32_t)llround(v[1] * 1000), (int32_t)llround(v[2] * 1000),
                       (int32_t)llround(v[3] * 1000));
@@ -565,8 +565,12 @@ static int EditShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
         if (objc != 6 || Tcl_GetDoubleFromObj(NULL, objv[4], &dx) != TCL_OK || Tcl_GetDoubleFromObj(NULL, objv[5], &dy) != TCL_OK
             || fabs(dx) > 1e6 || fabs(dy) > 1e6)
             return halo_usage(interp, "edit_shape");
-        int32_t mx = (int32_t)llround(dx * 1000), my = (int32_t)llround(dy * 1000);
-        b->x0 += mx, b->x1 += mx, b->y0 += my, b->y1 += my;
+        int64_t mx = llround(dx * 1000), my = llround(dy * 1000);
+        int64_t lim = LAY_COORD_LIMIT;
+        if (llabs(b->x0 + mx) > lim || llabs(b->x1 + mx) > lim || llabs(b->y0 + my) > lim || llabs(b->y1 + my) > lim)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "move", Tcl_GetString(objv[4]),
+                                 "a move that keeps the shape within +-536870 um");
+        b->x0 += (int32_t)mx, b->x1 += (int32_t)mx, b->y0 += (int32_t)my, b->y1 += (int32_t)my;
     } else if (action == 1) {
         if (objc != 5) return halo_usage(interp, "edit_shape");
         if (box_from_obj(interp, objv[4], b) != TCL_OK) return TCL_ERROR;
@@ -627,7 +631,7 @@ static int FlattenCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 static int um_to_nm(Tcl_Interp *interp, Tcl_Obj *o, int32_t *nm)
 {
     double v;
-    if (Tcl_GetDoubleFromObj(NULL, o, &v) != TCL_OK || fabs(v) > 1e6)
+    if (Tcl_GetDoubleFromObj(NULL, o, &v) != TCL_OK || fabs(v) > LAY_COORD_LIMIT / 1000.0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "coordinate", Tcl_GetString(o), "a number in um");
     *nm = (int32_t)llround(v * 1000);
     return TCL_OK;

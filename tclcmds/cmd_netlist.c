@@ -90,7 +90,7 @@ static int WriteSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 {
     static const char *const options[] = {"-stage", "-fingers", NULL};
     if (objc < 2) return halo_usage(interp, "write_spice");
-    spice_write_opts opts = {0, NULL};
+    spice_write_opts opts = {0, NULL, 0};
     int post = 0;
     for (int i = 2; i < objc; i++) {
         int which;

@@ -168,7 +168,7 @@ static netlist *simulated_design(const netlist *design)
 static char *schematic_subckt(const netlist *design)
 {
     netlist *nl = simulated_design(design);
-    spice_write_opts wo = {1, "schematic (pre-layout) netlist"};
+    spice_write_opts wo = {1, "schematic (pre-layout) netlist", 0};
     char *text = spice_write_text(nl, &wo);
     netlist_free(nl);
     return text;

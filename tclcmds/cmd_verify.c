@@ -330,7 +330,7 @@ static int ExtractCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
     const ext_result *r = st->verify->ext;
-    spice_write_opts wo = {0, "extracted by halo"};
+    spice_write_opts wo = {0, "extracted by halo", 1};
     char *text = spice_write_text(r->nl, &wo);
     Tcl_Obj *d = Tcl_NewDictObj();
     dict_put(d, "devices", Tcl_NewIntObj(r->nl->ndevs));
@@ -444,7 +444,7 @@ static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *
         Tcl_IncrRefCount(sch);
         halo_err err;
         halo_err_clear(&err);
-        spice_write_opts wo = {0, NULL};
+        spice_write_opts wo = {0, NULL, 1};
         rc = spice_write_file(copy, Tcl_GetString(sch), &wo, &err) == 0 ? TCL_OK : halo_tcl_error(interp, &err);
         netlist_free(copy);
         if (rc == TCL_OK) {

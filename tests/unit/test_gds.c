@@ -798,7 +798,7 @@ TEST(error_units)
     gb_boundary(&big, 68, 20, 4, sq);
     gb_rec(&big, GDS_ENDSTR);
     gb_end(&big);
-    expect_error(&big, HALO_E_GDS_UNSUPPORTED, "32 bits", unit_failed_);
+    expect_error(&big, HALO_E_GDS_UNSUPPORTED, "outside halo's design space", unit_failed_);
     free(big.d);
 }
 

@@ -197,7 +197,7 @@ TEST(fingers_as_multiplier)
     netlist *nl = rd(text, &err);
     CHECK(nl != NULL);
     if (!nl) return;
-    spice_write_opts o = {1, NULL};
+    spice_write_opts o = {1, NULL, 0};
     char *out = spice_write_text(nl, &o);
     CHECK(strstr(out, "W=2 L=0.5 m=8") != NULL);
     CHECK(strstr(out, "nf=") == NULL);
