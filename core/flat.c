@@ -62,6 +62,46 @@ static void on_label(void *ctx, const char *path, const lay_cell *c, const lay_l
     text_push(f, l->text, l->layer, b, 0, path);
 }
 
+static uint64_t box_hash(lay_box b)
+{
+    uint64_t h = 1469598103934665603ull;
+    int32_t v[4] = {b.x0, b.y0, b.x1, b.y1};
+    for (int i = 0; i < 4; i++) h = (h ^ (uint32_t)v[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Drop exact repeats of a box, keeping the first: an array reference or a
+ * cell placed twice on the same spot adds nothing to the geometry, and
+ * each repeat would cost every neighbour query (quadratic in the worst
+ * case a fuzzer found: tens of thousands of copies of one box). */
+static void layer_dedupe(flat_layer *L)
+{
+    if (L->n < 2) return;
+    size_t cap = 16;
+    while (cap < (size_t)L->n * 2) cap *= 2;
+    int *slot = malloc(cap * sizeof *slot);
+    if (!slot) abort();
+    memset(slot, -1, cap * sizeof *slot);
+    int w = 0;
+    for (int i = 0; i < L->n; i++) {
+        lay_box b = L->boxes[i];
+        size_t k = box_hash(b) & (cap - 1);
+        int dup = 0;
+        for (; slot[k] >= 0; k = (k + 1) & (cap - 1)) {
+            lay_box o = L->boxes[slot[k]];
+            if (o.x0 == b.x0 && o.y0 == b.y0 && o.x1 == b.x1 && o.y1 == b.y1) {
+                dup = 1;
+                break;
+            }
+        }
+        if (dup) continue;
+        L->boxes[w] = b;
+        slot[k] = w++;
+    }
+    L->n = w;
+    free(slot);
+}
+
 /* Bins about 4x the mean rectangle size, at most ~4 bins per rectangle
  * on average: each query then touches a handful of bins. */
 static void layer_index(flat_layer *L)
@@ -75,10 +115,12 @@ static void layer_index(flat_layer *L)
         sum += (int64_t)(b.x1 - b.x0) + (b.y1 - b.y0);
     }
     int64_t mean = sum / (2 * L->n);
-    int64_t span = (int64_t)(bb.x1 - bb.x0) > (bb.y1 - bb.y0) ? bb.x1 - bb.x0 : bb.y1 - bb.y0;
     int64_t bin = mean * 4;
     if (bin < 100) bin = 100;
-    while (span / bin > 2048) bin *= 2;       /* bounded bin table */
+    /* a table of at most ~4 bins per rectangle: a few huge rectangles must
+     * not make millions of empty bins that every query walks */
+    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)L->n + 64)
+        bin *= 2;
     L->bin_size = (int32_t)bin;
     L->org_x = bb.x0;
     L->org_y = bb.y0;
@@ -130,6 +172,7 @@ lay_flat *flat_build(const lay_lib *lib, int cell)
             f->bbox = any ? lay_box_union(f->bbox, L->boxes[i]) : L->boxes[i];
             any = 1;
         }
+        layer_dedupe(L);
         layer_index(L);
     }
     return f;

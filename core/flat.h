@@ -11,8 +11,9 @@
  *
  * Invariants: boxes are normalised integer nanometres; layer i is layer i
  * of the library it came from; rectangles keep their drawing order and
- * overlaps (merging is a separate, explicit step); a query returns each
- * rectangle at most once.
+ * overlaps (merging is a separate, explicit step), except that an exact
+ * repeat of a box on its layer is kept once, where it first came; a query
+ * returns each rectangle at most once.
  */
 #ifndef HALO_FLAT_H
 #define HALO_FLAT_H

@@ -430,9 +430,11 @@ static void grid_build(cx *c, int layer, grid *g)
         cnt++;
     }
     if (!cnt) return;
-    int64_t bin = 2 * sum / cnt, span = bb.x1 - bb.x0 > bb.y1 - bb.y0 ? bb.x1 - bb.x0 : bb.y1 - bb.y0;
+    int64_t bin = 2 * sum / cnt;
     if (bin < 200) bin = 200;
-    while (span / bin > 1024) bin *= 2;
+    /* at most ~4 bins per node (see flat.c) */
+    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)cnt + 64)
+        bin *= 2;
     g->org_x = bb.x0; g->org_y = bb.y0; g->bin = (int32_t)bin;
     g->nbx = (int)((bb.x1 - bb.x0) / bin) + 1;
     g->nby = (int)((bb.y1 - bb.y0) / bin) + 1;
