@@ -13,8 +13,9 @@
 #              report must mention one
 #
 # Every generator cell of the sweep is an entry; a sample of transistor
-# cells is broken in every way; the five examples' device rows are the
-# multi-device layouts.  Sourced by tests and by flows/bench.tcl, so it
+# cells is broken in every way; the five examples' device rows and a
+# current mirror wired with met1, vias and met2 (and its broken copies:
+# an open, a short, the devices too close) are the multi-device layouts.  Sourced by tests and by flows/bench.tcl, so it
 # needs nothing from testutil.tcl.
 
 set corpus_examples [file join [file dirname [file dirname [file normalize [info script]]]] examples]
@@ -268,6 +269,61 @@ proc corpus_rows {} {
     return $entries
 }
 
+# A via (cut) at x y with its met1 and met2 landings: met1 is the caller's.
+proc corpus_via {cell x y} {
+    add_shape $cell via [list [expr {$x - 0.075}] [expr {$y - 0.075}] [expr {$x + 0.075}] [expr {$y + 0.075}]]
+}
+
+# A wired current mirror: two nfets side by side (the second at dx um),
+# met1 landings added on the gate pads and the first drain, vias, and met2
+# straps for the gate net (both gates and the first drain) and the sources.
+# break: "" for the correct one, "open" leaves out the first drain's via,
+# "short" joins the two straps, "spacing" puts the second nfet dx um away.
+proc corpus_mirror {name dx {break ""}} {
+    set c [generate_device nfet_01v8 -w 2 -l 0.5 -nf 2]
+    set top ${name}__wired
+    new_cell $top
+    add_instance $top $c M1 0 0
+    add_instance $top $c M2 $dx 0
+    set pins [dict create]
+    foreach p [get_pins $c] {dict set pins [lindex $p 0] [lindex $p 2]}
+    lassign [dict get $pins G] gx0 gy0 gx1 gy1
+    lassign [dict get $pins D] dx0 dy0 dx1 dy1
+    lassign [dict get $pins S] sx0 sy0 sx1 sy1
+    set gvx [expr {($gx0 + $gx1) / 2}]
+    set gvy [expr {$gy0 - 0.1 + ($gy1 - $gy0 + 0.1) / 2}]
+    set dvx [expr {($dx0 + $dx1) / 2}]
+    set dvy [expr {$dy0 + ($dy1 + 0.1 - $dy0) / 2}]
+    set svx [expr {($sx0 + $sx1) / 2}]
+    set svy [expr {($sy0 + $sy1) / 2}]
+    foreach off [list 0 $dx] {
+        # the gate pad grown down, so a via fits with its enclosure
+        add_shape $top met1 [list [expr {$gx0 + $off}] [expr {$gy0 - 0.1}] [expr {$gx1 + $off}] $gy1]
+        corpus_via $top [expr {$gvx + $off}] $gvy
+        corpus_via $top [expr {$svx + $off}] $svy
+    }
+    # the first drain bar widened and grown up for its via
+    add_shape $top met1 [list [expr {$dvx - 0.13}] $dy0 [expr {$dvx + 0.13}] [expr {$dy1 + 0.1}]]
+    if {$break ne "open"} {corpus_via $top $dvx $dvy}
+    set gstrap [list [expr {$gvx - 0.16}] [expr {$gvy - 0.13}] [expr {$gvx + $dx + 0.16}] [expr {$dvy + 0.13}]]
+    set sstrap [list [expr {$svx - 0.16}] [expr {$svy - 0.13}] [expr {$svx + $dx + 0.16}] [expr {$svy + 0.13}]]
+    add_shape $top met2 $gstrap
+    add_shape $top met2 $sstrap
+    if {$break eq "short"} {
+        add_shape $top met2 [list [expr {$svx - 0.16}] [lindex $sstrap 1] [expr {$svx + 0.16}] [lindex $gstrap 3]]
+    }
+    add_pin $top G met2 $gstrap
+    add_pin $top S met2 $sstrap
+    add_pin $top D2 met1 [list [expr {$dx0 + $dx}] $dy0 [expr {$dx1 + $dx}] $dy1]
+    add_pin $top B met1 [dict get $pins B]
+    flatten_cell $top $name
+    set line "sky130_fd_pr__nfet_01v8 W=2 L=0.5 nf=2 m=1"
+    set rules [dict get {"" {} open {} short {} spacing {m1.2 difftap.3}} $break]
+    set names [dict get {"" {} open {G M1 XM1} short {G S} spacing {}} $break]
+    return [dict create cell $name break [expr {$break eq "" ? "" : $break}] rules $rules names $names \
+                schematic ".subckt $name G S D2 B\nXM1 G G S B $line\nXM2 D2 G S B $line\n.ends $name\n"]
+}
+
 # Build the corpus in the current layout; returns the list of entries.
 proc corpus_build {} {
     set entries {}
@@ -281,6 +337,8 @@ proc corpus_build {} {
         lappend entries {*}[corpus_break_mos $cell]
     }
     set result [corpus_rows]
+    lappend result [corpus_mirror mirror__ok 3.5] [corpus_mirror mirror__open 3.5 open] \
+        [corpus_mirror mirror__short 3.5 short] [corpus_mirror mirror__spacing 2.3 spacing]
     foreach e $entries {
         set cell [dict get $e cell]
         regsub {__[a-z]+$} $cell "" device
