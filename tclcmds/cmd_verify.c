@@ -207,6 +207,15 @@ static void remove_dir(Tcl_Interp *interp, Tcl_Obj *dir)
     Tcl_DecrRefCount(saved);
 }
 
+/* Remove an engine run's scratch directory and drop its objects. */
+static void finish_engine(Tcl_Interp *interp, Tcl_Obj *dir, Tcl_Obj *gds, Tcl_Obj *name)
+{
+    remove_dir(interp, dir);
+    release(dir);
+    release(gds);
+    release(name);
+}
+
 static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
 {
     const char *techfile = need_magic_tech(interp, st);
@@ -232,10 +241,7 @@ static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
             rc = halo_tcl_fail(interp, HALO_E_VER_ENGINE, "Magic reported nothing for the cell.");
         Tcl_DecrRefCount(k);
     }
-    remove_dir(interp, dir);
-    release(dir);
-    release(gds);
-    release(name);
+    finish_engine(interp, dir, gds, name);
     return rc;
 }
 
@@ -477,10 +483,7 @@ static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *
             Tcl_SetObjResult(interp, match);
         }
     }
-    remove_dir(interp, dir);
-    release(dir);
-    release(gds);
-    release(name);
+    finish_engine(interp, dir, gds, name);
     return rc;
 }
 
