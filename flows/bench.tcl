@@ -176,3 +176,23 @@ if {[auto_execok magic] ne "" && [auto_execok netgen-lvs] ne "" && [file exists 
     puts "  (Magic, Netgen or the reference PDK at $pdkroot missing: no comparison)"
 }
 file delete -force $scratch
+
+# Scaling: one transistor cell placed n times in a grid (2 um apart), as a
+# flat layout; time per shape should stay flat as n grows.
+puts [format "\n%-8s %8s %10s %12s %10s %12s" copies shapes "DRC(ms)" "extract(ms)" "PEX(ms)" "us/shape"]
+set unit [generate_device nfet_01v8 -w 2 -l 0.15 -nf 4]
+lassign [dict get [lindex [lsearch -inline -index 1 [lmap c [report_layout] {list $c [dict get $c cell]}] $unit] 0] bbox] ux0 uy0 ux1 uy1
+foreach n {1 10 100 400} {
+    set grid grid$n
+    new_cell $grid
+    set cols [expr {int(ceil(sqrt($n)))}]
+    for {set i 0} {$i < $n} {incr i} {
+        add_instance $grid $unit X$i [expr {($i % $cols) * ($ux1 - $ux0 + 2)}] [expr {($i / $cols) * ($uy1 - $uy0 + 2)}]
+    }
+    flatten_cell $grid ${grid}_flat
+    set shapes [llength [get_shapes ${grid}_flat]]
+    set td [ms {check_drc -cell ${grid}_flat}]
+    set tl [ms {extract -cell ${grid}_flat}]
+    set tp [ms {extract_parasitics -cell ${grid}_flat}]
+    puts [format "%-8d %8d %10.2f %12.2f %10.2f %12.2f" $n $shapes $td $tl $tp [expr {1000.0 * ($td + $tl + $tp) / $shapes}]]
+}
