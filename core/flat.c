@@ -117,6 +117,7 @@ static void layer_index(flat_layer *L)
     int64_t mean = sum / (2 * L->n);
     int64_t bin = mean * 4;
     if (bin < 100) bin = 100;
+    if (bin > LAY_COORD_LIMIT) bin = LAY_COORD_LIMIT;   /* one bin spans the design space */
     /* a table of at most ~4 bins per rectangle: a few huge rectangles must
      * not make millions of empty bins that every query walks */
     while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)L->n + 64)
@@ -374,7 +375,7 @@ int flat_merge(const lay_box *boxes, int n, lay_box **out)
                 /* extend: move it to the new open run by copying */
                 lay_box b = res[p];
                 b.y1 = y1;
-                res[p].y1 = -1;         /* mark for removal below */
+                res[p].y1 = INT32_MIN;  /* mark for removal below: no coordinate is this */
                 if (nres == capres) {
                     capres = capres ? 2 * capres : 64;
                     res = xrealloc(res, (size_t)capres * sizeof *res);
@@ -393,7 +394,7 @@ int flat_merge(const lay_box *boxes, int n, lay_box **out)
          * band are then the tail whose top is y1 */
         int wr = open0;
         for (int r = open0; r < nres; r++) {
-            if (r < prev_end && res[r].y1 == -1) continue;
+            if (r < prev_end && res[r].y1 == INT32_MIN) continue;
             res[wr++] = res[r];
         }
         int created = 0;

@@ -356,7 +356,7 @@ static int licon_net_in(cx *c, lay_box p)
     int licon = flat_layer_find(c->f, "licon1"), li = flat_layer_find(c->f, "li1");
     int nq = query(c, licon, p), net = -1;
     int *cuts = halo_xmalloc((size_t)(nq + 1) * sizeof *cuts);
-    memcpy(cuts, c->q, (size_t)nq * sizeof *cuts);
+    if (nq) memcpy(cuts, c->q, (size_t)nq * sizeof *cuts);
     for (int k = 0; k < nq && net < 0; k++) {
         lay_box cb = c->f->layers[licon].boxes[cuts[k]];
         int32_t x = (cb.x0 + cb.x1) / 2, y = (cb.y0 + cb.y1) / 2;
@@ -432,6 +432,7 @@ static void grid_build(cx *c, int layer, grid *g)
     if (!cnt) return;
     int64_t bin = 2 * sum / cnt;
     if (bin < 200) bin = 200;
+    if (bin > LAY_COORD_LIMIT) bin = LAY_COORD_LIMIT;    /* one bin spans the design space */
     /* at most ~4 bins per node (see flat.c) */
     while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)cnt + 64)
         bin *= 2;
@@ -676,7 +677,7 @@ static void fringe_caps(cx *c, int nd, const edge *e, ivv *s, int down)
         }
         int q = query(c, k, edge_probe(e, 1));
         int *hits = halo_xmalloc((size_t)(q + 1) * sizeof *hits);
-        memcpy(hits, c->q, (size_t)q * sizeof *hits);
+        if (q) memcpy(hits, c->q, (size_t)q * sizeof *hits);
         for (int j = 0; j < q; j++) {
             int32_t lo, hi;
             if (!outside_span(e, c->f->layers[k].boxes[hits[j]], &lo, &hi)) continue;

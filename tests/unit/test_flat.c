@@ -60,6 +60,17 @@ TEST(merge_covers_the_union_without_overlap)
     }
 }
 
+TEST(merge_keeps_slabs_ending_at_minus_one)
+{
+    /* the sweep once marked extended slabs with y1 = -1 and lost real
+     * slabs ending there */
+    lay_box b[] = {{0, -10, 10, -1}, {20, -10, 30, 5}, {0, -1, 5, 3}};
+    lay_box *m;
+    int n = flat_merge(b, 3, &m);
+    CHECK_INT(flat_area(m, n), 90 + 150 + 20);
+    free(m);
+}
+
 TEST(query_finds_exactly_the_touching_boxes)
 {
     halo_tech *t = NULL;
