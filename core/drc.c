@@ -6,6 +6,7 @@
  */
 #include "drc_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,86 @@ static const derive_def derive_table[] = {
     {"met5_m", D_OR, "met5", "via4_g", 0, 0},
 };
 
+#define N_DERIVED ((int)(sizeof derive_table / sizeof *derive_table))
+
+/* ---- name lookup ----------------------------------------------------------
+ * Names are looked up for every rule and every evaluator: string maps built
+ * once per run (derived names, layer names, rule ids) and a cache by
+ * pointer (names come from static tables, so one pointer is one name)
+ * replace the linear strcmp scans. */
+
+static uint32_t str_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Open addressing, power-of-two size; the first insert of a key wins (as
+ * the first match of a linear scan would). */
+static void smap_init(drc_smap *m, int n)
+{
+    m->size = 16;
+    while (m->size < 2 * n) m->size *= 2;
+    m->key = halo_xcalloc((size_t)m->size, sizeof *m->key);
+    m->val = halo_xmalloc((size_t)m->size * sizeof *m->val);
+}
+
+static void smap_put(drc_smap *m, const char *k, int v)
+{
+    uint32_t i = str_hash(k) & (uint32_t)(m->size - 1);
+    for (; m->key[i]; i = (i + 1) & (uint32_t)(m->size - 1))
+        if (strcmp(m->key[i], k) == 0) return;
+    m->key[i] = k;
+    m->val[i] = v;
+}
+
+static int smap_get(const drc_smap *m, const char *k)
+{
+    uint32_t i = str_hash(k) & (uint32_t)(m->size - 1);
+    for (; m->key[i]; i = (i + 1) & (uint32_t)(m->size - 1))
+        if (strcmp(m->key[i], k) == 0) return m->val[i];
+    return -1;
+}
+
+static void smap_free(drc_smap *m)
+{
+    free(m->key);
+    free(m->val);
+}
+
+/* The slot of a name: derived layers first (they shadow tech layers of the
+ * same name), then tech layers; -1 for a name that is neither. */
+static int name_slot(drc_ctx *c, const char *name)
+{
+    int d = smap_get(&c->derived, name);
+    if (d >= 0) return d;
+    int L = smap_get(&c->layers, name);
+    return L >= 0 ? N_DERIVED + L : -1;
+}
+
+/* A tech layer's index as flat_layer_find gives it. */
+static int layer_index(drc_ctx *c, const char *name)
+{
+    return smap_get(&c->layers, name);
+}
+
+/* Pointer cache: slot by the name's address. */
+static int ptr_slot(drc_ctx *c, const char *name)
+{
+    uint32_t mask = (uint32_t)(sizeof c->pkey / sizeof *c->pkey - 1);
+    uint32_t i = (uint32_t)(((uintptr_t)name >> 3) * 2654435761u) & mask;
+    for (uint32_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        if (c->pkey[i] == name) return c->pval[i];
+        if (c->pkey[i]) continue;
+        c->pkey[i] = name;
+        return c->pval[i] = name_slot(c, name);
+    }
+    return name_slot(c, name);   /* full: look it up every time */
+}
+
+/* ---- deriving ------------------------------------------------------------ */
+
 /* Close by grow_nm; for D_CUT then open by open_nm and add the cuts back:
  * cuts that nearly touch become one contact area, and a thin bridge the
  * closing made between misaligned cuts is dropped again. */
@@ -155,53 +236,64 @@ static drc_rgn *cut_area(drc_rgn *a, const derive_def *d)
     return out;
 }
 
-static drc_rgn *derive(drc_ctx *c, const char *name)
+/* Which components of a meet b, shared by the select and the unselect of
+ * one pair (via3_cap and via3_off ...). */
+static const char *touched(drc_ctx *c, drc_rgn *a, drc_rgn *b)
 {
-    for (size_t i = 0; i < sizeof derive_table / sizeof *derive_table; i++) {
-        const derive_def *d = &derive_table[i];
-        if (strcmp(d->name, name) != 0) continue;
-        drc_rgn *a = drc_named(c, d->a);
-        /* most layouts draw a few layers: an empty operand decides the
-         * result without geometry */
-        if (a->n == 0) return d->op == D_OR ? drc_rgn_clone(drc_named(c, d->b)) : drc_rgn_new(NULL, 0);
-        if (d->op == D_GROW) return drc_rgn_grow(a, d->grow_nm);
-        if (d->op == D_CLOSE || d->op == D_CUT) return cut_area(a, d);
-        drc_rgn *b = drc_named(c, d->b);
-        if (b->n == 0)
-            return d->op == D_AND || d->op == D_SEL ? drc_rgn_new(NULL, 0) : drc_rgn_clone(a);
-        switch (d->op) {
-        case D_AND: return drc_rgn_and(a, b);
-        case D_NOT: return drc_rgn_not(a, b);
-        case D_OR: return drc_rgn_or(a, b);
-        case D_SEL: return drc_rgn_select(a, b, 0);
-        default: return drc_rgn_select(a, b, 1);
-        }
+    for (int i = 0; i < c->nsel; i++)
+        if (c->sel[i].a == a && c->sel[i].b == b) return c->sel[i].hitc;
+    if (c->nsel == c->capsel) {
+        c->capsel = c->capsel ? 2 * c->capsel : 8;
+        c->sel = halo_xrealloc(c->sel, (size_t)c->capsel * sizeof *c->sel);
     }
-    int L = flat_layer_find(c->f, name);
-    if (L < 0) return drc_rgn_new(NULL, 0);
-    return drc_rgn_new(c->f->layers[L].boxes, c->f->layers[L].n);
+    c->sel[c->nsel] = (drc_selc){a, b, drc_rgn_touched(a, b)};
+    return c->sel[c->nsel++].hitc;
 }
 
-/* The region of a name, cached for the run. */
+/* Derived entry d; *alias set when the result is an operand itself (an
+ * empty operand decides it: no geometry, no copy). */
+static drc_rgn *derive(drc_ctx *c, const derive_def *d, int *alias)
+{
+    static drc_rgn none;        /* the empty region: never written */
+    *alias = 1;
+    drc_rgn *a = drc_named(c, d->a);
+    if (a->n == 0) return d->op == D_OR ? drc_named(c, d->b) : a;
+    *alias = 0;
+    if (d->op == D_GROW) return drc_rgn_grow(a, d->grow_nm);
+    if (d->op == D_CLOSE || d->op == D_CUT) return cut_area(a, d);
+    drc_rgn *b = drc_named(c, d->b);
+    *alias = 1;
+    if (b->n == 0) return d->op == D_AND || d->op == D_SEL ? &none : a;
+    *alias = 0;
+    switch (d->op) {
+    case D_AND: return drc_rgn_and(a, b);
+    case D_NOT: return drc_rgn_not(a, b);
+    case D_OR: return drc_rgn_or(a, b);
+    default: return drc_rgn_pick(a, touched(c, a, b), d->op == D_UNSEL);
+    }
+}
+
+static drc_rgn *build_slot(drc_ctx *c, int k, int *alias)
+{
+    if (k < N_DERIVED) return derive(c, &derive_table[k], alias);
+    *alias = 0;
+    const flat_layer *L = &c->f->layers[k - N_DERIVED];
+    return drc_rgn_new(L->boxes, L->n);
+}
+
+/* The region of a name, built on first use and cached for the run. */
 drc_rgn *drc_named(drc_ctx *c, const char *name)
 {
-    /* names come from the static tables: the same pointer is the same
-     * name, and saves comparing strings */
-    for (int i = 0; i < c->nrg; i++)
-        if (c->keys[i] == name) return c->rg[i];
-    for (int i = 0; i < c->nrg; i++)
-        if (strcmp(c->names[i], name) == 0) return c->rg[i];
-    drc_rgn *r = derive(c, name);
-    if (c->nrg == c->caprg) {
-        c->caprg = c->caprg ? 2 * c->caprg : 64;
-        c->names = halo_xrealloc(c->names, (size_t)c->caprg * sizeof *c->names);
-        c->keys = halo_xrealloc(c->keys, (size_t)c->caprg * sizeof *c->keys);
-        c->rg = halo_xrealloc(c->rg, (size_t)c->caprg * sizeof *c->rg);
+    static drc_rgn none;        /* unknown names: empty */
+    int k = ptr_slot(c, name);
+    if (k < 0) return &none;
+    if (!c->rg[k]) {
+        int alias;
+        drc_rgn *r = build_slot(c, k, &alias);
+        c->rg[k] = r;
+        c->own[k] = !alias;
     }
-    c->keys[c->nrg] = name;
-    c->names[c->nrg] = su_strdup(name);
-    c->rg[c->nrg++] = r;
-    return r;
+    return c->rg[k];
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -219,11 +311,67 @@ void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required)
 
 /* ---- driver ------------------------------------------------------------- */
 
+/* Rule table entries by id: head[hash] is the first entry, next[k] the
+ * one after k, in table order (so rules run in the order of the table). */
+static void rule_index(drc_ctx *c, int *head, int *next, int nhead)
+{
+    for (int h = 0; h < nhead; h++) head[h] = -1;
+    for (int k = drc_rule_count - 1; k >= 0; k--) {
+        int h = (int)(str_hash(drc_rule_table[k].id) & (uint32_t)(nhead - 1));
+        next[k] = head[h];
+        head[h] = k;
+    }
+    (void)c;
+}
+
 static int def_matches(const drc_rule_def *d, const tech_rule *t)
 {
-    /* the first letters differ for most pairs: skip the calls */
-    return d->id[0] == t->id[0] && d->id[1] == t->id[1] && strcmp(d->id, t->id) == 0 && strcmp(d->layer, t->layer) == 0 &&
+    return strcmp(d->id, t->id) == 0 && strcmp(d->layer, t->layer) == 0 &&
            strcmp(d->other, t->other ? t->other : "") == 0;
+}
+
+static void ctx_init(drc_ctx *c)
+{
+    const lay_lib *lib = c->f->lib;
+    smap_init(&c->derived, N_DERIVED);
+    for (int i = 0; i < N_DERIVED; i++) smap_put(&c->derived, derive_table[i].name, i);
+    smap_init(&c->layers, lib->nlayers);
+    for (int i = 0; i < lib->nlayers; i++) smap_put(&c->layers, lib->layers[i].name, i);
+    c->nrg = N_DERIVED + c->f->nlayers;
+    c->rg = halo_xcalloc((size_t)c->nrg, sizeof *c->rg);
+    c->own = halo_xcalloc((size_t)c->nrg, 1);
+}
+
+static void ctx_free(drc_ctx *c)
+{
+    for (int i = 0; i < c->nrg; i++)
+        if (c->own[i]) drc_rgn_free(c->rg[i]);
+    free(c->rg);
+    free(c->own);
+    for (int i = 0; i < c->nsel; i++) free(c->sel[i].hitc);
+    free(c->sel);
+    smap_free(&c->derived);
+    smap_free(&c->layers);
+}
+
+static void run_tech_rules(drc_ctx *c)
+{
+    enum { NHEAD = 256 };
+    int head[NHEAD], *next = halo_xmalloc((size_t)drc_rule_count * sizeof *next);
+    rule_index(c, head, next, NHEAD);
+    for (int i = 0; i < c->tech->n_rules; i++) {
+        const tech_rule *t = &c->tech->rules[i];
+        int used = 0;
+        for (int k = head[str_hash(t->id) & (NHEAD - 1)]; k >= 0; k = next[k]) {
+            if (!def_matches(&drc_rule_table[k], t)) continue;
+            c->rule = t;
+            c->layer = layer_index(c, t->layer);
+            drc_rule_table[k].eval(c, &drc_rule_table[k], t->value_nm + drc_rule_table[k].add);
+            used = 1;
+        }
+        c->res->rules_checked += used;
+    }
+    free(next);
 }
 
 drc_result *drc_run(lay_flat *flat, const halo_tech *tech)
@@ -231,31 +379,15 @@ drc_result *drc_run(lay_flat *flat, const halo_tech *tech)
     drc_result *res = halo_xcalloc(1, sizeof *res);
     if (!flat || !tech) return res;
     drc_ctx c = {.f = flat, .tech = tech, .res = res};
-    for (int i = 0; i < tech->n_rules; i++) {
-        const tech_rule *t = &tech->rules[i];
-        int used = 0;
-        for (int k = 0; k < drc_rule_count; k++) {
-            if (!def_matches(&drc_rule_table[k], t)) continue;
-            c.rule = t;
-            c.layer = flat_layer_find(flat, t->layer);
-            drc_rule_table[k].eval(&c, &drc_rule_table[k], t->value_nm + drc_rule_table[k].add);
-            used = 1;
-        }
-        res->rules_checked += used;
-    }
+    ctx_init(&c);
+    run_tech_rules(&c);
     for (int k = 0; k < drc_extra_count; k++) {
         c.rule = &drc_extra_rules[k];
-        c.layer = flat_layer_find(flat, drc_extra_rules[k].layer);
+        c.layer = layer_index(&c, drc_extra_rules[k].layer);
         drc_extra_defs[k].eval(&c, &drc_extra_defs[k], 0);
         res->rules_checked++;
     }
-    for (int i = 0; i < c.nrg; i++) {
-        free(c.names[i]);
-        drc_rgn_free(c.rg[i]);
-    }
-    free(c.names);
-    free(c.keys);
-    free(c.rg);
+    ctx_free(&c);
     return res;
 }
 

@@ -23,9 +23,12 @@ void drc_ev_width(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
     drc_rgn *r = drc_named(c, d->a);
     int32_t seg[64];
+    int exact = drc_rgn_exact(r);
     for (int i = 0; i < r->n; i++) {
         lay_box b = r->b[i];
         for (int side = 0; side < 4; side++) {
+            /* a slab at least v across holds its own strips on those sides */
+            if (exact && v > 0 && (side % 2 ? b.y1 - b.y0 : b.x1 - b.x0) >= v) continue;
             int n = drc_rgn_edges(r, i, side, seg, 32);
             int bad = 0;
             for (int k = 0; k < n && !bad; k++) {
@@ -102,7 +105,9 @@ void drc_ev_space(drc_ctx *c, const drc_rule_def *d, int32_t v)
  * count, not corners (Magic's corner_ok). */
 void drc_ev_space2(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
-    drc_rgn *a = drc_named(c, d->a), *b = drc_named(c, d->b);
+    drc_rgn *a = drc_named(c, d->a);
+    if (a->n == 0) return;          /* b is not needed: do not derive it */
+    drc_rgn *b = drc_named(c, d->b);
     int *hit = NULL, cap = 0;
     for (int i = 0; i < a->n; i++) {
         int n = drc_rgn_query(b, lay_box_grow(a->b[i], v), 0, &hit, &cap);
@@ -125,7 +130,9 @@ void drc_ev_space2(drc_ctx *c, const drc_rule_def *d, int32_t v)
  * (a), the head goes on for at least v beyond the body. */
 void drc_ev_head(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
-    drc_rgn *body = drc_named(c, d->a), *head = drc_named(c, d->b);
+    drc_rgn *body = drc_named(c, d->a);
+    if (body->n == 0) return;
+    drc_rgn *head = drc_named(c, d->b);
     for (int i = 0; i < body->n; i++) {
         lay_box b = body->b[i];
         for (int side = 0; side < 4; side++) {
@@ -143,7 +150,9 @@ void drc_ev_head(drc_ctx *c, const drc_rule_def *d, int32_t v)
  * other type. */
 void drc_ev_reach(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
-    drc_rgn *a = drc_named(c, d->a), *t = drc_named(c, d->b);
+    drc_rgn *a = drc_named(c, d->a);
+    if (a->n == 0) return;
+    drc_rgn *t = drc_named(c, d->b);
     drc_rgn *reach = drc_rgn_grow(t, v);
     drc_rgn *miss = drc_rgn_not(a, reach);
     for (int i = 0; i < miss->n; i++) drc_report(c, miss->b[i], -1, v);
@@ -156,7 +165,9 @@ void drc_ev_reach(drc_ctx *c, const drc_rule_def *d, int32_t v)
 void drc_ev_contains(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
     (void)v;
-    drc_rgn *miss = drc_rgn_select(drc_named(c, d->a), drc_named(c, d->b), 1);
+    drc_rgn *a = drc_named(c, d->a);
+    if (a->n == 0) return;
+    drc_rgn *miss = drc_rgn_select(a, drc_named(c, d->b), 1);
     drc_rgn_components(miss);
     lay_box *bb = halo_xcalloc((size_t)miss->ncomp + 1, sizeof *bb);
     for (int i = 0; i < miss->n; i++) bb[miss->comp[i]] = lay_box_union(bb[miss->comp[i]], miss->b[i]);
@@ -169,10 +180,15 @@ void drc_ev_contains(drc_ctx *c, const drc_rule_def *d, int32_t v)
  * surround, corners free); the inner shape itself must lie in a. */
 void drc_ev_enc(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
-    drc_rgn *o = drc_named(c, d->a), *in = drc_named(c, d->b);
+    drc_rgn *in = drc_named(c, d->b);
+    if (in->n == 0) return;
+    drc_rgn *o = drc_named(c, d->a);
     int32_t seg[64];
     for (int i = 0; i < in->n; i++) {
         lay_box b = in->b[i];
+        /* every edge strip and b itself lie in b grown by v (and what
+         * covers the whole covers its parts, whatever the query sees) */
+        if (v > 0 && drc_rgn_covers(o, lay_box_grow(b, v))) continue;
         int bad = !drc_rgn_covers(o, b);
         for (int side = 0; side < 4 && !bad && v > 0; side++) {
             int n = drc_rgn_edges(in, i, side, seg, 32);
@@ -189,7 +205,9 @@ void drc_ev_enc(drc_ctx *c, const drc_rule_def *d, int32_t v)
  * enclosed by v. */
 void drc_ev_enc1(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
-    drc_rgn *o = drc_named(c, d->a), *in = drc_named(c, d->b);
+    drc_rgn *in = drc_named(c, d->b);
+    if (in->n == 0) return;
+    drc_rgn *o = drc_named(c, d->a);
     for (int i = 0; i < in->n; i++) {
         lay_box b = in->b[i];
         if (drc_rgn_covers(o, grow_xy(b, v, 0)) || drc_rgn_covers(o, grow_xy(b, 0, v))) continue;
@@ -251,11 +269,14 @@ void drc_ev_gate_width(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
     (void)d;
     drc_rgn *g = drc_named(c, "gate");
+    int exact = drc_rgn_exact(g);
     for (int i = 0; i < g->n; i++) {
         lay_box b = g->b[i];
         for (int side = 0; side < 4; side++) {
-            if (gate_side(c, b, side) != 1) continue;
             int vert = side == 0 || side == 2;
+            /* the inward strip lies in b when b is at least v across */
+            if (exact && v > 0 && (vert ? b.x1 - b.x0 : b.y1 - b.y0) >= v) continue;
+            if (gate_side(c, b, side) != 1) continue;
             lay_box s = drc_side_rect(b, side, vert ? b.y0 : b.x0, vert ? b.y1 : b.x1, -v);
             if (!drc_rgn_covers(g, s)) {
                 drc_report(c, s, vert ? b.x1 - b.x0 : b.y1 - b.y0, v);

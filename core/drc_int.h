@@ -6,7 +6,7 @@
  *
  * Invariants: a region's boxes are the canonical slabs of flat_merge
  * (non-overlapping, so covered area is a plain sum); a region owns its
- * boxes and index; queries are not reentrant per region (dedup stamp).
+ * boxes and index (built on its first query); queries are not reentrant per region (dedup stamp).
  * Files: drc_geom.c (regions), drc.c (named regions, driver), drc_eval.c
  * (evaluators), drc_rules.c (the rule table).
  */
@@ -19,12 +19,16 @@ typedef struct drc_rgn {
     lay_box *b;
     int n;
     int32_t ox, oy, bs;     /* bin origin and size */
+    double inv;             /* 1 / bs */
+    int grid, exact;        /* grid computed; exact: every box in the grid
+                               (queries see all of r; see drc_rgn_exact) */
     int nbx, nby;
     int *start, *items;     /* nbx*nby+1 offsets, box indices */
     unsigned *stamp;
     unsigned cur;
     int *comp;              /* connected component per box, lazily built */
     int ncomp;
+    int *hit, hcap;         /* query buffer of drc_geom.c's own helpers */
 } drc_rgn;
 
 /* Region of the union of boxes (copied, merged, indexed). */
@@ -49,6 +53,16 @@ drc_rgn *drc_rgn_shrink(drc_rgn *r, int32_t d);
 /* Boxes of a whose component shares interior with b (interacting), or,
  * with invert, whose component does not. */
 drc_rgn *drc_rgn_select(drc_rgn *a, drc_rgn *b, int invert);
+/* The two halves of a select: per component of a, 1 when it shares
+ * interior with b (malloc'ed, ncomp + 1 entries); and the boxes of a
+ * whose flag is not invert.  Both selects of one pair share the first. */
+char *drc_rgn_touched(drc_rgn *a, drc_rgn *b);
+drc_rgn *drc_rgn_pick(drc_rgn *a, const char *hitc, int invert);
+/* 1 when r's bin grid holds every box of r: then its queries see all of
+ * it, and what follows from the boxes alone (a box covers itself) agrees
+ * with them.  Some regions' top or right strip lies past the last bin
+ * (the grid's rounding) and their queries miss it: kept as it was. */
+int drc_rgn_exact(drc_rgn *r);
 /* Connected components (boxes sharing an edge of positive length). */
 void drc_rgn_components(drc_rgn *r);
 
@@ -66,18 +80,37 @@ lay_box drc_side_rect(lay_box b, int side, int32_t lo, int32_t hi, int32_t d);
 
 /* ---- the rule engine ---------------------------------------------------- */
 
+/* A string map of a run (drc.c): name -> index. */
+typedef struct drc_smap {
+    const char **key;
+    int *val;
+    int size;
+} drc_smap;
+
+/* The components of a that meet b (drc_rgn_touched), kept for the run. */
+typedef struct drc_selc {
+    const drc_rgn *a, *b;
+    char *hitc;
+} drc_selc;
+
 /* One run: the flat layout, the rule being evaluated, the results, and
- * the regions named so far (tech layers and derived layers). */
+ * the regions named so far (slot k < derived count: derived layer k, then
+ * tech layer k - that count; own[k] 0 for a region that is another's or
+ * the shared empty one). */
 typedef struct drc_ctx {
     lay_flat *f;
     const halo_tech *tech;
     drc_result *res;
     const tech_rule *rule;      /* being evaluated */
     int layer;                  /* its layer index, -1 if not drawn */
-    char **names;
-    const char **keys;      /* the pointers names were asked by */
+    drc_smap derived, layers;
+    const char *pkey[512];      /* slot cache by name pointer */
+    int pval[512];
     drc_rgn **rg;
-    int nrg, caprg;
+    unsigned char *own;
+    int nrg;
+    drc_selc *sel;
+    int nsel, capsel;
 } drc_ctx;
 
 /* A rule table entry: the tech rule it implements and how. */

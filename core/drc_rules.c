@@ -122,8 +122,10 @@ const drc_rule_def drc_rule_table[] = {
     {"m4.2", "met4", "", drc_ev_space, "met4_m", NULL, 0, 0},
     {"m4.3", "met4", "via3", drc_ev_enc, "met4", "via3_off", 0, 0},
     /* on a MIM top plate Magic asks met4 around the via3 only in one
-       direction (its mimcc contact) */
-    {"m4.3", "met4", "via3", drc_ev_enc1, "met4", "via3_cap", 0, 0},
+       direction, and of its mimcc contact area (the via grown by via3.4,
+       itself metal4): that area grown by m4.3 - via3.4 = 5 nm across x or
+       across y must be metal4 */
+    {"m4.3", "met4", "via3", drc_ev_enc1, "met4_m", "via3c_g", 0, -60},
     {"m4.4a", "met4", "", drc_ev_area, "met4_m", NULL, 0, 0},
     {"m4.5a", "met4", "", drc_ev_huge, "met4_m", NULL, 0, 0},
     {"via4.1", "via4", "", drc_ev_width, "via4_a", NULL, 0, 380},
