@@ -60,6 +60,7 @@ typedef struct cx {
     pex_res *res; int nres, capres;
     const tech_pex_layer *coef; int ncoef;   /* the layer coefficients in use */
     const tech_pex_overlap **ov;             /* [upper * nl + lower], looked up once */
+    struct diff_split **ds;     /* per diffusion layer and rectangle, lazily */
     int *q; int qcap;           /* flat_query buffer */
     int *order;                 /* conducting layers, top to bottom */
     int norder;
@@ -483,23 +484,52 @@ static int grid_find(const cx *c, int layer, int net, int32_t x, int32_t y)
  * sources and drains of every finger, so its own net (if any) cannot tell;
  * the piece between gates around the point takes the net of the li1 that
  * a contact in it reaches.  -1 when there is none. */
+/* A diffusion rectangle cut at its gates, with the net of each piece
+ * (-1 where no contact reaches): computed once per rectangle, since every
+ * edge and point of a transistor's diffusion asks. */
+typedef struct diff_split {
+    int done;
+    boxv pieces;
+    int *nets;
+} diff_split;
+
+static const diff_split *diff_split_of(cx *c, int layer, int rect)
+{
+    if (!c->ds) c->ds = halo_xcalloc((size_t)c->nl, sizeof *c->ds);
+    if (!c->ds[layer]) c->ds[layer] = halo_xcalloc((size_t)c->f->layers[layer].n, sizeof **c->ds);
+    diff_split *s = &c->ds[layer][rect];
+    if (s->done) return s;
+    s->done = 1;
+    bv_push(&s->pieces, c->f->layers[layer].boxes[rect]);
+    boxv gates = {0};
+    clip_layer(c, c->poly, c->f->layers[layer].boxes[rect], -2, &gates);
+    bv_subtract(&s->pieces, gates.v, gates.n);
+    free(gates.v);
+    s->nets = halo_xmalloc((size_t)(s->pieces.n + 1) * sizeof *s->nets);
+    for (int i = 0; i < s->pieces.n; i++) s->nets[i] = licon_net_in(c, s->pieces.v[i]);
+    return s;
+}
+
+static void diff_splits_free(cx *c)
+{
+    for (int L = 0; c->ds && L < c->nl; L++) {
+        for (int i = 0; c->ds[L] && i < c->f->layers[L].n; i++) {
+            free(c->ds[L][i].pieces.v);
+            free(c->ds[L][i].nets);
+        }
+        free(c->ds[L]);
+    }
+    free(c->ds);
+}
+
 static int diff_net_at(cx *c, int layer, int rect, int32_t x, int32_t y)
 {
-    lay_box r = c->f->layers[layer].boxes[rect];
-    int fallback = rect_net(c, layer, rect);
-    boxv pieces = {0};
-    bv_push(&pieces, r);
-    boxv gates = {0};
-    clip_layer(c, c->poly, r, -2, &gates);
-    bv_subtract(&pieces, gates.v, gates.n);
-    free(gates.v);
-    int net = -1;
-    for (int i = 0; i < pieces.n && net < 0; i++) {
-        lay_box p = pieces.v[i];
-        if (x >= p.x0 && x <= p.x1 && y >= p.y0 && y <= p.y1) net = licon_net_in(c, p);
+    const diff_split *s = diff_split_of(c, layer, rect);
+    for (int i = 0; i < s->pieces.n; i++) {
+        lay_box p = s->pieces.v[i];
+        if (x >= p.x0 && x <= p.x1 && y >= p.y0 && y <= p.y1 && s->nets[i] >= 0) return s->nets[i];
     }
-    free(pieces.v);
-    return net >= 0 ? net : fallback;
+    return rect_net(c, layer, rect);
 }
 
 /* The node a conductor of layer at (x, y) belongs to: -1 for none or a
@@ -1070,6 +1100,7 @@ static void cx_free(cx *c)
     free(c->res);
     free(c->q);
     free(c->ov);
+    diff_splits_free(c);
 }
 
 pex_result *pex_run(lay_flat *flat, const ext_result *ext, const halo_tech *tech, pex_mode mode,
