@@ -68,11 +68,14 @@ proc ::halo::engine::run_magic {techfile script dir settings} {
     return $log
 }
 
-# Magic's drc(full) of cells of a GDS file: dict CELL -> {count N why {TEXT ...}}.
-proc ::halo::engine::magic_drc {techfile gds cells} {
+# Magic's drc(full) of cells of a GDS file (every cell when cells is
+# empty): dict CELL -> {count N why {TEXT ...}}.
+proc ::halo::engine::magic_drc {techfile gds {cells {}}} {
     set dir [tempdir]
     set out [file join $dir drc.txt]
-    run_magic $techfile drc_cells.tcl $dir [list GDS $gds OUT $out CELLS $cells]
+    set settings [list GDS $gds OUT $out]
+    if {[llength $cells]} {lappend settings CELLS $cells}
+    run_magic $techfile drc_cells.tcl $dir $settings
     set result [dict create]
     set cell ""
     foreach line [split [slurp $out] \n] {

@@ -88,22 +88,3 @@ proc run_magic {script opts} {
     }
 }
 
-# Magic's DRC of cells of a GDS file: a dict CELL -> {COUNT {RULE ...}}.
-proc magic_drc {gds {cells {}}} {
-    set out [file join $::tmpdir magic-drc-[incr ::magic_runs].txt]
-    set opts [dict create GDS $gds OUT $out]
-    if {[llength $cells]} {dict set opts CELLS $cells}
-    run_magic drc_cells.tcl $opts
-    set result [dict create]
-    set cell ""
-    foreach line [split [read_file $out] \n] {
-        if {[regexp {^(\S+) (\d+)$} $line -> cell n]} {
-            dict set result $cell [list $n {}]
-        } elseif {[regexp {^    (.*) :: } $line -> why] && $cell ne ""} {
-            dict set result $cell [list [lindex [dict get $result $cell] 0] \
-                                       [concat [lindex [dict get $result $cell] 1] [list $why]]]
-        }
-    }
-    return $result
-}
-set magic_runs 0
