@@ -110,8 +110,8 @@ static int parse_verify_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]
 {
     const char *options[4] = {"-cell", engines ? "-engine" : extra, engines ? extra : NULL, NULL};
     char expected[80];
-    snprintf(expected, sizeof expected, "-cell%s%s%s%s", engines ? ", -engine" : "", extra ? " or " : "",
-             extra ? extra : "", "");
+    snprintf(expected, sizeof expected, "-cell%s%s%s", engines ? ", -engine" : "", extra ? " or " : "",
+             extra ? extra : "");
     memset(o, 0, sizeof *o);
     for (int i = 1; i < objc; i++) {
         int which;
