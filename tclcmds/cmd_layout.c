@@ -30,6 +30,7 @@ struct HaloLayout {
 
 void halo_layout_forget_design(HaloState *st)
 {
+    halo_place_forget(st);   /* the placement was of these cells */
     HaloLayout *hl = st->layout;
     if (!hl) return;
     free(hl->dev_cell);
@@ -63,6 +64,23 @@ static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cel
 lay_lib *halo_layout_lib(HaloState *st)
 {
     return layout_of(st)->lib;
+}
+
+int halo_layout_device_cells(HaloState *st, const int **dev_cell)
+{
+    HaloLayout *hl = st->layout;
+    if (!hl || hl->ndev == 0) return 0;
+    *dev_cell = hl->dev_cell;
+    return hl->ndev;
+}
+
+int halo_layout_use_top(HaloState *st, const char *name)
+{
+    HaloLayout *hl = layout_of(st);
+    int top = lay_cell_find(hl->lib, name);
+    if (top < 0) top = lay_cell_new(hl->lib, name);
+    hl->top = top;
+    return top;
 }
 
 int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell)
@@ -489,15 +507,19 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     if (rc == TCL_OK && cell < 0)
         rc = halo_tcl_fail(interp, HALO_E_DEV_STATE,
                            "No cell to draw: generate_devices, generate_device or read_gds first, or name one with -cell.");
+    render_overlay *overlays = NULL;
     if (rc == TCL_OK) {
         ro.layers = layers;
         ro.nlayers = nlayers;
+        ro.noverlays = halo_place_overlays(st, cell, &overlays);
+        ro.overlays = overlays;
         halo_err err;
         halo_err_clear(&err);
         if (render_write(hl->lib, cell, Tcl_GetString(objv[1]), &ro, &err) != 0) rc = halo_tcl_error(interp, &err);
         else Tcl_SetObjResult(interp, objv[1]);
     }
     free(layers);
+    halo_place_free_overlays(overlays, ro.noverlays);
     return rc;
 }
 

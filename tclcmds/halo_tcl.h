@@ -22,7 +22,9 @@
 typedef struct HaloSim HaloSim;   /* simulation state, cmd_sim.c */
 typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_layout.c */
 typedef struct HaloVerify HaloVerify;   /* last DRC, LVS and parasitic results, cmd_verify.c */
+typedef struct HaloPlace HaloPlace;     /* placement IR and snapshots, cmd_place.c */
 struct lay_lib;
+struct render_overlay;
 
 typedef struct HaloState {
     halo_tech *tech;     /* the loaded technology, never NULL after init */
@@ -30,6 +32,7 @@ typedef struct HaloState {
     HaloSim *sim;        /* testbench, workers, results; NULL until used */
     HaloLayout *layout;  /* cells, top cell, device binding; NULL until used */
     HaloVerify *verify;  /* verification results; NULL until used */
+    HaloPlace *place;    /* placement IR and snapshots; NULL until used */
 } HaloState;
 
 /* Free the simulation state (workers stop). */
@@ -42,6 +45,18 @@ struct lay_lib *halo_layout_lib(HaloState *st);
 /* The cell named by name, or the current cell when name is NULL; an error
  * naming what to do when there is none. */
 int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell);
+/* The design's device cells (per netlist device, -1 when none): the count
+ * of devices bound, 0 before generate_devices. */
+int halo_layout_device_cells(HaloState *st, const int **dev_cell);
+/* Make the cell `name` (created empty when absent) the current cell. */
+int halo_layout_use_top(HaloState *st, const char *name);
+/* Drop the placement (the device cells changed); free everything. */
+void halo_place_forget(HaloState *st);
+void halo_place_free(HaloState *st);
+/* Placement overlays (halo boxes, axes, boundary) for a picture of cell,
+ * malloc'ed in *out; the count, 0 when cell is not the placed top cell. */
+int halo_place_overlays(HaloState *st, int cell, struct render_overlay **out);
+void halo_place_free_overlays(struct render_overlay *ov, int n);
 /* Free the verification results. */
 void halo_verify_free(HaloState *st);
 /* Make text (malloc'ed; taken) the post-layout netlist simulate -stage
@@ -66,6 +81,7 @@ extern const HaloCmd halo_fingers_cmds[];
 extern const HaloCmd halo_sim_cmds[];
 extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd halo_verify_cmds[];
+extern const HaloCmd halo_place_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

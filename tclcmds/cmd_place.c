@@ -1,0 +1,486 @@
+/*
+ * cmd_place.c -- the placement commands: place, report_placement, perturb,
+ * snapshot.
+ *
+ * Owns HaloPlace: the design's placement IR (core/place.h), the top cell
+ * it is written into (the design's cell, named after the design), the
+ * last run's figures, and the named snapshots of the IR that exploration
+ * saves and restores.  The IR is dropped whenever the design's device
+ * cells change (halo_place_forget, called by the layout module); the
+ * snapshots stay and are checked against the cells when restored.
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "layout.h"
+#include "place.h"
+#include "render.h"
+#include "strutil.h"
+
+typedef struct place_snapshot {
+    char *name;
+    place_ir ir;
+    char **cell_names;       /* per item: its cell's name when saved */
+} place_snapshot;
+
+struct HaloPlace {
+    place_ir ir;
+    int have;                /* ir holds a placement */
+    int top;                 /* the cell it is written into */
+    place_stats stats;
+    double time_ms;
+    place_snapshot *snaps; int nsnaps, capsnaps;
+};
+
+static HaloPlace *place_of(HaloState *st)
+{
+    if (!st->place) st->place = halo_xcalloc(1, sizeof *st->place);
+    return st->place;
+}
+
+void halo_place_forget(HaloState *st)
+{
+    HaloPlace *hp = st->place;
+    if (!hp || !hp->have) return;
+    place_ir_free(&hp->ir);
+    hp->have = 0;
+}
+
+static void snapshot_free(place_snapshot *s)
+{
+    for (int i = 0; i < s->ir.n; i++) free(s->cell_names[i]);
+    free(s->cell_names);
+    place_ir_free(&s->ir);
+    free(s->name);
+}
+
+void halo_place_free(HaloState *st)
+{
+    HaloPlace *hp = st->place;
+    if (!hp) return;
+    halo_place_forget(st);
+    for (int i = 0; i < hp->nsnaps; i++) snapshot_free(&hp->snaps[i]);
+    free(hp->snaps);
+    free(hp);
+    st->place = NULL;
+}
+
+static double um(double nm)
+{
+    return nm / 1000.0;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int need_placement(Tcl_Interp *interp, HaloState *st)
+{
+    if (st->place && st->place->have) return TCL_OK;
+    return halo_tcl_fail(interp, HALO_E_PLC_STATE, "No placement: run place first (after generate_devices).");
+}
+
+/* ---------------------------------------------------------------- place */
+
+typedef struct place_args {
+    place_opts o;
+    double grid_um, halo_um;
+} place_args;
+
+static int parse_place_args(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], place_args *a)
+{
+    static const char *const options[] = {"-seed", "-effort", "-objective", "-halo", "-grid", "-random", NULL};
+    static const char *const objectives[] = {"hpwl", "area", "both", NULL};
+    for (int i = 1; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, "-seed, -effort, -objective, -halo, -grid or -random",
+                            &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        Tcl_WideInt w;
+        double d;
+        int k;
+        switch (which) {
+        case 0:
+            if (Tcl_GetWideIntFromObj(NULL, v, &w) != TCL_OK || w < 0)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-seed", Tcl_GetString(v), "a non-negative integer");
+            a->o.seed = (uint64_t)w;
+            break;
+        case 1:
+            if (Tcl_GetDoubleFromObj(NULL, v, &d) != TCL_OK || !(d >= 0 && d <= 1000))
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-effort", Tcl_GetString(v), "a number from 0 to 1000");
+            a->o.effort = d;
+            break;
+        case 2:
+            if (Tcl_GetIndexFromObj(NULL, v, objectives, "objective", 0, &k) != TCL_OK)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-objective", Tcl_GetString(v), "hpwl, area or both");
+            a->o.objective = k == 0 ? PLACE_OBJ_HPWL : k == 1 ? PLACE_OBJ_AREA : PLACE_OBJ_BOTH;
+            break;
+        case 3:
+        case 4:
+            if (Tcl_GetDoubleFromObj(NULL, v, &d) != TCL_OK || !(d >= 0 && d <= 1000))
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, options[which], Tcl_GetString(v), "a length in um");
+            if (which == 3) a->halo_um = d;
+            else a->grid_um = d;
+            break;
+        default:
+            if (Tcl_GetIntFromObj(NULL, v, &k) != TCL_OK || k < 1 || k > 100000)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-random", Tcl_GetString(v), "a count from 1 to 100000");
+            a->o.random_samples = k;
+        }
+    }
+    return TCL_OK;
+}
+
+static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
+{
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
+}
+
+static Tcl_Obj *box_obj(lay_box b)
+{
+    Tcl_Obj *o = Tcl_NewListObj(0, NULL);
+    int32_t v[4] = {b.x0, b.y0, b.x1, b.y1};
+    for (int i = 0; i < 4; i++) Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(v[i])));
+    return o;
+}
+
+/* The figures place returns and report_placement ends with. */
+static Tcl_Obj *summary_obj(const place_ir *ir)
+{
+    Tcl_Obj *d = Tcl_NewDictObj();
+    dict_put(d, "devices", Tcl_NewIntObj(ir->n));
+    dict_put(d, "hpwl", halo_num_obj(round(place_hpwl(ir)) / 1000.0));
+    dict_put(d, "area", halo_num_obj(round(place_device_area(ir) / 1e4) / 100.0));
+    dict_put(d, "halo_area", halo_num_obj(round(place_halo_area(ir) / 1e4) / 100.0));
+    lay_box b = ir->boundary;
+    dict_put(d, "width", halo_num_obj(um(b.x1 - b.x0)));
+    dict_put(d, "height", halo_num_obj(um(b.y1 - b.y0)));
+    dict_put(d, "bbox_area", halo_num_obj(round((double)(b.x1 - b.x0) * (b.y1 - b.y0) / 1e4) / 100.0));
+    Tcl_Obj *axes = Tcl_NewListObj(0, NULL);
+    for (int k = 0; k < ir->nclasses; k++) Tcl_ListObjAppendElement(NULL, axes, halo_num_obj(ir->axis4[k] / 4000.0));
+    dict_put(d, "axes", axes);
+    return d;
+}
+
+static int PlaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    place_args a;
+    memset(&a, 0, sizeof a);
+    a.o.seed = 1;
+    a.o.effort = 1;
+    a.o.objective = PLACE_OBJ_BOTH;
+    a.grid_um = 0.005;
+    a.halo_um = 0.5;
+    if (parse_place_args(interp, objc, objv, &a) != TCL_OK) return TCL_ERROR;
+    netlist *nl = halo_need_design(interp, st);
+    if (!nl) return TCL_ERROR;
+    const int *dev_cell;
+    if (halo_layout_device_cells(st, &dev_cell) == 0)
+        return halo_tcl_fail(interp, HALO_E_PLC_STATE, "No device cells to place: run generate_devices first.");
+    double t0 = now_ms();
+    halo_err err;
+    halo_err_clear(&err);
+    place_ir ir;
+    if (place_ir_init(&ir, halo_layout_lib(st), nl, dev_cell, (int32_t)llround(a.grid_um * 1000),
+                      (int32_t)llround(a.halo_um * 1000), &err) != 0)
+        return halo_tcl_error(interp, &err);
+    place_stats stats;
+    if (place_run(&ir, &a.o, &stats, &err) != 0) {
+        place_ir_free(&ir);
+        return halo_tcl_error(interp, &err);
+    }
+    HaloPlace *hp = place_of(st);
+    halo_place_forget(st);
+    hp->ir = ir;
+    hp->have = 1;
+    hp->stats = stats;
+    hp->top = halo_layout_use_top(st, nl->name);
+    place_apply(&hp->ir, halo_layout_lib(st), hp->top);
+    hp->time_ms = now_ms() - t0;
+    Tcl_Obj *d = summary_obj(&hp->ir);
+    dict_put(d, "moves", Tcl_NewIntObj(stats.moves));
+    dict_put(d, "accepted", Tcl_NewIntObj(stats.accepted));
+    dict_put(d, "ilp_calls", Tcl_NewIntObj(stats.ilp_calls));
+    dict_put(d, "time_ms", halo_num_obj(round(hp->time_ms * 1000) / 1000));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- report */
+
+static Tcl_Obj *item_obj(const place_ir *ir, const lay_lib *lib, const place_item *it)
+{
+    Tcl_Obj *d = Tcl_NewDictObj();
+    dict_put(d, "cell", Tcl_NewStringObj(lib->cells[it->cell]->name, -1));
+    dict_put(d, "x", halo_num_obj(um(it->x)));
+    dict_put(d, "y", halo_num_obj(um(it->y)));
+    dict_put(d, "w", halo_num_obj(um(it->w)));
+    dict_put(d, "h", halo_num_obj(um(it->h)));
+    dict_put(d, "orient", Tcl_NewStringObj(lay_orient_name(it->orient), -1));
+    dict_put(d, "halo", box_obj(it->halo));
+    dict_put(d, "partner", Tcl_NewStringObj(it->partner >= 0 ? ir->items[it->partner].name : "", -1));
+    return d;
+}
+
+static void report_text(const place_ir *ir, const lay_lib *lib, const char *design, su_buf *b)
+{
+    lay_box bd = ir->boundary;
+    su_buf_printf(b, "Placement of %s: %d devices in %.3f x %.3f um, grid %g um, halo margin %g um\n", design, ir->n,
+                  um(bd.x1), um(bd.y1), um(ir->grid), um(ir->margin));
+    su_buf_printf(b, "  %-8s %-34s %9s %9s %-6s %17s  %-31s %s\n", "device", "cell", "x", "y", "orient",
+                  "size", "halo box", "mirror of");
+    for (int i = 0; i < ir->n; i++) {
+        const place_item *it = &ir->items[i];
+        char size[40], halo[64];
+        snprintf(size, sizeof size, "%.3f x %.3f", um(it->w), um(it->h));
+        snprintf(halo, sizeof halo, "%.3f %.3f %.3f %.3f", um(it->halo.x0), um(it->halo.y0), um(it->halo.x1),
+                 um(it->halo.y1));
+        const char *mirror = it->partner < 0 ? "" : it->partner == i ? "(on the axis)" : ir->items[it->partner].name;
+        su_buf_printf(b, "  %-8s %-34s %9.3f %9.3f %-6s %17s  %-31s %s\n", it->name, lib->cells[it->cell]->name,
+                      um(it->x), um(it->y), lay_orient_name(it->orient), size, halo, mirror);
+    }
+    su_buf_printf(b, "  HPWL %.3f um; area %.2f um^2 (sum of device boxes), %.2f um^2 (halo boxes), %.2f um^2 (boundary)",
+                  um(place_hpwl(ir)), place_device_area(ir) / 1e6, place_halo_area(ir) / 1e6,
+                  (double)bd.x1 * bd.y1 / 1e6);
+    for (int k = 0; k < ir->nclasses; k++)
+        su_buf_printf(b, "%s%.4f", k ? ", " : "; symmetry axis x = ", ir->axis4[k] / 4000.0);
+    su_buf_add(b, ir->nclasses ? " um\n" : "\n");
+}
+
+static int ReportPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)objv;
+    HaloState *st = cd;
+    if (objc != 1) return halo_usage(interp, "report_placement");
+    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
+    const place_ir *ir = &st->place->ir;
+    const lay_lib *lib = halo_layout_lib(st);
+    su_buf b = {0};
+    report_text(ir, lib, st->design ? st->design->name : "", &b);
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    Tcl_Obj *d = summary_obj(ir), *devs = Tcl_NewDictObj();
+    for (int i = 0; i < ir->n; i++) dict_put(devs, ir->items[i].name, item_obj(ir, lib, &ir->items[i]));
+    dict_put(d, "boundary", box_obj(ir->boundary));
+    dict_put(d, "grid", halo_num_obj(um(ir->grid)));
+    dict_put(d, "margin", halo_num_obj(um(ir->margin)));
+    dict_put(d, "device", devs);
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- perturb */
+
+static int PerturbCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const dirs[] = {"left", "right", "up", "down", "-flip", NULL};
+    if (objc != 3 && objc != 4 && objc != 5) return halo_usage(interp, "perturb");
+    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
+    HaloPlace *hp = st->place;
+    int item = place_find(&hp->ir, Tcl_GetString(objv[1])), dir;
+    if (item < 0) return halo_tcl_fail(interp, HALO_E_PLC_DEVICE, Tcl_GetString(objv[1]));
+    if (Tcl_GetIndexFromObj(NULL, objv[2], dirs, "direction", 0, &dir) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "direction", Tcl_GetString(objv[2]),
+                             "left, right, up, down or -flip x|y");
+    int applied;
+    if (dir == 4) {
+        const char *axis = objc == 4 ? Tcl_GetString(objv[3]) : "";
+        if (objc != 4 || (strcmp(axis, "x") != 0 && strcmp(axis, "y") != 0))
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-flip", axis, "x (mirror left-right) or y (mirror top-bottom)");
+        applied = place_flip(&hp->ir, item, axis[0] == 'x');
+    } else {
+        int step = 100;
+        if (objc == 4) return halo_usage(interp, "perturb");
+        if (objc == 5 && (strcmp(Tcl_GetString(objv[3]), "-step") != 0 ||
+                          Tcl_GetIntFromObj(NULL, objv[4], &step) != TCL_OK || step <= 0 || step > 1000000))
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, Tcl_GetString(objv[3]), Tcl_GetString(objv[4]),
+                                 "-step NM, a positive whole number of nanometres");
+        int32_t dx = dir == 0 ? -step : dir == 1 ? step : 0, dy = dir == 2 ? step : dir == 3 ? -step : 0;
+        applied = place_shift(&hp->ir, item, dx, dy);
+    }
+    if (applied) {
+        lay_lib *lib = halo_layout_lib(st);
+        place_apply_item(&hp->ir, lib, hp->top, item);
+        int p = hp->ir.items[item].partner;
+        if (p >= 0 && p != item) place_apply_item(&hp->ir, lib, hp->top, p);
+    }
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(applied));
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static int CheckPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)objv;
+    HaloState *st = cd;
+    if (objc != 1) return halo_usage(interp, "check_placement");
+    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
+    char why[1200];
+    int n = place_check(&st->place->ir, why, sizeof why);
+    Tcl_Obj *r = Tcl_NewListObj(0, NULL);
+    Tcl_ListObjAppendElement(NULL, r, Tcl_NewIntObj(n));
+    Tcl_ListObjAppendElement(NULL, r, Tcl_NewStringObj(why, -1));
+    Tcl_SetObjResult(interp, r);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- snapshots */
+
+static int find_snapshot(const HaloPlace *hp, const char *name)
+{
+    for (int i = 0; i < hp->nsnaps; i++)
+        if (strcmp(hp->snaps[i].name, name) == 0) return i;
+    return -1;
+}
+
+static int snapshot_save(Tcl_Interp *interp, HaloState *st, const char *name)
+{
+    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
+    HaloPlace *hp = st->place;
+    int i = find_snapshot(hp, name);
+    if (i >= 0) {
+        snapshot_free(&hp->snaps[i]);
+    } else {
+        su_grow((void **)&hp->snaps, &hp->capsnaps, hp->nsnaps + 1, sizeof *hp->snaps);
+        i = hp->nsnaps++;
+    }
+    place_snapshot *s = &hp->snaps[i];
+    s->name = su_strdup(name);
+    place_ir_copy(&s->ir, &hp->ir);
+    const lay_lib *lib = halo_layout_lib(st);
+    s->cell_names = halo_xcalloc((size_t)s->ir.n + 1, sizeof *s->cell_names);
+    for (int k = 0; k < s->ir.n; k++) s->cell_names[k] = su_strdup(lib->cells[s->ir.items[k].cell]->name);
+    return TCL_OK;
+}
+
+/* Restore: the snapshot's devices must have the cells they had. */
+static int snapshot_restore(Tcl_Interp *interp, HaloState *st, const char *name)
+{
+    HaloPlace *hp = place_of(st);
+    int i = find_snapshot(hp, name);
+    char why[400];
+    if (i < 0) {
+        snprintf(why, sizeof why, "No snapshot named \"%s\"; snapshot list names them.", name);
+        return halo_tcl_fail(interp, HALO_E_PLC_SNAPSHOT, why);
+    }
+    const place_snapshot *s = &hp->snaps[i];
+    const int *dev_cell;
+    int ndev = halo_layout_device_cells(st, &dev_cell);
+    const lay_lib *lib = halo_layout_lib(st);
+    for (int k = 0; k < s->ir.n; k++) {
+        const place_item *it = &s->ir.items[k];
+        int c = it->dev < ndev ? dev_cell[it->dev] : -1;
+        if (c < 0 || strcmp(lib->cells[c]->name, s->cell_names[k]) != 0) {
+            snprintf(why, sizeof why,
+                     "Snapshot \"%s\" placed %s as cell %s, which the design's devices no longer use; "
+                     "set_fingers and generate_devices as when it was saved.", name, it->name, s->cell_names[k]);
+            return halo_tcl_fail(interp, HALO_E_PLC_SNAPSHOT, why);
+        }
+    }
+    halo_place_forget(st);
+    place_ir_copy(&hp->ir, &s->ir);
+    for (int k = 0; k < hp->ir.n; k++) hp->ir.items[k].cell = dev_cell[hp->ir.items[k].dev];
+    hp->have = 1;
+    hp->top = halo_layout_use_top(st, st->design ? st->design->name : name);
+    place_apply(&hp->ir, halo_layout_lib(st), hp->top);
+    return TCL_OK;
+}
+
+static int SnapshotCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    static const char *const subs[] = {"save", "restore", "delete", "list", NULL};
+    int sub;
+    if (objc < 2 || Tcl_GetIndexFromObj(NULL, objv[1], subs, "subcommand", 0, &sub) != TCL_OK ||
+        (sub == 3 ? objc != 2 : objc != 3))
+        return halo_usage(interp, "snapshot");
+    HaloPlace *hp = place_of(st);
+    if (sub == 3) {
+        Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+        for (int i = 0; i < hp->nsnaps; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(hp->snaps[i].name, -1));
+        Tcl_SetObjResult(interp, l);
+        return TCL_OK;
+    }
+    const char *name = Tcl_GetString(objv[2]);
+    if (sub == 0) return snapshot_save(interp, st, name);
+    if (sub == 1) return snapshot_restore(interp, st, name);
+    int i = find_snapshot(hp, name);
+    if (i >= 0) {
+        snapshot_free(&hp->snaps[i]);
+        memmove(hp->snaps + i, hp->snaps + i + 1, (size_t)(hp->nsnaps - i - 1) * sizeof *hp->snaps);
+        hp->nsnaps--;
+    }
+    Tcl_SetObjResult(interp, Tcl_NewBooleanObj(i >= 0));
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- pictures */
+
+int halo_place_overlays(HaloState *st, int cell, render_overlay **out)
+{
+    HaloPlace *hp = st->place;
+    *out = NULL;
+    if (!hp || !hp->have || cell != hp->top) return 0;
+    const place_ir *ir = &hp->ir;
+    int n = 0;
+    render_overlay *ov = halo_xcalloc((size_t)ir->n + (size_t)ir->nclasses + 2, sizeof *ov);
+    ov[n++] = (render_overlay){ir->boundary, NULL, 0x404040, 1};
+    for (int i = 0; i < ir->n; i++) ov[n++] = (render_overlay){ir->items[i].halo, NULL, 0x2f7fd0, 1};
+    int32_t thick = ir->boundary.y1 / 500 > 10 ? ir->boundary.y1 / 500 : 10;
+    for (int k = 0; k < ir->nclasses; k++) {
+        int32_t x = (int32_t)(ir->axis4[k] / 4);
+        ov[n++] = (render_overlay){lay_box_make(x - thick / 2, 0, x + thick / 2 + 1, ir->boundary.y1),
+                                   su_strdup("axis"), 0xd02020, 1};
+    }
+    *out = ov;
+    return n;
+}
+
+void halo_place_free_overlays(render_overlay *ov, int n)
+{
+    for (int i = 0; i < n; i++) free((char *)ov[i].text);
+    free(ov);
+}
+
+const HaloCmd halo_place_cmds[] = {
+    {"place", PlaceCmd,
+     "place ?-seed S? ?-effort E? ?-objective hpwl|area|both? ?-halo UM? ?-grid UM? ?-random N?",
+     "Places the design's device cells (generate_devices first) as OSIRIS's baseline does: simulated annealing "
+     "over symmetric-feasible sequence pairs and orientations, each candidate packed by longest paths, the best "
+     "few solved exactly by an ILP (GLPK) that keeps the halos apart, matched pairs mirrored about a shared "
+     "vertical axis at equal y, positions on the grid (default 0.005 um), minimising HPWL and boundary area "
+     "(-objective, default both). Each device's halo box is its keep-out plus -halo um (default 0.5), the room "
+     "perturb moves it in. -effort scales the annealing (default 1; 0 = the ILP on the initial pair only); "
+     "-random N instead keeps the best of N random pairs. The same seed gives the same placement. Writes the "
+     "placement into the design's cell and returns its figures (hpwl um, area um^2 = sum of device boxes, "
+     "halo_area, bbox_area, width, height, axes, moves, ilp_calls, time_ms)."},
+    {"report_placement", ReportPlacementCmd, "report_placement",
+     "Prints the placement (per device: cell, position, orientation, size, halo box, mirror partner; then HPWL, "
+     "areas and the symmetry axis) and returns it as a dict with a `device` dict per device."},
+    {"perturb", PerturbCmd, "perturb DEV left|right|up|down ?-step NM? | perturb DEV -flip x|y",
+     "Moves one placed device by -step nanometres (default 100, as OSIRIS) inside its halo box, its matched "
+     "partner mirrored (a left move of one is a right move of the other), or flips it in place (-flip x mirrors "
+     "left-right, -flip y top-bottom; the partner flips too). Returns 1 when applied, 0 when the move would "
+     "leave the halo or the grid, in which case nothing changes."},
+    {"check_placement", CheckPlacementCmd, "check_placement",
+     "Checks the placement's legality: halo boxes disjoint and inside the boundary, every device's keep-out "
+     "inside its halo, positions on the grid, matched pairs mirror images about their axis. Returns {COUNT "
+     "TEXT}: the number of violations and the first few described."},
+    {"snapshot", SnapshotCmd, "snapshot save|restore|delete NAME | snapshot list",
+     "Saves the placement under NAME, restores it (the design's devices must still use the same cells), deletes "
+     "it, or lists the names. Exploration saves a variant before a move and restores it when the move fails."},
+    {NULL, NULL, NULL, NULL},
+};
