@@ -186,13 +186,17 @@ static int solve_axis(sp_ctx *c, const sp_state *s, int vertical, double hpwl_w,
     add_extent_and_pins(c, s, vertical, lp, &m, &col, net_col);
     add_symmetry(c, vertical, lp, &m, &col);
     glp_load_matrix(lp, m.n, m.ia, m.ja, m.ar);
+    /* The LP relaxation first (its basis starts the branch and bound). */
+    glp_smcp sm;
+    glp_init_smcp(&sm);
+    sm.msg_lev = GLP_MSG_OFF;
     glp_iocp parm;
     glp_init_iocp(&parm);
-    parm.presolve = GLP_ON;
     parm.msg_lev = GLP_MSG_OFF;
     parm.tm_lim = 5000;
     int rc = -1;
-    if (glp_intopt(lp, &parm) == 0 && (glp_mip_status(lp) == GLP_OPT || glp_mip_status(lp) == GLP_FEAS)) {
+    if (glp_simplex(lp, &sm) == 0 && glp_get_status(lp) == GLP_OPT && glp_intopt(lp, &parm) == 0 &&
+        (glp_mip_status(lp) == GLP_OPT || glp_mip_status(lp) == GLP_FEAS)) {
         rc = 0;
         for (int i = 0; i < n; i++) pos[i] = (int32_t)llround(glp_mip_col_val(lp, col.x0 + i)) * c->g;
     }

@@ -43,13 +43,22 @@ typedef struct sp_ctx {
     int nclasses;
     int32_t *class_mod;      /* per class: S is congruent to class_res modulo class_mod */
     int32_t *class_res;
+    int *net_start;          /* pins of net k: net_item/net_pin[net_start[k] .. net_start[k+1]) */
+    int *net_item, *net_pin;
+    int32_t **pin_off2;      /* per item: [orientation index][pin][axis], doubled pin offsets */
     /* scratch */
     int *pos_p, *pos_m;
     int64_t *lb;
+    int64_t *sep;            /* n x n, one axis: sep[j*n+i] >= 0 when j precedes i, else -1 */
+    double *ends;
+
 } sp_ctx;
 
 /* Orientation index 0..3 of R0 MX MY R180. */
-int place_orient_index(lay_orient o);
+static inline int place_orient_index(lay_orient o)
+{
+    return o == LAY_MX ? 1 : o == LAY_MY ? 2 : o == LAY_R180 ? 3 : 0;
+}
 
 void sp_state_init(sp_state *s, int n);
 void sp_state_free(sp_state *s);
@@ -69,8 +78,10 @@ void place_sp_random(const sp_ctx *c, sp_state *s, halo_rng *rng);
 /* Make gm symmetric-feasible against gp and partners' orientations mirrored. */
 void place_sp_repair(const sp_ctx *c, sp_state *s);
 
-/* Pack: minimum positions by longest paths with the symmetry pushes.
- * Returns 0, or -1 when the pushes do not settle (the caller asks the ILP). */
+/* Pack: minimum positions by longest paths with the symmetry pushes, then
+ * each item (a pair as one, mirrored) slid within the room the others
+ * leave towards its nets.  Returns 0, or -1 when the pushes do not settle
+ * (the caller asks the ILP). */
 int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out);
 /* HPWL (nm) of a geometry. */
 double place_sp_hpwl(const sp_ctx *c, const sp_state *s, const sp_geom *g);

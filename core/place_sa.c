@@ -153,7 +153,7 @@ static void anneal(sp_ctx *c, const sa_ref *r, const place_opts *o, sp_state *cu
                    place_stats *st, halo_rng *rng)
 {
     int n = c->n;
-    long iters = (long)(o->effort * 300.0 * n);
+    long iters = (long)(o->effort * 200.0 * n);
     if (iters < 50) iters = 50;
     sp_state cand;
     sp_state_init(&cand, n);

@@ -14,20 +14,11 @@
  */
 #include "place_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strutil.h"
-
-int place_orient_index(lay_orient o)
-{
-    switch (o) {
-    case LAY_MX: return 1;
-    case LAY_MY: return 2;
-    case LAY_R180: return 3;
-    default: return 0;
-    }
-}
 
 static const lay_orient orient_of_index[4] = {LAY_R0, LAY_MX, LAY_MY, LAY_R180};
 
@@ -127,6 +118,49 @@ static void ctx_units(sp_ctx *c)
     }
 }
 
+/* Pins per net, for the slide towards the nets. */
+static void ctx_nets(sp_ctx *c)
+{
+    const place_ir *ir = c->ir;
+    int nn = ir->nnets, total = 0;
+    c->net_start = halo_xcalloc((size_t)nn + 2, sizeof *c->net_start);
+    for (int i = 0; i < c->n; i++)
+        for (int p = 0; p < ir->items[i].npins; p++) {
+            c->net_start[ir->items[i].pins[p].net + 1]++;
+            total++;
+        }
+    for (int k = 0; k < nn; k++) c->net_start[k + 1] += c->net_start[k];
+    c->net_item = halo_xcalloc((size_t)total + 1, sizeof *c->net_item);
+    c->net_pin = halo_xcalloc((size_t)total + 1, sizeof *c->net_pin);
+    int *fill = halo_xcalloc((size_t)nn + 1, sizeof *fill);
+    for (int i = 0; i < c->n; i++)
+        for (int p = 0; p < ir->items[i].npins; p++) {
+            int k = ir->items[i].pins[p].net, at = c->net_start[k] + fill[k]++;
+            c->net_item[at] = i;
+            c->net_pin[at] = p;
+        }
+    free(fill);
+    c->ends = halo_xcalloc(2 * (size_t)total + 2, sizeof *c->ends);
+    c->pin_off2 = halo_xcalloc((size_t)c->n + 1, sizeof *c->pin_off2);
+    for (int i = 0; i < c->n; i++) {
+        const place_item *it = &ir->items[i];
+        c->pin_off2[i] = halo_xcalloc(8 * ((size_t)it->npins + 1), sizeof **c->pin_off2);
+        for (int o = 0; o < 4; o++)
+            for (int p = 0; p < it->npins; p++) {
+                int64_t x2, y2;
+                place_pin_pos2(it, &it->pins[p], orient_of_index[o], 0, 0, &x2, &y2);
+                c->pin_off2[i][(o * it->npins + p) * 2] = (int32_t)x2;
+                c->pin_off2[i][(o * it->npins + p) * 2 + 1] = (int32_t)y2;
+            }
+    }
+}
+
+/* Doubled offset of pin p of item i along the axis in its state's orientation. */
+static inline int32_t pin_off2(const sp_ctx *c, const sp_state *s, int i, int p, int vertical)
+{
+    return c->pin_off2[i][(place_orient_index(s->orient[i]) * c->ir->items[i].npins + p) * 2 + vertical];
+}
+
 int sp_ctx_init(sp_ctx *c, const place_ir *ir, halo_err *err)
 {
     (void)err;
@@ -141,9 +175,11 @@ int sp_ctx_init(sp_ctx *c, const place_ir *ir, halo_err *err)
             for (int s = 0; s < 4; s++) c->marg[i][o][s] += ir->margin;
         }
     ctx_units(c);
+    ctx_nets(c);
     c->pos_p = halo_xcalloc((size_t)ir->n + 1, sizeof *c->pos_p);
     c->pos_m = halo_xcalloc((size_t)ir->n + 1, sizeof *c->pos_m);
     c->lb = halo_xcalloc((size_t)ir->n + 1, sizeof *c->lb);
+    c->sep = halo_xcalloc((size_t)ir->n * ir->n + 1, sizeof *c->sep);
     return 0;
 }
 
@@ -158,6 +194,13 @@ void sp_ctx_free(sp_ctx *c)
     free(c->pos_p);
     free(c->pos_m);
     free(c->lb);
+    free(c->sep);
+    free(c->ends);
+    free(c->net_start);
+    free(c->net_item);
+    free(c->net_pin);
+    for (int i = 0; c->pin_off2 && i < c->n; i++) free(c->pin_off2[i]);
+    free(c->pin_off2);
     memset(c, 0, sizeof *c);
 }
 
@@ -225,29 +268,193 @@ static int64_t round_up(int64_t v, int64_t g)
     return r ? v + g - r : v;
 }
 
-/* Longest paths along one axis (horizontal: before in both sequences;
- * vertical: after in gp, before in gm), from the lower bounds c->lb. */
-static void longest_paths(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos)
+/* Does j precede i along the axis (left of it; below it when vertical)?
+ * Then *sep is the distance their halos need between the two positions. */
+static int relation(const sp_ctx *c, const sp_state *s, int vertical, int j, int i, int64_t *sep)
+{
+    const place_item *a = &c->ir->items[j];
+    const int32_t *mj = c->marg[j][place_orient_index(s->orient[j])];
+    const int32_t *mi = c->marg[i][place_orient_index(s->orient[i])];
+    if (c->pos_m[j] >= c->pos_m[i]) return 0;
+    if (!vertical && c->pos_p[j] < c->pos_p[i]) {
+        *sep = (int64_t)a->w + mj[2] + mi[0];
+        return 1;
+    }
+    if (vertical && c->pos_p[j] > c->pos_p[i]) {
+        *sep = (int64_t)a->h + mj[3] + mi[1];
+        return 1;
+    }
+    return 0;
+}
+
+/* The separation table of one axis for the current pair (pos_p, pos_m set). */
+static void fill_separations(sp_ctx *c, const sp_state *s, int vertical)
 {
     int n = c->n;
-    for (int k = 0; k < n; k++) {
-        int i = vertical ? s->gm[k] : s->gp[k];
-        int oi = place_orient_index(s->orient[i]);
-        int64_t v = c->lb[i];
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            int64_t sep;
+            c->sep[j * n + i] = i != j && relation(c, s, vertical, j, i, &sep) ? sep : -1;
+        }
+}
+
+/* Does j precede i along the axis of the table?  Then *sep as above. */
+static inline int precedes(const sp_ctx *c, const sp_state *s, int vertical, int j, int i, int64_t *sep)
+{
+    (void)s;
+    (void)vertical;
+    *sep = c->sep[j * c->n + i];
+    return *sep >= 0;
+}
+
+/* Longest paths along one axis from the lower bounds c->lb; gp is a
+ * topological order of left-of, gm of below. */
+static void longest_paths(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos)
+{
+    const int *order = vertical ? s->gm : s->gp;
+    for (int k = 0; k < c->n; k++) {
+        int i = order[k];
+        int64_t v = c->lb[i], sep;
         for (int k2 = 0; k2 < k; k2++) {
-            int j = vertical ? s->gm[k2] : s->gp[k2];
-            int oj = place_orient_index(s->orient[j]);
-            int64_t need;
-            if (!vertical && c->pos_m[j] < c->pos_m[i])
-                need = pos[j] + c->ir->items[j].w + c->marg[j][oj][2] + c->marg[i][oi][0];
-            else if (vertical && c->pos_p[j] > c->pos_p[i])
-                need = pos[j] + c->ir->items[j].h + c->marg[j][oj][3] + c->marg[i][oi][1];
-            else
-                continue;
-            if (need > v) v = need;
+            int j = order[k2];
+            if (precedes(c, s, vertical, j, i, &sep) && pos[j] + sep > v) v = pos[j] + sep;
         }
         pos[i] = round_up(v, c->g);
     }
+}
+
+static int64_t round_down(int64_t v, int64_t g)
+{
+    return round_up(v - g + 1, g);
+}
+
+/* The range [*lo, *hi] item i may take along the axis with every other
+ * item (but `skip`) where it is, inside [0, extent]. */
+static void free_range(const sp_ctx *c, const sp_state *s, int vertical, const int64_t *pos, int64_t extent, int i,
+                       int skip, int64_t *lo, int64_t *hi)
+{
+    const place_item *it = &c->ir->items[i];
+    const int32_t *m = c->marg[i][place_orient_index(s->orient[i])];
+    int64_t l = m[vertical ? 1 : 0], h = extent - (vertical ? it->h + m[3] : it->w + m[2]), sep;
+    for (int j = 0; j < c->n; j++) {
+        if (j == i || j == skip) continue;
+        if (precedes(c, s, vertical, j, i, &sep) && pos[j] + sep > l) l = pos[j] + sep;
+        if (precedes(c, s, vertical, i, j, &sep) && pos[j] - sep < h) h = pos[j] - sep;
+    }
+    *lo = round_up(l, c->g);
+    *hi = round_down(h, c->g);
+}
+
+/* Add to c->ends the displacements of item i (sign -1: mirrored) that put
+ * each of its pins inside the span of its net's other pins. */
+static int add_pulls(sp_ctx *c, const sp_state *s, int vertical, const int64_t *pos, int i, int skip, int sign,
+                     int m)
+{
+    const place_item *it = &c->ir->items[i];
+    for (int p = 0; p < it->npins; p++) {
+        int k = it->pins[p].net, any = 0;
+        double lo = 0, hi = 0;
+        for (int q = c->net_start[k]; q < c->net_start[k + 1]; q++) {
+            int j = c->net_item[q];
+            if (j == i || j == skip) continue;
+            double v = (double)pos[j] + pin_off2(c, s, j, c->net_pin[q], vertical) / 2.0;
+            if (!any || v < lo) lo = v;
+            if (!any || v > hi) hi = v;
+            any = 1;
+        }
+        if (!any) continue;
+        double at = (double)pos[i] + pin_off2(c, s, i, p, vertical) / 2.0;
+        c->ends[m++] = sign * (lo - at);
+        c->ends[m++] = sign * (hi - at);
+    }
+    return m;
+}
+
+/* The k-th smallest of v[0..m) (Hoare's selection); afterwards v[0..k]
+ * hold the k+1 smallest and v[k+1..m) the rest. */
+static double select_kth(double *v, int m, int k)
+{
+    int lo = 0, hi = m - 1;
+    while (lo < hi) {
+        double pivot = v[(lo + hi) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break;
+    }
+    return v[k];
+}
+
+/* The displacement in [lo, hi] (grid multiples) minimising the pulls'
+ * total: the median of the ends, the one nearest to 0. */
+static int64_t best_shift(sp_ctx *c, int m, int64_t lo, int64_t hi)
+{
+    if (m == 0 || lo > hi) return 0;
+    double l = select_kth(c->ends, m, m / 2 - 1), h = c->ends[m / 2];
+    for (int a = m / 2 + 1; a < m; a++)
+        if (c->ends[a] < h) h = c->ends[a];
+    double d = 0 < l ? l : 0 > h ? h : 0;
+    int64_t v = round_down((int64_t)llround(d) + c->g / 2, c->g);
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Move item i (with its partner mirrored in x, alike in y) to where its
+ * nets pull it, within what every other item leaves free. */
+static void slide_unit(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos, int64_t extent, int i)
+{
+    int p = c->ir->items[i].partner;
+    if (p == i && !vertical) return;                 /* on the axis */
+    int64_t lo, hi, lo2, hi2;
+    if (p < 0 || p == i) {
+        free_range(c, s, vertical, pos, extent, i, -1, &lo, &hi);
+        int m = add_pulls(c, s, vertical, pos, i, -1, 1, 0);
+        pos[i] += best_shift(c, m, lo - pos[i], hi - pos[i]);
+        return;
+    }
+    free_range(c, s, vertical, pos, extent, i, p, &lo, &hi);
+    free_range(c, s, vertical, pos, extent, p, i, &lo2, &hi2);
+    int sign = vertical ? 1 : -1;
+    int64_t dlo = lo - pos[i], dhi = hi - pos[i];
+    /* The partner moves by sign * d. */
+    int64_t plo = sign > 0 ? lo2 - pos[p] : pos[p] - hi2, phi = sign > 0 ? hi2 - pos[p] : pos[p] - lo2;
+    if (plo > dlo) dlo = plo;
+    if (phi < dhi) dhi = phi;
+    int64_t sep;
+    if (!vertical) {
+        /* Mirrored moves close or open the gap between the two. */
+        int left = precedes(c, s, 0, i, p, &sep) ? i : p, right = left == i ? p : i;
+        if (precedes(c, s, 0, left, right, &sep)) {
+            int64_t room = round_down((pos[right] - pos[left] - sep) / 2, c->g);
+            if (left == i && room < dhi) dhi = room;
+            if (left == p && -room > dlo) dlo = -room;
+        }
+    }
+    int m = add_pulls(c, s, vertical, pos, i, p, 1, 0);
+    m = add_pulls(c, s, vertical, pos, p, i, sign, m);
+    int64_t d = best_shift(c, m, dlo, dhi);
+    pos[i] += d;
+    pos[p] += sign * d;
+}
+
+/* One sweep of coordinate descent on wirelength after the packing: every
+ * item (a pair as one) slides within the room the others leave, last
+ * items first (the packing pressed everything to the lower left, so the
+ * room opens from the far end).  Every step keeps the placement legal and
+ * the extent never grows.  A second sweep costs as much again for little
+ * (measured on the examples), so the annealer's budget goes to moves. */
+static void slide_axis(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos, int64_t extent)
+{
+    const int *order = vertical ? s->gm : s->gp;
+    for (int k = c->n - 1; k >= 0; k--) slide_unit(c, s, vertical, pos, extent, order[k]);
 }
 
 /* Raise lower bounds so the pairs become mirrored; 1 if anything moved. */
@@ -316,6 +523,7 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
     int64_t *pos = halo_xmalloc(((size_t)n + 1) * sizeof *pos);
     int rc = 0;
     for (int vertical = 0; vertical < 2 && rc == 0; vertical++) {
+        fill_separations(c, s, vertical);
         rc = pack_axis(c, s, vertical, pos);
         int64_t extent = 0;
         for (int i = 0; i < n; i++) {
@@ -323,11 +531,13 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
             int64_t end = vertical ? pos[i] + c->ir->items[i].h + c->marg[i][o][3]
                                    : pos[i] + c->ir->items[i].w + c->marg[i][o][2];
             if (end > extent) extent = end;
-            if (pos[i] > LAY_COORD_LIMIT / 2) rc = -1;
+        }
+        if (extent > LAY_COORD_LIMIT / 2) rc = -1;
+        if (rc == 0) slide_axis(c, s, vertical, pos, extent);
+        for (int i = 0; i < n; i++) {
             if (vertical) out->y[i] = (int32_t)pos[i];
             else out->x[i] = (int32_t)pos[i];
         }
-        if (extent > LAY_COORD_LIMIT / 2) rc = -1;
         if (vertical) out->height = (int32_t)extent;
         else out->width = (int32_t)extent;
     }
@@ -337,36 +547,21 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
 
 double place_sp_hpwl(const sp_ctx *c, const sp_state *s, const sp_geom *g)
 {
-    const place_ir *ir = c->ir;
-    int nn = ir->nnets + 1;
-    int64_t *box = halo_xmalloc((size_t)nn * 4 * sizeof *box);
-    unsigned char *seen = halo_xcalloc((size_t)nn, 1);
-    unsigned char *multi = halo_xcalloc((size_t)nn, 1);
-    for (int i = 0; i < c->n; i++) {
-        const place_item *it = &ir->items[i];
-        for (int p = 0; p < it->npins; p++) {
-            int net = it->pins[p].net;
-            int64_t x2, y2, *b = box + 4 * net;
-            place_pin_pos2(it, &it->pins[p], s->orient[i], g->x[i], g->y[i], &x2, &y2);
-            if (!seen[net]) {
-                seen[net] = 1;
-                b[0] = b[2] = x2;
-                b[1] = b[3] = y2;
-                continue;
-            }
-            multi[net] = 1;
-            if (x2 < b[0]) b[0] = x2;
-            if (x2 > b[2]) b[2] = x2;
-            if (y2 < b[1]) b[1] = y2;
-            if (y2 > b[3]) b[3] = y2;
-        }
-    }
+    int nn = c->ir->nnets;
     double sum2 = 0;
-    for (int k = 0; k < nn; k++)
-        if (multi[k]) sum2 += (double)(box[4 * k + 2] - box[4 * k] + box[4 * k + 3] - box[4 * k + 1]);
-    free(box);
-    free(seen);
-    free(multi);
+    for (int k = 0; k < nn; k++) {
+        if (c->net_start[k + 1] - c->net_start[k] < 2) continue;
+        int64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+        for (int q = c->net_start[k]; q < c->net_start[k + 1]; q++) {
+            int i = c->net_item[q], p = c->net_pin[q];
+            int64_t x2 = 2 * (int64_t)g->x[i] + pin_off2(c, s, i, p, 0), y2 = 2 * (int64_t)g->y[i] + pin_off2(c, s, i, p, 1);
+            if (q == c->net_start[k] || x2 < x0) x0 = x2;
+            if (q == c->net_start[k] || x2 > x1) x1 = x2;
+            if (q == c->net_start[k] || y2 < y0) y0 = y2;
+            if (q == c->net_start[k] || y2 > y1) y1 = y2;
+        }
+        sum2 += (double)(x1 - x0 + y1 - y0);
+    }
     return sum2 / 2;
 }
 
