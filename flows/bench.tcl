@@ -1,5 +1,7 @@
-# bench.tcl -- figures for halo's front end: reading netlists, counting,
-# listing and sampling finger arrangements.  Prints times; asserts nothing.
+# bench.tcl -- figures for every stage of halo: the front end (reading
+# netlists, finger arrangements), simulation, device generation,
+# verification and placement (bench_place.tcl).  Prints times and
+# figures; asserts nothing.
 #
 #   halo flows/bench.tcl        (or: make bench)
 
@@ -196,3 +198,4 @@ foreach n {1 10 100 400} {
     set tp [ms {extract_parasitics -cell ${grid}_flat}]
     puts [format "%-8d %8d %10.2f %12.2f %10.2f %12.2f" $n $shapes $td $tl $tp [expr {1000.0 * ($td + $tl + $tp) / $shapes}]]
 }
+source [file join $root flows bench_place.tcl]

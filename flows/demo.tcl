@@ -5,11 +5,11 @@
 #
 # Loads the OSIRIS Miller OTA template and its matched pairs, prints the
 # design, counts its legal finger arrangements (OSIRIS stage 1), and applies
-# one of them, generates its device layouts (GDS and a picture), then
-# simulates it (pre-layout, open loop and in the OSIRIS unity-gain
-# testbench) and scores a stand-in post-layout netlist with report_qos.
-# Later stages (placement, routing, verification, extraction) extend this
-# flow as they land.
+# one of them, generates its device layouts, places them (GDS and a
+# picture) and verifies the placement, then simulates the design
+# (pre-layout, open loop and in the OSIRIS unity-gain testbench) and scores
+# a stand-in post-layout netlist with report_qos.  Routing and the
+# exploration loop extend this flow as they land.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set example [file join $root examples miller_ota]
@@ -35,20 +35,27 @@ puts [string trimright [read $f]]
 close $f
 
 # Device layouts: one cell per distinct device, clean under the foundry's
-# Magic rules; written as GDS and drawn (in a row until placement lands).
+# Magic rules.
 puts "\nDevice cells of this arrangement (sky130 generators):"
 generate_devices
 report_devices
+
+# Placement (OSIRIS's baseline): annealing over symmetric sequence pairs,
+# finished by an ILP; matched pairs mirrored about one axis, each device in
+# a halo box it may later move in.  Written as GDS and drawn.
+puts ""
+set placed [place -seed 1]
+report_placement
 set gds [file join [file dirname $out] halo-demo-miller.gds]
 write_gds $gds
 write_image [file join [file dirname $out] halo-demo-miller.png]
-puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the devices in a row) to [file dirname $out]"
+puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the placement, halos and symmetry axis) to [file dirname $out]"
 
-# Verification in-process: the row is DRC-clean and extracts to the
+# Verification in-process: the placement is DRC-clean and extracts to the
 # design's devices (the nets are the devices' own until routing joins them).
 set x [extract]
 set pex [extract_parasitics]
-puts [format "\nVerification of the row: %d DRC violations; %d devices extracted (the design has 11);\n  %d nets, %.1f fF of parasitic capacitance in the device cells" \
+puts [format "\nVerification of the placement: %d DRC violations; %d devices extracted (the design has 11);\n  %d nets, %.1f fF of parasitic capacitance in the device cells" \
           [check_drc] [dict get $x devices] [dict get $x nets] [dict get $pex total_fF]]
 
 # Pre-layout simulation, open loop: gain, unity-gain frequency, phase.

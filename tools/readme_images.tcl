@@ -3,7 +3,7 @@
 #   halo tools/readme_images.tcl
 #
 # Draws a 4-finger nfet, a 3-finger pfet and a MIM capacitor from halo's
-# sky130 generators into doc/images/.
+# sky130 generators, and a placed Miller OTA, into doc/images/
 set root [file dirname [file dirname [file normalize [info script]]]]
 set out [file join $root doc images]
 file mkdir $out
@@ -15,3 +15,12 @@ write_image [file join $out pfet_3f.png] -width 800 \
 write_image [file join $out mimcap.png] -width 600 \
     -cell [generate_device cap_mim_m3_1 -w 8 -l 6]
 puts "wrote nfet_4f.png pfet_3f.png mimcap.png to $out"
+
+# A placed Miller OTA: halo boxes, the symmetry axis of its matched pairs.
+read_spice [file join $root examples miller_ota miller_ota.spice]
+read_constraints [file join $root examples miller_ota pairs.json]
+set_fingers [lindex [enumerate_fingers -sample 1 -seed 1] 0]
+generate_devices
+place -seed 1
+write_image [file join $out miller_placement.png] -width 700
+puts "wrote miller_placement.png to $out"
