@@ -157,8 +157,66 @@ static int net_columns(sp_ctx *c, int first, int *net_col)
     return (next - first) / 2;
 }
 
-/* Solve one axis; positions in nm into pos.  0, or -1. */
-static int solve_axis(sp_ctx *c, const sp_state *s, int vertical, double hpwl_w, double ext_w, int32_t *pos)
+/* A known solution (the packing) handed to the branch and bound as its
+ * first incumbent, so the search starts with a bound and a time-limited
+ * run always has an answer at least as good. */
+typedef struct ilp_hint {
+    double *x;       /* 1-based column values, or NULL */
+    int given;
+    int nodes;       /* subproblems selected so far */
+} ilp_hint;
+
+/* Branch-and-bound nodes per axis: the search stops there with its best
+ * solution (a count, not a clock, so a seed gives one placement on any
+ * machine). */
+#define ILP_NODE_LIMIT 4000
+
+static void ilp_callback(glp_tree *tree, void *info)
+{
+    ilp_hint *h = info;
+    int reason = glp_ios_reason(tree);
+    if (h->x && !h->given && reason == GLP_IHEUR) {
+        h->given = 1;
+        glp_ios_heur_sol(tree, h->x);
+    }
+    if (reason == GLP_ISELECT && ++h->nodes > ILP_NODE_LIMIT) glp_ios_terminate(tree);
+}
+
+/* Column values of positions pos (nm) for one axis. */
+static double *hint_columns(const sp_ctx *c, const sp_state *s, int vertical, const int32_t *pos, const ilp_cols *col,
+                            const int *net_col, int ncols)
+{
+    double *x = halo_xcalloc((size_t)ncols + 1, sizeof *x);
+    int *seen = halo_xcalloc((size_t)ncols + 1, sizeof *seen);
+    for (int i = 0; i < c->n; i++) {
+        const place_item *it = &c->ir->items[i];
+        const int32_t *mg = c->marg[i][place_orient_index(s->orient[i])];
+        x[col->x0 + i] = pos[i] / c->g;
+        double end = (double)pos[i] + (vertical ? it->h + mg[3] : it->w + mg[2]);
+        if (end > x[col->extent]) x[col->extent] = end;
+        for (int p = 0; p < it->npins; p++) {
+            int k = net_col[it->pins[p].net];
+            if (k < 0) continue;
+            int64_t x2, y2;
+            place_pin_pos2(it, &it->pins[p], s->orient[i], 0, 0, &x2, &y2);
+            double v = pos[i] + (vertical ? y2 : x2) / 2.0;
+            if (!seen[k] || v < x[k]) x[k] = v;
+            if (!seen[k] || v > x[k + 1]) x[k + 1] = v;
+            seen[k] = 1;
+        }
+    }
+    for (int u = 0; !vertical && u < c->nunits; u++) {
+        int a = c->pair_a[u], b = c->pair_b[u];
+        x[col->sym0 + c->unit_class[u]] = 2.0 * pos[a] + c->ir->items[a].w + 2.0 * pos[b] + c->ir->items[b].w;
+    }
+    free(seen);
+    return x;
+}
+
+/* Solve one axis; positions in nm into pos (hint: a legal start or NULL).
+ * 0, or -1. */
+static int solve_axis(sp_ctx *c, const sp_state *s, int vertical, double hpwl_w, double ext_w, const int32_t *hint,
+                      int32_t *pos)
 {
     int n = c->n;
     int *net_col = halo_xmalloc(((size_t)c->ir->nnets + 1) * sizeof *net_col);
@@ -190,16 +248,28 @@ static int solve_axis(sp_ctx *c, const sp_state *s, int vertical, double hpwl_w,
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_OFF;
+    /* Pin offsets off the grid leave many near-equal optima; 0.1 % of the
+     * objective is plenty, and the node limit keeps a hard case bounded
+     * (the hint guarantees an answer).  The time limit is only a guard. */
+    ilp_hint h = {NULL, 0, 0};
+    if (hint) h.x = hint_columns(c, s, vertical, hint, &col, net_col, glp_get_num_cols(lp));
     glp_iocp parm;
     glp_init_iocp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
-    parm.tm_lim = 5000;
+    parm.mip_gap = 1e-3;
+    parm.tm_lim = 10000;
+    parm.cb_func = ilp_callback;
+    parm.cb_info = &h;
     int rc = -1;
-    if (glp_simplex(lp, &sm) == 0 && glp_get_status(lp) == GLP_OPT && glp_intopt(lp, &parm) == 0 &&
-        (glp_mip_status(lp) == GLP_OPT || glp_mip_status(lp) == GLP_FEAS)) {
-        rc = 0;
-        for (int i = 0; i < n; i++) pos[i] = (int32_t)llround(glp_mip_col_val(lp, col.x0 + i)) * c->g;
+    if (glp_simplex(lp, &sm) == 0 && glp_get_status(lp) == GLP_OPT) {
+        int ret = glp_intopt(lp, &parm);
+        if ((ret == 0 || ret == GLP_ESTOP || ret == GLP_ETMLIM || ret == GLP_EMIPGAP) &&
+            (glp_mip_status(lp) == GLP_OPT || glp_mip_status(lp) == GLP_FEAS)) {
+            rc = 0;
+            for (int i = 0; i < n; i++) pos[i] = (int32_t)llround(glp_mip_col_val(lp, col.x0 + i)) * c->g;
+        }
     }
+    free(h.x);
     glp_delete_prob(lp);
     free(m.ia);
     free(m.ja);
@@ -209,15 +279,15 @@ static int solve_axis(sp_ctx *c, const sp_state *s, int vertical, double hpwl_w,
 }
 
 int place_ilp_solve(sp_ctx *c, const sp_state *s, double hpwl_weight, double width_weight, double height_weight,
-                    sp_geom *out)
+                    const sp_geom *hint, sp_geom *out)
 {
     for (int k = 0; k < c->n; k++) {
         c->pos_p[s->gp[k]] = k;
         c->pos_m[s->gm[k]] = k;
     }
     glp_term_out(GLP_OFF);
-    if (solve_axis(c, s, 0, hpwl_weight, width_weight, out->x) != 0) return -1;
-    if (solve_axis(c, s, 1, hpwl_weight, height_weight, out->y) != 0) return -1;
+    if (solve_axis(c, s, 0, hpwl_weight, width_weight, hint ? hint->x : NULL, out->x) != 0) return -1;
+    if (solve_axis(c, s, 1, hpwl_weight, height_weight, hint ? hint->y : NULL, out->y) != 0) return -1;
     out->width = out->height = 0;
     for (int i = 0; i < c->n; i++) {
         const int32_t *mg = c->marg[i][place_orient_index(s->orient[i])];

@@ -128,11 +128,20 @@ static double finish(sp_ctx *c, const sa_ref *r, const sp_state *s, sp_geom *g, 
 {
     double packed = evaluate(c, r, s, g);
     double w0 = g->width > 0 ? g->width : 1, h0 = g->height > 0 ? g->height : 1;
-    if (!isfinite(packed)) w0 = h0 = sqrt(r->area0);
+    if (!isfinite(packed)) w0 = h0 = sqrt(r->area0);   /* linearise around a square */
     /* Objective in units of HPWL0: hpwl_w HPWL + area_w (H0 W + W0 H) HPWL0/area0. */
     double k = r->area_w * r->hpwl0 / r->area0;
     st->ilp_calls++;
-    if (place_ilp_solve(c, s, r->hpwl_w, k * h0, k * w0, tmp) != 0) {
+    if (!isfinite(packed)) {
+        /* The packing did not settle: the area-only ILP (no wirelength,
+         * fast) gives the start. */
+        if (place_ilp_solve(c, s, 0, 1, 1, NULL, g) != 0) {
+            st->ilp_failures++;
+            return packed;
+        }
+        packed = cost_of(r, place_sp_hpwl(c, s, g), g);
+    }
+    if (place_ilp_solve(c, s, r->hpwl_w, k * h0, k * w0, g, tmp) != 0) {
         st->ilp_failures++;
         return packed;
     }
@@ -203,7 +212,7 @@ static void objective_weights(place_objective obj, sa_ref *r)
  * packing does not settle. */
 static int references(sp_ctx *c, const sp_state *init, sa_ref *r, sp_geom *g)
 {
-    if (place_sp_pack(c, init, g) != 0 && place_ilp_solve(c, init, 1, 1, 1, g) != 0) return -1;
+    if (place_sp_pack(c, init, g) != 0 && place_ilp_solve(c, init, 0, 1, 1, NULL, g) != 0) return -1;
     r->hpwl0 = place_sp_hpwl(c, init, g);
     r->area0 = (double)g->width * g->height;
     if (r->hpwl0 <= 0) r->hpwl0 = 1;

@@ -211,20 +211,19 @@ void place_sp_repair(const sp_ctx *c, sp_state *s)
     const place_ir *ir = c->ir;
     int n = c->n;
     int *want = halo_xmalloc(((size_t)n + 1) * sizeof *want);
-    for (int k = 0; k < c->nclasses; k++) {
-        /* The class's items in gp order, reversed and mapped to partners,
-         * go into the class's slots of gm in order. */
-        int m = 0;
-        for (int j = n - 1; j >= 0; j--) {
-            const place_item *it = &ir->items[s->gp[j]];
-            if (it->partner >= 0 && it->symclass == k) want[m++] = it->partner;
-        }
-        int next = 0;
-        for (int j = 0; j < n && next < m; j++) {
-            const place_item *it = &ir->items[s->gm[j]];
-            if (it->partner >= 0 && it->symclass == k) s->gm[j] = want[next++];
-        }
+    /* The symmetric items in gp order, reversed and mapped to partners, go
+     * into the symmetric items' slots of gm in order.  All classes at once:
+     * the condition across classes makes a vertical relation hold between
+     * the partners too (u below v => sym(u) below sym(v)), without which
+     * equal y for the pairs of two classes can contradict each other. */
+    int m = 0;
+    for (int j = n - 1; j >= 0; j--) {
+        const place_item *it = &ir->items[s->gp[j]];
+        if (it->partner >= 0) want[m++] = it->partner;
     }
+    int next = 0;
+    for (int j = 0; j < n && next < m; j++)
+        if (ir->items[s->gm[j]].partner >= 0) s->gm[j] = want[next++];
     free(want);
     for (int u = 0; u < c->nunits; u++)
         if (c->pair_a[u] != c->pair_b[u]) s->orient[c->pair_b[u]] = place_mirror_x(s->orient[c->pair_a[u]]);
@@ -457,7 +456,22 @@ static void slide_axis(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos,
     for (int k = c->n - 1; k >= 0; k--) slide_unit(c, s, vertical, pos, extent, order[k]);
 }
 
-/* Raise lower bounds so the pairs become mirrored; 1 if anything moved. */
+/* How far item i can move right (on the grid) without pushing anything. */
+static int64_t room_right(const sp_ctx *c, const int64_t *x, int i)
+{
+    int64_t room = INT64_MAX;
+    for (int j = 0; j < c->n; j++) {
+        int64_t sep = c->sep[i * c->n + j];
+        if (sep >= 0 && x[j] - sep - x[i] < room) room = x[j] - sep - x[i];
+    }
+    return room == INT64_MAX ? 0 : round_down(room, c->g);
+}
+
+/* Raise lower bounds so the pairs become mirrored; 1 if anything moved.
+ * A pair short of its class's axis sum first moves its left member right
+ * into free room (which pushes nothing), then its right member: pushing
+ * only right members can chase its own tail when a pushed member pushes
+ * another pair's. */
 static int push_x(sp_ctx *c, const int64_t *x)
 {
     int moved = 0;
@@ -475,10 +489,16 @@ static int push_x(sp_ctx *c, const int64_t *x)
             int a = c->pair_a[u], b = c->pair_b[u];
             int64_t s = 2 * x[a] + c->ir->items[a].w + 2 * x[b] + c->ir->items[b].w;
             if (s == S) continue;
-            int right = a == b || c->pos_p[a] < c->pos_p[b] ? b : a;
-            int64_t step = a == b ? (S - s) / 4 : (S - s) / 2;
-            if (x[right] + step > c->lb[right]) c->lb[right] = x[right] + step;
             moved = 1;
+            if (a == b) {
+                if (x[a] + (S - s) / 4 > c->lb[a]) c->lb[a] = x[a] + (S - s) / 4;
+                continue;
+            }
+            int right = c->pos_p[a] < c->pos_p[b] ? b : a, left = right == a ? b : a;
+            int64_t half = (S - s) / 2, first = room_right(c, x, left);
+            if (first > half) first = half;
+            if (first > 0 && x[left] + first > c->lb[left]) c->lb[left] = x[left] + first;
+            if (half > first && x[right] + half - first > c->lb[right]) c->lb[right] = x[right] + half - first;
         }
     }
     return moved;
@@ -513,6 +533,18 @@ static int pack_axis(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos)
     return -1;
 }
 
+/* The far edge of the halos along an axis. */
+static int64_t extent_of(const sp_ctx *c, const sp_state *s, int vertical, const int64_t *pos)
+{
+    int64_t extent = 0;
+    for (int i = 0; i < c->n; i++) {
+        const int32_t *m = c->marg[i][place_orient_index(s->orient[i])];
+        int64_t end = vertical ? pos[i] + c->ir->items[i].h + m[3] : pos[i] + c->ir->items[i].w + m[2];
+        if (end > extent) extent = end;
+    }
+    return extent;
+}
+
 int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
 {
     int n = c->n;
@@ -525,15 +557,11 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
     for (int vertical = 0; vertical < 2 && rc == 0; vertical++) {
         fill_separations(c, s, vertical);
         rc = pack_axis(c, s, vertical, pos);
-        int64_t extent = 0;
-        for (int i = 0; i < n; i++) {
-            int o = place_orient_index(s->orient[i]);
-            int64_t end = vertical ? pos[i] + c->ir->items[i].h + c->marg[i][o][3]
-                                   : pos[i] + c->ir->items[i].w + c->marg[i][o][2];
-            if (end > extent) extent = end;
-        }
-        if (extent > LAY_COORD_LIMIT / 2) rc = -1;
-        if (rc == 0) slide_axis(c, s, vertical, pos, extent);
+        if (rc == 0 && extent_of(c, s, vertical, pos) > LAY_COORD_LIMIT / 2) rc = -1;
+        if (rc != 0) break;
+        slide_axis(c, s, vertical, pos, extent_of(c, s, vertical, pos));
+        /* The slide may pull the outermost item in. */
+        int64_t extent = extent_of(c, s, vertical, pos);
         for (int i = 0; i < n; i++) {
             if (vertical) out->y[i] = (int32_t)pos[i];
             else out->x[i] = (int32_t)pos[i];
