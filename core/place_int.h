@@ -46,6 +46,8 @@ typedef struct sp_ctx {
     int *net_start;          /* pins of net k: net_item/net_pin[net_start[k] .. net_start[k+1]) */
     int *net_item, *net_pin;
     int32_t **pin_off2;      /* per item: [orientation index][pin][axis], doubled pin offsets */
+    int **pin_q;             /* per item and pin: its index in the net lists */
+    double *q_off[2];        /* per net-list pin, this evaluation's offset along x and y */
     /* scratch */
     int *pos_p, *pos_m;
     int64_t *lb;

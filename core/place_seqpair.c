@@ -141,6 +141,11 @@ static void ctx_nets(sp_ctx *c)
         }
     free(fill);
     c->ends = halo_xcalloc(2 * (size_t)total + 2, sizeof *c->ends);
+    c->q_off[0] = halo_xcalloc((size_t)total + 1, sizeof *c->q_off[0]);
+    c->q_off[1] = halo_xcalloc((size_t)total + 1, sizeof *c->q_off[1]);
+    c->pin_q = halo_xcalloc((size_t)c->n + 1, sizeof *c->pin_q);
+    for (int i = 0; i < c->n; i++) c->pin_q[i] = halo_xcalloc((size_t)ir->items[i].npins + 1, sizeof **c->pin_q);
+    for (int q = 0; q < total; q++) c->pin_q[c->net_item[q]][c->net_pin[q]] = q;
     c->pin_off2 = halo_xcalloc((size_t)c->n + 1, sizeof *c->pin_off2);
     for (int i = 0; i < c->n; i++) {
         const place_item *it = &ir->items[i];
@@ -201,6 +206,10 @@ void sp_ctx_free(sp_ctx *c)
     free(c->net_pin);
     for (int i = 0; c->pin_off2 && i < c->n; i++) free(c->pin_off2[i]);
     free(c->pin_off2);
+    for (int i = 0; c->pin_q && i < c->n; i++) free(c->pin_q[i]);
+    free(c->pin_q);
+    free(c->q_off[0]);
+    free(c->q_off[1]);
     memset(c, 0, sizeof *c);
 }
 
@@ -345,8 +354,9 @@ static void free_range(const sp_ctx *c, const sp_state *s, int vertical, const i
 }
 
 /* Add to c->ends the displacements of item i (sign -1: mirrored) that put
- * each of its pins inside the span of its net's other pins. */
-static int add_pulls(sp_ctx *c, const sp_state *s, int vertical, const int64_t *pos, int i, int skip, int sign,
+ * each of its pins inside the span of its net's other pins (offsets of
+ * this evaluation: c->q_off, set by place_sp_pack). */
+static int add_pulls(sp_ctx *c, int vertical, const int64_t *pos, int i, int skip, int sign,
                      int m)
 {
     const place_item *it = &c->ir->items[i];
@@ -356,13 +366,13 @@ static int add_pulls(sp_ctx *c, const sp_state *s, int vertical, const int64_t *
         for (int q = c->net_start[k]; q < c->net_start[k + 1]; q++) {
             int j = c->net_item[q];
             if (j == i || j == skip) continue;
-            double v = (double)pos[j] + pin_off2(c, s, j, c->net_pin[q], vertical) / 2.0;
+            double v = (double)pos[j] + c->q_off[vertical][q];
             if (!any || v < lo) lo = v;
             if (!any || v > hi) hi = v;
             any = 1;
         }
         if (!any) continue;
-        double at = (double)pos[i] + pin_off2(c, s, i, p, vertical) / 2.0;
+        double at = (double)pos[i] + c->q_off[vertical][c->pin_q[i][p]];
         c->ends[m++] = sign * (lo - at);
         c->ends[m++] = sign * (hi - at);
     }
@@ -402,7 +412,7 @@ static int64_t best_shift(sp_ctx *c, int m, int64_t lo, int64_t hi)
     for (int a = m / 2 + 1; a < m; a++)
         if (c->ends[a] < h) h = c->ends[a];
     double d = 0 < l ? l : 0 > h ? h : 0;
-    int64_t v = round_down((int64_t)llround(d) + c->g / 2, c->g);
+    int64_t v = round_down((int64_t)floor(d + 0.5) + c->g / 2, c->g);
     return v < lo ? lo : v > hi ? hi : v;
 }
 
@@ -415,7 +425,7 @@ static void slide_unit(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos,
     int64_t lo, hi, lo2, hi2;
     if (p < 0 || p == i) {
         free_range(c, s, vertical, pos, extent, i, -1, &lo, &hi);
-        int m = add_pulls(c, s, vertical, pos, i, -1, 1, 0);
+        int m = add_pulls(c, vertical, pos, i, -1, 1, 0);
         pos[i] += best_shift(c, m, lo - pos[i], hi - pos[i]);
         return;
     }
@@ -437,8 +447,8 @@ static void slide_unit(sp_ctx *c, const sp_state *s, int vertical, int64_t *pos,
             if (left == p && -room > dlo) dlo = -room;
         }
     }
-    int m = add_pulls(c, s, vertical, pos, i, p, 1, 0);
-    m = add_pulls(c, s, vertical, pos, p, i, sign, m);
+    int m = add_pulls(c, vertical, pos, i, p, 1, 0);
+    m = add_pulls(c, vertical, pos, p, i, sign, m);
     int64_t d = best_shift(c, m, dlo, dhi);
     pos[i] += d;
     pos[p] += sign * d;
@@ -551,6 +561,10 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
     for (int k = 0; k < n; k++) {
         c->pos_p[s->gp[k]] = k;
         c->pos_m[s->gm[k]] = k;
+    }
+    for (int q = 0; q < c->net_start[c->ir->nnets]; q++) {
+        c->q_off[0][q] = pin_off2(c, s, c->net_item[q], c->net_pin[q], 0) / 2.0;
+        c->q_off[1][q] = pin_off2(c, s, c->net_item[q], c->net_pin[q], 1) / 2.0;
     }
     int64_t *pos = halo_xmalloc(((size_t)n + 1) * sizeof *pos);
     int rc = 0;
