@@ -286,8 +286,22 @@ int place_ilp_solve(sp_ctx *c, const sp_state *s, double hpwl_weight, double wid
         c->pos_m[s->gm[k]] = k;
     }
     glp_term_out(GLP_OFF);
-    if (solve_axis(c, s, 0, hpwl_weight, width_weight, hint ? hint->x : NULL, out->x) != 0) return -1;
-    if (solve_axis(c, s, 1, hpwl_weight, height_weight, hint ? hint->y : NULL, out->y) != 0) return -1;
+    /* Without a start, wirelength in the objective can leave the search
+     * with no incumbent at its node limit: start from the area-only
+     * problem (difference constraints and symmetry; solved at once). */
+    sp_geom start = {0};
+    if (!hint && hpwl_weight > 0) {
+        sp_geom_init(&start, c->n);
+        if (place_ilp_solve(c, s, 0, width_weight > 0 ? width_weight : 1, height_weight > 0 ? height_weight : 1,
+                            NULL, &start) == 0)
+            hint = &start;
+    }
+    int rc = solve_axis(c, s, 0, hpwl_weight, width_weight, hint ? hint->x : NULL, out->x) == 0 &&
+                     solve_axis(c, s, 1, hpwl_weight, height_weight, hint ? hint->y : NULL, out->y) == 0
+                 ? 0
+                 : -1;
+    sp_geom_free(&start);
+    if (rc != 0) return -1;
     out->width = out->height = 0;
     for (int i = 0; i < c->n; i++) {
         const int32_t *mg = c->marg[i][place_orient_index(s->orient[i])];

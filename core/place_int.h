@@ -93,7 +93,8 @@ double place_sp_hpwl(const sp_ctx *c, const sp_state *s, const sp_geom *g);
  * to within 0.1 % (or the best found in 4000 branch-and-bound nodes per
  * axis).  hint, when not
  * NULL, is a legal geometry of the same state (the packing) that starts
- * the search, so the result is never worse than it.  Returns 0, -1 when
+ * the search, so the result is never worse than it; without one, the
+ * area-only problem is solved first to give the start.  Returns 0, -1 when
  * GLPK finds no solution. */
 int place_ilp_solve(sp_ctx *c, const sp_state *s, double hpwl_weight, double width_weight,
                     double height_weight, const sp_geom *hint, sp_geom *out);

@@ -132,16 +132,9 @@ static double finish(sp_ctx *c, const sa_ref *r, const sp_state *s, sp_geom *g, 
     /* Objective in units of HPWL0: hpwl_w HPWL + area_w (H0 W + W0 H) HPWL0/area0. */
     double k = r->area_w * r->hpwl0 / r->area0;
     st->ilp_calls++;
-    if (!isfinite(packed)) {
-        /* The packing did not settle: the area-only ILP (no wirelength,
-         * fast) gives the start. */
-        if (place_ilp_solve(c, s, 0, 1, 1, NULL, g) != 0) {
-            st->ilp_failures++;
-            return packed;
-        }
-        packed = cost_of(r, place_sp_hpwl(c, s, g), g);
-    }
-    if (place_ilp_solve(c, s, r->hpwl_w, k * h0, k * w0, g, tmp) != 0) {
+    /* Started from the packing; when it did not settle, the ILP finds its
+     * own start. */
+    if (place_ilp_solve(c, s, r->hpwl_w, k * h0, k * w0, isfinite(packed) ? g : NULL, tmp) != 0) {
         st->ilp_failures++;
         return packed;
     }
