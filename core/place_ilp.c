@@ -14,7 +14,10 @@
  *   objective    hpwl_weight * sum(hi - lo) + extent_weight * E
  * The separations come from the pair, so the result is legal by
  * construction; the ILP only chooses the slack the packing leaves, trading
- * wirelength against the boundary.
+ * wirelength against the boundary.  The LP relaxation is solved first;
+ * the branch and bound starts from a known solution (the packing, or the
+ * area-only problem's) and stops within 0.1 % of the optimum or at a node
+ * limit, never at a clock, so results do not depend on the machine.
  */
 #include "place_int.h"
 
