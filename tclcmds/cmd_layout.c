@@ -260,45 +260,32 @@ static int ClearLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 
 /* ---------------------------------------------------------------- reports */
 
-static Tcl_Obj *box_obj(lay_box b)
-{
-    Tcl_Obj *o = Tcl_NewListObj(0, NULL);
-    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.x0)));
-    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.y0)));
-    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.x1)));
-    Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(b.y1)));
-    return o;
-}
 
-static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
-{
-    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
-}
 
 static Tcl_Obj *device_dict(const lay_lib *lib, const netlist_device *d, int cell, const devgen_spec *s)
 {
     devgen_info info;
     devgen_describe(lib, cell, s, &info);
     Tcl_Obj *o = Tcl_NewDictObj();
-    dict_put(o, "device", Tcl_NewStringObj(d ? d->name : lib->cells[cell]->name, -1));
-    dict_put(o, "cell", Tcl_NewStringObj(lib->cells[cell]->name, -1));
-    dict_put(o, "kind", Tcl_NewStringObj(s->dev->name, -1));
+    halo_dict_put(o, "device", Tcl_NewStringObj(d ? d->name : lib->cells[cell]->name, -1));
+    halo_dict_put(o, "cell", Tcl_NewStringObj(lib->cells[cell]->name, -1));
+    halo_dict_put(o, "kind", Tcl_NewStringObj(s->dev->name, -1));
     double w = um(info.bbox.x1 - info.bbox.x0), h = um(info.bbox.y1 - info.bbox.y0);
-    dict_put(o, "width", halo_num_obj(w));
-    dict_put(o, "height", halo_num_obj(h));
-    dict_put(o, "area", halo_num_obj(w * h));
+    halo_dict_put(o, "width", halo_num_obj(w));
+    halo_dict_put(o, "height", halo_num_obj(h));
+    halo_dict_put(o, "area", halo_num_obj(w * h));
     Tcl_Obj *halo = Tcl_NewListObj(0, NULL);
     for (int k = 0; k < 4; k++) Tcl_ListObjAppendElement(NULL, halo, halo_num_obj(um(info.halo[k])));
-    dict_put(o, "halo", halo);
+    halo_dict_put(o, "halo", halo);
     if (s->kind == DEVGEN_MOS) {
-        dict_put(o, "W", halo_num_obj(info.w_total_um));
-        dict_put(o, "L", halo_num_obj(info.l_um));
-        dict_put(o, "nf", Tcl_NewIntObj(s->nf));
-        dict_put(o, "m", Tcl_NewIntObj(s->m));
+        halo_dict_put(o, "W", halo_num_obj(info.w_total_um));
+        halo_dict_put(o, "L", halo_num_obj(info.l_um));
+        halo_dict_put(o, "nf", Tcl_NewIntObj(s->nf));
+        halo_dict_put(o, "m", Tcl_NewIntObj(s->m));
     } else {
-        dict_put(o, "W", halo_num_obj(info.w_total_um));
-        dict_put(o, "L", halo_num_obj(info.l_um));
-        dict_put(o, s->kind == DEVGEN_MIMCAP ? "C" : "R", Tcl_NewDoubleObj(info.value));
+        halo_dict_put(o, "W", halo_num_obj(info.w_total_um));
+        halo_dict_put(o, "L", halo_num_obj(info.l_um));
+        halo_dict_put(o, s->kind == DEVGEN_MIMCAP ? "C" : "R", Tcl_NewDoubleObj(info.value));
     }
     Tcl_Obj *pins = Tcl_NewListObj(0, NULL);
     const lay_cell *c = lib->cells[cell];
@@ -306,7 +293,7 @@ static Tcl_Obj *device_dict(const lay_lib *lib, const netlist_device *d, int cel
         Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(c->pins[k].name, -1));
         Tcl_ListObjAppendElement(NULL, pins, Tcl_NewStringObj(lib->layers[c->pins[k].layer].name, -1));
     }
-    dict_put(o, "pins", pins);
+    halo_dict_put(o, "pins", pins);
     return o;
 }
 
@@ -372,11 +359,11 @@ static int ReportLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
         su_buf_printf(&b, "  %-36s %8.3f x %-8.3f %6d shapes %3d pins %3d instances\n", c->name, um(bb.x1 - bb.x0),
                       um(bb.y1 - bb.y0), c->nrects, c->npins, c->ninsts);
         Tcl_Obj *d = Tcl_NewDictObj();
-        dict_put(d, "cell", Tcl_NewStringObj(c->name, -1));
-        dict_put(d, "bbox", box_obj(bb));
-        dict_put(d, "shapes", Tcl_NewIntObj(c->nrects));
-        dict_put(d, "pins", Tcl_NewIntObj(c->npins));
-        dict_put(d, "instances", Tcl_NewIntObj(c->ninsts));
+        halo_dict_put(d, "cell", Tcl_NewStringObj(c->name, -1));
+        halo_dict_put(d, "bbox", halo_box_obj(&bb));
+        halo_dict_put(d, "shapes", Tcl_NewIntObj(c->nrects));
+        halo_dict_put(d, "pins", Tcl_NewIntObj(c->npins));
+        halo_dict_put(d, "instances", Tcl_NewIntObj(c->ninsts));
         Tcl_ListObjAppendElement(NULL, result, d);
     }
     halo_report(interp, b.s);
@@ -561,7 +548,7 @@ static int GetShapesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
         if (layer >= 0 && c->rects[i].layer != layer) continue;
         const char *net = lay_net_name(c, c->rects[i].net);
         Tcl_Obj *e[4] = {Tcl_NewIntObj(i), Tcl_NewStringObj(hl->lib->layers[c->rects[i].layer].name, -1),
-                         box_obj(c->rects[i].box), Tcl_NewStringObj(net ? net : "", -1)};
+                         halo_box_obj(&c->rects[i].box), Tcl_NewStringObj(net ? net : "", -1)};
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(4, e));
     }
     Tcl_SetObjResult(interp, result);
@@ -725,7 +712,7 @@ static int GetPinsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < c->npins; i++) {
         Tcl_Obj *e[3] = {Tcl_NewStringObj(c->pins[i].name, -1), Tcl_NewStringObj(hl->lib->layers[c->pins[i].layer].name, -1),
-                         box_obj(c->pins[i].box)};
+                         halo_box_obj(&c->pins[i].box)};
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(3, e));
     }
     Tcl_SetObjResult(interp, result);

@@ -141,34 +141,23 @@ static int parse_place_args(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[],
     return TCL_OK;
 }
 
-static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
-{
-    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
-}
 
-static Tcl_Obj *box_obj(lay_box b)
-{
-    Tcl_Obj *o = Tcl_NewListObj(0, NULL);
-    int32_t v[4] = {b.x0, b.y0, b.x1, b.y1};
-    for (int i = 0; i < 4; i++) Tcl_ListObjAppendElement(NULL, o, halo_num_obj(um(v[i])));
-    return o;
-}
 
 /* The figures place returns and report_placement ends with. */
 static Tcl_Obj *summary_obj(const place_ir *ir)
 {
     Tcl_Obj *d = Tcl_NewDictObj();
-    dict_put(d, "devices", Tcl_NewIntObj(ir->n));
-    dict_put(d, "hpwl", halo_num_obj(round(place_hpwl(ir)) / 1000.0));
-    dict_put(d, "area", halo_num_obj(round(place_device_area(ir) / 1e4) / 100.0));
-    dict_put(d, "halo_area", halo_num_obj(round(place_halo_area(ir) / 1e4) / 100.0));
+    halo_dict_put(d, "devices", Tcl_NewIntObj(ir->n));
+    halo_dict_put(d, "hpwl", halo_num_obj(round(place_hpwl(ir)) / 1000.0));
+    halo_dict_put(d, "area", halo_num_obj(round(place_device_area(ir) / 1e4) / 100.0));
+    halo_dict_put(d, "halo_area", halo_num_obj(round(place_halo_area(ir) / 1e4) / 100.0));
     lay_box b = ir->boundary;
-    dict_put(d, "width", halo_num_obj(um(b.x1 - b.x0)));
-    dict_put(d, "height", halo_num_obj(um(b.y1 - b.y0)));
-    dict_put(d, "bbox_area", halo_num_obj(round((double)(b.x1 - b.x0) * (b.y1 - b.y0) / 1e4) / 100.0));
+    halo_dict_put(d, "width", halo_num_obj(um(b.x1 - b.x0)));
+    halo_dict_put(d, "height", halo_num_obj(um(b.y1 - b.y0)));
+    halo_dict_put(d, "bbox_area", halo_num_obj(round((double)(b.x1 - b.x0) * (b.y1 - b.y0) / 1e4) / 100.0));
     Tcl_Obj *axes = Tcl_NewListObj(0, NULL);
     for (int k = 0; k < ir->nclasses; k++) Tcl_ListObjAppendElement(NULL, axes, halo_num_obj(ir->axis4[k] / 4000.0));
-    dict_put(d, "axes", axes);
+    halo_dict_put(d, "axes", axes);
     return d;
 }
 
@@ -209,10 +198,10 @@ static int PlaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     place_apply(&hp->ir, halo_layout_lib(st), hp->top);
     hp->time_ms = now_ms() - t0;
     Tcl_Obj *d = summary_obj(&hp->ir);
-    dict_put(d, "moves", Tcl_NewIntObj(stats.moves));
-    dict_put(d, "accepted", Tcl_NewIntObj(stats.accepted));
-    dict_put(d, "ilp_calls", Tcl_NewIntObj(stats.ilp_calls));
-    dict_put(d, "time_ms", halo_num_obj(round(hp->time_ms * 1000) / 1000));
+    halo_dict_put(d, "moves", Tcl_NewIntObj(stats.moves));
+    halo_dict_put(d, "accepted", Tcl_NewIntObj(stats.accepted));
+    halo_dict_put(d, "ilp_calls", Tcl_NewIntObj(stats.ilp_calls));
+    halo_dict_put(d, "time_ms", halo_num_obj(round(hp->time_ms * 1000) / 1000));
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }
@@ -222,14 +211,14 @@ static int PlaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 static Tcl_Obj *item_obj(const place_ir *ir, const lay_lib *lib, const place_item *it)
 {
     Tcl_Obj *d = Tcl_NewDictObj();
-    dict_put(d, "cell", Tcl_NewStringObj(lib->cells[it->cell]->name, -1));
-    dict_put(d, "x", halo_num_obj(um(it->x)));
-    dict_put(d, "y", halo_num_obj(um(it->y)));
-    dict_put(d, "w", halo_num_obj(um(it->w)));
-    dict_put(d, "h", halo_num_obj(um(it->h)));
-    dict_put(d, "orient", Tcl_NewStringObj(lay_orient_name(it->orient), -1));
-    dict_put(d, "halo", box_obj(it->halo));
-    dict_put(d, "partner", Tcl_NewStringObj(it->partner >= 0 ? ir->items[it->partner].name : "", -1));
+    halo_dict_put(d, "cell", Tcl_NewStringObj(lib->cells[it->cell]->name, -1));
+    halo_dict_put(d, "x", halo_num_obj(um(it->x)));
+    halo_dict_put(d, "y", halo_num_obj(um(it->y)));
+    halo_dict_put(d, "w", halo_num_obj(um(it->w)));
+    halo_dict_put(d, "h", halo_num_obj(um(it->h)));
+    halo_dict_put(d, "orient", Tcl_NewStringObj(lay_orient_name(it->orient), -1));
+    halo_dict_put(d, "halo", halo_box_obj(&it->halo));
+    halo_dict_put(d, "partner", Tcl_NewStringObj(it->partner >= 0 ? ir->items[it->partner].name : "", -1));
     return d;
 }
 
@@ -271,11 +260,11 @@ static int ReportPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     halo_report(interp, b.s);
     su_buf_free(&b);
     Tcl_Obj *d = summary_obj(ir), *devs = Tcl_NewDictObj();
-    for (int i = 0; i < ir->n; i++) dict_put(devs, ir->items[i].name, item_obj(ir, lib, &ir->items[i]));
-    dict_put(d, "boundary", box_obj(ir->boundary));
-    dict_put(d, "grid", halo_num_obj(um(ir->grid)));
-    dict_put(d, "margin", halo_num_obj(um(ir->margin)));
-    dict_put(d, "device", devs);
+    for (int i = 0; i < ir->n; i++) halo_dict_put(devs, ir->items[i].name, item_obj(ir, lib, &ir->items[i]));
+    halo_dict_put(d, "boundary", halo_box_obj(&ir->boundary));
+    halo_dict_put(d, "grid", halo_num_obj(um(ir->grid)));
+    halo_dict_put(d, "margin", halo_num_obj(um(ir->margin)));
+    halo_dict_put(d, "device", devs);
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }

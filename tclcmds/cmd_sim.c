@@ -349,35 +349,31 @@ static Tcl_Obj *double_list(const double *v, int n)
     return l;
 }
 
-static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *v)
-{
-    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), v);
-}
 
 static Tcl_Obj *metrics_obj(const sim_result *r)
 {
     Tcl_Obj *m = Tcl_NewDictObj();
-    for (int i = 0; i < r->nmetrics; i++) dict_put(m, r->keys[i], Tcl_NewDoubleObj(r->values[i]));
+    for (int i = 0; i < r->nmetrics; i++) halo_dict_put(m, r->keys[i], Tcl_NewDoubleObj(r->values[i]));
     return m;
 }
 
 static Tcl_Obj *result_obj(const sim_result *r, const char *stage, const tb_deck *d, int cached)
 {
     Tcl_Obj *o = Tcl_NewDictObj();
-    dict_put(o, "stage", Tcl_NewStringObj(stage, -1));
-    dict_put(o, "converged", Tcl_NewBooleanObj(r->status == SIM_OK));
-    dict_put(o, "error", Tcl_NewStringObj(sim_status_name(r->status), -1));
-    dict_put(o, "detail", Tcl_NewStringObj(r->detail ? r->detail : "", -1));
-    dict_put(o, "metrics", metrics_obj(r));
+    halo_dict_put(o, "stage", Tcl_NewStringObj(stage, -1));
+    halo_dict_put(o, "converged", Tcl_NewBooleanObj(r->status == SIM_OK));
+    halo_dict_put(o, "error", Tcl_NewStringObj(sim_status_name(r->status), -1));
+    halo_dict_put(o, "detail", Tcl_NewStringObj(r->detail ? r->detail : "", -1));
+    halo_dict_put(o, "metrics", metrics_obj(r));
     Tcl_Obj *t = Tcl_NewDictObj();
-    dict_put(t, "node", Tcl_NewStringObj(d->out_vec, -1));
-    dict_put(t, "freq_Hz", double_list(r->freq, r->npoints));
-    dict_put(t, "mag_V", double_list(r->mag, r->npoints));
-    dict_put(t, "phase_deg", double_list(r->phase_deg, r->npoints));
-    dict_put(o, "trajectory", t);
-    if (r->log) dict_put(o, "log", Tcl_NewStringObj(r->log, -1));
-    dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
-    dict_put(o, "cached", Tcl_NewBooleanObj(cached));
+    halo_dict_put(t, "node", Tcl_NewStringObj(d->out_vec, -1));
+    halo_dict_put(t, "freq_Hz", double_list(r->freq, r->npoints));
+    halo_dict_put(t, "mag_V", double_list(r->mag, r->npoints));
+    halo_dict_put(t, "phase_deg", double_list(r->phase_deg, r->npoints));
+    halo_dict_put(o, "trajectory", t);
+    if (r->log) halo_dict_put(o, "log", Tcl_NewStringObj(r->log, -1));
+    halo_dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
+    halo_dict_put(o, "cached", Tcl_NewBooleanObj(cached));
     return o;
 }
 
@@ -433,14 +429,14 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     testbench_free(s->tb);
     s->tb = tb;
     Tcl_Obj *o = Tcl_NewDictObj();
-    dict_put(o, "testbench", Tcl_NewStringObj(tb->name, -1));
-    dict_put(o, "type", Tcl_NewStringObj(testbench_type_name(tb->type), -1));
-    dict_put(o, "output", Tcl_NewStringObj(tb->output, -1));
-    dict_put(o, "sweep", Tcl_NewStringObj(tb->ac_sweep, -1));
-    dict_put(o, "lines", Tcl_NewIntObj(tb->nlines));
-    dict_put(o, "models_placeholder", Tcl_NewBooleanObj(tb->lib_at >= 0));
-    dict_put(o, "control_kept", Tcl_NewIntObj(tb->ncontrol));
-    dict_put(o, "dropped", Tcl_NewIntObj(tb->ndropped));
+    halo_dict_put(o, "testbench", Tcl_NewStringObj(tb->name, -1));
+    halo_dict_put(o, "type", Tcl_NewStringObj(testbench_type_name(tb->type), -1));
+    halo_dict_put(o, "output", Tcl_NewStringObj(tb->output, -1));
+    halo_dict_put(o, "sweep", Tcl_NewStringObj(tb->ac_sweep, -1));
+    halo_dict_put(o, "lines", Tcl_NewIntObj(tb->nlines));
+    halo_dict_put(o, "models_placeholder", Tcl_NewBooleanObj(tb->lib_at >= 0));
+    halo_dict_put(o, "control_kept", Tcl_NewIntObj(tb->ncontrol));
+    halo_dict_put(o, "dropped", Tcl_NewIntObj(tb->ndropped));
     Tcl_SetObjResult(interp, o);
     return TCL_OK;
 }
@@ -566,10 +562,10 @@ static Tcl_Obj *deltas_obj(const sim_result *r)
         const double *p = sim_result_metric(&r[1], r[0].keys[i]);
         if (!p) continue;
         Tcl_Obj *e = Tcl_NewDictObj();
-        dict_put(e, "pre", Tcl_NewDoubleObj(r[0].values[i]));
-        dict_put(e, "post", Tcl_NewDoubleObj(*p));
-        dict_put(e, "delta", Tcl_NewDoubleObj(*p - r[0].values[i]));
-        dict_put(d, r[0].keys[i], e);
+        halo_dict_put(e, "pre", Tcl_NewDoubleObj(r[0].values[i]));
+        halo_dict_put(e, "post", Tcl_NewDoubleObj(*p));
+        halo_dict_put(e, "delta", Tcl_NewDoubleObj(*p - r[0].values[i]));
+        halo_dict_put(d, r[0].keys[i], e);
     }
     return d;
 }
@@ -598,17 +594,17 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
         qos_report(interp, st->design, s, decks[0].out_vec, r, &ps, bad ? why : NULL);
         Tcl_Obj *q = Tcl_NewDictObj();
         if (!bad) {
-            dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
-            dict_put(q, "pscore_low", Tcl_NewDoubleObj(ps.low));
-            dict_put(q, "pscore_mid", Tcl_NewDoubleObj(ps.mid));
-            dict_put(q, "pscore_high", Tcl_NewDoubleObj(ps.high));
-            dict_put(q, "npoints", Tcl_NewIntObj(ps.npoints));
+            halo_dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
+            halo_dict_put(q, "pscore_low", Tcl_NewDoubleObj(ps.low));
+            halo_dict_put(q, "pscore_mid", Tcl_NewDoubleObj(ps.mid));
+            halo_dict_put(q, "pscore_high", Tcl_NewDoubleObj(ps.high));
+            halo_dict_put(q, "npoints", Tcl_NewIntObj(ps.npoints));
         } else {
-            dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
+            halo_dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
         }
-        dict_put(q, "metrics", deltas_obj(r));
-        dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
-        dict_put(q, "post", result_obj(&r[1], "post", &decks[1], cached[1]));
+        halo_dict_put(q, "metrics", deltas_obj(r));
+        halo_dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
+        halo_dict_put(q, "post", result_obj(&r[1], "post", &decks[1], cached[1]));
         Tcl_SetObjResult(interp, q);
         sim_result_free(&r[0]);
         sim_result_free(&r[1]);

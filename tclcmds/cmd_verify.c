@@ -85,10 +85,6 @@ void halo_verify_free(HaloState *st)
     st->verify = NULL;
 }
 
-static void dict_put(Tcl_Obj *d, const char *key, Tcl_Obj *value)
-{
-    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), value);
-}
 
 static Tcl_Obj *box_um(lay_box b)
 {
@@ -281,12 +277,12 @@ static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
                       layer, x->kind, x->box.x0 / 1e3, x->box.y0 / 1e3, x->box.x1 / 1e3, x->box.y1 / 1e3,
                       x->measured / scale, x->required / scale, area ? "um^2" : "um");
         Tcl_Obj *d = Tcl_NewDictObj();
-        dict_put(d, "rule", Tcl_NewStringObj(x->rule, -1));
-        dict_put(d, "layer", Tcl_NewStringObj(layer, -1));
-        dict_put(d, "kind", Tcl_NewStringObj(x->kind, -1));
-        dict_put(d, "box", box_um(x->box));
-        dict_put(d, "measured", halo_num_obj(x->measured / scale));
-        dict_put(d, "required", halo_num_obj(x->required / scale));
+        halo_dict_put(d, "rule", Tcl_NewStringObj(x->rule, -1));
+        halo_dict_put(d, "layer", Tcl_NewStringObj(layer, -1));
+        halo_dict_put(d, "kind", Tcl_NewStringObj(x->kind, -1));
+        halo_dict_put(d, "box", box_um(x->box));
+        halo_dict_put(d, "measured", halo_num_obj(x->measured / scale));
+        halo_dict_put(d, "required", halo_num_obj(x->required / scale));
         Tcl_ListObjAppendElement(NULL, list, d);
     }
     if (v->drc->n > limit) su_buf_printf(&b, "  ... %d more (report_drc -limit N)\n", v->drc->n - limit);
@@ -339,11 +335,11 @@ static int ExtractCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     spice_write_opts wo = {0, "extracted by halo", 1};
     char *text = spice_write_text(r->nl, &wo);
     Tcl_Obj *d = Tcl_NewDictObj();
-    dict_put(d, "devices", Tcl_NewIntObj(r->nl->ndevs));
-    dict_put(d, "nets", Tcl_NewIntObj(r->nl->nnets));
-    dict_put(d, "ports", Tcl_NewIntObj(r->nl->nports));
-    dict_put(d, "warnings", warnings_obj(r));
-    dict_put(d, "spice", Tcl_NewStringObj(text, -1));
+    halo_dict_put(d, "devices", Tcl_NewIntObj(r->nl->ndevs));
+    halo_dict_put(d, "nets", Tcl_NewIntObj(r->nl->nnets));
+    halo_dict_put(d, "ports", Tcl_NewIntObj(r->nl->nports));
+    halo_dict_put(d, "warnings", warnings_obj(r));
+    halo_dict_put(d, "spice", Tcl_NewStringObj(text, -1));
     free(text);
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
@@ -390,10 +386,10 @@ static Tcl_Obj *lvs_items_obj(const lvs_result *r)
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < r->nitems; i++) {
         Tcl_Obj *d = Tcl_NewDictObj();
-        dict_put(d, "kind", Tcl_NewStringObj(r->items[i].kind, -1));
-        dict_put(d, "layout", Tcl_NewStringObj(r->items[i].layout, -1));
-        dict_put(d, "schematic", Tcl_NewStringObj(r->items[i].schematic, -1));
-        dict_put(d, "message", Tcl_NewStringObj(r->items[i].message, -1));
+        halo_dict_put(d, "kind", Tcl_NewStringObj(r->items[i].kind, -1));
+        halo_dict_put(d, "layout", Tcl_NewStringObj(r->items[i].layout, -1));
+        halo_dict_put(d, "schematic", Tcl_NewStringObj(r->items[i].schematic, -1));
+        halo_dict_put(d, "message", Tcl_NewStringObj(r->items[i].message, -1));
         Tcl_ListObjAppendElement(NULL, l, d);
     }
     return l;
@@ -539,12 +535,12 @@ static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     halo_report(interp, b.s);
     su_buf_free(&b);
     Tcl_Obj *d = Tcl_NewDictObj();
-    dict_put(d, "match", Tcl_NewBooleanObj(r->match));
-    dict_put(d, "layout_devices", Tcl_NewIntObj(r->layout_devices));
-    dict_put(d, "schematic_devices", Tcl_NewIntObj(r->schematic_devices));
-    dict_put(d, "layout_nets", Tcl_NewIntObj(r->layout_nets));
-    dict_put(d, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
-    dict_put(d, "items", lvs_items_obj(r));
+    halo_dict_put(d, "match", Tcl_NewBooleanObj(r->match));
+    halo_dict_put(d, "layout_devices", Tcl_NewIntObj(r->layout_devices));
+    halo_dict_put(d, "schematic_devices", Tcl_NewIntObj(r->schematic_devices));
+    halo_dict_put(d, "layout_nets", Tcl_NewIntObj(r->layout_nets));
+    halo_dict_put(d, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
+    halo_dict_put(d, "items", lvs_items_obj(r));
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }
@@ -624,17 +620,17 @@ static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl
     halo_sim_set_post(st, text, "extract_parasitics");   /* takes text */
     Tcl_Obj *nets = Tcl_NewDictObj();
     for (int i = 0; i < v->pex->nnets; i++)
-        dict_put(nets, v->ext->nl->nets[i].name, halo_num_obj(v->pex->net_cap_f[i] * 1e15));
+        halo_dict_put(nets, v->ext->nl->nets[i].name, halo_num_obj(v->pex->net_cap_f[i] * 1e15));
     /* each capacitor once (a net's total counts its couplings too) */
     double total = 0;
     for (int i = 0; i < v->pex->ncaps; i++) total += v->pex->caps[i].farad;
     Tcl_Obj *d = Tcl_NewDictObj();
-    dict_put(d, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
-    dict_put(d, "coefficients", Tcl_NewStringObj(o.set ? o.set->name : "nominal", -1));
-    dict_put(d, "nets_fF", nets);
-    dict_put(d, "capacitors", Tcl_NewIntObj(v->pex->ncaps));
-    dict_put(d, "resistors", Tcl_NewIntObj(v->pex->nres));
-    dict_put(d, "total_fF", halo_num_obj(total * 1e15));
+    halo_dict_put(d, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
+    halo_dict_put(d, "coefficients", Tcl_NewStringObj(o.set ? o.set->name : "nominal", -1));
+    halo_dict_put(d, "nets_fF", nets);
+    halo_dict_put(d, "capacitors", Tcl_NewIntObj(v->pex->ncaps));
+    halo_dict_put(d, "resistors", Tcl_NewIntObj(v->pex->nres));
+    halo_dict_put(d, "total_fF", halo_num_obj(total * 1e15));
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }

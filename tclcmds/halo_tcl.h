@@ -24,6 +24,7 @@ typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_
 typedef struct HaloVerify HaloVerify;   /* last DRC, LVS and parasitic results, cmd_verify.c */
 typedef struct HaloPlace HaloPlace;     /* placement IR and snapshots, cmd_place.c */
 struct lay_lib;
+struct lay_box;
 struct render_overlay;
 
 typedef struct HaloState {
@@ -112,5 +113,9 @@ Tcl_Obj *halo_match_groups_obj(const netlist *nl);
 
 /* A number as a Tcl_Obj, integer-valued doubles as integers. */
 Tcl_Obj *halo_num_obj(double v);
+/* Put key -> value into a dict object (unshared). */
+void halo_dict_put(Tcl_Obj *dict, const char *key, Tcl_Obj *value);
+/* A box in nm as the list {x0 y0 x1 y1} in um. */
+Tcl_Obj *halo_box_obj(const struct lay_box *b);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "layout.h"
+
 int halo_tcl_error(Tcl_Interp *interp, const halo_err *err)
 {
     const halo_msg_info *info = halo_msg_lookup(err->id);
@@ -87,6 +89,19 @@ Tcl_Obj *halo_num_obj(double v)
 {
     if (v == floor(v) && fabs(v) < 9e15) return Tcl_NewWideIntObj((Tcl_WideInt)v);
     return Tcl_NewDoubleObj(v);
+}
+
+void halo_dict_put(Tcl_Obj *dict, const char *key, Tcl_Obj *value)
+{
+    Tcl_DictObjPut(NULL, dict, Tcl_NewStringObj(key, -1), value);
+}
+
+Tcl_Obj *halo_box_obj(const lay_box *b)
+{
+    Tcl_Obj *o = Tcl_NewListObj(0, NULL);
+    int32_t v[4] = {b->x0, b->y0, b->x1, b->y1};
+    for (int i = 0; i < 4; i++) Tcl_ListObjAppendElement(NULL, o, halo_num_obj(v[i] / 1000.0));
+    return o;
 }
 
 Tcl_Obj *halo_match_groups_obj(const netlist *nl)
