@@ -150,8 +150,8 @@ static void assign_classes(place_ir *ir)
     }
     ir->nclasses = nc;
     ir->axis4 = halo_xcalloc((size_t)nc + 1, sizeof *ir->axis4);
-    free(mod);
-    free(res);
+    ir->class_mod = mod;
+    ir->class_res = res;
 }
 
 /* Partners from the match groups: members in device order pair up, a lone
@@ -229,6 +229,8 @@ void place_ir_free(place_ir *ir)
     }
     free(ir->items);
     free(ir->axis4);
+    free(ir->class_mod);
+    free(ir->class_res);
     memset(ir, 0, sizeof *ir);
 }
 
@@ -243,8 +245,13 @@ void place_ir_copy(place_ir *dst, const place_ir *src)
         d->pins = halo_xcalloc((size_t)d->npins + 1, sizeof *d->pins);
         memcpy(d->pins, src->items[i].pins, (size_t)d->npins * sizeof *d->pins);
     }
-    dst->axis4 = halo_xcalloc((size_t)src->nclasses + 1, sizeof *dst->axis4);
-    memcpy(dst->axis4, src->axis4, (size_t)src->nclasses * sizeof *dst->axis4);
+    size_t nc = (size_t)src->nclasses;
+    dst->axis4 = halo_xcalloc(nc + 1, sizeof *dst->axis4);
+    memcpy(dst->axis4, src->axis4, nc * sizeof *dst->axis4);
+    dst->class_mod = halo_xcalloc(nc + 1, sizeof *dst->class_mod);
+    memcpy(dst->class_mod, src->class_mod, nc * sizeof *dst->class_mod);
+    dst->class_res = halo_xcalloc(nc + 1, sizeof *dst->class_res);
+    memcpy(dst->class_res, src->class_res, nc * sizeof *dst->class_res);
 }
 
 void place_ir_copy_state(place_ir *dst, const place_ir *src)

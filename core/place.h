@@ -72,6 +72,7 @@ typedef struct place_ir {
     int32_t margin;          /* placement margin beyond the keep-out, nm */
     int nclasses;            /* symmetry classes: one axis each (usually 1) */
     int64_t *axis4;          /* per class: 4 x the axis position (exact) */
+    int64_t *class_mod, *class_res;  /* per class: on the grid, axis4 = class_res (mod class_mod) */
     lay_box boundary;        /* (0, 0) - (W, H); empty before placing */
     int placed;              /* positions are set */
 } place_ir;

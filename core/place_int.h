@@ -41,8 +41,6 @@ typedef struct sp_ctx {
     int *unit_class;
     int nunits;
     int nclasses;
-    int32_t *class_mod;      /* per class: S is congruent to class_res modulo class_mod */
-    int32_t *class_res;
     int *net_start;          /* pins of net k: net_item/net_pin[net_start[k] .. net_start[k+1]) */
     int *net_item, *net_pin;
     int32_t **pin_off2;      /* per item: [orientation index][pin][axis], doubled pin offsets */

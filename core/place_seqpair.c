@@ -70,15 +70,6 @@ void sp_geom_free(sp_geom *g)
 
 /* ---------------------------------------------------------------- context */
 
-/* The congruence S = res (mod m) a symmetric unit puts on its class's
- * S = 4 * axis: a pair S = w_a + w_b (mod 2g), a lone member S = 2w (mod 4g). */
-static void unit_congruence(const place_ir *ir, int a, int b, int64_t *m, int64_t *res)
-{
-    int64_t g = ir->grid;
-    *m = a == b ? 4 * g : 2 * g;
-    *res = a == b ? (2 * (int64_t)ir->items[a].w) % *m : ((int64_t)ir->items[a].w + ir->items[b].w) % *m;
-}
-
 static void ctx_units(sp_ctx *c)
 {
     const place_ir *ir = c->ir;
@@ -94,28 +85,6 @@ static void ctx_units(sp_ctx *c)
         c->unit_class[c->nunits++] = ir->items[i].symclass;
     }
     c->nclasses = ir->nclasses;
-    c->class_mod = halo_xcalloc((size_t)c->nclasses + 1, sizeof *c->class_mod);
-    c->class_res = halo_xcalloc((size_t)c->nclasses + 1, sizeof *c->class_res);
-    for (int k = 0; k < c->nclasses; k++) {
-        int64_t mod = 1;
-        for (int u = 0; u < c->nunits; u++) {
-            int64_t m, r;
-            unit_congruence(ir, c->pair_a[u], c->pair_b[u], &m, &r);
-            if (c->unit_class[u] == k && m > mod) mod = m;
-        }
-        int64_t s;
-        for (s = 0; s < mod; s++) {
-            int ok = 1;
-            for (int u = 0; u < c->nunits && ok; u++) {
-                int64_t m, r;
-                unit_congruence(ir, c->pair_a[u], c->pair_b[u], &m, &r);
-                if (c->unit_class[u] == k && s % m != r) ok = 0;
-            }
-            if (ok) break;
-        }
-        c->class_mod[k] = (int32_t)mod;
-        c->class_res[k] = (int32_t)(s < mod ? s : 0);
-    }
 }
 
 /* Pins per net, for the slide towards the nets. */
@@ -194,8 +163,6 @@ void sp_ctx_free(sp_ctx *c)
     free(c->pair_a);
     free(c->pair_b);
     free(c->unit_class);
-    free(c->class_mod);
-    free(c->class_res);
     free(c->pos_p);
     free(c->pos_m);
     free(c->lb);
@@ -493,7 +460,7 @@ static int push_x(sp_ctx *c, const int64_t *x)
             int64_t s = 2 * x[a] + c->ir->items[a].w + 2 * x[b] + c->ir->items[b].w;
             if (s > need) need = s;
         }
-        int64_t mod = c->class_mod[k], S = need + ((c->class_res[k] - need % mod) % mod + mod) % mod;
+        int64_t mod = c->ir->class_mod[k], S = need + ((c->ir->class_res[k] - need % mod) % mod + mod) % mod;
         for (int u = 0; u < c->nunits; u++) {
             if (c->unit_class[u] != k) continue;
             int a = c->pair_a[u], b = c->pair_b[u];
