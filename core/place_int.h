@@ -48,7 +48,7 @@ typedef struct sp_ctx {
     double *q_off[2];        /* per net-list pin, this evaluation's offset along x and y */
     /* scratch */
     int *pos_p, *pos_m;
-    int64_t *lb;
+    int64_t *lb, *pos;       /* lower bounds, positions along the axis being packed */
     int64_t *sep;            /* n x n, one axis: sep[j*n+i] >= 0 when j precedes i, else -1 */
     double *ends;
 

@@ -153,6 +153,7 @@ int sp_ctx_init(sp_ctx *c, const place_ir *ir, halo_err *err)
     c->pos_p = halo_xcalloc((size_t)ir->n + 1, sizeof *c->pos_p);
     c->pos_m = halo_xcalloc((size_t)ir->n + 1, sizeof *c->pos_m);
     c->lb = halo_xcalloc((size_t)ir->n + 1, sizeof *c->lb);
+    c->pos = halo_xcalloc((size_t)ir->n + 1, sizeof *c->pos);
     c->sep = halo_xcalloc((size_t)ir->n * ir->n + 1, sizeof *c->sep);
     return 0;
 }
@@ -166,6 +167,7 @@ void sp_ctx_free(sp_ctx *c)
     free(c->pos_p);
     free(c->pos_m);
     free(c->lb);
+    free(c->pos);
     free(c->sep);
     free(c->ends);
     free(c->net_start);
@@ -533,7 +535,7 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
         c->q_off[0][q] = pin_off2(c, s, c->net_item[q], c->net_pin[q], 0) / 2.0;
         c->q_off[1][q] = pin_off2(c, s, c->net_item[q], c->net_pin[q], 1) / 2.0;
     }
-    int64_t *pos = halo_xmalloc(((size_t)n + 1) * sizeof *pos);
+    int64_t *pos = c->pos;
     int rc = 0;
     for (int vertical = 0; vertical < 2 && rc == 0; vertical++) {
         fill_separations(c, s, vertical);
@@ -550,7 +552,6 @@ int place_sp_pack(sp_ctx *c, const sp_state *s, sp_geom *out)
         if (vertical) out->height = (int32_t)extent;
         else out->width = (int32_t)extent;
     }
-    free(pos);
     return rc;
 }
 
