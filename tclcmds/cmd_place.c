@@ -416,6 +416,17 @@ static int SnapshotCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
     return TCL_OK;
 }
 
+int halo_place_qos(HaloState *st, double *area_um2, double *bbox_um2, double *hpwl_um)
+{
+    const HaloPlace *hp = st->place;
+    if (!hp || !hp->have) return 0;
+    lay_box b = hp->ir.boundary;
+    *area_um2 = place_device_area(&hp->ir) / 1e6;
+    *bbox_um2 = (double)(b.x1 - b.x0) * (b.y1 - b.y0) / 1e6;
+    *hpwl_um = place_hpwl(&hp->ir) / 1e3;
+    return 1;
+}
+
 /* ---------------------------------------------------------------- pictures */
 
 int halo_place_overlays(HaloState *st, int cell, render_overlay **out)

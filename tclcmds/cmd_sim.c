@@ -524,9 +524,10 @@ static void fmt_value(char *buf, size_t n, const double *v)
 }
 
 /* The table report_qos prints. */
-static void qos_report(Tcl_Interp *interp, const netlist *nl, const HaloSim *s, const char *node,
+static void qos_report(Tcl_Interp *interp, HaloState *st, const HaloSim *s, const char *node,
                        const sim_result *r, const sim_pscore *ps, const char *why)
 {
+    const netlist *nl = st->design;
     su_buf b = {0};
     su_buf_printf(&b, "QoS of %s  (testbench %s, post-layout netlist %s)\n", nl->name, s->tb->name,
                   s->post_source ? s->post_source : "-");
@@ -550,7 +551,12 @@ static void qos_report(Tcl_Interp *interp, const netlist *nl, const HaloSim *s, 
         fmt_value(sd, sizeof sd, (a && p) ? &d : NULL);
         su_buf_printf(&b, "%-18s %14s %14s %14s\n", key, sa, sp, sd);
     }
-    su_buf_add(&b, "area               n/a (no placement yet)\n");
+    double area, bbox, hpwl;
+    if (halo_place_qos(st, &area, &bbox, &hpwl))
+        su_buf_printf(&b, "area               %.2f um^2 (sum of device boxes; boundary %.2f um^2), HPWL %.3f um\n",
+                      area, bbox, hpwl);
+    else
+        su_buf_add(&b, "area               n/a (no placement: run place)\n");
     halo_report(interp, b.s);
     su_buf_free(&b);
 }
@@ -591,7 +597,7 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
         sim_pscore ps;
         char why[300];
         int bad = sim_pscore_compute(&r[0], &r[1], &ps, why, sizeof why);
-        qos_report(interp, st->design, s, decks[0].out_vec, r, &ps, bad ? why : NULL);
+        qos_report(interp, st, s, decks[0].out_vec, r, &ps, bad ? why : NULL);
         Tcl_Obj *q = Tcl_NewDictObj();
         if (!bad) {
             halo_dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
@@ -601,6 +607,12 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
             halo_dict_put(q, "npoints", Tcl_NewIntObj(ps.npoints));
         } else {
             halo_dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
+        }
+        double area, bbox, hpwl;
+        if (halo_place_qos(st, &area, &bbox, &hpwl)) {
+            halo_dict_put(q, "area", Tcl_NewDoubleObj(area));
+            halo_dict_put(q, "bbox_area", Tcl_NewDoubleObj(bbox));
+            halo_dict_put(q, "hpwl", Tcl_NewDoubleObj(hpwl));
         }
         halo_dict_put(q, "metrics", deltas_obj(r));
         halo_dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
@@ -656,6 +668,7 @@ const HaloCmd halo_sim_cmds[] = {
      "post-layout magnitude |v(out)| in volts (not dB) at the K frequencies of the testbench's AC sweep, "
      "sqrt(sum_k (|Vpre_k| - |Vpost_k|)^2 / K); pscore_low, pscore_mid and pscore_high are the same over "
      "the first, second and last third of the points (split at K/3 and 2K/3).  Also the metric deltas "
-     "pre -> post (metrics: key {pre post delta}) and both simulation results (pre, post).  Area "
-     "appears once placement exists."},
+     "pre -> post (metrics: key {pre post delta}) and both simulation results (pre, post).  Once the "
+     "design is placed, also area (the sum of device boxes in um^2, OSIRIS's area), bbox_area (the "
+     "placement boundary) and hpwl (um)."},
     {NULL, NULL, NULL, NULL}};

@@ -58,6 +58,9 @@ void halo_place_free(HaloState *st);
  * malloc'ed in *out; the count, 0 when cell is not the placed top cell. */
 int halo_place_overlays(HaloState *st, int cell, struct render_overlay **out);
 void halo_place_free_overlays(struct render_overlay *ov, int n);
+/* The placement's QoS figures: sum of device boxes and boundary area
+ * (um^2), HPWL (um).  1 when there is a placement, else 0. */
+int halo_place_qos(HaloState *st, double *area_um2, double *bbox_um2, double *hpwl_um);
 /* Free the verification results. */
 void halo_verify_free(HaloState *st);
 /* Make text (malloc'ed; taken) the post-layout netlist simulate -stage
