@@ -134,6 +134,13 @@ void lay_cell_clear(lay_cell *c)
     c->device = NULL;
 }
 
+void lay_cell_clear_shapes(lay_cell *c)
+{
+    for (int i = 0; i < c->npins; i++) free(c->pins[i].name);
+    for (int i = 0; i < c->nlabels; i++) free(c->labels[i].text);
+    c->nrects = c->npins = c->nlabels = 0;
+}
+
 int lay_net(lay_cell *c, const char *name)
 {
     if (!name || !*name) return -1;

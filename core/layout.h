@@ -130,6 +130,10 @@ int lay_cell_remove_last(lay_lib *lib);
 /* Remove everything a cell holds (keeps name and index). */
 void lay_cell_clear(lay_cell *c);
 
+/* Remove a cell's rectangles, pins and labels; its instances and nets
+ * stay (a router rewriting its wires over placed devices). */
+void lay_cell_clear_shapes(lay_cell *c);
+
 /* Net index in the cell, created when absent; "" or NULL gives -1. */
 int lay_net(lay_cell *c, const char *name);
 /* Net name of a rectangle or pin, or NULL. */

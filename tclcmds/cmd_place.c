@@ -43,8 +43,17 @@ static HaloPlace *place_of(HaloState *st)
     return st->place;
 }
 
+place_ir *halo_place_ir(HaloState *st, int *top)
+{
+    HaloPlace *hp = st->place;
+    if (!hp || !hp->have) return NULL;
+    *top = hp->top;
+    return &hp->ir;
+}
+
 void halo_place_forget(HaloState *st)
 {
+    halo_route_forget(st);
     HaloPlace *hp = st->place;
     if (!hp || !hp->have) return;
     place_ir_free(&hp->ir);

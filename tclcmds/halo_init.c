@@ -18,7 +18,7 @@
 
 const HaloCmd *const halo_cmd_tables[] = {
     halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
-    halo_layout_cmds, halo_verify_cmds, halo_place_cmds, NULL,
+    halo_layout_cmds, halo_verify_cmds, halo_place_cmds, halo_route_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)
@@ -35,6 +35,7 @@ static void free_state(ClientData cd, Tcl_Interp *interp)
     HaloState *st = cd;
     halo_sim_free(st);
     halo_verify_free(st);
+    halo_route_free(st);
     halo_place_free(st);
     halo_layout_free(st);
     netlist_free(st->design);

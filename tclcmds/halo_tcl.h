@@ -23,6 +23,8 @@ typedef struct HaloSim HaloSim;   /* simulation state, cmd_sim.c */
 typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_layout.c */
 typedef struct HaloVerify HaloVerify;   /* last DRC, LVS and parasitic results, cmd_verify.c */
 typedef struct HaloPlace HaloPlace;     /* placement IR and snapshots, cmd_place.c */
+typedef struct HaloRoute HaloRoute;     /* the routing of the placement, cmd_route.c */
+struct place_ir;
 struct lay_lib;
 struct lay_box;
 struct render_overlay;
@@ -34,6 +36,7 @@ typedef struct HaloState {
     HaloLayout *layout;  /* cells, top cell, device binding; NULL until used */
     HaloVerify *verify;  /* verification results; NULL until used */
     HaloPlace *place;    /* placement IR and snapshots; NULL until used */
+    HaloRoute *route;    /* routing of the current placement; NULL until used */
 } HaloState;
 
 /* Free the simulation state (workers stop). */
@@ -61,6 +64,11 @@ void halo_place_free_overlays(struct render_overlay *ov, int n);
 /* The placement's QoS figures: sum of device boxes and boundary area
  * (um^2), HPWL (um).  1 when there is a placement, else 0. */
 int halo_place_qos(HaloState *st, double *area_um2, double *bbox_um2, double *hpwl_um);
+/* The current placement IR and the cell it is written into, or NULL. */
+struct place_ir *halo_place_ir(HaloState *st, int *top);
+/* Drop the routing (the placement was replaced); free everything. */
+void halo_route_forget(HaloState *st);
+void halo_route_free(HaloState *st);
 /* Free the verification results. */
 void halo_verify_free(HaloState *st);
 /* Make text (malloc'ed; taken) the post-layout netlist simulate -stage
@@ -86,6 +94,7 @@ extern const HaloCmd halo_sim_cmds[];
 extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd halo_place_cmds[];
+extern const HaloCmd halo_route_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);
