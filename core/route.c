@@ -385,7 +385,7 @@ static int access_owner(const route_db *db, const rt_access *a, lay_box s, int n
     }
     if (!near) return RT_FREE;
     if (is_node) return node == a->entry ? net : RT_BLOCKED;
-    return overlap ? net : RT_BLOCKED;
+    return overlap ? net : RT_BLOCKED;   /* one rectangle: overlapping it is a T, never a notch */
 }
 
 static void apply_access(route_db *db, const rt_access *a, int net)
@@ -535,6 +535,20 @@ static void term_add(rt_net *n, const rt_term *t)
     n->terms[n->nterms++] = *t;
 }
 
+/* A plate terminal is all of the terminal's metal on the pin's layer (a
+ * capacitor's pin marks only a strip of its plate). */
+static lay_box plate_of(const route_db *db, const lay_cell *c, const lay_xform *t, int layer, const char *name,
+                        lay_box pin)
+{
+    (void)db;
+    lay_box b = pin;
+    for (int r = 0; r < c->nrects; r++) {
+        const char *nn = lay_net_name(c, c->rects[r].net);
+        if (c->rects[r].layer == layer && nn && strcmp(nn, name) == 0) b = lay_box_union(b, lay_xform_box(t, c->rects[r].box));
+    }
+    return b;
+}
+
 /* Terminals: every device pin on a routing layer, in its net. */
 static void collect_terms(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl)
 {
@@ -557,6 +571,7 @@ static void collect_terms(route_db *db, const place_ir *ir, const lay_lib *lib, 
                 tm.layer = l;
                 tm.box = lay_xform_box(&t, c->pins[p].box);
                 tm.plate = l >= ROUTE_MET2;
+                if (tm.plate) tm.box = plate_of(db, c, &t, c->pins[p].layer, c->pins[p].name, tm.box);
                 term_add(&db->nets[net], &tm);
                 break;
             }
@@ -591,29 +606,18 @@ static int pad_clear_of_device(const route_db *db, const place_item *it, const l
     return 1;
 }
 
-/* The access shapes for a via at (vx, vy) entering column i at row j:
- * the via's met2 pad, a jog along the row to the column when the via is
- * off it, and a riser to the entry node -- each as thick as the pads, so
- * the whole is one solid shape with no notch. */
+/* The access shape for a via at (vx, vy) entering column i at row j: one
+ * rectangle spanning the via's met2 pad and the entry node's largest
+ * shape, so any wire leaving the entry meets it in a T and no notch is
+ * left between the pad and a wire. */
 static void access_shapes(const route_db *db, rt_access *a, int32_t vx, int32_t vy, int i, int j)
 {
     const rt_rules *R = &db->R;
-    rt_half pad = R->pad_hi[1], node = R->maxbox[ROUTE_MET2];
-    int32_t cx = rt_x(db, i), cy = rt_y(db, j);
     a->vx = vx;
     a->vy = vy;
     a->entry = rt_node(db, ROUTE_MET2, i, j);
-    lay_box p = rt_box_at(vx, vy, pad);
-    a->nmet2 = 0;
-    if (vx != cx) {
-        lay_box at_col = rt_box_at(cx, vy, pad);
-        a->met2[a->nmet2++] = lay_box_union(p, at_col);
-        p = at_col;
-    }
-    lay_box riser = lay_box_union(p, rt_box_at(cx, cy, node));
-    riser.x0 = cx - node.x;
-    riser.x1 = cx + node.x;
-    a->met2[a->nmet2++] = riser;
+    a->met2[0] = lay_box_union(rt_box_at(vx, vy, R->pad_hi[1]), rt_box_at(rt_x(db, i), rt_y(db, j), R->maxbox[ROUTE_MET2]));
+    a->nmet2 = 1;
 }
 
 static int shapes_conflict(const lay_box *a, int na, const lay_box *b, int nb, int32_t space)
@@ -654,28 +658,33 @@ static int access_ok(const route_db *db, const rt_access *a, int net, const rt_t
 
 /* Candidate via positions inside a met1 pin: on each lattice column the
  * bar spans, else at its centre; the via centred across the bar. */
-static int access_candidates(const route_db *db, const rt_term *t, int32_t *xs, int max)
+static int add_x(int32_t *xs, int n, int max, int32_t x)
 {
-    int32_t cut = db->R.cut[1];
-    int n = 0;
-    for (int i = 0; i < db->nx && n < max - 1; i++) {
-        int32_t x = rt_x(db, i);
-        if (x - cut / 2 >= t->box.x0 && x + cut / 2 <= t->box.x1) xs[n++] = x;
-    }
-    /* and the centre: a short pad (a gate contact) fits only there */
-    int32_t cx = (t->box.x0 + t->box.x1) / 2;
-    cx -= cx % 5;
-    int dup = 0;
-    for (int k = 0; k < n; k++) dup |= xs[k] == cx;
-    if (!dup) xs[n++] = cx;
+    x -= x % 5;
+    for (int k = 0; k < n; k++)
+        if (xs[k] == x) return n;
+    if (n < max) xs[n++] = x;
     return n;
 }
 
-typedef struct access_pick {
-    rt_access a;
-    double score;
-    int found;
-} access_pick;
+static int access_candidates(const route_db *db, const rt_term *t, int32_t *xs, int max)
+{
+    int32_t cut = db->R.cut[1], w = t->box.x1 - t->box.x0;
+    int n = 0;
+    for (int i = 0; i < db->nx; i++) {
+        int32_t x = rt_x(db, i);
+        if (x - cut / 2 >= t->box.x0 && x + cut / 2 <= t->box.x1) n = add_x(xs, n, max, x);
+    }
+    /* the centre (a short pad, a gate contact, fits only there) and the
+     * two ends, which keep furthest from a neighbouring pin's access */
+    n = add_x(xs, n, max, (t->box.x0 + t->box.x1) / 2);
+    int32_t h = w >= 2 * db->R.pad_lo[1].x ? db->R.pad_lo[1].x : cut / 2;
+    if (w >= 2 * h) {
+        n = add_x(xs, n, max, t->box.x0 + h + 4);
+        n = add_x(xs, n, max, t->box.x1 - h);
+    }
+    return n;
+}
 
 /* Where the net's other terminals are, for scoring. */
 static void net_centre(const rt_net *n, const rt_term *self, double *cx, double *cy)
@@ -697,19 +706,6 @@ static void net_centre(const rt_net *n, const rt_term *self, double *cx, double 
     *cy = sy / k;
 }
 
-static void consider(const route_db *db, access_pick *best, const rt_access *a, int net, const rt_term *t,
-                     double cx, double cy, double bonus)
-{
-    int l, i, j;
-    rt_node_ij(db, a->entry, &l, &i, &j);
-    double score = fabs(rt_x(db, i) - cx) + fabs(rt_y(db, j) - cy) + fabs((double)a->vx - rt_x(db, i)) * 4 + bonus;
-    if (best->found && score >= best->score) return;
-    if (!access_ok(db, a, net, t)) return;
-    best->a = *a;
-    best->score = score;
-    best->found = 1;
-}
-
 /* The mirror image of an access about the axis, if on the lattice. */
 static int mirror_access(const route_db *db, const rt_access *src, rt_access *dst)
 {
@@ -719,6 +715,8 @@ static int mirror_access(const route_db *db, const rt_access *src, rt_access *ds
     int ia = (db->axis - db->x0) / db->R.pitch, mi = 2 * ia - i;
     if (mi < 0 || mi >= db->nx) return 0;
     access_shapes(db, dst, 2 * db->axis - src->vx, src->vy, mi, j);
+    lay_box m1 = src->met1;
+    dst->met1 = lay_box_make(2 * db->axis - m1.x1, m1.y0, 2 * db->axis - m1.x0, m1.y1);
     return 1;
 }
 
@@ -737,106 +735,155 @@ static const rt_term *partner_term(const route_db *db, const place_ir *ir, const
     return NULL;
 }
 
-/* Pick the access of one met1 terminal: the candidates (via on a column
- * inside the bar, entry above or below), the partner's mirror first. */
-static int choose_access(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, int net,
-                         rt_term *t)
+/* A candidate access and its score (lower is better). */
+typedef struct access_cand {
+    rt_access a;
+    double score;
+} access_cand;
+
+#define MAX_ACCESS_CANDS 256
+
+/* Every access of a met1 terminal whose via pad keeps clear of the
+ * device's other terminals: the via on each lattice column the pin spans
+ * (and its centre), its met1 pad along the bar or across it, entering the
+ * columns and rows either side; the partner's mirror image first. */
+static int access_list(const route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, int net,
+                       const rt_term *t, access_cand *out)
 {
     const place_item *it = &ir->items[t->item];
     const netlist_device *d = &nl->devs[it->dev];
-    access_pick best;
-    memset(&best, 0, sizeof best);
     double cx, cy;
     net_centre(&db->nets[net], t, &cx, &cy);
-    int pn;
+    int n = 0, pn;
     const rt_term *pt = partner_term(db, ir, t, &pn);
     rt_access a;
     if (pt && pt->has_access && mirror_access(db, &pt->acc, &a)) {
-        lay_box m1 = pt->acc.met1;
-        a.met1 = lay_box_make(2 * db->axis - m1.x1, m1.y0, 2 * db->axis - m1.x0, m1.y1);
         /* partners of unequal height have their pins at other heights */
         rt_half cut = {db->R.cut[1] / 2, db->R.cut[1] / 2};
         lay_box c = rt_box_at(a.vx, a.vy, cut);
         int inside = c.x0 >= t->box.x0 && c.x1 <= t->box.x1 && c.y0 >= t->box.y0 && c.y1 <= t->box.y1;
-        if (inside && pad_clear_of_device(db, it, lib, d, t->role, a.met1)) consider(db, &best, &a, net, t, cx, cy, -1e9);
-    }
-    if (!best.found) {
-        int32_t xs[512];
-        int nc = access_candidates(db, t, xs, 512);
-        int32_t vy = (t->box.y0 + t->box.y1) / 2;
-        vy -= vy % 5;
-        rt_half along = db->R.pad_lo[1], across = {along.y, along.x};
-        for (int k = 0; k < nc; k++) {
-            /* the via's met1 pad along the bar, or across it when that
-             * keeps clear of the device's other terminals */
-            lay_box pad = rt_box_at(xs[k], vy, along);
-            if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) {
-                pad = rt_box_at(xs[k], vy, across);
-                if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) continue;
-            }
-            double fi = (double)(xs[k] - db->x0) / db->R.pitch, fj = (double)(vy - db->y0) / db->R.pitch;
-            int cols[2] = {(int)floor(fi), (int)ceil(fi)}, rows[2] = {(int)floor(fj), (int)ceil(fj)};
-            for (int a1 = 0; a1 < 2; a1++)
-                for (int b1 = 0; b1 < 2; b1++) {
-                    if (a1 == 1 && cols[1] == cols[0]) continue;
-                    if (b1 == 1 && rows[1] == rows[0]) continue;
-                    if (cols[a1] < 0 || cols[a1] >= db->nx || rows[b1] < 0 || rows[b1] >= db->ny) continue;
-                    access_shapes(db, &a, xs[k], vy, cols[a1], rows[b1]);
-                    a.met1 = pad;
-                    consider(db, &best, &a, net, t, cx, cy, 0);
-                }
+        if (inside && pad_clear_of_device(db, it, lib, d, t->role, a.met1)) {
+            out[n].a = a;
+            out[n++].score = -1e9;
         }
     }
-    if (!best.found && getenv("HALO_RT_DEBUG")) {
-        int32_t xs[512];
-        int nc = access_candidates(db, t, xs, 512);
-        fprintf(stderr, "no access %s.%s box %d %d %d %d cands %d x0 %d\n", it->name, t->role, t->box.x0, t->box.y0, t->box.x1, t->box.y1, nc, xs[0]);
-        int32_t vy = (t->box.y0 + t->box.y1) / 2;
-        rt_half along = db->R.pad_lo[1], across = {along.y, along.x};
-        fprintf(stderr, " along %d across %d\n", pad_clear_of_device(db, it, lib, d, t->role, rt_box_at(xs[0], vy, along)), pad_clear_of_device(db, it, lib, d, t->role, rt_box_at(xs[0], vy, across)));
+    int32_t xs[MAX_ACCESS_CANDS];
+    int nc = access_candidates(db, t, xs, MAX_ACCESS_CANDS / 4);
+    int32_t vy = (t->box.y0 + t->box.y1) / 2;
+    vy -= vy % 5;
+    rt_half along = db->R.pad_lo[1], across = {along.y, along.x};
+    for (int k = 0; k < nc && n + 4 <= MAX_ACCESS_CANDS; k++) {
+        lay_box pad = rt_box_at(xs[k], vy, along);
+        if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) {
+            pad = rt_box_at(xs[k], vy, across);
+            if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) continue;
+        }
+        double fi = (double)(xs[k] - db->x0) / db->R.pitch, fj = (double)(vy - db->y0) / db->R.pitch;
+        int cols[2] = {(int)floor(fi), (int)ceil(fi)}, rows[2] = {(int)floor(fj), (int)ceil(fj)};
+        for (int a1 = 0; a1 < 2; a1++)
+            for (int b1 = 0; b1 < 2; b1++) {
+                if ((a1 == 1 && cols[1] == cols[0]) || (b1 == 1 && rows[1] == rows[0])) continue;
+                if (cols[a1] < 0 || cols[a1] >= db->nx || rows[b1] < 0 || rows[b1] >= db->ny) continue;
+                access_shapes(db, &out[n].a, xs[k], vy, cols[a1], rows[b1]);
+                out[n].a.met1 = pad;
+                int32_t ex = rt_x(db, cols[a1]), ey = rt_y(db, rows[b1]);
+                out[n++].score = fabs(ex - cx) + fabs(ey - cy) + fabs((double)xs[k] - ex) * 4;
+            }
     }
-    if (!best.found) return 0;
-    t->acc = best.a;
+    return n;
+}
+
+/* Pick the best free candidate; 1 when one was taken. */
+static int choose_access(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, int net,
+                         rt_term *t, access_cand *cands)
+{
+    int n = access_list(db, ir, lib, nl, net, t, cands), best = -1;
+    for (int k = 0; k < n; k++)
+        if ((best < 0 || cands[k].score < cands[best].score) && access_ok(db, &cands[k].a, net, t)) best = k;
+    if (best < 0) return 0;
+    t->acc = cands[best].a;
     t->has_access = 1;
     return 1;
 }
 
+typedef struct term_ref {
+    int net, term;
+} term_ref;
+
+/* A terminal that found no access: take, one at a time, the accesses of
+ * the terminals in its way, give it one, and find them another; undo
+ * when that fails. */
+static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, term_ref r,
+                         access_cand *cands, access_cand *spare)
+{
+    rt_term *t = &db->nets[r.net].terms[r.term];
+    int n = access_list(db, ir, lib, nl, r.net, t, cands);
+    int32_t sp = db->R.space[ROUTE_MET2];
+    for (int m = 0; m < db->nnets; m++)
+        for (int q = 0; q < db->nets[m].nterms; q++) {
+            rt_term *o = &db->nets[m].terms[q];
+            if (o == t || !o->has_access) continue;
+            int blocks = 0;
+            for (int k = 0; k < n && !blocks; k++)
+                blocks = o->acc.entry == cands[k].a.entry ||
+                         shapes_conflict(cands[k].a.met2, cands[k].a.nmet2, o->acc.met2, o->acc.nmet2, sp);
+            if (!blocks) continue;
+            rt_access saved = o->acc;
+            o->has_access = 0;
+            if (getenv("HALO_RT_DEBUG")) fprintf(stderr, "repair %s.%s (%d cands): try moving %s.%s\n", ir->items[t->item].name, t->role, n, ir->items[o->item].name, o->role);
+            if (choose_access(db, ir, lib, nl, r.net, t, cands)) {
+                if (choose_access(db, ir, lib, nl, m, o, spare)) return 1;
+                t->has_access = 0;
+            }
+            o->acc = saved;
+            o->has_access = 1;
+        }
+    return 0;
+}
+
 /* Accesses for every met1 terminal without one, the most constrained
- * (fewest candidate columns) first.  Returns the number that found none. */
+ * (fewest candidate columns) first, then repairs.  Returns the number of
+ * terminals left without. */
 static int choose_accesses(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl)
 {
-    typedef struct {
-        int net, term, cands;
-    } pend;
-    pend *p = NULL;
-    int np = 0, failed = 0;
+    term_ref *p = NULL;
+    int *cnt = NULL, np = 0, failed = 0;
+    access_cand *cands = halo_xcalloc(MAX_ACCESS_CANDS, sizeof *cands);
+    access_cand *spare = halo_xcalloc(MAX_ACCESS_CANDS, sizeof *spare);
     for (int m = 0; m < db->nnets; m++)
         for (int k = 0; k < db->nets[m].nterms; k++) {
             rt_term *t = &db->nets[m].terms[k];
             if (t->plate || t->has_access) continue;
-            int32_t xs[512];
+            int32_t xs[MAX_ACCESS_CANDS];
             p = realloc(p, (size_t)(np + 1) * sizeof *p);
-            if (!p) abort();
+            cnt = realloc(cnt, (size_t)(np + 1) * sizeof *cnt);
+            if (!p || !cnt) abort();
             p[np].net = m;
             p[np].term = k;
-            p[np].cands = access_candidates(db, t, xs, 512);
-            np++;
+            cnt[np++] = access_candidates(db, t, xs, MAX_ACCESS_CANDS / 4);
         }
     /* insertion sort: few terminals, stable */
     for (int a = 1; a < np; a++)
-        for (int b = a; b > 0 && p[b].cands < p[b - 1].cands; b--) {
-            pend tmp = p[b];
+        for (int b = a; b > 0 && cnt[b] < cnt[b - 1]; b--) {
+            term_ref tr = p[b];
+            int tc = cnt[b];
             p[b] = p[b - 1];
-            p[b - 1] = tmp;
+            cnt[b] = cnt[b - 1];
+            p[b - 1] = tr;
+            cnt[b - 1] = tc;
         }
+    for (int k = 0; k < np; k++)
+        choose_access(db, ir, lib, nl, p[k].net, &db->nets[p[k].net].terms[p[k].term], cands);
     for (int k = 0; k < np; k++) {
         rt_net *n = &db->nets[p[k].net];
         rt_term *t = &n->terms[p[k].term];
-        if (!choose_access(db, ir, lib, nl, p[k].net, t)) {
-            snprintf(n->why, sizeof n->why, "no pin access to %s.%s", ir->items[t->item].name, t->role);
-            failed++;
-        }
+        if (t->has_access || repair_access(db, ir, lib, nl, p[k], cands, spare)) continue;
+        snprintf(n->why, sizeof n->why, "no pin access to %s.%s", ir->items[t->item].name, t->role);
+        failed++;
     }
+    free(cands);
+    free(spare);
+    free(cnt);
     free(p);
     return failed;
 }
