@@ -319,28 +319,30 @@ static void node_range(const route_db *db, lay_box box, int32_t reach, int *i0, 
 
 /* The wire of the edge from node (i, j) to its +x (dir 0) or +y
  * neighbour, at the widest. */
-static lay_box edge_box(const route_db *db, int l, int i, int j, int dir, int widest)
+static lay_box edge_box(const route_db *db, int l, int i, int j, int dir)
 {
     int32_t hw = db->R.wide[l] / 2;
-    if (hw < db->R.width[l] / 2 || !widest) hw = db->R.width[l] / 2;
+    if (hw < db->R.width[l] / 2) hw = db->R.width[l] / 2;
     int32_t x = rt_x(db, i), y = rt_y(db, j), len = db->R.step[l] * db->R.pitch;
     return dir == 0 ? lay_box_make(x - hw, y - hw, x + len + hw, y + hw)
                     : lay_box_make(x - hw, y - hw, x + hw, y + len + hw);
 }
 
-/* What an obstacle makes of a node's or edge's shapes near it -- s the
- * largest the router may draw there, m the smallest (they share a
- * centre): for its owner, they may overlap it or sit in its zone; a near
- * miss is bridged by the writer when the shapes face the obstacle (the
- * smallest does, so all do), else blocked.  Everyone else keeps the
- * clearance. */
-static int owner_for(const rt_obstacle *o, lay_box s, lay_box m)
+/* What an obstacle makes of the shapes the router may draw at a node or
+ * along an edge (s: the largest of them) when they come near it.  Everyone
+ * but its owner keeps the clearance.  The owner may use its zone, and may
+ * touch or nearly touch the obstacle (a plate) where the shapes lie
+ * wholly within the plate's span in x or in y: then they meet it in a
+ * straight T, and a near miss is bridged straight by the writer.  Meeting
+ * it at a corner would leave a diagonal neck narrower than the minimum
+ * width, so that is blocked. */
+static int owner_for(const rt_obstacle *o, lay_box s)
 {
     if (!boxes_overlap(lay_box_grow(s, o->clear), o->box)) return RT_FREE;
     if (o->owner < 0) return RT_BLOCKED;
-    if (o->zone || boxes_overlap(m, o->box)) return o->owner;
-    int facing_x = m.x0 < o->box.x1 && o->box.x0 < m.x1, facing_y = m.y0 < o->box.y1 && o->box.y0 < m.y1;
-    return facing_x || facing_y ? o->owner : RT_BLOCKED;
+    if (o->zone) return o->owner;
+    int within_x = s.x0 >= o->box.x0 && s.x1 <= o->box.x1, within_y = s.y0 >= o->box.y0 && s.y1 <= o->box.y1;
+    return within_x || within_y ? o->owner : RT_BLOCKED;
 }
 
 static void apply_obstacle(route_db *db, const rt_obstacle *o)
@@ -357,17 +359,17 @@ static void apply_obstacle(route_db *db, const rt_obstacle *o)
         return;
     }
     int l = o->layer;
-    rt_half h = db->R.maxbox[l], hmin = {db->R.width[l] / 2, db->R.width[l] / 2};
+    rt_half h = db->R.maxbox[l];
     node_range(db, o->box, o->clear + db->R.step[l] * db->R.pitch + max32(h.x, h.y), &i0, &i1, &j0, &j1);
     for (int j = j0; j <= j1; j++)
         for (int i = i0; i <= i1; i++) {
             if (!rt_on_layer(db, l, i, j)) continue;
             int n = rt_node(db, l, i, j);
-            int w = owner_for(o, rt_box_at(rt_x(db, i), rt_y(db, j), h), rt_box_at(rt_x(db, i), rt_y(db, j), hmin));
+            int w = owner_for(o, rt_box_at(rt_x(db, i), rt_y(db, j), h));
             if (w != RT_FREE) db->owner[n] = merge_owner(db->owner[n], w);
-            w = owner_for(o, edge_box(db, l, i, j, 0, 1), edge_box(db, l, i, j, 0, 0));
+            w = owner_for(o, edge_box(db, l, i, j, 0));
             if (w != RT_FREE) db->eown_x[n] = merge_owner(db->eown_x[n], w);
-            w = owner_for(o, edge_box(db, l, i, j, 1, 1), edge_box(db, l, i, j, 1, 0));
+            w = owner_for(o, edge_box(db, l, i, j, 1));
             if (w != RT_FREE) db->eown_y[n] = merge_owner(db->eown_y[n], w);
         }
 }
@@ -401,9 +403,9 @@ static void apply_access(route_db *db, const rt_access *a, int net)
             int n = rt_node(db, l, i, j);
             int w = access_owner(db, a, rt_box_at(rt_x(db, i), rt_y(db, j), h), net, n, 1);
             if (w != RT_FREE) db->owner[n] = merge_owner(db->owner[n], w);
-            w = access_owner(db, a, edge_box(db, l, i, j, 0, 1), net, n, 0);
+            w = access_owner(db, a, edge_box(db, l, i, j, 0), net, n, 0);
             if (w != RT_FREE) db->eown_x[n] = merge_owner(db->eown_x[n], w);
-            w = access_owner(db, a, edge_box(db, l, i, j, 1, 1), net, n, 0);
+            w = access_owner(db, a, edge_box(db, l, i, j, 1), net, n, 0);
             if (w != RT_FREE) db->eown_y[n] = merge_owner(db->eown_y[n], w);
         }
     /* the via's met1 pad lies in the device, whose met1 is an obstacle */

@@ -41,11 +41,12 @@ static lay_box bridge(const writer *w, int l, lay_box s)
         lay_box p = tm->box;
         int32_t sp = rt_plate_clear(&w->db->R, l, p);
         if (boxes_overlap(s, p) || !boxes_overlap(lay_box_grow(s, sp), p)) continue;
-        int fx = s.x0 < p.x1 && p.x0 < s.x1, fy = s.y0 < p.y1 && p.y0 < s.y1;
-        if (fx) {
+        /* the lattice allows this only where s lies within the plate's
+         * span in x or y: stretch it straight across the gap */
+        if (s.x0 >= p.x0 && s.x1 <= p.x1) {
             if (s.y1 <= p.y0) s.y1 = p.y0;
             else if (s.y0 >= p.y1) s.y0 = p.y1;
-        } else if (fy) {
+        } else if (s.y0 >= p.y0 && s.y1 <= p.y1) {
             if (s.x1 <= p.x0) s.x1 = p.x0;
             else if (s.x0 >= p.x1) s.x0 = p.x1;
         }
