@@ -329,16 +329,17 @@ static lay_box edge_box(const route_db *db, int l, int i, int j, int dir)
 }
 
 /* What an obstacle makes of the shapes the router may draw at a node or
- * along an edge (s: the largest of them) when they come near it.  Everyone
+ * along an edge (s: the largest of them; grown: the obstacle grown by its clearance)
+ * when they come near it.  Everyone
  * but its owner keeps the clearance.  The owner may use its zone, and may
  * touch or nearly touch the obstacle (a plate) where the shapes lie
  * wholly within the plate's span in x or in y: then they meet it in a
  * straight T, and a near miss is bridged straight by the writer.  Meeting
  * it at a corner would leave a diagonal neck narrower than the minimum
  * width, so that is blocked. */
-static int owner_for(const rt_obstacle *o, lay_box s)
+static int owner_for(const rt_obstacle *o, lay_box grown, lay_box s)
 {
-    if (!boxes_overlap(lay_box_grow(s, o->clear), o->box)) return RT_FREE;
+    if (!boxes_overlap(s, grown)) return RT_FREE;
     if (o->owner < 0) return RT_BLOCKED;
     if (o->zone) return o->owner;
     int within_x = s.x0 >= o->box.x0 && s.x1 <= o->box.x1, within_y = s.y0 >= o->box.y0 && s.y1 <= o->box.y1;
@@ -360,16 +361,17 @@ static void apply_obstacle(route_db *db, const rt_obstacle *o)
     }
     int l = o->layer;
     rt_half h = db->R.maxbox[l];
+    lay_box grown = lay_box_grow(o->box, o->clear);
     node_range(db, o->box, o->clear + db->R.step[l] * db->R.pitch + max32(h.x, h.y), &i0, &i1, &j0, &j1);
     for (int j = j0; j <= j1; j++)
         for (int i = i0; i <= i1; i++) {
             if (!rt_on_layer(db, l, i, j)) continue;
             int n = rt_node(db, l, i, j);
-            int w = owner_for(o, rt_box_at(rt_x(db, i), rt_y(db, j), h));
+            int w = owner_for(o, grown, rt_box_at(rt_x(db, i), rt_y(db, j), h));
             if (w != RT_FREE) db->owner[n] = merge_owner(db->owner[n], w);
-            w = owner_for(o, edge_box(db, l, i, j, 0));
+            w = owner_for(o, grown, edge_box(db, l, i, j, 0));
             if (w != RT_FREE) db->eown_x[n] = merge_owner(db->eown_x[n], w);
-            w = owner_for(o, edge_box(db, l, i, j, 1));
+            w = owner_for(o, grown, edge_box(db, l, i, j, 1));
             if (w != RT_FREE) db->eown_y[n] = merge_owner(db->eown_y[n], w);
         }
 }
@@ -1207,8 +1209,11 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
             const place_item *it = &ir->items[tm->item];
             const lay_cell *c = lib->cells[it->cell];
             lay_xform x = item_xform(it);
-            for (int p = 0; p < c->npins; p++)
-                if (strcmp(c->pins[p].name, tm->role) == 0) tm->box = lay_xform_box(&x, c->pins[p].box);
+            for (int p = 0; p < c->npins; p++) {
+                if (strcmp(c->pins[p].name, tm->role) != 0) continue;
+                tm->box = lay_xform_box(&x, c->pins[p].box);
+                if (tm->plate) tm->box = plate_of(db, c, &x, c->pins[p].layer, c->pins[p].name, tm->box);
+            }
         }
     }
     compute_owners(db);
@@ -1236,6 +1241,14 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
     free(want);
     free(moved);
     stats_fill(db, st);
+    if (st->failed > 0) {
+        /* what the kept routes leave may not admit the rest: start over */
+        double spent = now_ms() - t0;
+        int rc = route_run(db, ir, lib, nl, tech, o, st, err);
+        st->time_ms += spent;
+        db->last = *st;
+        return rc;
+    }
     st->time_ms = now_ms() - t0;
     db->last = *st;
     (void)nmoved;
