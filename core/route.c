@@ -662,6 +662,7 @@ static int access_ok(const route_db *db, const rt_access *a, int net, const rt_t
 
 /* Candidate via positions inside a met1 pin: on each lattice column the
  * bar spans, else at its centre; the via centred across the bar. */
+/* Add candidate x (snapped down to the 5 nm grid) unless present. */
 static int add_x(int32_t *xs, int n, int max, int32_t x)
 {
     x -= x % 5;
@@ -684,7 +685,7 @@ static int access_candidates(const route_db *db, const rt_term *t, int32_t *xs, 
     n = add_x(xs, n, max, (t->box.x0 + t->box.x1) / 2);
     int32_t h = w >= 2 * db->R.pad_lo[1].x ? db->R.pad_lo[1].x : cut / 2;
     if (w >= 2 * h) {
-        n = add_x(xs, n, max, t->box.x0 + h + 4);
+        n = add_x(xs, n, max, t->box.x0 + h + 4);   /* + 4: snapping down stays inside */
         n = add_x(xs, n, max, t->box.x1 - h);
     }
     return n;
@@ -834,7 +835,6 @@ static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, c
             if (!blocks) continue;
             rt_access saved = o->acc;
             o->has_access = 0;
-            if (getenv("HALO_RT_DEBUG")) fprintf(stderr, "repair %s.%s (%d cands): try moving %s.%s\n", ir->items[t->item].name, t->role, n, ir->items[o->item].name, o->role);
             if (choose_access(db, ir, lib, nl, r.net, t, cands)) {
                 if (choose_access(db, ir, lib, nl, m, o, spare)) return 1;
                 t->has_access = 0;

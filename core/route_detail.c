@@ -275,10 +275,7 @@ static int grow_tree(route_db *db, rt_net *net, int use_corridor, int soft)
     net->npath = 0;
     int ok = 1;
     for (int t = 0; t < net->nterms; t++)
-        if (net->terms[t].nnodes == 0) {
-            ok = 0;
-            if (getenv("HALO_RT_DEBUG")) fprintf(stderr, "net %d term %d %s item %d: no entry (access %d)\n", net->index, t, net->terms[t].role, net->terms[t].item, net->terms[t].has_access);
-        }
+        if (net->terms[t].nnodes == 0) ok = 0;   /* no access: nothing to reach */
     /* start at a terminal with one entry (an access) when there is one */
     int first = 0;
     for (int t = 0; t < net->nterms; t++)
@@ -312,18 +309,6 @@ static int grow_tree(route_db *db, rt_net *net, int use_corridor, int soft)
             for (int e = 0; e < tm->nnodes; e++)
                 if (db->tree[tm->nodes[e]] == 2) db->tree[tm->nodes[e]] = 0;
             if (got < 0) ok = 0;
-            if (got < 0 && getenv("HALO_RT_DEBUG")) {
-                int l, i, j;
-                rt_node_ij(db, tm->nodes[0], &l, &i, &j);
-                fprintf(stderr, "net %d term %d (%s item %d) entry l%d %d,%d owner %d occ %d; tree %d nodes\n", net->index, next, tm->role, tm->item, l, i, j,
-                        db->owner[tm->nodes[0]], db->occ[tm->nodes[0]], nlist);
-                for (int d = 0; d < 4; d++) {
-                    int ni = i + (d == 0) - (d == 1), nj = j + (d == 2) - (d == 3);
-                    int nn = rt_node(db, l, ni, nj);
-                    fprintf(stderr, "  nb %d,%d owner %d occ %d ex %d ey %d\n", ni, nj, db->owner[nn], db->occ[nn], db->eown_x[nn], db->eown_y[nn]);
-                }
-                fprintf(stderr, "  up owner %d cutblk %d; eown here x %d y %d\n", db->owner[tm->nodes[0] + rt_nodes(db)], db->cut_block[tm->nodes[0]], db->eown_x[tm->nodes[0]], db->eown_y[tm->nodes[0]]);
-            }
         }
         connected[next] = 1;
     }
@@ -343,20 +328,6 @@ int rt_detail_net(route_db *db, rt_net *net, int use_corridor)
     }
     net->routed = 1;
     net->why[0] = 0;
-    if (getenv("HALO_RT_DEBUG")) {
-        fprintf(stderr, "net %d path:", net->index);
-        for (int k = 0; k < net->npath; k++) {
-            int l, i, j;
-            rt_node_ij(db, net->path[k], &l, &i, &j);
-            fprintf(stderr, "%s%d:%d,%d", k % 2 ? "-" : " ", l, i, j);
-        }
-        fprintf(stderr, "\n");
-        for (int t = 0; t < net->nterms; t++) {
-            int l, i, j;
-            rt_node_ij(db, net->terms[t].nodes[0], &l, &i, &j);
-            fprintf(stderr, "  term %s item %d entry %d:%d,%d box %d %d %d %d x0 %d y0 %d\n", net->terms[t].role, net->terms[t].item, l, i, j, net->terms[t].box.x0, net->terms[t].box.y0, net->terms[t].box.x1, net->terms[t].box.y1, db->x0, db->y0);
-        }
-    }
     rt_net_commit(db, net);
     return 1;
 }
