@@ -15,7 +15,8 @@
 # Every generator cell of the sweep is an entry; a sample of transistor
 # cells is broken in every way; the five examples' device rows and a
 # current mirror wired with met1, vias and met2 (and its broken copies:
-# an open, a short, the devices too close) are the multi-device layouts.  Sourced by tests and by flows/bench.tcl, so it
+# an open, a short, the devices too close) and the examples placed and
+# routed (and an open in each) are the multi-device layouts.  Sourced by tests and by flows/bench.tcl, so it
 # needs nothing from testutil.tcl.
 
 set corpus_examples [file join [file dirname [file dirname [file normalize [info script]]]] examples]
@@ -324,6 +325,60 @@ proc corpus_mirror {name dx {break ""}} {
                 schematic ".subckt $name G S D2 B\nXM1 G G S B $line\nXM2 D2 G S B $line\n.ends $name\n"]
 }
 
+# The design written as SPICE, its subcircuit renamed to name.
+proc corpus_design_spice {design name} {
+    set f [file tempfile path halo-corpus.spice]
+    close $f
+    write_spice $path
+    set f [open $path]
+    set text [read $f]
+    close $f
+    file delete $path
+    regsub -all "(\\.(?:subckt|ends)) $design\\M" $text "\\1 $name" text
+    return $text
+}
+
+# Routed layouts: each example placed and routed for two finger
+# arrangements, flattened, with the ports' pins the router writes; the
+# design netlist is the reference.  The first of each also broken: one
+# via of a signal net's pin access removed (an open, still DRC-clean).
+proc corpus_routed {} {
+    set entries {}
+    foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
+        set example [file tail $dir]
+        read_spice [file join $dir $example.spice]
+        read_constraints [file join $dir pairs.json]
+        set k 0
+        foreach arrangement [enumerate_fingers -sample 2 -seed 7] {
+            set_fingers $arrangement
+            generate_devices
+            place -seed [incr k]
+            set routed [route]
+            set name ${example}__routed$k
+            flatten_cell $example $name
+            lappend entries [dict create cell $name break "" rules {} names {} \
+                                 schematic [corpus_design_spice $example $name]]
+            if {$k > 1} continue
+            set open ${example}__routed_open
+            flatten_cell $example $open
+            set signal {}
+            dict for {net d} [dict get [report_route] net] {
+                if {![dict get $d supply] && [dict get $d terminals] > 1 && $signal eq ""} {set signal $net}
+            }
+            foreach shape [get_shapes $open -layer via] {
+                lassign $shape index layer box net
+                if {$net eq $signal} {
+                    edit_shape $open $index delete
+                    break
+                }
+            }
+            lappend entries [dict create cell $open break open rules {} names [list $signal] \
+                                 schematic [corpus_design_spice $example $open]]
+        }
+    }
+    return $entries
+}
+
 # Build the corpus in the current layout; returns the list of entries.
 proc corpus_build {} {
     set entries {}
@@ -337,6 +392,7 @@ proc corpus_build {} {
         lappend entries {*}[corpus_break_mos $cell]
     }
     set result [corpus_rows]
+    lappend result {*}[corpus_routed]
     lappend result [corpus_mirror mirror__ok 3.5] [corpus_mirror mirror__open 3.5 open] \
         [corpus_mirror mirror__short 3.5 short] [corpus_mirror mirror__spacing 2.3 spacing]
     foreach e $entries {

@@ -70,9 +70,10 @@ foreach generic {sky130_fd_pr__res_high_po sky130_fd_pr__res_xhigh_po} {
     if {[lsearch $cells1 $generic] < 0 || [lsearch $cells2 $generic] >= 0} continue
     foreach w {0p35 0p69 1p41 2p85 5p73} {
         if {[lsearch $cells2 ${generic}_$w] >= 0} {
-            # the fixed-width model carries its width in its name, not as
-            # a w property: compare lengths only
+            # the fixed-width model carries its width in its name, and a
+            # schematic may or may not repeat it as w: compare lengths
             property "-circuit1 $generic" delete w
+            property "-circuit2 ${generic}_$w" delete w
             equate classes "-circuit1 $generic" "-circuit2 ${generic}_$w"
         }
     }
