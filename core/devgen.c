@@ -417,7 +417,11 @@ int devgen_build(lay_lib *lib, const halo_tech *tech, const devgen_spec *s, halo
     char name[160];
     devgen_cell_name(s, name, sizeof name);
     int idx = lay_cell_find(lib, name);
-    if (idx >= 0) return idx;
+    if (idx >= 0 && lib->cells[idx]->device) return idx;
+    /* A cell of that name the generator did not make (read from GDS) has
+     * no keep-out and no terminal nets: the generated one replaces it. */
+    int imported = idx;
+    if (imported >= 0) snprintf(name + strlen(name), sizeof name - strlen(name), "__regenerated");
     devgen_ctx g;
     devgen_rules rules;
     memset(&g, 0, sizeof g);
@@ -443,6 +447,17 @@ int devgen_build(lay_lib *lib, const halo_tech *tech, const devgen_spec *s, halo
     else
         snprintf(desc, sizeof desc, "%s w=%s l=%s value=%.6g", s->dev->name, w, l, s->value);
     g.cell->device = su_strdup(desc);
+    if (imported >= 0) {
+        /* the new drawing takes the imported cell's place and name */
+        lay_cell *fresh = lib->cells[idx], *old = lib->cells[imported];
+        char *fresh_name = fresh->name;
+        fresh->name = old->name;
+        old->name = fresh_name;
+        lib->cells[imported] = fresh;
+        lib->cells[idx] = old;
+        lay_cell_remove_last(lib);
+        return imported;
+    }
     return idx;
 }
 

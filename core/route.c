@@ -430,8 +430,14 @@ static void compute_owners(route_db *db)
             }
     for (int k = 0; k < db->nobs; k++) apply_obstacle(db, &db->obs[k]);
     for (int k = 0; k < db->nnets; k++)
-        for (int t = 0; t < db->nets[k].nterms; t++)
-            if (db->nets[k].terms[t].has_access) apply_access(db, &db->nets[k].terms[t].acc, k);
+        for (int t = 0; t < db->nets[k].nterms; t++) {
+            const rt_term *tm = &db->nets[k].terms[t];
+            if (!tm->has_access) continue;
+            apply_access(db, &tm->acc, k);
+            /* the via's met1 pad may stick out of the pin: keep routes off */
+            rt_obstacle pad = {ROUTE_MET1, tm->acc.met1, RT_FREE, db->R.space[ROUTE_MET1], 0};
+            apply_obstacle(db, &pad);
+        }
 }
 
 int rt_edge_usable(const route_db *db, int a, int b, int net)
@@ -649,6 +655,7 @@ static int access_ok(const route_db *db, const rt_access *a, int net, const rt_t
             if (o == self || !o->has_access) continue;
             if (o->acc.entry == a->entry) return 0;
             if (shapes_conflict(a->met2, a->nmet2, o->acc.met2, o->acc.nmet2, sp)) return 0;
+            if (shapes_conflict(&a->met1, 1, &o->acc.met1, 1, db->R.space[ROUTE_MET1])) return 0;
             int l, i, j;
             rt_node_ij(db, o->acc.entry, &l, &i, &j);
             lay_box e = rt_box_at(rt_x(db, i), rt_y(db, j), node);
@@ -1037,6 +1044,7 @@ static int setup_design(route_db *db, const place_ir *ir, const lay_lib *lib, co
     db->nports = nl->nports;
     memcpy(db->ports, nl->ports, (size_t)nl->nports * sizeof *db->ports);
     db->nitems = ir->n;
+    db->boundary = ir->boundary;
     db->item_box = halo_xcalloc((size_t)ir->n + 1, sizeof *db->item_box);
     db->item_orient = halo_xcalloc((size_t)ir->n + 1, sizeof *db->item_orient);
     for (int i = 0; i < ir->n; i++) {
@@ -1155,7 +1163,7 @@ static int net_still_valid(const route_db *db, const rt_net *n)
 
 static int same_devices(const route_db *db, const place_ir *ir)
 {
-    if (!db->have || db->nitems != ir->n) return 0;
+    if (!db->have || db->nitems != ir->n || memcmp(&db->boundary, &ir->boundary, sizeof ir->boundary) != 0) return 0;
     for (int i = 0; i < ir->n; i++) {
         lay_box a = db->item_box[i], b = place_device_box(&ir->items[i]);
         if (a.x1 - a.x0 != b.x1 - b.x0 || a.y1 - a.y0 != b.y1 - b.y0) {
@@ -1271,7 +1279,7 @@ static void net_figures(const route_db *db, const rt_net *n, int64_t wl[ROUTE_NL
         wl[u / per] += (int64_t)db->R.step[u / per] * db->R.pitch;
     }
     for (int t = 0; t < n->nterms; t++) {
-        if (!n->terms[t].has_access || !n->routed) continue;
+        if (!n->terms[t].has_access) continue;   /* written whether routed or not */
         const rt_access *a = &n->terms[t].acc;
         int l, i, j;
         rt_node_ij(db, a->entry, &l, &i, &j);
@@ -1287,14 +1295,12 @@ static void stats_fill(const route_db *db, route_stats *st)
     memset(st->vias, 0, sizeof st->vias);
     for (int m = 0; m < db->nnets; m++) {
         const rt_net *n = &db->nets[m];
-        if (n->nterms < 2) continue;
-        st->nets++;
-        if (!n->routed) {
-            st->failed++;
-            continue;
+        if (n->nterms >= 2) {
+            st->nets++;
+            if (n->routed) st->routed++;
+            else st->failed++;
+            if (n->routed && n->mirror_done) st->symmetric++;
         }
-        st->routed++;
-        if (n->mirror_done) st->symmetric++;
         int64_t wl[ROUTE_NLAYERS];
         int v[ROUTE_NLAYERS - 1];
         net_figures(db, n, wl, v);
@@ -1318,5 +1324,5 @@ void route_net_info_get(const route_db *db, int net, route_net_info *out)
     out->supply = n->supply;
     out->mirror_of = n->mirror_done ? n->mirror : -1;
     out->why = n->routed ? "" : n->why;
-    if (n->routed) net_figures(db, n, out->wirelength_nm, out->vias);
+    net_figures(db, n, out->wirelength_nm, out->vias);
 }

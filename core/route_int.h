@@ -113,6 +113,7 @@ struct route_db {
     int *ports;  int nports;          /* netlist port nets */
     rt_obstacle *obs; int nobs, capobs;
     int nitems;
+    lay_box boundary;                 /* the placement's, when the lattice was laid */
     lay_box *item_box;                /* device boxes at the last run */
     lay_orient *item_orient;
     int32_t axis;                     /* symmetry axis (x), or INT32_MIN */

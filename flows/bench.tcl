@@ -1,6 +1,6 @@
 # bench.tcl -- figures for every stage of halo: the front end (reading
 # netlists, finger arrangements), simulation, device generation,
-# verification and placement (bench_place.tcl).  Prints times and
+# verification, placement (bench_place.tcl) and routing (bench_route.tcl).  Prints times and
 # figures; asserts nothing.
 #
 #   halo flows/bench.tcl        (or: make bench)
@@ -199,3 +199,4 @@ foreach n {1 10 100 400} {
     puts [format "%-8d %8d %10.2f %12.2f %10.2f %12.2f" $n $shapes $td $tl $tp [expr {1000.0 * ($td + $tl + $tp) / $shapes}]]
 }
 source [file join $root flows bench_place.tcl]
+source [file join $root flows bench_route.tcl]

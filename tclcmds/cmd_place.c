@@ -51,13 +51,19 @@ place_ir *halo_place_ir(HaloState *st, int *top)
     return &hp->ir;
 }
 
-void halo_place_forget(HaloState *st)
+/* Drop the IR only: a restored snapshot keeps the routing, which
+ * route -incremental then brings to the restored positions. */
+static void drop_ir(HaloPlace *hp)
 {
-    halo_route_forget(st);
-    HaloPlace *hp = st->place;
     if (!hp || !hp->have) return;
     place_ir_free(&hp->ir);
     hp->have = 0;
+}
+
+void halo_place_forget(HaloState *st)
+{
+    halo_route_forget(st);
+    drop_ir(st->place);
 }
 
 static void snapshot_free(place_snapshot *s)
@@ -388,7 +394,7 @@ static int snapshot_restore(Tcl_Interp *interp, HaloState *st, const char *name)
             return halo_tcl_fail(interp, HALO_E_PLC_SNAPSHOT, why);
         }
     }
-    halo_place_forget(st);
+    drop_ir(hp);
     place_ir_copy(&hp->ir, &s->ir);
     for (int k = 0; k < hp->ir.n; k++) hp->ir.items[k].cell = dev_cell[hp->ir.items[k].dev];
     hp->have = 1;
