@@ -5,6 +5,7 @@
  */
 #include "pex.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1219,10 +1220,37 @@ static int pin_node(const pex_result *p, const netlist_device *d, int pin)
     return p->net_node[net];
 }
 
+/* The extraction names a high-resistance poly resistor as Magic does, the
+ * generic model with its width (sky130_fd_pr__res_high_po W=0.35); the
+ * simulation models may define only the fixed-width subcircuits, named by
+ * width (sky130_fd_pr__res_high_po_0p35, no W).  Returns 1 and the name
+ * for such a resistor. */
+static int fixed_width_model(const netlist_device *s, char *model, size_t len)
+{
+    if (s->type != NL_RES || s->element != 'X') return 0;
+    size_t n = strlen(s->model);
+    int generic = (n >= 11 && strcmp(s->model + n - 11, "res_high_po") == 0) ||
+                  (n >= 12 && strcmp(s->model + n - 12, "res_xhigh_po") == 0);
+    if (!generic) return 0;
+    for (int k = 0; k < s->nparams; k++) {
+        if (su_casecmp(s->params[k].name, "w") != 0 || s->params[k].text) continue;
+        char w[16];
+        snprintf(w, sizeof w, "%.2f", s->params[k].value);
+        if (fabs(strtod(w, NULL) - s->params[k].value) > 1e-6) return 0;
+        char *dot = strchr(w, '.');
+        if (dot) *dot = 'p';
+        snprintf(model, len, "%s_%s", s->model, w);
+        return 1;
+    }
+    return 0;
+}
+
 static void copy_device(const pex_result *p, const ext_result *ext, netlist *out, int di, int gnd)
 {
     const netlist_device *s = &ext->nl->devs[di];
-    int d = netlist_device_add(out, s->name, s->type, s->element, s->model);
+    char fixed[160];
+    int by_width = fixed_width_model(s, fixed, sizeof fixed);
+    int d = netlist_device_add(out, s->name, s->type, s->element, by_width ? fixed : s->model);
     if (d < 0) return;
     for (int k = 0; k < s->npins; k++) {
         int nd = pin_node(p, s, k);
@@ -1234,6 +1262,7 @@ static void copy_device(const pex_result *p, const ext_result *ext, netlist *out
         /* a PDK subcircuit takes its geometry, not the value it realises
          * (extraction records R= / C= for reports; ngspice would refuse) */
         if (s->element == 'X' && (su_casecmp(pn, "r") == 0 || su_casecmp(pn, "c") == 0)) continue;
+        if (by_width && su_casecmp(pn, "w") == 0) continue;
         if (s->params[k].text) netlist_param_set_text(o, pn, s->params[k].text);
         else netlist_param_set(o, pn, round6(s->params[k].value));
     }

@@ -5,11 +5,11 @@
 #
 # Loads the OSIRIS Miller OTA template and its matched pairs, prints the
 # design, counts its legal finger arrangements (OSIRIS stage 1), and applies
-# one of them, generates its device layouts, places them (GDS and a
-# picture) and verifies the placement, then simulates the design
-# (pre-layout, open loop and in the OSIRIS unity-gain testbench) and scores
-# a stand-in post-layout netlist with report_qos.  Routing and the
-# exploration loop extend this flow as they land.
+# one of them, generates its device layouts, places and routes them (GDS
+# and a picture), verifies the routed layout (DRC, LVS, parasitics), then
+# simulates the design pre-layout (open loop, and in the OSIRIS unity-gain
+# testbench) and post-layout from the extracted netlist, and scores the
+# difference with report_qos.  The exploration loop extends this flow.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set example [file join $root examples miller_ota]
@@ -42,21 +42,29 @@ report_devices
 
 # Placement (OSIRIS's baseline): annealing over symmetric sequence pairs,
 # finished by an ILP; matched pairs mirrored about one axis, each device in
-# a halo box it may later move in.  Written as GDS and drawn.
+# a halo box it may later move in.
 puts ""
 set placed [place -seed 1]
 report_placement
+
+# Routing: global (Dijkstra over routing cells) then detailed A* on a
+# lattice the design rules set, li1..met4, supply nets wide; the result
+# goes into the design's cell with a pin per port.  Written as GDS and drawn.
+puts ""
+route
+report_route
 set gds [file join [file dirname $out] halo-demo-miller.gds]
 write_gds $gds
 write_image [file join [file dirname $out] halo-demo-miller.png]
-puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the placement, halos and symmetry axis) to [file dirname $out]"
+puts "Wrote halo-demo-miller.gds and halo-demo-miller.png (the routed layout, halos and symmetry axis) to [file dirname $out]"
 
-# Verification in-process: the placement is DRC-clean and extracts to the
-# design's devices (the nets are the devices' own until routing joins them).
+# Verification in-process: DRC, LVS against the schematic, and parasitic
+# extraction, whose post-layout netlist the QoS below simulates.
 set x [extract]
 set pex [extract_parasitics]
-puts [format "\nVerification of the placement: %d DRC violations; %d devices extracted (the design has 11);\n  %d nets, %.1f fF of parasitic capacitance in the device cells" \
-          [check_drc] [dict get $x devices] [dict get $x nets] [dict get $pex total_fF]]
+puts [format "\nVerification of the routed layout: %d DRC violations; LVS %s (%d devices, %d nets);\n  %.1f fF of parasitic capacitance extracted" \
+          [check_drc] [expr {[check_lvs] ? "match" : "MISMATCH"}] [dict get $x devices] [dict get $x nets] \
+          [dict get $pex total_fF]]
 
 # Pre-layout simulation, open loop: gain, unity-gain frequency, phase.
 read_testbench OpampTestbench
@@ -64,20 +72,8 @@ set r [simulate]
 puts "\nPre-layout, open loop (built-in OpampTestbench, embedded sky130 models):"
 dict for {key value} [dict get $r metrics] {puts [format "  %-18s %.4g" $key $value]}
 
-# The OSIRIS testbench (unity-gain buffer, 1 kHz..1 GHz) and a stand-in
-# post-layout netlist -- the schematic plus 20 fF on every internal net and
-# 30 fF on the output -- until halo extracts its own parasitics.
+# The OSIRIS testbench (unity-gain buffer, 1 kHz..1 GHz): the schematic
+# against the extracted post-layout netlist, scored as OSIRIS does.
 read_testbench [file join $example testbench.spice]
-set f [open $out]
-set schematic [read $f]
-close $f
-set parasitics ""
-foreach net {n1 n2 tail nbias nz} {append parasitics "Cpar_$net $net VSS 20f\n"}
-append parasitics "Cpar_out VOUT VSS 30f\n"
-set post [file join [file dirname $out] halo-demo-miller-post.spice]
-set f [open $post w]
-puts -nonewline $f [string map [list ".ends miller_ota" "$parasitics.ends miller_ota"] $schematic]
-close $f
-read_post_netlist $post
 puts ""
 report_qos

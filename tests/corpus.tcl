@@ -228,6 +228,25 @@ proc corpus_break_sample {cells} {
     return $sample
 }
 
+# Run body for each example and each of two finger arrangements (drawn
+# with seed 7), the arrangement applied and its device cells generated;
+# in body, example is the example's name and k counts 1, 2.
+proc corpus_foreach_arrangement {body} {
+    foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
+        set example [file tail $dir]
+        read_spice [file join $dir $example.spice]
+        read_constraints [file join $dir pairs.json]
+        set k 0
+        foreach arrangement [enumerate_fingers -sample 2 -seed 7] {
+            set_fingers $arrangement
+            generate_devices
+            uplevel 1 [list set example $example]
+            uplevel 1 [list set k [incr k]]
+            uplevel 1 $body
+        }
+    }
+}
+
 # The multi-device layouts: each example's devices in a row (the top cell
 # generate_devices makes) for two finger arrangements, flattened.  Nothing
 # is wired yet, so every device terminal is a net of its own except the
@@ -238,34 +257,26 @@ proc corpus_break_sample {cells} {
 # row are symmetric and Netgen pairs them arbitrarily.
 proc corpus_rows {} {
     set entries {}
-    foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
-        set example [file tail $dir]
-        read_spice [file join $dir $example.spice]
-        read_constraints [file join $dir pairs.json]
-        set k 0
-        foreach arrangement [enumerate_fingers -sample 2 -seed 7] {
-            set_fingers $arrangement
-            set binding [generate_devices]
-            set name ${example}__row[incr k]
-            flatten_cell $example $name
-            set lines {}
-            set ports {}
-            foreach inst [get_instances $example] {
-                lassign $inst dev cell x y
-                lassign [corpus_device $cell $dev ${dev}_ 0 sub] line terminals
-                lappend lines $line
-                foreach pin [get_pins $cell] {
-                    lassign $pin terminal layer box
-                    if {$terminal eq "B" && [string match nfet* $cell]} continue
-                    lassign $box a b c d
-                    add_pin $name ${dev}_$terminal $layer [list [expr {$a + $x}] [expr {$b + $y}] \
-                                                               [expr {$c + $x}] [expr {$d + $y}]]
-                    lappend ports ${dev}_$terminal
-                }
+    corpus_foreach_arrangement {
+        set name ${example}__row$k
+        flatten_cell $example $name
+        set lines {}
+        set ports {}
+        foreach inst [get_instances $example] {
+            lassign $inst dev cell x y
+            lassign [corpus_device $cell $dev ${dev}_ 0 sub] line terminals
+            lappend lines $line
+            foreach pin [get_pins $cell] {
+                lassign $pin terminal layer box
+                if {$terminal eq "B" && [string match nfet* $cell]} continue
+                lassign $box a b c d
+                add_pin $name ${dev}_$terminal $layer [list [expr {$a + $x}] [expr {$b + $y}] \
+                                                           [expr {$c + $x}] [expr {$d + $y}]]
+                lappend ports ${dev}_$terminal
             }
-            lappend entries [dict create cell $name break "" rules {} names {} \
-                                 schematic ".subckt $name $ports\n[join $lines \n]\n.ends $name\n"]
         }
+        lappend entries [dict create cell $name break "" rules {} names {} \
+                             schematic ".subckt $name $ports\n[join $lines \n]\n.ends $name\n"]
     }
     return $entries
 }
@@ -344,37 +355,29 @@ proc corpus_design_spice {design name} {
 # via of a signal net's pin access removed (an open, still DRC-clean).
 proc corpus_routed {} {
     set entries {}
-    foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
-        set example [file tail $dir]
-        read_spice [file join $dir $example.spice]
-        read_constraints [file join $dir pairs.json]
-        set k 0
-        foreach arrangement [enumerate_fingers -sample 2 -seed 7] {
-            set_fingers $arrangement
-            generate_devices
-            place -seed [incr k]
-            set routed [route]
-            set name ${example}__routed$k
-            flatten_cell $example $name
-            lappend entries [dict create cell $name break "" rules {} names {} \
-                                 schematic [corpus_design_spice $example $name]]
-            if {$k > 1} continue
-            set open ${example}__routed_open
-            flatten_cell $example $open
-            set signal {}
-            dict for {net d} [dict get [report_route] net] {
-                if {![dict get $d supply] && [dict get $d terminals] > 1 && $signal eq ""} {set signal $net}
-            }
-            foreach shape [get_shapes $open -layer via] {
-                lassign $shape index layer box net
-                if {$net eq $signal} {
-                    edit_shape $open $index delete
-                    break
-                }
-            }
-            lappend entries [dict create cell $open break open rules {} names [list $signal] \
-                                 schematic [corpus_design_spice $example $open]]
+    corpus_foreach_arrangement {
+        place -seed $k
+        route
+        set name ${example}__routed$k
+        flatten_cell $example $name
+        lappend entries [dict create cell $name break "" rules {} names {} \
+                             schematic [corpus_design_spice $example $name]]
+        if {$k > 1} continue
+        set open ${example}__routed_open
+        flatten_cell $example $open
+        set signal {}
+        dict for {net d} [dict get [report_route] net] {
+            if {![dict get $d supply] && [dict get $d terminals] > 1 && $signal eq ""} {set signal $net}
         }
+        foreach shape [get_shapes $open -layer via] {
+            lassign $shape index layer box net
+            if {$net eq $signal} {
+                edit_shape $open $index delete
+                break
+            }
+        }
+        lappend entries [dict create cell $open break open rules {} names [list $signal] \
+                             schematic [corpus_design_spice $example $open]]
     }
     return $entries
 }

@@ -3,7 +3,7 @@
 #   halo tools/readme_images.tcl
 #
 # Draws a 4-finger nfet, a 3-finger pfet and a MIM capacitor from halo's
-# sky130 generators, and a placed Miller OTA, into doc/images/
+# sky130 generators, and a placed and a routed Miller OTA, into doc/images/
 set root [file dirname [file dirname [file normalize [info script]]]]
 set out [file join $root doc images]
 file mkdir $out
@@ -24,3 +24,9 @@ generate_devices
 place -seed 1
 write_image [file join $out miller_placement.png] -width 700
 puts "wrote miller_placement.png to $out"
+
+# The same placement routed: met2/met3 over the devices, supply nets wide,
+# the capacitor's top plate reached on met4.
+route
+write_image [file join $out miller_routed.png] -width 900
+puts "wrote miller_routed.png to $out"
