@@ -298,6 +298,14 @@ drc_rgn *drc_named(drc_ctx *c, const char *name)
 
 /* ---- results ----------------------------------------------------------- */
 
+int drc_reported(const drc_ctx *c, lay_box where)
+{
+    const drc_result *r = c->res;
+    for (int k = r->n - 1; k >= 0 && r->v[k].rule == c->rule->id; k--)
+        if (memcmp(&r->v[k].box, &where, sizeof where) == 0) return 1;
+    return 0;
+}
+
 void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required)
 {
     drc_result *r = c->res;

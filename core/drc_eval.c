@@ -17,8 +17,20 @@ static lay_box grow_xy(lay_box b, int32_t dx, int32_t dy)
 
 
 
+/* Is the outside of box b's side, just beyond position at (along the
+ * side, towards dir -1 or +1), layer?  Then the boundary turns there into
+ * a concave corner. */
+static int concave_end(drc_rgn *r, lay_box b, int side, int32_t at, int dir)
+{
+    lay_box p = drc_side_rect(b, side, dir < 0 ? at - 1 : at, dir < 0 ? at : at + 1, 1);
+    return drc_rgn_covers(r, p);
+}
+
 /* Width as Magic's edge rule: the strip of depth v inside every boundary
- * edge must be all layer. */
+ * edge must be all layer, and where the boundary turns into a concave
+ * corner the strip runs on v beyond the edge's end (Magic's corner check:
+ * two shapes overlapping only at their corners leave a diagonal neck
+ * there, narrower than v, though every straight strip is whole). */
 void drc_ev_width(drc_ctx *c, const drc_rule_def *d, int32_t v)
 {
     drc_rgn *r = drc_named(c, d->a);
@@ -28,14 +40,25 @@ void drc_ev_width(drc_ctx *c, const drc_rule_def *d, int32_t v)
         lay_box b = r->b[i];
         for (int side = 0; side < 4; side++) {
             /* a slab at least v across holds its own strips on those sides */
-            if (exact && v > 0 && (side % 2 ? b.y1 - b.y0 : b.x1 - b.x0) >= v) continue;
+            int thick = exact && v > 0 && (side % 2 ? b.y1 - b.y0 : b.x1 - b.x0) >= v;
             int n = drc_rgn_edges(r, i, side, seg, 32);
             int bad = 0;
             for (int k = 0; k < n && !bad; k++) {
-                lay_box s = drc_side_rect(b, side, seg[2 * k], seg[2 * k + 1], -v);
-                if (drc_rgn_covers(r, s)) continue;
-                bad = 1;
-                drc_report(c, s, side % 2 ? b.y1 - b.y0 : b.x1 - b.x0, v);
+                int32_t lo = seg[2 * k], hi = seg[2 * k + 1];
+                lay_box s = drc_side_rect(b, side, lo, hi, -v);
+                if (!thick && !drc_rgn_covers(r, s)) {
+                    bad = 1;
+                    drc_report(c, s, side % 2 ? b.y1 - b.y0 : b.x1 - b.x0, v);
+                    break;
+                }
+                for (int end = 0; end < 2 && !bad; end++) {
+                    int32_t at = end ? hi : lo;
+                    if (!concave_end(r, b, side, at, end ? 1 : -1)) continue;
+                    lay_box ext = drc_side_rect(b, side, end ? hi : lo - v, end ? hi + v : lo, -v);
+                    if (drc_rgn_covers(r, ext)) continue;
+                    bad = 1;
+                    if (!drc_reported(c, ext)) drc_report(c, ext, 0, v);   /* seen from both edges */
+                }
             }
             if (bad) break;
         }

@@ -130,6 +130,8 @@ struct drc_rule_def {
 drc_rgn *drc_named(drc_ctx *c, const char *name);
 /* Record a violation of the current rule. */
 void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required);
+/* Has the current rule already reported exactly this box? */
+int drc_reported(const drc_ctx *c, lay_box where);
 
 /* Evaluators (drc_eval.c); what flag means is said at each. */
 void drc_ev_width(drc_ctx *c, const drc_rule_def *d, int32_t v);

@@ -352,7 +352,8 @@ proc corpus_design_spice {design name} {
 # Routed layouts: each example placed and routed for two finger
 # arrangements, flattened, with the ports' pins the router writes; the
 # design netlist is the reference.  The first of each also broken: one
-# via of a signal net's pin access removed (an open, still DRC-clean).
+# via of a signal net's pin access removed (an open, still DRC-clean), and
+# a square touching a wire at its corner only (a width break).
 proc corpus_routed {} {
     set entries {}
     corpus_foreach_arrangement {
@@ -378,6 +379,18 @@ proc corpus_routed {} {
         }
         lappend entries [dict create cell $open break open rules {} names [list $signal] \
                              schematic [corpus_design_spice $example $open]]
+        # a width break: a square on the topmost met2 shape's upper-right
+        # corner, overlapping it by 30 nm only, leaves a diagonal neck
+        set neck ${example}__routed_neck
+        flatten_cell $example $neck
+        set top {}
+        foreach shape [get_shapes $neck -layer met2] {
+            if {$top eq "" || [lindex $shape 2 3] > [lindex $top 2 3]} {set top $shape}
+        }
+        lassign [lindex $top 2] x0 y0 x1 y1
+        add_shape $neck met2 [list [expr {$x1 - 0.03}] [expr {$y1 - 0.03}] [expr {$x1 + 0.3}] [expr {$y1 + 0.3}]]
+        lappend entries [dict create cell $neck break width rules {m2.1} names {} \
+                             schematic [corpus_design_spice $example $neck]]
     }
     return $entries
 }
