@@ -972,6 +972,28 @@ static void find_mirrors(route_db *db, const place_ir *ir)
     }
 }
 
+/* Could net `net` hold the tree of segments path (n nodes, pairs): every
+ * edge and via usable by it, and every terminal of the net on it? */
+static int tree_holds(const route_db *db, const int *path, int n, const rt_net *net)
+{
+    int per = rt_nodes(db);
+    for (int k = 0; k + 1 < n; k += 2) {
+        int u = path[k], v = path[k + 1];
+        if (abs(u - v) == per) {
+            if (!rt_via_usable(db, u < v ? u : v, net->index)) return 0;
+        } else if (!rt_edge_usable(db, u, v, net->index)) {
+            return 0;
+        }
+    }
+    for (int t = 0; t < net->nterms; t++) {
+        int hit = 0;
+        for (int e = 0; e < net->terms[t].nnodes && !hit; e++)
+            for (int k = 0; k < n && !hit; k++) hit = path[k] == net->terms[t].nodes[e];
+        if (!hit) return 0;
+    }
+    return 1;
+}
+
 /* Mirror node n about the axis column; -1 off the lattice. */
 static int mirror_node(const route_db *db, int n)
 {
@@ -988,26 +1010,11 @@ static int route_mirrored(route_db *db, rt_net *a, rt_net *b)
 {
     if (!a->routed || a->npath == 0) return 0;
     int *path = halo_xcalloc((size_t)a->npath, sizeof *path);
-    int per = rt_nodes(db);
     for (int k = 0; k < a->npath; k++) {
         path[k] = mirror_node(db, a->path[k]);
         if (path[k] < 0) goto fail;
     }
-    for (int k = 0; k + 1 < a->npath; k += 2) {
-        int u = path[k], v = path[k + 1];
-        if (abs(u - v) == per) {
-            if (!rt_via_usable(db, u < v ? u : v, b->index)) goto fail;
-        } else if (!rt_edge_usable(db, u, v, b->index)) {
-            goto fail;
-        }
-    }
-    /* every terminal of b is on the mirrored tree */
-    for (int t = 0; t < b->nterms; t++) {
-        int hit = 0;
-        for (int e = 0; e < b->terms[t].nnodes && !hit; e++)
-            for (int k = 0; k < a->npath && !hit; k++) hit = path[k] == b->terms[t].nodes[e];
-        if (!hit) goto fail;
-    }
+    if (!tree_holds(db, path, a->npath, b)) goto fail;
     free(b->path);
     b->path = path;
     b->npath = b->cappath = a->npath;
@@ -1143,22 +1150,7 @@ int route_run(route_db *db, const place_ir *ir, const lay_lib *lib, const netlis
  * still on it? */
 static int net_still_valid(const route_db *db, const rt_net *n)
 {
-    int per = rt_nodes(db);
-    for (int k = 0; k + 1 < n->npath; k += 2) {
-        int u = n->path[k], v = n->path[k + 1];
-        if (abs(u - v) == per) {
-            if (!rt_via_usable(db, u < v ? u : v, n->index)) return 0;
-        } else if (!rt_edge_usable(db, u, v, n->index)) {
-            return 0;
-        }
-    }
-    for (int t = 0; t < n->nterms; t++) {
-        int hit = 0;
-        for (int e = 0; e < n->terms[t].nnodes && !hit; e++)
-            for (int k = 0; k < n->npath && !hit; k++) hit = n->path[k] == n->terms[t].nodes[e];
-        if (!hit) return 0;
-    }
-    return 1;
+    return tree_holds(db, n->path, n->npath, n);
 }
 
 static int same_devices(const route_db *db, const place_ir *ir)
