@@ -381,12 +381,8 @@ static void apply_obstacle(route_db *db, const rt_obstacle *o)
  * into the shapes belong to the net. */
 static int access_owner(const route_db *db, const rt_access *a, lay_box s, int net, int node, int is_node)
 {
-    int32_t sp = db->R.space[ROUTE_MET2];
-    int near = 0, overlap = 0;
-    for (int k = 0; k < a->nmet2; k++) {
-        if (boxes_overlap(lay_box_grow(s, sp), a->met2[k])) near = 1;
-        if (boxes_overlap(s, a->met2[k])) overlap = 1;
-    }
+    int near = boxes_overlap(lay_box_grow(s, db->R.space[ROUTE_MET2]), a->met2);
+    int overlap = boxes_overlap(s, a->met2);
     if (!near) return RT_FREE;
     if (is_node) return node == a->entry ? net : RT_BLOCKED;
     return overlap ? net : RT_BLOCKED;   /* one rectangle: overlapping it is a T, never a notch */
@@ -396,8 +392,7 @@ static void apply_access(route_db *db, const rt_access *a, int net)
 {
     const int l = ROUTE_MET2;
     rt_half h = db->R.maxbox[l];
-    lay_box all = a->met2[0];
-    for (int k = 1; k < a->nmet2; k++) all = lay_box_union(all, a->met2[k]);
+    lay_box all = a->met2;
     int i0, i1, j0, j1;
     node_range(db, all, db->R.space[l] + db->R.pitch + max32(h.x, h.y), &i0, &i1, &j0, &j1);
     for (int j = j0; j <= j1; j++)
@@ -547,10 +542,8 @@ static void term_add(rt_net *n, const rt_term *t)
 
 /* A plate terminal is all of the terminal's metal on the pin's layer (a
  * capacitor's pin marks only a strip of its plate). */
-static lay_box plate_of(const route_db *db, const lay_cell *c, const lay_xform *t, int layer, const char *name,
-                        lay_box pin)
+static lay_box plate_of(const lay_cell *c, const lay_xform *t, int layer, const char *name, lay_box pin)
 {
-    (void)db;
     lay_box b = pin;
     for (int r = 0; r < c->nrects; r++) {
         const char *nn = lay_net_name(c, c->rects[r].net);
@@ -581,7 +574,7 @@ static void collect_terms(route_db *db, const place_ir *ir, const lay_lib *lib, 
                 tm.layer = l;
                 tm.box = lay_xform_box(&t, c->pins[p].box);
                 tm.plate = l >= ROUTE_MET2;
-                if (tm.plate) tm.box = plate_of(db, c, &t, c->pins[p].layer, c->pins[p].name, tm.box);
+                if (tm.plate) tm.box = plate_of(c, &t, c->pins[p].layer, c->pins[p].name, tm.box);
                 term_add(&db->nets[net], &tm);
                 break;
             }
@@ -591,15 +584,14 @@ static void collect_terms(route_db *db, const place_ir *ir, const lay_lib *lib, 
 
 /* ---------------------------------------------------------------- access */
 
-/* Shapes of one device's met1 that are not terminal `role` (for the
- * access pad check). */
-static int pad_clear_of_device(const route_db *db, const place_item *it, const lay_lib *lib,
-                               const netlist_device *d, const char *role, lay_box pad)
+/* Does an access's met1 pad keep clear of the device's met1 that is not
+ * terminal `role` (and not nearly touch the terminal's own)? */
+static int pad_clear_of_device(const route_db *db, const place_item *it, const lay_lib *lib, const char *role,
+                               lay_box pad)
 {
     const lay_cell *c = lib->cells[it->cell];
     lay_xform t = item_xform(it);
     lay_box grown = lay_box_grow(pad, db->R.space[ROUTE_MET1]);
-    (void)d;
     for (int r = 0; r < c->nrects; r++) {
         const lay_rect *rc = &c->rects[r];
         if (rc->layer != db->R.layer[ROUTE_MET1]) continue;
@@ -626,16 +618,13 @@ static void access_shapes(const route_db *db, rt_access *a, int32_t vx, int32_t 
     a->vx = vx;
     a->vy = vy;
     a->entry = rt_node(db, ROUTE_MET2, i, j);
-    a->met2[0] = lay_box_union(rt_box_at(vx, vy, R->pad_hi[1]), rt_box_at(rt_x(db, i), rt_y(db, j), R->maxbox[ROUTE_MET2]));
-    a->nmet2 = 1;
+    a->met2 = lay_box_union(rt_box_at(vx, vy, R->pad_hi[1]), rt_box_at(rt_x(db, i), rt_y(db, j), R->maxbox[ROUTE_MET2]));
 }
 
-static int shapes_conflict(const lay_box *a, int na, const lay_box *b, int nb, int32_t space)
+/* Are two boxes closer than space (or overlapping)? */
+static int boxes_conflict(lay_box a, lay_box b, int32_t space)
 {
-    for (int x = 0; x < na; x++)
-        for (int y = 0; y < nb; y++)
-            if (boxes_overlap(lay_box_grow(a[x], space), b[y])) return 1;
-    return 0;
+    return boxes_overlap(lay_box_grow(a, space), b);
 }
 
 /* Is the candidate free of other terminals' accesses and entries, of
@@ -647,22 +636,22 @@ static int access_ok(const route_db *db, const rt_access *a, int net, const rt_t
     if (db->owner[a->entry] == RT_BLOCKED || (db->owner[a->entry] >= 0 && db->owner[a->entry] != net)) return 0;
     if (db->occ[a->entry] >= 0 && db->occ[a->entry] != net) return 0;
     for (int k = 0; k < db->nobs; k++)
-        if (db->obs[k].layer == ROUTE_MET2 && shapes_conflict(a->met2, a->nmet2, &db->obs[k].box, 1, db->obs[k].clear))
+        if (db->obs[k].layer == ROUTE_MET2 && boxes_conflict(a->met2, db->obs[k].box, db->obs[k].clear))
             return 0;
     for (int m = 0; m < db->nnets; m++)
         for (int t = 0; t < db->nets[m].nterms; t++) {
             const rt_term *o = &db->nets[m].terms[t];
             if (o == self || !o->has_access) continue;
             if (o->acc.entry == a->entry) return 0;
-            if (shapes_conflict(a->met2, a->nmet2, o->acc.met2, o->acc.nmet2, sp)) return 0;
-            if (shapes_conflict(&a->met1, 1, &o->acc.met1, 1, db->R.space[ROUTE_MET1])) return 0;
+            if (boxes_conflict(a->met2, o->acc.met2, sp)) return 0;
+            if (boxes_conflict(a->met1, o->acc.met1, db->R.space[ROUTE_MET1])) return 0;
             int l, i, j;
             rt_node_ij(db, o->acc.entry, &l, &i, &j);
             lay_box e = rt_box_at(rt_x(db, i), rt_y(db, j), node);
-            if (shapes_conflict(a->met2, a->nmet2, &e, 1, sp)) return 0;
+            if (boxes_conflict(a->met2, e, sp)) return 0;
             rt_node_ij(db, a->entry, &l, &i, &j);
             e = rt_box_at(rt_x(db, i), rt_y(db, j), node);
-            if (shapes_conflict(o->acc.met2, o->acc.nmet2, &e, 1, sp)) return 0;
+            if (boxes_conflict(o->acc.met2, e, sp)) return 0;
         }
     return 1;
 }
@@ -759,11 +748,10 @@ typedef struct access_cand {
  * device's other terminals: the via on each lattice column the pin spans
  * (and its centre), its met1 pad along the bar or across it, entering the
  * columns and rows either side; the partner's mirror image first. */
-static int access_list(const route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, int net,
-                       const rt_term *t, access_cand *out)
+static int access_list(const route_db *db, const place_ir *ir, const lay_lib *lib, int net, const rt_term *t,
+                       access_cand *out)
 {
     const place_item *it = &ir->items[t->item];
-    const netlist_device *d = &nl->devs[it->dev];
     double cx, cy;
     net_centre(&db->nets[net], t, &cx, &cy);
     int n = 0, pn;
@@ -774,7 +762,7 @@ static int access_list(const route_db *db, const place_ir *ir, const lay_lib *li
         rt_half cut = {db->R.cut[1] / 2, db->R.cut[1] / 2};
         lay_box c = rt_box_at(a.vx, a.vy, cut);
         int inside = c.x0 >= t->box.x0 && c.x1 <= t->box.x1 && c.y0 >= t->box.y0 && c.y1 <= t->box.y1;
-        if (inside && pad_clear_of_device(db, it, lib, d, t->role, a.met1)) {
+        if (inside && pad_clear_of_device(db, it, lib, t->role, a.met1)) {
             out[n].a = a;
             out[n++].score = -1e9;
         }
@@ -786,9 +774,9 @@ static int access_list(const route_db *db, const place_ir *ir, const lay_lib *li
     rt_half along = db->R.pad_lo[1], across = {along.y, along.x};
     for (int k = 0; k < nc && n + 4 <= MAX_ACCESS_CANDS; k++) {
         lay_box pad = rt_box_at(xs[k], vy, along);
-        if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) {
+        if (!pad_clear_of_device(db, it, lib, t->role, pad)) {
             pad = rt_box_at(xs[k], vy, across);
-            if (!pad_clear_of_device(db, it, lib, d, t->role, pad)) continue;
+            if (!pad_clear_of_device(db, it, lib, t->role, pad)) continue;
         }
         double fi = (double)(xs[k] - db->x0) / db->R.pitch, fj = (double)(vy - db->y0) / db->R.pitch;
         int cols[2] = {(int)floor(fi), (int)ceil(fi)}, rows[2] = {(int)floor(fj), (int)ceil(fj)};
@@ -806,10 +794,10 @@ static int access_list(const route_db *db, const place_ir *ir, const lay_lib *li
 }
 
 /* Pick the best free candidate; 1 when one was taken. */
-static int choose_access(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, int net,
-                         rt_term *t, access_cand *cands)
+static int choose_access(route_db *db, const place_ir *ir, const lay_lib *lib, int net, rt_term *t,
+                         access_cand *cands)
 {
-    int n = access_list(db, ir, lib, nl, net, t, cands), best = -1;
+    int n = access_list(db, ir, lib, net, t, cands), best = -1;
     for (int k = 0; k < n; k++)
         if ((best < 0 || cands[k].score < cands[best].score) && access_ok(db, &cands[k].a, net, t)) best = k;
     if (best < 0) return 0;
@@ -825,11 +813,11 @@ typedef struct term_ref {
 /* A terminal that found no access: take, one at a time, the accesses of
  * the terminals in its way, give it one, and find them another; undo
  * when that fails. */
-static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl, term_ref r,
+static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, term_ref r,
                          access_cand *cands, access_cand *spare)
 {
     rt_term *t = &db->nets[r.net].terms[r.term];
-    int n = access_list(db, ir, lib, nl, r.net, t, cands);
+    int n = access_list(db, ir, lib, r.net, t, cands);
     int32_t sp = db->R.space[ROUTE_MET2];
     for (int m = 0; m < db->nnets; m++)
         for (int q = 0; q < db->nets[m].nterms; q++) {
@@ -838,12 +826,12 @@ static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, c
             int blocks = 0;
             for (int k = 0; k < n && !blocks; k++)
                 blocks = o->acc.entry == cands[k].a.entry ||
-                         shapes_conflict(cands[k].a.met2, cands[k].a.nmet2, o->acc.met2, o->acc.nmet2, sp);
+                         boxes_conflict(cands[k].a.met2, o->acc.met2, sp);
             if (!blocks) continue;
             rt_access saved = o->acc;
             o->has_access = 0;
-            if (choose_access(db, ir, lib, nl, r.net, t, cands)) {
-                if (choose_access(db, ir, lib, nl, m, o, spare)) return 1;
+            if (choose_access(db, ir, lib, r.net, t, cands)) {
+                if (choose_access(db, ir, lib, m, o, spare)) return 1;
                 t->has_access = 0;
             }
             o->acc = saved;
@@ -855,7 +843,7 @@ static int repair_access(route_db *db, const place_ir *ir, const lay_lib *lib, c
 /* Accesses for every met1 terminal without one, the most constrained
  * (fewest candidate columns) first, then repairs.  Returns the number of
  * terminals left without. */
-static int choose_accesses(route_db *db, const place_ir *ir, const lay_lib *lib, const netlist *nl)
+static int choose_accesses(route_db *db, const place_ir *ir, const lay_lib *lib)
 {
     term_ref *p = NULL;
     int *cnt = NULL, np = 0, failed = 0;
@@ -884,11 +872,11 @@ static int choose_accesses(route_db *db, const place_ir *ir, const lay_lib *lib,
             cnt[b - 1] = tc;
         }
     for (int k = 0; k < np; k++)
-        choose_access(db, ir, lib, nl, p[k].net, &db->nets[p[k].net].terms[p[k].term], cands);
+        choose_access(db, ir, lib, p[k].net, &db->nets[p[k].net].terms[p[k].term], cands);
     for (int k = 0; k < np; k++) {
         rt_net *n = &db->nets[p[k].net];
         rt_term *t = &n->terms[p[k].term];
-        if (t->has_access || repair_access(db, ir, lib, nl, p[k], cands, spare)) continue;
+        if (t->has_access || repair_access(db, ir, lib, p[k], cands, spare)) continue;
         snprintf(n->why, sizeof n->why, "no pin access to %s.%s", ir->items[t->item].name, t->role);
         failed++;
     }
@@ -1132,7 +1120,7 @@ int route_run(route_db *db, const place_ir *ir, const lay_lib *lib, const netlis
     setup_design(db, ir, lib, nl, tech);
     compute_owners(db);
     find_mirrors(db, ir);
-    choose_accesses(db, ir, lib, nl);
+    choose_accesses(db, ir, lib);
     compute_owners(db);
     compute_entries(db);
     int *want = halo_xcalloc((size_t)db->nnets + 1, sizeof *want);
@@ -1153,16 +1141,15 @@ static int net_still_valid(const route_db *db, const rt_net *n)
     return tree_holds(db, n->path, n->npath, n);
 }
 
+/* Can the last run be reused: the same devices (box sizes, which follow
+ * the cells and stay under R0/MX/MY/R180) in the same boundary, so the
+ * lattice still covers them? */
 static int same_devices(const route_db *db, const place_ir *ir)
 {
     if (!db->have || db->nitems != ir->n || memcmp(&db->boundary, &ir->boundary, sizeof ir->boundary) != 0) return 0;
     for (int i = 0; i < ir->n; i++) {
         lay_box a = db->item_box[i], b = place_device_box(&ir->items[i]);
-        if (a.x1 - a.x0 != b.x1 - b.x0 || a.y1 - a.y0 != b.y1 - b.y0) {
-            /* rotated or another cell: the same only if the orientation
-             * swapped nothing but the size check above */
-            return 0;
-        }
+        if (a.x1 - a.x0 != b.x1 - b.x0 || a.y1 - a.y0 != b.y1 - b.y0) return 0;
     }
     return 1;
 }
@@ -1175,12 +1162,10 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
     double t0 = now_ms();
     memset(st, 0, sizeof *st);
     int *moved = halo_xcalloc((size_t)ir->n + 1, sizeof *moved);
-    int nmoved = 0;
     for (int i = 0; i < ir->n; i++) {
         lay_box b = place_device_box(&ir->items[i]);
         if (memcmp(&b, &db->item_box[i], sizeof b) != 0 || ir->items[i].orient != db->item_orient[i]) {
             moved[i] = 1;
-            nmoved++;
         }
         db->item_box[i] = b;
         db->item_orient[i] = ir->items[i].orient;
@@ -1212,12 +1197,12 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
             for (int p = 0; p < c->npins; p++) {
                 if (strcmp(c->pins[p].name, tm->role) != 0) continue;
                 tm->box = lay_xform_box(&x, c->pins[p].box);
-                if (tm->plate) tm->box = plate_of(db, c, &x, c->pins[p].layer, c->pins[p].name, tm->box);
+                if (tm->plate) tm->box = plate_of(c, &x, c->pins[p].layer, c->pins[p].name, tm->box);
             }
         }
     }
     compute_owners(db);
-    choose_accesses(db, ir, lib, nl);
+    choose_accesses(db, ir, lib);
     compute_owners(db);
     compute_entries(db);
     /* routes the moved devices now obstruct */
@@ -1251,7 +1236,6 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
     }
     st->time_ms = now_ms() - t0;
     db->last = *st;
-    (void)nmoved;
     return 0;
 }
 

@@ -234,9 +234,8 @@ static void mark_tree(route_db *db, rt_net *net, const int *connected, int *list
     }
 }
 
-static double term_distance(const route_db *db, const rt_term *t, lay_box tree)
+static double term_distance(const rt_term *t, lay_box tree)
 {
-    (void)db;
     double cx = (t->box.x0 + t->box.x1) / 2.0, cy = (t->box.y0 + t->box.y1) / 2.0;
     double dx = cx < tree.x0 ? tree.x0 - cx : cx > tree.x1 ? cx - tree.x1 : 0;
     double dy = cy < tree.y0 ? tree.y0 - cy : cy > tree.y1 ? cy - tree.y1 : 0;
@@ -291,7 +290,7 @@ static int grow_tree(route_db *db, rt_net *net, int use_corridor, int soft)
         double best = 0;
         for (int t = 0; t < net->nterms; t++) {
             if (connected[t]) continue;
-            double d = term_distance(db, &net->terms[t], tb);
+            double d = term_distance(&net->terms[t], tb);
             if (next < 0 || d < best) {
                 next = t;
                 best = d;

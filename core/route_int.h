@@ -53,13 +53,12 @@ typedef struct rt_rules {
     double via_cost;                  /* per via, nm-equivalents */
 } rt_rules;
 
-/* An off-lattice shape a terminal adds: a via inside a met1 pin and the
- * thick met2 stub to its entry node. */
+/* An off-lattice shape a terminal adds: a via inside a met1 pin and one
+ * thick met2 rectangle from it to its entry node. */
 typedef struct rt_access {
     int32_t vx, vy;                   /* the via's centre */
     lay_box met1;                     /* its pad in the pin (along or across the bar) */
-    lay_box met2[2];                  /* the stub (pad, jog and riser), 1 or 2 boxes */
-    int nmet2;
+    lay_box met2;                     /* its pad and the entry node's largest shape, spanned */
     int entry;                        /* node index of the entry (on met2) */
 } rt_access;
 

@@ -135,7 +135,7 @@ static void write_access(writer *w, const rt_access *a)
     const rt_rules *R = &w->db->R;
     put_cut(w, 1, a->vx, a->vy);
     lay_rect_add(w->cell, R->layer[ROUTE_MET1], a->met1, w->net);
-    for (int k = 0; k < a->nmet2; k++) put(w, ROUTE_MET2, a->met2[k]);
+    put(w, ROUTE_MET2, a->met2);
 }
 
 /* A pin for a port: on the first access's met2 pad, else on the first
