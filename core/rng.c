@@ -3,6 +3,8 @@
  */
 #include "rng.h"
 
+#include <math.h>
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
@@ -49,4 +51,27 @@ uint64_t rng_below(halo_rng *r, uint64_t n)
 double rng_uniform(halo_rng *r)
 {
     return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double rng_normal(halo_rng *r)
+{
+    double u1 = rng_uniform(r), u2 = rng_uniform(r);
+    if (u1 < 1e-300) u1 = 1e-300;   /* log(0) */
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+int rng_categorical(halo_rng *r, const float *p, int n)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++) total += p[i] > 0 ? p[i] : 0;
+    if (!(total > 0)) return -1;
+    double x = rng_uniform(r) * total, acc = 0;
+    int last = -1;
+    for (int i = 0; i < n; i++) {
+        if (!(p[i] > 0)) continue;
+        acc += p[i];
+        last = i;
+        if (x < acc) return i;
+    }
+    return last;   /* rounding at the top end */
 }

@@ -2,7 +2,8 @@
  * rng.h -- halo's seeded random generator.
  *
  * Owns: xoshiro256** seeded through splitmix64, and the few draws core
- * needs (uniform integers without modulo bias, uniform doubles).  Every
+ * needs (uniform integers without modulo bias, uniform doubles, normals,
+ * categorical draws).  Every
  * random choice in halo takes an explicit halo_rng so that the same seed
  * gives the same bytes on any machine.
  */
@@ -19,5 +20,10 @@ uint64_t rng_next(halo_rng *r);
 uint64_t rng_below(halo_rng *r, uint64_t n);
 /* Uniform double in [0, 1). */
 double rng_uniform(halo_rng *r);
+/* Standard normal (Box-Muller over two fresh uniforms: no hidden state). */
+double rng_normal(halo_rng *r);
+/* An index drawn with probabilities p[0..n-1] (non-negative, any sum > 0);
+ * -1 when they sum to zero. */
+int rng_categorical(halo_rng *r, const float *p, int n);
 
 #endif
