@@ -95,6 +95,7 @@ extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd halo_place_cmds[];
 extern const HaloCmd halo_route_cmds[];
+extern const HaloCmd halo_nn_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

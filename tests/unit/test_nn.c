@@ -1,0 +1,429 @@
+/* test_nn.c -- the nn core's dense layers, activations, losses,
+ * policy-gradient helpers, optimisers and safetensors files: every
+ * gradient against central differences (relative error < 1e-3 in
+ * float32, losses summed in double), the optimisers against PyTorch's
+ * update rules worked by hand, an MLP that learns XOR, and files written
+ * and read back (and refused when broken). */
+#include "../../core/nn/nn.h"
+#include "../../core/nn/nn_layers.h"
+#include "../../core/nn/nn_safetensors.h"
+#include "../../core/nn/nn_train.h"
+#include "nn_gradcheck.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TOL 1e-3
+
+static void fill(float *v, size_t n, halo_rng *r, float scale)
+{
+    for (size_t i = 0; i < n; i++) v[i] = (float)(rng_normal(r) * scale);
+}
+
+/* ---------------------------------------------------------------- linear */
+
+typedef struct lin_ctx {
+    nn_linear *l;
+    float *x, *y, *r;
+    int rows;
+} lin_ctx;
+
+static double lin_loss(void *p)
+{
+    lin_ctx *c = p;
+    nn_linear_forward(c->l, c->x, c->rows, c->y);
+    return nn_dot_loss(c->y, c->r, (size_t)c->rows * c->l->out);
+}
+
+TEST(linear_gradients)
+{
+    halo_rng rng;
+    rng_seed(&rng, 1);
+    nn_params ps;
+    nn_params_init(&ps);
+    nn_linear l;
+    CHECK_INT(nn_linear_init(&l, &ps, "fc", 7, 5, 1, &rng), 0);
+    CHECK_INT(nn_params_count(&ps), 7 * 5 + 5);
+    CHECK(nn_params_find(&ps, "fc.weight") == l.w && nn_params_find(&ps, "fc.bias") == l.b);
+    int rows = 4;
+    float x[28], y[20], r[20], dx[28];
+    fill(x, 28, &rng, 1);
+    fill(r, 20, &rng, 1);
+    lin_ctx c = {&l, x, y, r, rows};
+    lin_loss(&c);
+    nn_params_zero_grad(&ps);
+    nn_linear_backward(&l, x, r, rows, dx);
+    CHECK(nn_gradcheck(lin_loss, &c, x, dx, 28, 1e-2f, 0) < TOL);
+    CHECK(nn_gradcheck(lin_loss, &c, l.w->w, l.w->g, l.w->n, 1e-2f, 0) < TOL);
+    CHECK(nn_gradcheck(lin_loss, &c, l.b->w, l.b->g, l.b->n, 1e-2f, 0) < TOL);
+    /* forward by hand for one element */
+    double want = l.b->w[2];
+    for (int i = 0; i < 7; i++) want += (double)x[7 + i] * l.w->w[2 * 7 + i];
+    CHECK_NEAR(y[5 + 2], want, 1e-5);
+    nn_params_free(&ps);
+}
+
+/* ---------------------------------------------------------------- activations */
+
+typedef struct act_ctx {
+    nn_act a;
+    float *x, *y, *r;
+    size_t n;
+} act_ctx;
+
+static double act_loss(void *p)
+{
+    act_ctx *c = p;
+    nn_act_forward(c->a, c->x, c->n, c->y);
+    return nn_dot_loss(c->y, c->r, c->n);
+}
+
+TEST(activation_gradients)
+{
+    halo_rng rng;
+    rng_seed(&rng, 2);
+    float x[64], y[64], r[64], dx[64];
+    for (int a = NN_RELU; a <= NN_SIGMOID; a++) {
+        fill(x, 64, &rng, 2);
+        /* ReLU's kink: keep inputs away from 0 */
+        for (int i = 0; i < 64; i++)
+            if (fabsf(x[i]) < 0.05f) x[i] = 0.3f;
+        fill(r, 64, &rng, 1);
+        act_ctx c = {(nn_act)a, x, y, r, 64};
+        act_loss(&c);
+        nn_act_backward((nn_act)a, x, y, r, 64, dx);
+        double e = nn_gradcheck(act_loss, &c, x, dx, 64, 1e-2f, 0);
+        if (e >= TOL) printf("    %s: %g\n", nn_act_name((nn_act)a), e);
+        CHECK(e < TOL);
+    }
+    float v[3] = {-1, 0, 2}, o[3];
+    nn_act_forward(NN_GELU, v, 3, o);
+    CHECK_NEAR(o[0], -0.158655253931457, 1e-6);   /* x Phi(x), PyTorch's exact GELU */
+    CHECK_NEAR(o[2], 1.954499736103642, 1e-6);
+    nn_act a;
+    CHECK_INT(nn_act_parse("silu", &a), 0);
+    CHECK_INT(a, NN_SILU);
+    CHECK_INT(nn_act_parse("swish", &a), -1);
+}
+
+/* ---------------------------------------------------------------- losses */
+
+typedef struct loss_ctx {
+    int kind;
+    float *z, *t;
+    int *labels;
+    size_t n;
+    int classes;
+} loss_ctx;
+
+static double loss_value(void *p)
+{
+    loss_ctx *c = p;
+    switch (c->kind) {
+    case 0: return nn_loss_mse(c->z, c->t, c->n, NULL);
+    case 1: return nn_loss_bce_logits(c->z, c->t, c->n, NULL);
+    case 2: return nn_loss_cross_entropy(c->z, c->labels, (int)(c->n / c->classes), c->classes, NULL);
+    case 3: return nn_loss_dice_logits(c->z, c->t, c->n, 1.0f, NULL);
+    case 4: return nn_categorical_logprob(c->z, (int)c->n, c->labels[0], NULL);
+    default: return nn_categorical_entropy(c->z, (int)c->n, NULL);
+    }
+}
+
+static void loss_grad(loss_ctx *c, float *g)
+{
+    switch (c->kind) {
+    case 0: nn_loss_mse(c->z, c->t, c->n, g); break;
+    case 1: nn_loss_bce_logits(c->z, c->t, c->n, g); break;
+    case 2: nn_loss_cross_entropy(c->z, c->labels, (int)(c->n / c->classes), c->classes, g); break;
+    case 3: nn_loss_dice_logits(c->z, c->t, c->n, 1.0f, g); break;
+    case 4: nn_categorical_logprob(c->z, (int)c->n, c->labels[0], g); break;
+    default: nn_categorical_entropy(c->z, (int)c->n, g); break;
+    }
+}
+
+TEST(loss_gradients)
+{
+    static const char *const names[] = {"mse", "bce", "cross-entropy", "dice", "logprob", "entropy"};
+    halo_rng rng;
+    rng_seed(&rng, 3);
+    float z[24], t[24], g[24];
+    int labels[6] = {0, 3, 1, 2, 3, 0};
+    for (int kind = 0; kind < 6; kind++) {
+        fill(z, 24, &rng, 1.5f);
+        for (int i = 0; i < 24; i++) t[i] = kind == 0 ? (float)rng_normal(&rng) : (float)(rng_uniform(&rng) < 0.4);
+        loss_ctx c = {kind, z, t, labels, kind >= 4 ? 6 : 24, 4};
+        loss_grad(&c, g);
+        double e = nn_gradcheck(loss_value, &c, z, g, c.n, 1e-2f, 0);
+        if (e >= TOL) printf("    %s: %g\n", names[kind], e);
+        CHECK(e < TOL);
+    }
+    /* values by hand */
+    float a[2] = {0, 2}, b[2] = {1, 0};
+    CHECK_NEAR(nn_loss_mse(a, b, 2, NULL), 2.5, 1e-12);
+    float zz[1] = {0}, tt[1] = {1};
+    CHECK_NEAR(nn_loss_bce_logits(zz, tt, 1, NULL), log(2.0), 1e-9);
+    float big[1] = {1000};   /* no overflow */
+    CHECK_NEAR(nn_loss_bce_logits(big, tt, 1, NULL), 0, 1e-9);
+    float u[4] = {0, 0, 0, 0};
+    int lab[1] = {2};
+    CHECK_NEAR(nn_loss_cross_entropy(u, lab, 1, 4, NULL), log(4.0), 1e-9);
+    CHECK_NEAR(nn_categorical_entropy(u, 4, NULL), log(4.0), 1e-9);
+}
+
+/* ---------------------------------------------------------------- PPO, GAE */
+
+typedef struct ppo_ctx {
+    float *logp_new, *logp_old, *adv;
+    int n;
+} ppo_ctx;
+
+static double ppo_value(void *p)
+{
+    ppo_ctx *c = p;
+    return nn_ppo_clip_loss(c->logp_new, c->logp_old, c->adv, c->n, 0.2f, NULL);
+}
+
+TEST(ppo_and_gae)
+{
+    halo_rng rng;
+    rng_seed(&rng, 4);
+    float lnew[16], lold[16], adv[16], g[16];
+    for (int i = 0; i < 16; i++) {
+        lold[i] = (float)(-1 - rng_uniform(&rng));
+        /* ratios spread over [0.6, 1.4], away from the clip edges */
+        double r = 0.6 + 0.8 * rng_uniform(&rng);
+        if (fabs(r - 0.8) < 0.03 || fabs(r - 1.2) < 0.03) r = 1.0;
+        lnew[i] = lold[i] + (float)log(r);
+        adv[i] = (float)rng_normal(&rng);
+    }
+    ppo_ctx c = {lnew, lold, adv, 16};
+    nn_ppo_clip_loss(lnew, lold, adv, 16, 0.2f, g);
+    CHECK(nn_gradcheck(ppo_value, &c, lnew, g, 16, 1e-3f, 0) < TOL);
+    /* by hand: ratio 1.5 with A > 0 is clipped to 1.2, with A < 0 it is not */
+    float n1[2] = {(float)log(1.5), (float)log(1.5)}, o1[2] = {0, 0}, a1[2] = {1, -1};
+    CHECK_NEAR(nn_ppo_clip_loss(n1, o1, a1, 2, 0.2f, NULL), -(1.2 - 1.5) / 2, 1e-6);
+    /* GAE on a 3-step episode that ends, gamma 0.9, lambda 0.5, by hand */
+    float rew[3] = {1, 0, 2}, val[3] = {0.5f, 1, 1.5f}, done[3] = {0, 0, 1}, ad[3], ret[3];
+    nn_gae(rew, val, done, 3, 7.0f, 0.9f, 0.5f, ad, ret);
+    double d2 = 2 - 1.5, d1 = 0 + 0.9 * 1.5 - 1, d0 = 1 + 0.9 * 1 - 0.5;
+    double a2 = d2, a1g = d1 + 0.45 * a2, a0 = d0 + 0.45 * a1g;
+    CHECK_NEAR(ad[2], a2, 1e-6);
+    CHECK_NEAR(ad[1], a1g, 1e-6);
+    CHECK_NEAR(ad[0], a0, 1e-6);
+    CHECK_NEAR(ret[0], a0 + 0.5, 1e-6);
+}
+
+/* ---------------------------------------------------------------- optimisers */
+
+static nn_param *one_param(nn_params *ps, float w, float g)
+{
+    int shape[1] = {1};
+    nn_param *p = nn_params_add(ps, "w", 1, shape);
+    p->w[0] = w;
+    p->g[0] = g;
+    return p;
+}
+
+TEST(optimisers_follow_pytorch)
+{
+    nn_params ps;
+    nn_optim o;
+    /* SGD with momentum 0.9, lr 0.1, gradient 1 twice: buffer 1 then 1.9 */
+    nn_params_init(&ps);
+    nn_param *p = one_param(&ps, 1.0f, 1.0f);
+    nn_optim_init(&o, NN_SGD, 0.1f);
+    o.momentum = 0.9f;
+    nn_optim_step(&o, &ps);
+    CHECK_NEAR(p->w[0], 0.9, 1e-7);
+    nn_optim_step(&o, &ps);
+    CHECK_NEAR(p->w[0], 0.9 - 0.19, 1e-6);
+    nn_params_free(&ps);
+    /* Adam, lr 0.1: the first step moves by lr whatever the gradient */
+    nn_params_init(&ps);
+    p = one_param(&ps, 1.0f, 0.5f);
+    nn_optim_init(&o, NN_ADAM, 0.1f);
+    nn_optim_step(&o, &ps);
+    CHECK_NEAR(p->w[0], 1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1e-6);
+    /* second step, gradient 0.25: m = 0.1*0.25+0.9*0.05, v = ... */
+    p->g[0] = 0.25f;
+    nn_optim_step(&o, &ps);
+    double m = 0.9 * 0.05 + 0.1 * 0.25, v = 0.999 * 0.00025 + 0.001 * 0.0625;
+    double mh = m / (1 - 0.81), vh = v / (1 - 0.999 * 0.999);
+    CHECK_NEAR(p->w[0], 0.9 - 0.1 * mh / (sqrt(vh) + 1e-8), 1e-6);
+    nn_params_free(&ps);
+    /* AdamW decays the weight apart from the gradient */
+    nn_params_init(&ps);
+    p = one_param(&ps, 2.0f, 0.0f);
+    nn_optim_init(&o, NN_ADAMW, 0.1f);
+    CHECK_NEAR(o.weight_decay, 0.01, 1e-9);
+    nn_optim_step(&o, &ps);
+    CHECK_NEAR(p->w[0], 2.0 * (1 - 0.1 * 0.01), 1e-6);
+    nn_params_free(&ps);
+    /* clipping and the cosine schedule */
+    nn_params_init(&ps);
+    int s2[1] = {2};
+    nn_param *q = nn_params_add(&ps, "q", 1, s2);
+    q->g[0] = 3;
+    q->g[1] = 4;
+    CHECK_NEAR(nn_clip_grad_norm(&ps, 1.0), 5.0, 1e-9);
+    CHECK_NEAR(q->g[0], 0.6, 1e-5);
+    CHECK_NEAR(q->g[1], 0.8, 1e-5);
+    nn_params_free(&ps);
+    CHECK_NEAR(nn_lr_cosine(1.0f, 0.0f, 0, 100, 0), 1.0, 1e-7);
+    CHECK_NEAR(nn_lr_cosine(1.0f, 0.0f, 50, 100, 0), 0.5, 1e-7);
+    CHECK_NEAR(nn_lr_cosine(1.0f, 0.1f, 100, 100, 0), 0.1, 1e-7);
+    CHECK_NEAR(nn_lr_cosine(1.0f, 0.0f, 4, 100, 10), 0.5, 1e-7);
+}
+
+/* ---------------------------------------------------------------- XOR */
+
+/* 2-8-1 MLP, tanh hidden, BCE with logits, Adam: returns the final loss
+ * and the predictions. */
+static double train_xor(uint64_t seed, float pred[4])
+{
+    static const float X[8] = {0, 0, 0, 1, 1, 0, 1, 1}, T[4] = {0, 1, 1, 0};
+    halo_rng rng;
+    rng_seed(&rng, seed);
+    nn_params ps;
+    nn_params_init(&ps);
+    nn_linear l1, l2;
+    nn_linear_init(&l1, &ps, "0", 2, 8, 1, &rng);
+    nn_linear_init(&l2, &ps, "2", 8, 1, 1, &rng);
+    nn_optim o;
+    nn_optim_init(&o, NN_ADAM, 0.05f);
+    float h[32], a[32], z[4], dz[4], da[32], dh[32];
+    double loss = 0;
+    for (int step = 0; step < 500; step++) {
+        nn_params_zero_grad(&ps);
+        nn_linear_forward(&l1, X, 4, h);
+        nn_act_forward(NN_TANH, h, 32, a);
+        nn_linear_forward(&l2, a, 4, z);
+        loss = nn_loss_bce_logits(z, T, 4, dz);
+        nn_linear_backward(&l2, a, dz, 4, da);
+        nn_act_backward(NN_TANH, h, a, da, 32, dh);
+        nn_linear_backward(&l1, X, dh, 4, NULL);
+        nn_optim_step(&o, &ps);
+    }
+    nn_linear_forward(&l1, X, 4, h);
+    nn_act_forward(NN_TANH, h, 32, a);
+    nn_linear_forward(&l2, a, 4, pred);
+    nn_params_free(&ps);
+    return loss;
+}
+
+TEST(mlp_learns_xor_deterministically)
+{
+    float p1[4], p2[4];
+    double l1 = train_xor(7, p1), l2 = train_xor(7, p2);
+    CHECK(l1 < 0.02);
+    CHECK(p1[0] < 0 && p1[1] > 0 && p1[2] > 0 && p1[3] < 0);
+    CHECK(memcmp(p1, p2, sizeof p1) == 0);
+    CHECK(l1 == l2);
+}
+
+/* ---------------------------------------------------------------- safetensors */
+
+TEST(safetensors_roundtrip_and_refusals)
+{
+    halo_rng rng;
+    rng_seed(&rng, 5);
+    nn_params ps;
+    nn_params_init(&ps);
+    nn_linear l;
+    nn_linear_init(&l, &ps, "encoder.fc", 3, 4, 1, &rng);
+    nn_meta meta = {NULL, NULL, 0};
+    nn_meta_set(&meta, "architecture", "mlp 3-4");
+    nn_meta_set(&meta, "format", "pt");
+    char path[] = "/tmp/halo-nn-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    halo_err err;
+    halo_err_clear(&err);
+    CHECK_INT(nn_safetensors_write(path, &ps, &meta, &err), 0);
+    nn_params back;
+    nn_params_init(&back);
+    nn_meta mb = {NULL, NULL, 0};
+    CHECK_INT(nn_safetensors_read(path, &back, &mb, &err), 0);
+    CHECK_INT(back.n, 2);
+    nn_param *w = nn_params_find(&back, "encoder.fc.weight");
+    CHECK(w && w->ndim == 2 && w->shape[0] == 4 && w->shape[1] == 3);
+    CHECK(w && memcmp(w->w, l.w->w, 12 * sizeof(float)) == 0);
+    CHECK_STR(nn_meta_get(&mb, "architecture"), "mlp 3-4");
+    /* the header length is a multiple of 8 and the data follows it */
+    FILE *f = fopen(path, "rb");
+    unsigned char buf[4096];
+    size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
+    CHECK_INT(hlen % 8, 0);
+    CHECK_INT(len, 8 + hlen + 4 * (12 + 4));
+    unlink(path);
+    /* broken copies are refused with the reason */
+    static const struct {
+        const char *json, *why;
+    } broken[] = {
+        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", "F16"},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", "bytes for a shape"},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,400]}}", "outside"},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+         "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "overlap"},
+        {"[1,2]", "not a JSON object"},
+        {"{\"__metadata__\":{\"k\":1}}", "not a string"},
+    };
+    for (size_t k = 0; k < sizeof broken / sizeof broken[0]; k++) {
+        unsigned char file[512];
+        size_t jl = strlen(broken[k].json);
+        memset(file, 0, sizeof file);
+        for (int i = 0; i < 8; i++) file[i] = (unsigned char)((uint64_t)jl >> (8 * i));
+        memcpy(file + 8, broken[k].json, jl);
+        nn_params bad;
+        nn_params_init(&bad);
+        halo_err_clear(&err);
+        CHECK(nn_safetensors_parse(file, 8 + jl + 8, "t.safetensors", &bad, NULL, &err) != 0);
+        if (!strstr(err.msg, broken[k].why)) printf("    got \"%s\", want \"%s\"\n", err.msg, broken[k].why);
+        CHECK(strstr(err.msg, broken[k].why) != NULL);
+        nn_params_free(&bad);
+    }
+    unsigned char tiny[4] = {0};
+    nn_params none;
+    nn_params_init(&none);
+    CHECK(nn_safetensors_parse(tiny, 4, "t", &none, NULL, &err) != 0);
+    nn_params_free(&none);
+    nn_params_free(&back);
+    nn_meta_free(&mb);
+    nn_meta_free(&meta);
+    nn_params_free(&ps);
+}
+
+TEST(arena_blocks_stay_put)
+{
+    nn_arena a;
+    nn_arena_init(&a, 4096);
+    float *x = nn_arena_alloc(&a, 100);
+    x[0] = 1;
+    size_t mark = nn_arena_mark(&a);
+    float *big = nn_arena_alloc(&a, 10000);   /* a new block; x does not move */
+    big[9999] = 2;
+    CHECK(x[0] == 1);
+    CHECK(((uintptr_t)big & 63) == 0);
+    nn_arena_release(&a, mark);
+    float *again = nn_arena_alloc(&a, 10);
+    CHECK(again[0] == 0);
+    CHECK(a.high_water >= 10000);
+    nn_arena_free(&a);
+    halo_rng r;
+    rng_seed(&r, 9);
+    float probs[3] = {0, 1, 3};
+    int counts[3] = {0, 0, 0};
+    for (int i = 0; i < 4000; i++) counts[rng_categorical(&r, probs, 3)]++;
+    CHECK_INT(counts[0], 0);
+    CHECK(counts[2] > 2 * counts[1] && counts[2] < 4 * counts[1]);
+    float zero[2] = {0, 0};
+    CHECK_INT(rng_categorical(&r, zero, 2), -1);
+}
+
+UNIT_MAIN("test_nn.c")
