@@ -54,7 +54,8 @@ foreach exe [lsort [glob -nocomplain -directory [file join $builddir tests unit]
 }
 foreach {exe target} {regress_spice fuzz_spice regress_netjson fuzz_netjson
                       regress_testbench fuzz_testbench regress_modellib fuzz_modellib
-                      regress_gds fuzz_gds regress_verify fuzz_verify} {
+                      regress_gds fuzz_gds regress_verify fuzz_verify
+                      regress_safetensors fuzz_safetensors} {
     set path [file join $builddir tests unit $exe]
     if {![string match $pattern $exe]} continue
     if {![file executable $path]} {

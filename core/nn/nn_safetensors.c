@@ -88,7 +88,7 @@ static char *header_json(const nn_params *ps, const nn_meta *meta)
     return text;
 }
 
-int nn_safetensors_write(const char *path, const nn_params *ps, const nn_meta *meta, halo_err *err)
+void nn_safetensors_encode(const nn_params *ps, const nn_meta *meta, unsigned char **out, size_t *len)
 {
     char *json = header_json(ps, meta);
     if (!json) abort();
@@ -102,7 +102,16 @@ int nn_safetensors_write(const char *path, const nn_params *ps, const nn_meta *m
     for (int k = 0; k < ps->n; k++)
         for (size_t i = 0; i < ps->p[k]->n; i++, q += 4) put_le32(q, ps->p[k]->w[i]);
     free(json);
-    int rc = halo_write_atomic(path, (const char *)buf, total, err);
+    *out = buf;
+    *len = total;
+}
+
+int nn_safetensors_write(const char *path, const nn_params *ps, const nn_meta *meta, halo_err *err)
+{
+    unsigned char *buf;
+    size_t len;
+    nn_safetensors_encode(ps, meta, &buf, &len);
+    int rc = halo_write_atomic(path, (const char *)buf, len, err);
     free(buf);
     return rc;
 }

@@ -29,7 +29,10 @@ void nn_meta_set(nn_meta *m, const char *key, const char *value);
 const char *nn_meta_get(const nn_meta *m, const char *key);
 void nn_meta_free(nn_meta *m);
 
-/* Write every parameter (values, not gradients) and the metadata. */
+/* The file's bytes (malloc'ed): every parameter's values, in order, and
+ * the metadata. */
+void nn_safetensors_encode(const nn_params *ps, const nn_meta *meta, unsigned char **out, size_t *len);
+/* Write them, atomically. */
 int nn_safetensors_write(const char *path, const nn_params *ps, const nn_meta *meta, halo_err *err);
 
 /* Parse a file's bytes: every tensor becomes a parameter of ps (which
