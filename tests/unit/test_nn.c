@@ -399,6 +399,170 @@ TEST(safetensors_roundtrip_and_refusals)
     nn_params_free(&ps);
 }
 
+/* ---------------------------------------------------------------- PPO */
+
+/* A 4x4 grid world: start at (0,0), goal at (3,3), actions up right down
+ * left (walls keep the agent in), -0.01 a step, +1 at the goal, episodes
+ * end there or after 20 steps.  Optimal: 6 steps. */
+#define GW 4
+#define GW_MAX 20
+
+static int gw_step(int s, int a, float *reward, int *done)
+{
+    int x = s % GW, y = s / GW;
+    if (a == 0 && y < GW - 1) y++;
+    else if (a == 1 && x < GW - 1) x++;
+    else if (a == 2 && y > 0) y--;
+    else if (a == 3 && x > 0) x--;
+    int n = y * GW + x;
+    *done = n == GW * GW - 1;
+    *reward = *done ? 1.0f : -0.01f;
+    return n;
+}
+
+typedef struct ac_net {
+    nn_params ps;
+    nn_linear p1, p2, v1, v2;
+} ac_net;
+
+/* Policy logits and value of a batch of one-hot states. */
+static void ac_forward(ac_net *n, const float *x, int rows, float *ph, float *pa, float *logits, float *vh,
+                       float *va, float *value)
+{
+    nn_linear_forward(&n->p1, x, rows, ph);
+    nn_act_forward(NN_TANH, ph, (size_t)rows * 32, pa);
+    nn_linear_forward(&n->p2, pa, rows, logits);
+    nn_linear_forward(&n->v1, x, rows, vh);
+    nn_act_forward(NN_TANH, vh, (size_t)rows * 32, va);
+    nn_linear_forward(&n->v2, va, rows, value);
+}
+
+typedef struct rollout {
+    float x[8 * GW_MAX][GW * GW];
+    int action[8 * GW_MAX];
+    float logp[8 * GW_MAX], value[8 * GW_MAX], reward[8 * GW_MAX], done[8 * GW_MAX];
+    float adv[8 * GW_MAX], ret[8 * GW_MAX];
+    int n;
+    double mean_return;
+} rollout;
+
+/* Eight episodes with the current policy; advantages by GAE. */
+static void collect(ac_net *n, halo_rng *rng, rollout *r)
+{
+    float ph[32], pa[32], logits[4], vh[32], va[32], v, p[4];
+    r->n = 0;
+    r->mean_return = 0;
+    for (int ep = 0; ep < 8; ep++) {
+        int s = 0, start = r->n, done = 0;
+        for (int t = 0; t < GW_MAX && !done; t++) {
+            int k = r->n++;
+            memset(r->x[k], 0, sizeof r->x[k]);
+            r->x[k][s] = 1;
+            ac_forward(n, r->x[k], 1, ph, pa, logits, vh, va, &v);
+            double m = logits[0];
+            for (int a = 1; a < 4; a++) m = logits[a] > m ? logits[a] : m;
+            for (int a = 0; a < 4; a++) p[a] = (float)exp(logits[a] - m);
+            int a = rng_categorical(rng, p, 4);
+            r->action[k] = a;
+            r->logp[k] = (float)nn_categorical_logprob(logits, 4, a, NULL);
+            r->value[k] = v;
+            s = gw_step(s, a, &r->reward[k], &done);
+            r->done[k] = (float)done;
+            r->mean_return += r->reward[k] / 8.0;
+        }
+        /* a truncated episode is bootstrapped with the value where it stopped */
+        float last = 0;
+        if (!done) {
+            float x[GW * GW] = {0};
+            x[s] = 1;
+            ac_forward(n, x, 1, ph, pa, logits, vh, va, &last);
+        }
+        nn_gae(r->reward + start, r->value + start, r->done + start, r->n - start, last, 0.99f, 0.95f,
+               r->adv + start, r->ret + start);
+    }
+}
+
+/* Four epochs of PPO on one rollout: clipped policy loss, value MSE,
+ * entropy bonus. */
+static void ppo_update(ac_net *n, nn_optim *o, const rollout *r)
+{
+    enum { MAXN = 8 * GW_MAX };
+    static float ph[MAXN * 32], pa[MAXN * 32], logits[MAXN * 4], vh[MAXN * 32], va[MAXN * 32], value[MAXN];
+    static float lnew[MAXN], dnew[MAXN], dlogits[MAXN * 4], dvalue[MAXN], da[MAXN * 32], dh[MAXN * 32];
+    float adv[MAXN], g[4], ge[4];
+    int rows = r->n;
+    double mean = 0, var = 0;
+    for (int i = 0; i < rows; i++) mean += r->adv[i] / rows;
+    for (int i = 0; i < rows; i++) var += (r->adv[i] - mean) * (r->adv[i] - mean) / rows;
+    for (int i = 0; i < rows; i++) adv[i] = (float)((r->adv[i] - mean) / (sqrt(var) + 1e-8));
+    for (int epoch = 0; epoch < 4; epoch++) {
+        nn_params_zero_grad(&n->ps);
+        ac_forward(n, &r->x[0][0], rows, ph, pa, logits, vh, va, value);
+        for (int i = 0; i < rows; i++) lnew[i] = (float)nn_categorical_logprob(logits + 4 * i, 4, r->action[i], NULL);
+        nn_ppo_clip_loss(lnew, r->logp, adv, rows, 0.2f, dnew);
+        for (int i = 0; i < rows; i++) {
+            nn_categorical_logprob(logits + 4 * i, 4, r->action[i], g);
+            nn_categorical_entropy(logits + 4 * i, 4, ge);
+            for (int a = 0; a < 4; a++) dlogits[4 * i + a] = dnew[i] * g[a] - 0.01f * ge[a] / rows;
+        }
+        nn_loss_mse(value, r->ret, (size_t)rows, dvalue);
+        for (int i = 0; i < rows; i++) dvalue[i] *= 0.5f;
+        nn_linear_backward(&n->p2, pa, dlogits, rows, da);
+        nn_act_backward(NN_TANH, ph, pa, da, (size_t)rows * 32, dh);
+        nn_linear_backward(&n->p1, &r->x[0][0], dh, rows, NULL);
+        nn_linear_backward(&n->v2, va, dvalue, rows, da);
+        nn_act_backward(NN_TANH, vh, va, da, (size_t)rows * 32, dh);
+        nn_linear_backward(&n->v1, &r->x[0][0], dh, rows, NULL);
+        nn_clip_grad_norm(&n->ps, 0.5);
+        nn_optim_step(o, &n->ps);
+    }
+}
+
+/* Train; returns the greedy policy's steps to the goal (GW_MAX + 1 when
+ * it never gets there) and the last rollout's mean return. */
+static int train_gridworld(uint64_t seed, double *last_return)
+{
+    halo_rng rng;
+    rng_seed(&rng, seed);
+    ac_net n;
+    nn_params_init(&n.ps);
+    nn_linear_init(&n.p1, &n.ps, "actor.0", GW * GW, 32, 1, &rng);
+    nn_linear_init(&n.p2, &n.ps, "actor.2", 32, 4, 1, &rng);
+    nn_linear_init(&n.v1, &n.ps, "critic.0", GW * GW, 32, 1, &rng);
+    nn_linear_init(&n.v2, &n.ps, "critic.2", 32, 1, 1, &rng);
+    nn_optim o;
+    nn_optim_init(&o, NN_ADAM, 0.01f);
+    static rollout r;
+    for (int it = 0; it < 60; it++) {
+        collect(&n, &rng, &r);
+        ppo_update(&n, &o, &r);
+    }
+    *last_return = r.mean_return;
+    int s = 0, done = 0, steps = 0;
+    float ph[32], pa[32], logits[4], vh[32], va[32], v, rew;
+    while (!done && steps <= GW_MAX) {
+        float x[GW * GW] = {0};
+        x[s] = 1;
+        ac_forward(&n, x, 1, ph, pa, logits, vh, va, &v);
+        int best = 0;
+        for (int a = 1; a < 4; a++) best = logits[a] > logits[best] ? a : best;
+        s = gw_step(s, best, &rew, &done);
+        steps++;
+    }
+    nn_params_free(&n.ps);
+    return done ? steps : GW_MAX + 1;
+}
+
+TEST(ppo_actor_critic_solves_gridworld)
+{
+    double r1, r2;
+    int s1 = train_gridworld(3, &r1), s2 = train_gridworld(3, &r2);
+    printf("    greedy steps %d (optimal 6), last mean return %.3f\n", s1, r1);
+    CHECK_INT(s1, 6);
+    CHECK(r1 > 0.9);
+    CHECK(s1 == s2 && r1 == r2);
+}
+
 TEST(arena_blocks_stay_put)
 {
     nn_arena a;
