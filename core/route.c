@@ -681,7 +681,7 @@ static int access_candidates(const route_db *db, const rt_term *t, int32_t *xs, 
     n = add_x(xs, n, max, (t->box.x0 + t->box.x1) / 2);
     int32_t h = w >= 2 * db->R.pad_lo[1].x ? db->R.pad_lo[1].x : cut / 2;
     if (w >= 2 * h) {
-        n = add_x(xs, n, max, t->box.x0 + h + 4);   /* + 4: snapping down stays inside */
+        n = add_x(xs, n, max, round_up(t->box.x0 + h, 5));   /* up: inside the bar */
         n = add_x(xs, n, max, t->box.x1 - h);
     }
     return n;
