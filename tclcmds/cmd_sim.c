@@ -615,6 +615,9 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
             halo_dict_put(q, "hpwl", Tcl_NewDoubleObj(hpwl));
         }
         halo_dict_put(q, "metrics", deltas_obj(r));
+        halo_dict_put(q, "testbench", Tcl_NewStringObj(s->tb->name, -1));
+        halo_dict_put(q, "testbench_type", Tcl_NewStringObj(testbench_type_name(s->tb->type), -1));
+        halo_dict_put(q, "sweep", Tcl_NewStringObj(s->tb->ac_sweep, -1));
         halo_dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
         halo_dict_put(q, "post", result_obj(&r[1], "post", &decks[1], cached[1]));
         Tcl_SetObjResult(interp, q);
@@ -668,7 +671,8 @@ const HaloCmd halo_sim_cmds[] = {
      "post-layout magnitude |v(out)| in volts (not dB) at the K frequencies of the testbench's AC sweep, "
      "sqrt(sum_k (|Vpre_k| - |Vpost_k|)^2 / K); pscore_low, pscore_mid and pscore_high are the same over "
      "the first, second and last third of the points (split at K/3 and 2K/3).  Also the metric deltas "
-     "pre -> post (metrics: key {pre post delta}) and both simulation results (pre, post).  Once the "
+     "pre -> post (metrics: key {pre post delta}), the testbench (testbench, testbench_type, sweep) and "
+     "both simulation results (pre, post).  Once the "
      "design is placed, also area (the sum of device boxes in um^2, OSIRIS's area), bbox_area (the "
      "placement boundary) and hpwl (um)."},
     {NULL, NULL, NULL, NULL}};

@@ -96,9 +96,12 @@ extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd halo_place_cmds[];
 extern const HaloCmd halo_route_cmds[];
 extern const HaloCmd halo_nn_cmds[];
+extern const HaloCmd halo_explore_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);
+/* Create ::halo::flow::message and ::halo::flow::json_decode (cmd_explore.c). */
+int halo_explore_helpers(Tcl_Interp *interp);
 
 /* Set the interpreter's result and -errorcode from a core error. */
 int halo_tcl_error(Tcl_Interp *interp, const halo_err *err);

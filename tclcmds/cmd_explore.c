@@ -1,0 +1,185 @@
+/*
+ * cmd_explore.c -- the exploration and dataset commands: explore,
+ * generate_dataset and merge_dataset.
+ *
+ * Owns: their rows in the command table (usage and help text) and the two
+ * helpers their Tcl layer needs from C: ::halo::flow::message, which
+ * formats a message of core/messages.def as error options, and
+ * ::halo::flow::json_decode, which turns JSON (through cJSON) into Tcl
+ * values.  The commands themselves are procs in tclcmds/explore.tcl and
+ * tclcmds/dataset.tcl (compiled in): they sequence the stage commands and
+ * write files, which Tcl does best; each command here forwards its
+ * arguments to ::halo::flow::NAME.
+ */
+#include "halo_tcl.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Call ::halo::flow::<name> with the same arguments. */
+static int forward(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *const objv[])
+{
+    Tcl_Obj **args = (Tcl_Obj **)ckalloc(sizeof(Tcl_Obj *) * (size_t)objc);
+    args[0] = Tcl_ObjPrintf("::halo::flow::%s", name);
+    Tcl_IncrRefCount(args[0]);
+    for (int i = 1; i < objc; i++) args[i] = objv[i];
+    int rc = Tcl_EvalObjv(interp, objc, args, 0);
+    Tcl_DecrRefCount(args[0]);
+    ckfree(args);
+    return rc;
+}
+
+static int ExploreCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    return forward(interp, "explore", objc, objv);
+}
+
+static int GenerateDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    return forward(interp, "generate_dataset", objc, objv);
+}
+
+static int MergeDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    return forward(interp, "merge_dataset", objc, objv);
+}
+
+/* ::halo::flow::message MODULE NUMBER ?ARG ...? -> {-errorcode CODE TEXT}:
+ * the message's %s slots filled in order. */
+static int MessageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    int number;
+    if (objc < 3 || Tcl_GetIntFromObj(interp, objv[2], &number) != TCL_OK) {
+        Tcl_SetObjResult(interp, Tcl_NewStringObj("usage: ::halo::flow::message MODULE NUMBER ?ARG ...?", -1));
+        return TCL_ERROR;
+    }
+    const char *module = Tcl_GetString(objv[1]);
+    for (int id = 1; id < HALO_E__COUNT; id++) {
+        const halo_msg_info *m = halo_msg_lookup((halo_msg_id)id);
+        if (strcmp(m->module, module) != 0 || m->number != number) continue;
+        Tcl_Obj *text = Tcl_NewObj();
+        int arg = 3;
+        for (const char *p = m->format; *p; p++) {
+            if (p[0] == '%' && p[1] == 's') {
+                if (arg < objc) Tcl_AppendObjToObj(text, objv[arg++]);
+                p++;
+            } else if (p[0] == '%' && p[1] == '%') {
+                Tcl_AppendToObj(text, "%", 1);
+                p++;
+            } else {
+                Tcl_AppendToObj(text, p, 1);
+            }
+        }
+        Tcl_Obj *code = Tcl_ObjPrintf("HALO %s %s %d", m->module, m->kind, m->number);
+        Tcl_Obj *out[3] = {Tcl_NewStringObj("-errorcode", -1), code, text};
+        Tcl_SetObjResult(interp, Tcl_NewListObj(3, out));
+        return TCL_OK;
+    }
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("no message %s-%d", module, number));
+    return TCL_ERROR;
+}
+
+/* A cJSON value as a Tcl value: objects as dicts, arrays as lists,
+ * booleans as 1/0, null as "". */
+static Tcl_Obj *json_to_obj(const cJSON *j)
+{
+    if (cJSON_IsObject(j)) {
+        Tcl_Obj *d = Tcl_NewDictObj();
+        for (const cJSON *c = j->child; c; c = c->next)
+            Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(c->string, -1), json_to_obj(c));
+        return d;
+    }
+    if (cJSON_IsArray(j)) {
+        Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+        for (const cJSON *c = j->child; c; c = c->next) Tcl_ListObjAppendElement(NULL, l, json_to_obj(c));
+        return l;
+    }
+    if (cJSON_IsString(j)) return Tcl_NewStringObj(j->valuestring, -1);
+    if (cJSON_IsBool(j)) return Tcl_NewBooleanObj(cJSON_IsTrue(j));
+    if (cJSON_IsNumber(j)) {
+        double v = j->valuedouble;
+        if (v == floor(v) && fabs(v) < 9e15) return Tcl_NewWideIntObj((Tcl_WideInt)v);
+        return Tcl_NewDoubleObj(v);
+    }
+    return Tcl_NewObj();
+}
+
+/* ::halo::flow::json_decode TEXT */
+static int JsonDecodeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    if (objc != 2) {
+        Tcl_WrongNumArgs(interp, 1, objv, "TEXT");
+        return TCL_ERROR;
+    }
+    int len;
+    const char *text = Tcl_GetStringFromObj(objv[1], &len);
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, (size_t)len, &end, 0);
+    if (!j) {
+        long at = end ? (long)(end - text) : 0;
+        return halo_tcl_fail(interp, HALO_E_DST_JSON, Tcl_GetString(Tcl_ObjPrintf("byte %ld", at)));
+    }
+    Tcl_SetObjResult(interp, json_to_obj(j));
+    cJSON_Delete(j);
+    return TCL_OK;
+}
+
+/* The helpers live in ::halo::flow, outside the command table (no help). */
+int halo_explore_helpers(Tcl_Interp *interp)
+{
+    Tcl_CreateObjCommand(interp, "::halo::flow::message", MessageCmd, NULL, NULL);
+    Tcl_CreateObjCommand(interp, "::halo::flow::json_decode", JsonDecodeCmd, NULL, NULL);
+    return TCL_OK;
+}
+
+const HaloCmd halo_explore_cmds[] = {
+    {"explore", ExploreCmd,
+     "explore ?-mode random|rl? ?-variants N? ?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-callback CMD? "
+     "?-episode L? ?-alpha A|auto? ?-beta B|auto? ?-penalty P? ?-lr X? ?-gamma X? ?-hidden H? ?-epochs E?",
+     "OSIRIS's variant loop on the placed design.  The current placement is the baseline: it is routed "
+     "and validated (DRC, LVS, parasitic extraction, pre/post simulation, QoS) first.  Each iteration "
+     "moves one device (and its matched partner, mirrored) one -step (100 nm) left, right, up or down "
+     "inside its halo, or flips it (-flips 0 keeps orientations), reroutes incrementally and validates.  "
+     "-mode random (default): variant j starts from variant j-1; a move that leaves the halo or fails "
+     "validation is rolled back and retried, at most -retries (20) times per variant.  -mode rl: an "
+     "actor-critic agent (PPO, rl_agent) chooses (device, move) from the state \"device kind + position "
+     "in its halo + orientation\"; episodes of -episode (8) steps start at the baseline; step reward "
+     "alpha (pscore_b - pscore_j) + beta (area_b - area_j), alpha and beta defaulting to 1/pscore_b and "
+     "1/area_b (relative improvements); a failing move ends the episode with reward -penalty (1).  "
+     "Every random choice derives from -seed.  -callback CMD is called as CMD INDEX RECORD for the "
+     "baseline (0) and each verified variant while the layout is that variant's.  Returns a dict: mode, "
+     "variants, tries, failures (count per cause: halo, route, drc, lvs, pex, a simulation error, "
+     "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, area, bbox_area, "
+     "hpwl, wirelength, vias, pre and post metrics, trajectory, time_ms per stage, seed; rl adds "
+     "reward), baseline and best (lowest pscore)."},
+    {"generate_dataset", GenerateDatasetCmd,
+     "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
+     "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-quiet 0|1?",
+     "OSIRIS's two stages on the current design (read_spice, read_constraints and read_testbench "
+     "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
+     "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
+     "from explore.  Each verified variant is written to DIR as its GDS, a QoS record (JSON: ids, "
+     "fingers, device positions and orientations, pscore overall/low/mid/high, area, HPWL, pre/post "
+     "metrics, DRC count, LVS verdict, per-stage times, seed, halo version), its pre/post trajectories "
+     "and a row of the analog-circuits-sky130 schema; index.jsonl and rows.jsonl gather them and "
+     "summary.json counts records, gaps and failures by cause.  Files are written under a temporary "
+     "name and renamed, the record last, so a run killed at any moment and run again with the same "
+     "command resumes with no duplicate, missing or corrupt record.  -jobs J reruns the flow's script J "
+     "times as worker processes; -shard I/N makes only the I-th of N disjoint slices (arrangement i "
+     "goes to shard i mod N + 1), for merge_dataset to join.  -mode rl adds OSIRIS's outer agent: "
+     "REINFORCE over the finger-count vector picks the M arrangements from a pool of P (default 4M) "
+     "candidates, rewarded by the best inner result; it runs in one process.  Shows a progress bar on a "
+     "terminal (plain lines otherwise) and returns the summary."},
+    {"merge_dataset", MergeDatasetCmd, "merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?",
+     "Joins the outputs of generate_dataset -shard 1/N .. N/N into one dataset in DIR, the same as an "
+     "unsharded run: the manifests must agree, every shard must be there once, every arrangement must "
+     "come from its own shard and none twice; rebuilds index.jsonl, rows.jsonl and summary.json and "
+     "returns the summary (missing counts the variants absent)."},
+    {NULL, NULL, NULL, NULL}};

@@ -1,0 +1,636 @@
+# dataset.tcl -- generate_dataset and merge_dataset: OSIRIS's two stages
+# (finger arrangements x explored variants) written as a dataset that is
+# resumable, parallel (-jobs) and shardable (-shard I/N).
+#
+# Compiled into halo (tclcmds/dataset_tcl.c) after explore.tcl.
+#
+# A dataset directory:
+#   manifest.json              the parameters; a rerun must match them
+#   arrangements/aNNNN.json    an arrangement's summary, written when it is
+#                              complete (fingers, failures by cause, best)
+#   arrangements/aNNNN.netlist.json   its netlist in the netlist_json schema
+#   variants/aNNNN/vNNNN.gds   the routed layout of one verified variant
+#   variants/aNNNN/vNNNN.traj.json    pre/post output trajectories
+#   variants/aNNNN/vNNNN.row.json     the variant as a row of the
+#                              analog-circuits-sky130 schema (one line)
+#   variants/aNNNN/vNNNN.json  its QoS record (one line); written last, so
+#                              it is the variant's commit
+#   index.jsonl, rows.jsonl    every record / row, in order (rebuilt at the
+#                              end of every run and by merge_dataset)
+#   summary.json               counts, failures by cause, gaps
+#   logs/                      worker logs of -jobs runs
+#
+# Variant 0 of an arrangement is its baseline (place + route); variants
+# 1..N-1 come from explore.  Arrangement i of the sample goes to shard
+# (i mod N) + 1 and, inside a shard, to worker (position mod J).
+
+namespace eval ::halo::flow {}
+
+proc ::halo::flow::dataset_defaults {} {
+    dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
+        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -quiet 0
+}
+
+proc ::halo::flow::check_dataset_options {o} {
+    if {[dict get $o -out] eq ""} {raise DST 1 -out "a directory"}
+    if {[dict get $o -arrangements] ne "all"} {need_int generate_dataset -arrangements [dict get $o -arrangements] 1}
+    need_int generate_dataset -variants [dict get $o -variants] 1
+    need_int generate_dataset -jobs [dict get $o -jobs] 1
+    need_int generate_dataset -seed [dict get $o -seed] 0
+    need_int generate_dataset -pool [dict get $o -pool] 0
+    if {[dict get $o -mode] ni {random rl}} {raise XPL 2 generate_dataset -mode [dict get $o -mode] "random or rl"}
+    if {![regexp {^([0-9]+)/([0-9]+)$} [dict get $o -shard] -> i n] || $n < 1 || $i < 1 || $i > $n} {
+        raise XPL 2 generate_dataset -shard [dict get $o -shard] "I/N with 1 <= I <= N"
+    }
+    if {[dict get $o -mode] eq "rl" && ([dict get $o -jobs] > 1 || $n > 1)} {raise DST 3}
+}
+
+# The run's context: options, template, arrangements, paths.
+proc ::halo::flow::dataset_context {o} {
+    set ::halo::output ""
+    set design [report_design]
+    set template [dict get $design name]
+    set m [dict get $o -arrangements]
+    if {[dict get $o -mode] eq "rl"} {
+        set pool [dict get $o -pool]
+        if {$pool == 0} {set pool [expr {4 * $m}]}
+        set list [enumerate_fingers -sample $pool -seed [dict get $o -seed]]
+    } elseif {$m eq "all"} {
+        set count [enumerate_fingers -count]
+        if {$count > 100000} {raise DST 4 $count}
+        set list [enumerate_fingers]
+        set m [llength $list]
+    } else {
+        set list [enumerate_fingers -sample $m -seed [dict get $o -seed]]
+        set m [llength $list]
+    }
+    regexp {^([0-9]+)/([0-9]+)$} [dict get $o -shard] -> shard nshards
+    dict create opts $o dir [file normalize [dict get $o -out]] template $template \
+        devices [dict keys [dict get $design devices]] candidates $list m [expr {min($m, [llength $list])}] \
+        n [dict get $o -variants] shard $shard nshards $nshards
+}
+
+# The manifest: everything a rerun or another shard must agree on.
+proc ::halo::flow::manifest_json {ctx} {
+    set o [dict get $ctx opts]
+    set arr {}
+    foreach a [dict get $ctx candidates] {lappend arr [jnumdict $a]}
+    set pdk [pdk info]
+    jobj [list format [jstr "halo-dataset 1"] template [jstr [dict get $ctx template]] \
+              pdk [jstr [dict get $pdk name]] pdk_root [jstr [dict get $pdk root]] \
+              corner [jstr [dict get $pdk corner]] mode [jstr [dict get $o -mode]] \
+              arrangements [dict get $ctx m] variants [dict get $ctx n] seed [dict get $o -seed] \
+              step_nm [dict get $o -step] flips [jbool [dict get $o -flips]] retries [dict get $o -retries] \
+              episode [dict get $o -episode] alpha [jstr [dict get $o -alpha]] beta [jstr [dict get $o -beta]] \
+              halo_version [jstr $::halo::version] candidates "\[[join $arr ,]\]"]
+}
+
+# Create the directory and its manifest, or check that the one there was
+# made with the same parameters (the shard aside).
+proc ::halo::flow::dataset_prepare {ctx} {
+    set dir [dict get $ctx dir]
+    file mkdir $dir [file join $dir arrangements] [file join $dir variants] [file join $dir logs]
+    remove_temporaries $dir
+    set want [manifest_json $ctx]
+    set path [file join $dir manifest.json]
+    set shard "[dict get $ctx shard]/[dict get $ctx nshards]"
+    set sfile [file join $dir shard.txt]
+    if {[file exists $path]} {
+        if {[string trim [slurp $path]] ne $want} {raise DST 2 $dir}
+        if {[file exists $sfile] && [string trim [slurp $sfile]] ne $shard} {raise DST 2 $dir}
+    } else {
+        write_atomic $path $want\n
+    }
+    write_atomic $sfile $shard\n
+}
+
+proc ::halo::flow::apath {ctx i} {file join [dict get $ctx dir] arrangements [format a%04d $i]}
+proc ::halo::flow::vpath {ctx i j} {file join [dict get $ctx dir] variants [format a%04d $i] [format v%04d $j]}
+
+# The arrangements of this shard, and of this worker inside it.
+proc ::halo::flow::shard_slice {ctx worker jobs} {
+    set mine {}
+    set pos 0
+    for {set i 0} {$i < [dict get $ctx m]} {incr i} {
+        if {$i % [dict get $ctx nshards] != [dict get $ctx shard] - 1} continue
+        if {$pos % $jobs == $worker} {lappend mine $i}
+        incr pos
+    }
+    return $mine
+}
+
+# ------------------------------------------------------------------ progress
+
+# A bar redrawn in place on a terminal; plain lines every 10% or 30 s
+# otherwise; nothing when the report channel is "".
+proc ::halo::flow::progress_start {channel total label} {
+    variable progress
+    set tty [expr {$channel ne "" && ![catch {chan configure $channel -mode}]}]
+    set progress [dict create channel $channel total $total label $label done 0 failed 0 \
+                      t0 [clock milliseconds] shown 0 last_line 0 last_pct -1 tty $tty resumed 0]
+}
+
+proc ::halo::flow::progress_set {done failed {resumed 0}} {
+    variable progress
+    if {![info exists progress] || $progress eq ""} return
+    dict set progress done $done
+    dict set progress failed $failed
+    dict set progress resumed $resumed
+    set now [clock milliseconds]
+    set ch [dict get $progress channel]
+    if {$ch eq ""} return
+    set total [dict get $progress total]
+    set pct [expr {$total ? 100 * $done / $total : 100}]
+    if {[dict get $progress tty]} {
+        if {$now - [dict get $progress shown] < 100 && $done < $total} return
+        dict set progress shown $now
+        puts -nonewline $ch "\r[progress_text 1]"
+        flush $ch
+    } elseif {($done == $total && [dict get $progress last_pct] < 100) ||
+              ($done < $total && $pct / 10 > [dict get $progress last_pct] / 10) ||
+              $now - [dict get $progress last_line] > 30000} {
+        dict set progress last_line $now
+        dict set progress last_pct $pct
+        puts $ch [progress_text 0]
+        flush $ch
+    }
+}
+
+proc ::halo::flow::progress_text {bar} {
+    variable progress
+    dict with progress {
+        set secs [expr {max(1, [clock milliseconds] - $t0) / 1000.0}]
+        set rate [expr {($done - $resumed) / $secs}]
+        set eta [expr {$rate > 0 ? round(($total - $done) / $rate) : -1}]
+        set etas [expr {$eta < 0 ? "?" : [format %d:%02d [expr {$eta / 60}] [expr {$eta % 60}]]}]
+        set pct [expr {$total ? 100 * $done / $total : 100}]
+        if {$bar} {
+            set w 30
+            set fill [expr {$total ? $w * $done / $total : $w}]
+            return [format "%s \[%s%s\] %d/%d %3d%% %.1f variants/s ETA %s failures %d" $label \
+                        [string repeat # $fill] [string repeat - [expr {$w - $fill}]] $done $total $pct $rate \
+                        $etas $failed]
+        }
+        return [format "%s: %d/%d variants (%d%%), %.1f variants/s, ETA %s, %d failures" $label $done $total \
+                    $pct $rate $etas $failed]
+    }
+}
+
+proc ::halo::flow::progress_end {} {
+    variable progress
+    if {[dict get $progress channel] ne "" && [dict get $progress tty]} {
+        puts [dict get $progress channel] ""
+    }
+    set progress ""
+}
+
+# ------------------------------------------------------------------ one arrangement
+
+# Everything the writer of a variant needs, in a namespace variable so the
+# explore callback can reach it.
+variable ::halo::flow::current
+
+# explore's callback: commit variant j of the current arrangement unless a
+# previous run already did (then the recomputed variant is the same).
+proc ::halo::flow::commit_variant {j rec} {
+    variable current
+    set ctx [dict get $current ctx]
+    set i [dict get $current arrangement]
+    set base [vpath $ctx $i $j]
+    set resumed [file exists $base.json]
+    if {!$resumed} {
+        set t0 [clock microseconds]
+        file mkdir [file dirname $base]
+        # GDS names its library after the file: write the final name in a
+        # private directory, then move it.
+        set tmpdir [file dirname $base]/tmp.[pid]
+        file mkdir $tmpdir
+        write_gds $tmpdir/[file tail $base].gds
+        file rename -force $tmpdir/[file tail $base].gds $base.gds
+        file delete $tmpdir
+        write_atomic $base.traj.json [trajectory_json [dict get $rec trajectory]]\n
+        write_atomic $base.row.json [row_json $ctx $i $j $rec]\n
+        dict set rec time_ms write [expr {([clock microseconds] - $t0) / 1000.0}]
+        write_atomic $base.json [record_json $ctx $i $j $rec]\n
+    }
+    dict incr current committed
+    worker_tick 1 0 $resumed
+}
+
+proc ::halo::flow::trajectory_json {t} {
+    jobj [list node [jstr [dict get $t node]] freq_Hz [jnums [dict get $t freq_Hz]] \
+              pre [jobj [list mag_V [jnums [dict get $t pre_mag_V]] phase_deg [jnums [dict get $t pre_phase_deg]]]] \
+              post [jobj [list mag_V [jnums [dict get $t post_mag_V]] \
+                              phase_deg [jnums [dict get $t post_phase_deg]]]]]
+}
+
+proc ::halo::flow::variant_id {ctx i j} {format %s/a%04d/v%04d [dict get $ctx template] $i $j}
+
+# The QoS record of variant j of arrangement i (the index line).
+proc ::halo::flow::record_json {ctx i j rec} {
+    variable current
+    set devs {}
+    dict for {name d} [dict get $rec devices] {
+        lappend devs $name [jobj [list x [jnum [dict get $d x]] y [jnum [dict get $d y]] \
+                                      orient [jstr [dict get $d orient]]]]
+    }
+    set move [dict get $rec move]
+    set movej [expr {$move eq "" ? "null" : [jobj [list device [jstr [dict get $move device]] \
+                                                       action [jstr [dict get $move action]]]]}]
+    set rel [format a%04d/v%04d $i $j]
+    set extra {}
+    if {[dict exists $rec reward]} {lappend extra reward [jnum [dict get $rec reward]]}
+    jobj [list id [jstr [variant_id $ctx $i $j]] template [jstr [dict get $ctx template]] arrangement $i \
+              variant $j mode [jstr [dict get $ctx opts -mode]] fingers [jnumdict [dict get $current fingers]] \
+              move $movej devices [jobj $devs] pscore [jnum [dict get $rec pscore]] \
+              pscore_low [jnum [dict get $rec pscore_low]] pscore_mid [jnum [dict get $rec pscore_mid]] \
+              pscore_high [jnum [dict get $rec pscore_high]] area [jnum [dict get $rec area]] \
+              bbox_area [jnum [dict get $rec bbox_area]] hpwl [jnum [dict get $rec hpwl]] \
+              wirelength [jnum [dict get $rec wirelength]] vias [jnum [dict get $rec vias]] \
+              pre [jnumdict [dict get $rec pre]] post [jnumdict [dict get $rec post]] \
+              drc_violations [dict get $rec drc] lvs [jstr [dict get $rec lvs]] {*}$extra \
+              seed [dict get $rec seed] gds [jstr variants/$rel.gds] trajectory [jstr variants/$rel.traj.json] \
+              time_ms [jnumdict [dict get $rec time_ms]] halo_version [jstr $::halo::version]]
+}
+
+# The variant as a row of the analog-circuits-sky130 schema: metrics are
+# the post-layout ones plus halo's pscore and area; sim_params says how.
+proc ::halo::flow::row_json {ctx i j rec} {
+    variable current
+    set metrics [dict get $rec post]
+    foreach k {pscore pscore_low pscore_mid pscore_high area} {dict set metrics $k [dict get $rec $k]}
+    set pdk [pdk info]
+    set sim [jobj [list testbench [jstr [dict get $rec testbench_type]] \
+                       analysis [jstr [dict get $rec sweep]] stage [jstr post_layout] \
+                       models [jstr [expr {[dict get $pdk root] eq "" ? "embedded" : [dict get $pdk root]}]] \
+                       corner [jstr [dict get $pdk corner]] convergence_opts "\{\}" sweep null \
+                       pre_layout_metrics [jnumdict [dict get $rec pre]]]]
+    set base [format %s_a%04d [dict get $ctx template] $i]
+    jobj [list circuit_id [jstr [format %s_v%04d $base $j]] base_circuit_id [jstr $base] \
+              topology [jstr [dict get $ctx template]] source_dataset [jstr halo] pdk [jstr [dict get $pdk name]] \
+              sim_params [jstr $sim] converged true error [jstr ""] metrics [jstr [jnumdict $metrics]] \
+              netlist_json [jstr [dict get $current netlist_json]]]
+}
+
+# Baseline P&R of arrangement i and its exploration; writes the
+# arrangement summary when done.  Returns the summary as a dict.
+proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
+    variable current
+    set summary [apath $ctx $i].json
+    if {[file exists $summary]} {
+        set s [::halo::flow::json_decode [slurp $summary]]
+        set n [dict get $s committed]
+        worker_tick $n [failure_total [dict get $s failures]] $n
+        return $s
+    }
+    set o [dict get $ctx opts]
+    set seed [derive_seed [dict get $ctx template] $fingers [dict get $o -seed]]
+    set current [dict create ctx $ctx arrangement $i fingers $fingers committed 0]
+    set failures [dict create]
+    set result {}
+    set ::halo::output ""
+    set_fingers $fingers
+    if {[catch {
+        generate_devices
+        place -seed [expr {$seed & 0x7FFFFFFF}]
+    } msg]} {
+        dict incr failures place
+    } else {
+        write_netlist_files $ctx $i
+        set xo [list -mode [dict get $o -mode] -variants [expr {[dict get $ctx n] - 1}] -seed $seed \
+                    -step [dict get $o -step] -flips [dict get $o -flips] -retries [dict get $o -retries] \
+                    -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
+                    -callback ::halo::flow::commit_variant]
+        if {[catch {explore {*}$xo} result opts]} {
+            if {[lrange [dict get $opts -errorcode] 0 1] ne {HALO XPL}} {return -options $opts $result}
+            dict incr failures baseline
+            lappend extra baseline_error $result
+            set result {}
+        } else {
+            dict for {k v} [dict get $result failures] {dict incr failures $k $v}
+        }
+    }
+    set s [dict create arrangement $i fingers $fingers seed $seed committed [dict get $current committed] \
+               failures $failures {*}$extra]
+    if {$result ne ""} {
+        dict set s tries [dict get $result tries]
+        dict set s baseline [dict create pscore [dict get $result baseline pscore] area [dict get $result baseline area]]
+        dict set s best [dict get $result best]
+    }
+    write_atomic $summary [summary_json $s]\n
+    set current {}
+    worker_tick 0 [failure_total $failures] 0
+    return $s
+}
+
+proc ::halo::flow::failure_total {failures} {
+    set n 0
+    dict for {k v} $failures {incr n $v}
+    return $n
+}
+
+proc ::halo::flow::summary_json {s} {
+    set pairs [list arrangement [dict get $s arrangement] fingers [jnumdict [dict get $s fingers]] \
+                   seed [dict get $s seed] committed [dict get $s committed] \
+                   failures [jnumdict [dict get $s failures]]]
+    foreach k {tries pool_index outer_reward} {
+        if {[dict exists $s $k]} {lappend pairs $k [jnum [dict get $s $k]]}
+    }
+    if {[dict exists $s baseline_error]} {lappend pairs baseline_error [jstr [dict get $s baseline_error]]}
+    foreach k {baseline best} {
+        if {[dict exists $s $k]} {lappend pairs $k [jnumdict [dict get $s $k]]}
+    }
+    jobj $pairs
+}
+
+# The arrangement's netlist (netlist_json, compact) for the rows, and the
+# testbench facts report_qos gives.
+proc ::halo::flow::write_netlist_files {ctx i} {
+    variable current
+    set path [apath $ctx $i].netlist.json
+    set tmp $path.tmp.[pid]
+    write_netlist_json $tmp
+    set text [regsub -all {[\n\t]} [slurp $tmp] ""]
+    file delete $tmp
+    write_atomic $path $text\n
+    dict set current netlist_json $text
+}
+
+# Progress: a worker of -jobs prints lines its parent counts; a run in
+# process updates its bar.  resumed counts variants found on disk.
+variable ::halo::flow::tally {done 0 failed 0 resumed 0}
+
+proc ::halo::flow::worker_tick {done failed resumed} {
+    variable tally
+    dict incr tally done $done
+    dict incr tally failed $failed
+    dict incr tally resumed $resumed
+    if {[info exists ::env(HALO_DATASET_WORKER)]} {
+        puts "halo-progress [dict get $tally done] [dict get $tally failed] [dict get $tally resumed]"
+        flush stdout
+        worker_check_parent
+    } else {
+        progress_set [dict get $tally done] [dict get $tally failed] [dict get $tally resumed]
+    }
+}
+
+# A worker whose parent was killed stops too (Linux: /proc/PID).
+proc ::halo::flow::worker_check_parent {} {
+    lassign $::env(HALO_DATASET_WORKER) k j ppid
+    if {$ppid ne "" && [file isdirectory /proc] && ![file exists /proc/$ppid]} {exit 3}
+}
+
+# ------------------------------------------------------------------ the command
+
+proc ::halo::flow::generate_dataset {args} {
+    set o [parse_options generate_dataset [dataset_defaults] $args]
+    check_dataset_options $o
+    set channel [expr {[dict get $o -quiet] ? "" : $::halo::output}]
+    set saved $::halo::output
+    variable tally
+    set tally {done 0 failed 0 resumed 0}
+    set t0 [clock milliseconds]
+    try {
+        set ctx [dataset_context $o]
+        set worker [worker_role $ctx]
+        if {$worker eq ""} {dataset_prepare $ctx}
+        set jobs [dict get $o -jobs]
+        if {$worker ne ""} {
+            lassign $worker k jobs
+            run_slice $ctx [shard_slice $ctx $k $jobs]
+            exit 0
+        }
+        set total [expr {[llength [shard_slice $ctx 0 1]] * [dict get $ctx n]}]
+        progress_start $channel $total "generate_dataset [dict get $ctx template]"
+        if {$jobs > 1} {
+            run_workers $ctx $jobs
+        } elseif {[dict get $o -mode] eq "rl"} {
+            run_rl $ctx
+        } else {
+            run_slice $ctx [shard_slice $ctx 0 1]
+        }
+        progress_end
+        set summary [write_index $ctx [shard_slice $ctx 0 1]]
+    } finally {
+        set ::halo::output $saved
+    }
+    dict set summary seconds [expr {([clock milliseconds] - $t0) / 1000.0}]
+    dict set summary resumed [dict get $tally resumed]
+    return $summary
+}
+
+proc ::halo::flow::run_slice {ctx indices} {
+    foreach i $indices {
+        dataset_arrangement $ctx $i [lindex [dict get $ctx candidates] $i]
+    }
+}
+
+# In a worker process of -jobs: {k J} from HALO_DATASET_WORKER when it
+# names this dataset, else "".
+proc ::halo::flow::worker_role {ctx} {
+    if {![info exists ::env(HALO_DATASET_WORKER)]} {return {}}
+    lassign $::env(HALO_DATASET_WORKER) k jobs ppid dir
+    # A worker never starts workers: one that finds another dataset
+    # (a script making two) stops rather than recurse.
+    if {$dir ne [dict get $ctx dir]} {raise DST 10 $dir [dict get $ctx dir]}
+    list $k $jobs
+}
+
+# -jobs J: rerun this flow's script J times as workers (each recomputes
+# the design the same way, then takes its slice), count their progress
+# lines, and fail naming the log of a worker that failed.
+proc ::halo::flow::run_workers {ctx jobs} {
+    if {![info exists ::argv0] || ![file isfile $::argv0] || [info script] eq ""} {raise DST 5}
+    variable workers
+    set workers [dict create]
+    set exe [info nameofexecutable]
+    for {set k 0} {$k < $jobs} {incr k} {
+        set log [file join [dict get $ctx dir] logs worker-$k.log]
+        set ::env(HALO_DATASET_WORKER) [list $k $jobs [pid] [dict get $ctx dir]]
+        set ch [open |[list $exe $::argv0 {*}$::argv 2> $log] r]
+        unset ::env(HALO_DATASET_WORKER)
+        fconfigure $ch -blocking 0 -buffering line
+        dict set workers $k [dict create ch $ch log $log done 0 failed 0 resumed 0 status running]
+        fileevent $ch readable [list ::halo::flow::worker_readable $k]
+    }
+    while {[llength [lsearch -all -exact [lmap {k w} $workers {dict get $w status}] running]] > 0} {
+        vwait ::halo::flow::workers
+    }
+    dict for {k w} $workers {
+        if {[dict get $w status] ne "ok"} {raise DST 6 $k [dict get $w log] [log_tail [dict get $w log]]}
+    }
+}
+
+proc ::halo::flow::worker_readable {k} {
+    variable workers
+    set ch [dict get $workers $k ch]
+    while {[gets $ch line] >= 0} {
+        if {[regexp {^halo-progress (\d+) (\d+) (\d+)$} $line -> d f r]} {
+            dict set workers $k done $d
+            dict set workers $k failed $f
+            dict set workers $k resumed $r
+        }
+    }
+    if {[eof $ch]} {
+        fconfigure $ch -blocking 1
+        set status [expr {[catch {close $ch}] ? "failed" : "ok"}]
+        dict set workers $k status $status
+    }
+    set sum {0 0 0}
+    dict for {j w} $workers {
+        set sum [list [expr {[lindex $sum 0] + [dict get $w done]}] [expr {[lindex $sum 1] + [dict get $w failed]}] \
+                     [expr {[lindex $sum 2] + [dict get $w resumed]}]]
+    }
+    progress_set {*}$sum
+}
+
+proc ::halo::flow::log_tail {path} {
+    if {[catch {slurp $path} text]} {return ""}
+    join [lrange [split [string trimright $text] \n] end-5 end] \n
+}
+
+# -mode rl: OSIRIS's outer agent.  REINFORCE over the finger-count vector
+# (each candidate's fingers scaled by the largest value) picks the next
+# arrangement among the pool's unused candidates; its reward is the best
+# inner result, alpha (p_ref - p) + beta (a_ref - a) against the first
+# arrangement's baseline.  A resumed run replays the finished arrangements'
+# choices and rewards from their summaries, so the agent is the same.
+proc ::halo::flow::run_rl {ctx} {
+    set cands [dict get $ctx candidates]
+    set devices [dict keys [lindex $cands 0]]
+    set maxnf 1
+    foreach c $cands {dict for {d v} $c {set maxnf [expr {max($maxnf, $v)}]}}
+    set feats [lmap c $cands {lmap d $devices {expr {double([dict get $c $d]) / $maxnf}}}]
+    set o [dict get $ctx opts]
+    set agent [rl_agent reinforce -features [llength $devices] -seed [derive_seed [dict get $o -seed] outer]]
+    set used [lrepeat [llength $cands] 1]
+    set ref {}
+    try {
+        for {set i 0} {$i < [dict get $ctx m]} {incr i} {
+            set c [rl_agent choose $agent $feats $used]
+            lset used $c 0
+            set s [dataset_arrangement $ctx $i [lindex $cands $c] [list pool_index $c]]
+            if {[dict exists $s pool_index] && [dict get $s pool_index] != $c} {raise DST 7 $i}
+            if {![dict exists $s best]} {
+                rl_agent reward $agent [expr {-[dict get $o -episode]}]
+            } else {
+                if {$ref eq ""} {set ref [dict get $s baseline]}
+                set p_ref [dict get $ref pscore]
+                set a_ref [dict get $ref area]
+                set r [expr {(($p_ref - [dict get $s best pscore]) / max($p_ref, 1e-12)) +
+                             ($a_ref - [dict get $s best area]) / max($a_ref, 1e-12)}]
+                rl_agent reward $agent $r
+            }
+            rl_agent update $agent
+        }
+    } finally {
+        rl_agent delete $agent
+    }
+}
+
+# index.jsonl, rows.jsonl and summary.json from the committed files of
+# the given arrangements.
+proc ::halo::flow::write_index {ctx indices} {
+    set dir [dict get $ctx dir]
+    set index ""
+    set rows ""
+    set records 0
+    set missing {}
+    set failures [dict create]
+    set arr_done 0
+    foreach i $indices {
+        set sfile [apath $ctx $i].json
+        if {[file exists $sfile]} {
+            incr arr_done
+            dict for {k v} [dict get [json_decode [slurp $sfile]] failures] {dict incr failures $k $v}
+        }
+        for {set j 0} {$j < [dict get $ctx n]} {incr j} {
+            set base [vpath $ctx $i $j]
+            if {![file exists $base.json]} {
+                lappend missing [format a%04d/v%04d $i $j]
+                continue
+            }
+            append index [slurp $base.json]
+            append rows [slurp $base.row.json]
+            incr records
+        }
+    }
+    write_atomic [file join $dir index.jsonl] $index
+    write_atomic [file join $dir rows.jsonl] $rows
+    set summary [dict create dir $dir template [dict get $ctx template] arrangements [llength $indices] \
+                     arrangements_done $arr_done variants [dict get $ctx n] records $records \
+                     expected [expr {[llength $indices] * [dict get $ctx n]}] missing [llength $missing] \
+                     failures $failures]
+    write_atomic [file join $dir summary.json] [jobj [list template [jstr [dict get $ctx template]] \
+        arrangements [llength $indices] arrangements_done $arr_done records $records \
+        expected [dict get $summary expected] missing "\[[join [lmap m $missing {jstr $m}] ,]\]" \
+        failures [jnumdict $failures]]]\n
+    return $summary
+}
+
+# ------------------------------------------------------------------ merge
+
+# Join shard directories into one dataset: the manifests must agree, the
+# shards must be 1/N..N/N exactly once, every arrangement of the sample
+# must come from its own shard, and no variant may appear twice.
+proc ::halo::flow::merge_dataset {args} {
+    if {[llength $args] < 3 || [lindex $args 0] ne "-out"} {
+        return -code error -errorcode {HALO CMD USAGE 0} "wrong # args: should be \"merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?\""
+    }
+    set out [file normalize [lindex $args 1]]
+    set shards [lrange $args 2 end]
+    set manifest ""
+    set seen [dict create]
+    foreach s $shards {
+        if {![file exists [file join $s manifest.json]]} {raise DST 8 $s "no manifest.json"}
+        set m [string trim [slurp [file join $s manifest.json]]]
+        if {$manifest eq ""} {
+            set manifest $m
+        } elseif {$m ne $manifest} {
+            raise DST 8 $s "its manifest differs from that of [lindex $shards 0]"
+        }
+        set shard [string trim [slurp [file join $s shard.txt]]]
+        if {[dict exists $seen $shard]} {raise DST 8 $s "shard $shard appears twice"}
+        dict set seen $shard $s
+    }
+    set md [json_decode $manifest]
+    set nshards [lindex [split [lindex [dict keys $seen] 0] /] 1]
+    for {set i 1} {$i <= $nshards} {incr i} {
+        if {![dict exists $seen $i/$nshards]} {raise DST 8 $out "shard $i/$nshards is missing"}
+    }
+    if {[dict size $seen] != $nshards} {raise DST 8 $out "the shards are not all of one split"}
+    file mkdir $out [file join $out arrangements] [file join $out variants]
+    write_atomic [file join $out manifest.json] $manifest\n
+    write_atomic [file join $out shard.txt] 1/1\n
+    set m [dict get $md arrangements]
+    set n [dict get $md variants]
+    for {set i 0} {$i < $m} {incr i} {
+        set from [dict get $seen [expr {$i % $nshards + 1}]/$nshards]
+        merge_arrangement $from $out $i $n $seen
+    }
+    set ctx [dict create dir $out template [dict get $md template] n $n]
+    set indices {}
+    for {set i 0} {$i < $m} {incr i} {lappend indices $i}
+    set summary [write_index $ctx $indices]
+    dict set summary shards $nshards
+    return $summary
+}
+
+proc ::halo::flow::merge_arrangement {from out i n seen} {
+    set a [format a%04d $i]
+    dict for {shard dir} $seen {
+        if {$dir ne $from && [llength [glob -nocomplain [file join $dir arrangements $a*] [file join $dir variants $a *]]]} {
+            raise DST 8 $dir "arrangement $i belongs to another shard (duplicate)"
+        }
+    }
+    foreach f [glob -nocomplain [file join $from arrangements $a*]] {
+        if {![string match *.tmp.* $f]} {file copy -force $f [file join $out arrangements]}
+    }
+    set vdir [file join $from variants $a]
+    if {[file isdirectory $vdir]} {
+        file mkdir [file join $out variants $a]
+        foreach f [glob -nocomplain -directory $vdir *] {
+            if {![string match *.tmp.* $f]} {file copy -force $f [file join $out variants $a]}
+        }
+    }
+}

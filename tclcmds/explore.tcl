@@ -1,0 +1,471 @@
+# explore.tcl -- OSIRIS's exploration loop and dataset generation:
+# the commands explore, generate_dataset and merge_dataset.
+#
+# Compiled into halo (tclcmds/explore_tcl.c) and sourced at start-up;
+# cmd_explore.c registers the commands, with their help text, as thin
+# forwarders to the procs here.  This layer only sequences the stage
+# commands every user can call (perturb, route -incremental, check_drc,
+# check_lvs, extract_parasitics, report_qos, snapshot) and writes files;
+# the numbers come from C: the stages themselves, the agents of rl_agent
+# (PPO and REINFORCE on core/nn), and JSON parsing through cJSON.
+#
+# Invariants:
+# - Determinism.  Every random choice comes from a splitmix64 stream whose
+#   seed derives from (template, finger arrangement, variant index, user
+#   seed), so a variant is the same bytes on any machine, in any shard, and
+#   after any interruption.
+# - A dataset variant is committed by renaming its record
+#   (variants/aNNNN/vNNNN.json) into place after its GDS, trajectory and
+#   seed-schema row; a variant without a record does not exist and is
+#   redone.  Every file is written to a temporary name and renamed.
+# - An arrangement is replayed from its baseline when it was interrupted:
+#   the replay recomputes the same chain and skips what is committed, so a
+#   resumed dataset equals an uninterrupted one record for record.
+
+namespace eval ::halo::flow {
+    variable progress
+}
+
+# ------------------------------------------------------------------ errors
+
+# Raise message MOD-NUM of halo's message table (core/messages.def).
+proc ::halo::flow::raise {mod num args} {
+    return -code error -level 2 {*}[::halo::flow::message $mod $num {*}$args]
+}
+
+# ------------------------------------------------------------------ JSON
+
+proc ::halo::flow::jstr {s} {
+    set s [string map {\\ \\\\ \" \\\" \n \\n \r \\r \t \\t} $s]
+    if {[regexp {[\x00-\x1f]} $s]} {
+        set out ""
+        foreach c [split $s ""] {
+            scan $c %c code
+            append out [expr {$code < 32 ? [format \\u%04x $code] : $c}]
+        }
+        set s $out
+    }
+    return "\"$s\""
+}
+
+# A number as JSON: integers as they are, doubles in Tcl's shortest
+# round-trip form; NaN and infinities (which JSON lacks) become null.
+proc ::halo::flow::jnum {v} {
+    if {[string is entier -strict $v]} {return $v}
+    if {![string is double -strict $v]} {return null}
+    set d [expr {double($v)}]
+    if {$d != $d || abs($d) > 1.7976931348623157e308} {return null}
+    return $d
+}
+
+proc ::halo::flow::jbool {v} {expr {$v ? "true" : "false"}}
+
+# {k1 json1 k2 json2 ...} -> {"k1":json1,...}; values already encoded.
+proc ::halo::flow::jobj {pairs} {
+    set parts {}
+    foreach {k v} $pairs {lappend parts "[jstr $k]:$v"}
+    return "\{[join $parts ,]\}"
+}
+
+proc ::halo::flow::jnums {values} {
+    set parts {}
+    foreach v $values {lappend parts [jnum $v]}
+    return "\[[join $parts ,]\]"
+}
+
+# A dict of numbers -> a JSON object of numbers.
+proc ::halo::flow::jnumdict {d} {
+    set pairs {}
+    dict for {k v} $d {lappend pairs $k [jnum $v]}
+    jobj $pairs
+}
+
+# ------------------------------------------------------------------ files
+
+proc ::halo::flow::slurp {path} {
+    set f [open $path rb]
+    try {return [read $f]} finally {close $f}
+}
+
+# Write data to path atomically: a temporary name in the same directory,
+# then a rename, so a reader (or a resumed run) never sees half a file.
+proc ::halo::flow::write_atomic {path data} {
+    set tmp $path.tmp.[pid]
+    set f [open $tmp wb]
+    try {
+        puts -nonewline $f $data
+    } finally {
+        close $f
+    }
+    file rename -force $tmp $path
+}
+
+# Leftovers of a killed run: temporary files never renamed.
+proc ::halo::flow::remove_temporaries {dir} {
+    foreach sub [list $dir {*}[glob -nocomplain -types d -directory $dir arrangements variants variants/*]] {
+        foreach f [glob -nocomplain -directory $sub *.tmp.* tmp.*] {file delete -force $f}
+    }
+}
+
+# ------------------------------------------------------------------ seeds
+
+# splitmix64: the seed stream of the exploration (64-bit, masked in Tcl's
+# big integers).  State lives in the caller's variable.
+proc ::halo::flow::rng_next {varName} {
+    upvar 1 $varName state
+    set m 0xFFFFFFFFFFFFFFFF
+    set state [expr {($state + 0x9E3779B97F4A7C15) & $m}]
+    set z $state
+    set z [expr {(($z ^ ($z >> 30)) * 0xBF58476D1CE4E5B9) & $m}]
+    set z [expr {(($z ^ ($z >> 27)) * 0x94D049BB133111EB) & $m}]
+    expr {$z ^ ($z >> 31)}
+}
+
+# Uniform integer in [0, n); the modulo bias is below n / 2^64.
+proc ::halo::flow::rng_below {varName n} {
+    upvar 1 $varName state
+    expr {[rng_next state] % $n}
+}
+
+# A 63-bit seed from any strings: FNV-1a over their text, then one
+# splitmix64 step to spread the bits.
+proc ::halo::flow::derive_seed {args} {
+    set h 0xCBF29CE484222325
+    foreach b [split [encoding convertto utf-8 [join $args /]] ""] {
+        scan $b %c c
+        set h [expr {(($h ^ $c) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF}]
+    }
+    expr {[rng_next h] & 0x7FFFFFFFFFFFFFFF}
+}
+
+# ------------------------------------------------------------------ options
+
+# Parse -key value pairs of args against the dict of defaults; an unknown
+# option or a missing value raises XPL-1 naming the command.
+proc ::halo::flow::parse_options {cmd defaults arglist} {
+    set opts $defaults
+    if {[llength $arglist] % 2} {
+        raise XPL 1 $cmd [lindex $arglist end] [join [lsort [dict keys $defaults]] ", "]
+    }
+    foreach {k v} $arglist {
+        if {![dict exists $defaults $k]} {raise XPL 1 $cmd $k [join [lsort [dict keys $defaults]] ", "]}
+        dict set opts $k $v
+    }
+    return $opts
+}
+
+proc ::halo::flow::need_int {cmd opt v min} {
+    if {![string is entier -strict $v] || $v < $min} {raise XPL 2 $cmd $opt $v "an integer >= $min"}
+}
+
+proc ::halo::flow::need_number {cmd opt v} {
+    if {![string is double -strict $v]} {raise XPL 2 $cmd $opt $v "a number"}
+}
+
+# ------------------------------------------------------------------ stages
+
+# Run script, adding its wall time in ms to times(key) in the caller.
+proc ::halo::flow::timed {timesVar key script} {
+    upvar 1 $timesVar times
+    set t0 [clock microseconds]
+    try {
+        return [uplevel 1 $script]
+    } finally {
+        dict incr times $key [expr {[clock microseconds] - $t0}]
+    }
+}
+
+# Reroute and verify the current placement: route (incremental unless
+# full), DRC, LVS, parasitic extraction, pre/post simulation and QoS.
+# Returns {ok 1 qos Q route R drc N times T} or {ok 0 cause C detail D
+# times T}; the cause names the first stage that failed.
+proc ::halo::flow::validate {full} {
+    set times [dict create]
+    set args [expr {$full ? {} : {-incremental}}]
+    if {[catch {timed times route {route {*}$args}} r]} {return [list ok 0 cause route detail $r times $times]}
+    if {[dict get $r failed] > 0} {
+        return [list ok 0 cause route detail "[dict get $r failed] nets unrouted" times $times]
+    }
+    set drc [timed times drc {check_drc}]
+    if {$drc > 0} {return [list ok 0 cause drc detail "$drc violations" times $times]}
+    if {![timed times lvs {check_lvs}]} {return [list ok 0 cause lvs detail mismatch times $times]}
+    if {[catch {timed times pex {extract_parasitics}} msg]} {
+        return [list ok 0 cause pex detail $msg times $times]
+    }
+    if {[catch {timed times sim {report_qos}} q]} {return [list ok 0 cause sim detail $q times $times]}
+    foreach stage {pre post} {
+        if {![dict get $q $stage converged]} {
+            return [list ok 0 cause [dict get $q $stage error] detail "$stage: [dict get $q $stage detail]" \
+                        times $times]
+        }
+    }
+    list ok 1 qos $q route $r drc $drc times $times
+}
+
+# The placement's devices: name -> {x y orient} (um), in design order.
+proc ::halo::flow::placement_state {} {
+    set out [dict create]
+    dict for {name d} [dict get [report_placement] device] {
+        dict set out $name [dict create x [dict get $d x] y [dict get $d y] orient [dict get $d orient]]
+    }
+    return $out
+}
+
+# One variant as a dict: what generate_dataset records and explore returns.
+proc ::halo::flow::variant_dict {index move v seed} {
+    set q [dict get $v qos]
+    set times [dict create]
+    dict for {k us} [dict get $v times] {dict set times $k [expr {$us / 1000.0}]}
+    dict create variant $index move $move devices [placement_state] \
+        pscore [dict get $q pscore] pscore_low [dict get $q pscore_low] pscore_mid [dict get $q pscore_mid] \
+        pscore_high [dict get $q pscore_high] area [dict get $q area] bbox_area [dict get $q bbox_area] \
+        hpwl [dict get $q hpwl] drc [dict get $v drc] lvs match \
+        wirelength [dict get $v route wirelength] vias [dict get $v route vias] \
+        pre [dict get $q pre metrics] post [dict get $q post metrics] \
+        trajectory [list node [dict get $q post trajectory node] freq_Hz [dict get $q post trajectory freq_Hz] \
+                        pre_mag_V [dict get $q pre trajectory mag_V] pre_phase_deg [dict get $q pre trajectory phase_deg] \
+                        post_mag_V [dict get $q post trajectory mag_V] \
+                        post_phase_deg [dict get $q post trajectory phase_deg]] \
+        testbench_type [dict get $q testbench_type] sweep [dict get $q sweep] time_ms $times seed $seed
+}
+
+# ------------------------------------------------------------------ explore
+
+# The moves: four one-step shifts and two flips per device.
+variable ::halo::flow::moves {left right up down flip_x flip_y}
+
+proc ::halo::flow::apply_move {device move step} {
+    switch -- $move {
+        flip_x {perturb $device -flip x}
+        flip_y {perturb $device -flip y}
+        default {perturb $device $move -step $step}
+    }
+}
+
+proc ::halo::flow::explore_defaults {} {
+    dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} \
+        -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {}
+}
+
+proc ::halo::flow::explore {args} {
+    set o [parse_options explore [explore_defaults] $args]
+    check_explore_options $o
+    set saved $::halo::output
+    set ::halo::output ""
+    try {
+        if {[llength [halo_placed_devices]] == 0} {raise XPL 3}
+        set base [validate 1]
+        if {![dict get $base ok]} {raise XPL 4 [dict get $base cause] [dict get $base detail]}
+        set baseline [variant_dict 0 {} $base [dict get $o -seed]]
+        if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] 0 $baseline]}
+        if {[dict get $o -mode] eq "random"} {
+            set r [explore_random $o]
+        } else {
+            set r [explore_rl $o $baseline]
+        }
+    } finally {
+        set ::halo::output $saved
+    }
+    dict set r baseline $baseline
+    dict set r best [best_of [list $baseline {*}[dict get $r records]]]
+    return $r
+}
+
+proc ::halo::flow::check_explore_options {o} {
+    if {[dict get $o -mode] ni {random rl}} {raise XPL 2 explore -mode [dict get $o -mode] "random or rl"}
+    need_int explore -variants [dict get $o -variants] 0
+    need_int explore -seed [dict get $o -seed] 0
+    need_int explore -step [dict get $o -step] 5
+    need_int explore -retries [dict get $o -retries] 1
+    need_int explore -episode [dict get $o -episode] 1
+    need_int explore -hidden [dict get $o -hidden] 1
+    need_int explore -epochs [dict get $o -epochs] 1
+    foreach k {-penalty -lr -gamma} {need_number explore $k [dict get $o $k]}
+    foreach k {-alpha -beta} {
+        if {[dict get $o $k] ne "auto"} {need_number explore $k [dict get $o $k]}
+    }
+    if {![string is boolean -strict [dict get $o -flips]]} {raise XPL 2 explore -flips [dict get $o -flips] "0 or 1"}
+}
+
+proc ::halo::flow::halo_placed_devices {} {
+    if {[catch {report_placement} p]} {return {}}
+    dict keys [dict get $p device]
+}
+
+proc ::halo::flow::move_kinds {o} {
+    expr {[dict get $o -flips] ? $::halo::flow::moves : [lrange $::halo::flow::moves 0 3]}
+}
+
+# The record with the lowest pscore (ties: smaller area, earlier).
+proc ::halo::flow::best_of {records} {
+    set best {}
+    foreach r $records {
+        if {$best eq "" || [dict get $r pscore] < [dict get $best pscore] ||
+            ([dict get $r pscore] == [dict get $best pscore] && [dict get $r area] < [dict get $best area])} {
+            set best $r
+        }
+    }
+    dict create variant [dict get $best variant] pscore [dict get $best pscore] area [dict get $best area]
+}
+
+proc ::halo::flow::count_failure {varName cause} {
+    upvar 1 $varName failures
+    dict incr failures $cause
+}
+
+# Random exploration (OSIRIS): variant j starts from variant j-1; a move
+# that leaves the halo or fails validation is rolled back and retried,
+# up to -retries times per variant.
+proc ::halo::flow::explore_random {o} {
+    set devices [halo_placed_devices]
+    set kinds [move_kinds $o]
+    set records {}
+    set failures [dict create]
+    set tries 0
+    for {set j 1} {$j <= [dict get $o -variants]} {incr j} {
+        set seed [derive_seed [dict get $o -seed] variant $j]
+        set rng $seed
+        set done 0
+        for {set attempt 0} {$attempt < [dict get $o -retries] && !$done} {incr attempt} {
+            incr tries
+            set device [lindex $devices [rng_below rng [llength $devices]]]
+            set move [lindex $kinds [rng_below rng [llength $kinds]]]
+            snapshot save explore_prev
+            set t0 [clock microseconds]
+            if {![apply_move $device $move [dict get $o -step]]} {
+                count_failure failures halo
+                continue
+            }
+            set perturb_us [expr {[clock microseconds] - $t0}]
+            set v [validate 0]
+            if {![dict get $v ok]} {
+                count_failure failures [dict get $v cause]
+                snapshot restore explore_prev
+                continue
+            }
+            dict set v times perturb $perturb_us
+            set rec [variant_dict $j [list device $device action $move attempt $attempt] $v $seed]
+            lappend records $rec
+            if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
+            set done 1
+        }
+        if {!$done} {
+            count_failure failures retry_cap
+            break
+        }
+    }
+    catch {snapshot delete explore_prev}
+    dict create mode random variants [llength $records] tries $tries failures $failures records $records
+}
+
+# ------------------------------------------------------------------ RL
+
+# Device kinds of the state vector.
+variable ::halo::flow::kinds {nmos pmos cap res}
+
+# The RL state: per device (design order) a one-hot kind, its position
+# inside its halo box scaled to [0, 1], and its orientation's two mirror
+# bits: "device type + coordinates" as OSIRIS's inner agent sees them.
+proc ::halo::flow::rl_state {types} {
+    set p [report_placement]
+    set state {}
+    dict for {name d} [dict get $p device] {
+        set kind [dict get $types $name]
+        foreach k $::halo::flow::kinds {lappend state [expr {$k eq $kind}]}
+        lassign [dict get $d halo] hx0 hy0 hx1 hy1
+        set fx [expr {$hx1 - $hx0 - [dict get $d w]}]
+        set fy [expr {$hy1 - $hy0 - [dict get $d h]}]
+        lappend state [expr {$fx > 0 ? ([dict get $d x] - $hx0) / $fx : 0.5}]
+        lappend state [expr {$fy > 0 ? ([dict get $d y] - $hy0) / $fy : 0.5}]
+        set orient [dict get $d orient]
+        lappend state [expr {$orient in {MY R180 MXR90 R270}}] [expr {$orient in {MX R180 MYR90 R270}}]
+    }
+    return $state
+}
+
+proc ::halo::flow::device_types {} {
+    set types [dict create]
+    set ::halo::output ""
+    dict for {name d} [dict get [report_design] devices] {dict set types $name [dict get $d type]}
+    return $types
+}
+
+# RL exploration: OSIRIS's inner agent.  An actor-critic (PPO) picks
+# (device, move) from the state; each episode starts at the baseline and
+# runs up to -episode verified steps.  Step reward
+# r = alpha (pscore_b - pscore_j) + beta (area_b - area_j), lower being
+# better; a move that leaves the halo or fails validation ends the episode
+# with reward -penalty and is not retried.  alpha and beta default to
+# 1/pscore_b and 1/area_b, so r is a sum of relative improvements.
+proc ::halo::flow::explore_rl {o baseline} {
+    set devices [halo_placed_devices]
+    set kinds [move_kinds $o]
+    set types [device_types]
+    set ::halo::output ""
+    set pb [dict get $baseline pscore]
+    set ab [dict get $baseline area]
+    set alpha [expr {[dict get $o -alpha] eq "auto" ? 1.0 / max($pb, 1e-12) : [dict get $o -alpha]}]
+    set beta [expr {[dict get $o -beta] eq "auto" ? 1.0 / max($ab, 1e-12) : [dict get $o -beta]}]
+    set agent [dict get $o -agent]
+    set own [expr {$agent eq ""}]
+    if {$own} {
+        set agent [rl_agent ppo -state_dim [expr {[llength $devices] * 8}] \
+                       -actions [expr {[llength $devices] * [llength $kinds]}] -hidden [dict get $o -hidden] \
+                       -lr [dict get $o -lr] -gamma [dict get $o -gamma] -epochs [dict get $o -epochs] \
+                       -seed [derive_seed [dict get $o -seed] agent]]
+    }
+    set records {}
+    set failures [dict create]
+    set tries 0
+    set episodes 0
+    set best_reward -1e300
+    set max_tries [expr {[dict get $o -variants] * [dict get $o -retries]}]
+    snapshot save explore_base
+    try {
+        while {[llength $records] < [dict get $o -variants] && $tries < $max_tries} {
+            if {$episodes > 0} {snapshot restore explore_base}
+            incr episodes
+            for {set step 0} {$step < [dict get $o -episode]} {incr step} {
+                incr tries
+                set action [rl_agent act $agent [rl_state $types]]
+                set device [lindex $devices [expr {$action / [llength $kinds]}]]
+                set move [lindex $kinds [expr {$action % [llength $kinds]}]]
+                snapshot save explore_prev
+                set t0 [clock microseconds]
+                if {![apply_move $device $move [dict get $o -step]]} {
+                    count_failure failures halo
+                    rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
+                    break
+                }
+                set perturb_us [expr {[clock microseconds] - $t0}]
+                set v [validate 0]
+                if {![dict get $v ok]} {
+                    count_failure failures [dict get $v cause]
+                    snapshot restore explore_prev
+                    rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
+                    break
+                }
+                dict set v times perturb $perturb_us
+                set j [expr {[llength $records] + 1}]
+                set seed [derive_seed [dict get $o -seed] variant $j]
+                set rec [variant_dict $j [list device $device action $move episode $episodes step $step] $v $seed]
+                set reward [expr {$alpha * ($pb - [dict get $rec pscore]) + $beta * ($ab - [dict get $rec area])}]
+                dict set rec reward $reward
+                set best_reward [expr {max($best_reward, $reward)}]
+                lappend records $rec
+                if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
+                set last [expr {$step == [dict get $o -episode] - 1 || $j == [dict get $o -variants]}]
+                rl_agent reward $agent $reward $last
+                if {$j == [dict get $o -variants]} break
+            }
+            rl_agent update $agent
+        }
+    } finally {
+        if {$own} {rl_agent delete $agent}
+        catch {snapshot delete explore_prev}
+        catch {snapshot delete explore_base}
+    }
+    if {[llength $records] < [dict get $o -variants]} {count_failure failures retry_cap}
+    dict create mode rl variants [llength $records] tries $tries failures $failures records $records \
+        episodes $episodes alpha $alpha beta $beta best_reward $best_reward
+}
