@@ -9,7 +9,9 @@
 # and a picture), verifies the routed layout (DRC, LVS, parasitics), then
 # simulates the design pre-layout (open loop, and in the OSIRIS unity-gain
 # testbench) and post-layout from the extracted netlist, and scores the
-# difference with report_qos.  The exploration loop extends this flow.
+# difference with report_qos.  Last, OSIRIS's two stages: a few finger
+# arrangements x a few explored variants, each verified and written as a
+# dataset, with the QoS table and pictures of the best and worst variant.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set example [file join $root examples miller_ota]
@@ -77,3 +79,30 @@ dict for {key value} [dict get $r metrics] {puts [format "  %-18s %.4g" $key $va
 read_testbench [file join $example testbench.spice]
 puts ""
 report_qos
+
+# OSIRIS (flows/osiris.tcl does this for any circuit): 3 arrangements x 4
+# variants; variant 0 is each arrangement's baseline P&R, the others move
+# one device a step (random exploration), reroute incrementally and are
+# verified again.  Only verified variants enter the dataset.
+set dataset [file join [file dirname $out] halo-demo-dataset]
+file delete -force $dataset
+puts "\nOSIRIS dataset: 3 finger arrangements x 4 layout variants (random exploration)"
+set summary [generate_dataset -out $dataset -arrangements 3 -variants 4 -seed 1]
+puts [format "%d of %d variants verified (DRC clean, LVS match, simulated) and written to %s" \
+          [dict get $summary records] [dict get $summary expected] [file tail $dataset]]
+puts [format "\n%-22s %-16s %10s %10s %10s %10s %8s %7s" variant move pscore low mid high "area" HPWL]
+set records [read_dataset $dataset]
+foreach r $records {
+    set move [expr {[dict get $r move] eq "" ? "baseline" : "[dict get $r move device] [dict get $r move action]"}]
+    puts [format "%-22s %-16s %10.6f %10.3g %10.3g %10.6f %8.1f %7.1f" [dict get $r id] $move [dict get $r pscore] \
+              [dict get $r pscore_low] [dict get $r pscore_mid] [dict get $r pscore_high] [dict get $r area] \
+              [dict get $r hpwl]]
+}
+set ranked [lsort -real -index 1 [lmap r $records {list [dict get $r id] [dict get $r pscore] [dict get $r gds]}]]
+foreach which {best worst} entry [list [lindex $ranked 0] [lindex $ranked end]] {
+    lassign $entry id pscore gds
+    read_gds [file join $dataset $gds]
+    set png [file join [file dirname $out] halo-demo-$which.png]
+    write_image $png
+    puts [format "%-5s %s (pscore %.6f V): %s" $which $id $pscore [file tail $png]]
+}

@@ -1,6 +1,6 @@
 /*
  * cmd_explore.c -- the exploration and dataset commands: explore,
- * generate_dataset and merge_dataset.
+ * generate_dataset, merge_dataset and read_dataset.
  *
  * Owns: their rows in the command table (usage and help text) and the two
  * helpers their Tcl layer needs from C: ::halo::flow::message, which
@@ -41,6 +41,12 @@ static int GenerateDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 {
     (void)cd;
     return forward(interp, "generate_dataset", objc, objv);
+}
+
+static int ReadDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    return forward(interp, "read_dataset", objc, objv);
 }
 
 static int MergeDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -182,4 +188,8 @@ const HaloCmd halo_explore_cmds[] = {
      "unsharded run: the manifests must agree, every shard must be there once, every arrangement must "
      "come from its own shard and none twice; rebuilds index.jsonl, rows.jsonl and summary.json and "
      "returns the summary (missing counts the variants absent)."},
+    {"read_dataset", ReadDatasetCmd, "read_dataset DIR ?-trajectories 0|1?",
+     "Reads a dataset's index.jsonl and returns its QoS records as a list of dicts (keys as in the "
+     "JSON: id, arrangement, variant, fingers, move, devices, pscore ..., time_ms); with -trajectories 1 "
+     "each record's trajectory key holds its pre/post trajectories instead of their file name."},
     {NULL, NULL, NULL, NULL}};

@@ -291,6 +291,9 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
     set ::halo::output ""
     set_fingers $fingers
     if {[catch {
+        # a fresh library: the GDS of a variant holds this arrangement's
+        # cells only
+        clear_layout
         generate_devices
         place -seed [expr {$seed & 0x7FFFFFFF}]
     } msg]} {
@@ -633,4 +636,28 @@ proc ::halo::flow::merge_arrangement {from out i n seen} {
             if {![string match *.tmp.* $f]} {file copy -force $f [file join $out variants $a]}
         }
     }
+}
+
+# ------------------------------------------------------------------ reading
+
+# The records of a dataset (index.jsonl) as dicts, in order; with
+# -trajectories 1 each also gets its pre/post trajectories.
+proc ::halo::flow::read_dataset {args} {
+    if {[llength $args] ni {1 3} || ([llength $args] == 3 && [lindex $args 1] ne "-trajectories")} {
+        return -code error -errorcode {HALO CMD USAGE 0} "wrong # args: should be \"read_dataset DIR ?-trajectories 0|1?\""
+    }
+    set dir [lindex $args 0]
+    set traj [expr {[llength $args] == 3 ? [lindex $args 2] : 0}]
+    set path [file join $dir index.jsonl]
+    if {![file exists $path]} {raise DST 8 $dir "no index.jsonl (run generate_dataset or merge_dataset)"}
+    set records {}
+    set n 0
+    foreach line [split [slurp $path] \n] {
+        incr n
+        if {[string trim $line] eq ""} continue
+        if {[catch {json_decode $line} r]} {raise DST 8 $path:$n $r}
+        if {$traj} {dict set r trajectory [json_decode [slurp [file join $dir [dict get $r trajectory]]]]}
+        lappend records $r
+    }
+    return $records
 }

@@ -18,7 +18,8 @@
 
 const HaloCmd *const halo_cmd_tables[] = {
     halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
-    halo_layout_cmds, halo_verify_cmds, halo_place_cmds, halo_route_cmds, halo_nn_cmds, halo_explore_cmds, NULL,
+    halo_layout_cmds, halo_verify_cmds, halo_place_cmds, halo_route_cmds, halo_nn_cmds, halo_explore_cmds,
+    halo_agent_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)
@@ -34,6 +35,7 @@ static void free_state(ClientData cd, Tcl_Interp *interp)
     (void)interp;
     HaloState *st = cd;
     halo_sim_free(st);
+    halo_agent_free(st);
     halo_verify_free(st);
     halo_route_free(st);
     halo_place_free(st);

@@ -24,6 +24,7 @@ typedef struct HaloLayout HaloLayout;   /* layout library and device cells, cmd_
 typedef struct HaloVerify HaloVerify;   /* last DRC, LVS and parasitic results, cmd_verify.c */
 typedef struct HaloPlace HaloPlace;     /* placement IR and snapshots, cmd_place.c */
 typedef struct HaloRoute HaloRoute;     /* the routing of the placement, cmd_route.c */
+typedef struct HaloAgents HaloAgents;   /* exploration agents by handle, cmd_agent.c */
 struct place_ir;
 struct lay_lib;
 struct lay_box;
@@ -37,6 +38,7 @@ typedef struct HaloState {
     HaloVerify *verify;  /* verification results; NULL until used */
     HaloPlace *place;    /* placement IR and snapshots; NULL until used */
     HaloRoute *route;    /* routing of the current placement; NULL until used */
+    HaloAgents *agents;  /* rl_agent's agents; NULL until used */
 } HaloState;
 
 /* Free the simulation state (workers stop). */
@@ -69,6 +71,8 @@ struct place_ir *halo_place_ir(HaloState *st, int *top);
 /* Drop the routing (the placement was replaced); free everything. */
 void halo_route_forget(HaloState *st);
 void halo_route_free(HaloState *st);
+/* Free every rl_agent agent. */
+void halo_agent_free(HaloState *st);
 /* Free the verification results. */
 void halo_verify_free(HaloState *st);
 /* Make text (malloc'ed; taken) the post-layout netlist simulate -stage
@@ -97,6 +101,7 @@ extern const HaloCmd halo_place_cmds[];
 extern const HaloCmd halo_route_cmds[];
 extern const HaloCmd halo_nn_cmds[];
 extern const HaloCmd halo_explore_cmds[];
+extern const HaloCmd halo_agent_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

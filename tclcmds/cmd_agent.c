@@ -1,0 +1,509 @@
+/*
+ * cmd_agent.c -- rl_agent: the exploration agents of core/explore_agent.h
+ * from Tcl.
+ *
+ * Owns HaloAgents, the interpreter's agents by handle ("agent1",
+ * "agent2", ...; a handle is never reused, so a stale one cannot reach a
+ * newer agent).  Every value from a script is checked here -- list
+ * lengths, numbers, masks, the agent's kind -- before core sees it, and a
+ * bad one raises an AGT-n error with -errorcode {HALO AGT <kind> <n>}.
+ * Freed with the interpreter through halo_agent_free.
+ */
+#include "halo_tcl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore_agent.h"
+#include "strutil.h"
+
+typedef enum { AGENT_PPO, AGENT_RF } agent_kind;
+
+static const char *const kind_names[] = {"ppo", "reinforce"};
+
+typedef struct agent_entry {
+    char name[32];
+    agent_kind kind;
+    xagent_ppo *ppo;          /* AGENT_PPO */
+    xagent_rf *rf;            /* AGENT_RF */
+} agent_entry;
+
+struct HaloAgents {
+    agent_entry *e;
+    int n, cap;
+    long next_id;             /* the number of the next handle */
+};
+
+static void entry_free(agent_entry *e)
+{
+    xagent_ppo_free(e->ppo);
+    xagent_rf_free(e->rf);
+}
+
+void halo_agent_free(HaloState *st)
+{
+    HaloAgents *ha = st->agents;
+    if (!ha) return;
+    for (int i = 0; i < ha->n; i++) entry_free(&ha->e[i]);
+    free(ha->e);
+    free(ha);
+    st->agents = NULL;
+}
+
+static HaloAgents *agents_of(HaloState *st)
+{
+    if (!st->agents) st->agents = halo_xcalloc(1, sizeof *st->agents);
+    return st->agents;
+}
+
+/* ---------------------------------------------------------------- arguments */
+
+/* "wrong # args" for one subcommand, with the project's usage errorcode. */
+static int sub_usage(Tcl_Interp *interp, const char *usage)
+{
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("wrong # args: should be \"rl_agent %s\"", usage));
+    Tcl_SetErrorCode(interp, "HALO", "CMD", "USAGE", "0", NULL);
+    return TCL_ERROR;
+}
+
+/* The agent named by obj, of the wanted kind (-1: any). */
+static agent_entry *find_agent(Tcl_Interp *interp, HaloState *st, Tcl_Obj *obj, int want, const char *sub)
+{
+    HaloAgents *ha = agents_of(st);
+    const char *name = Tcl_GetString(obj);
+    for (int i = 0; i < ha->n; i++) {
+        agent_entry *e = &ha->e[i];
+        if (strcmp(e->name, name) != 0) continue;
+        if (want >= 0 && (int)e->kind != want) {
+            halo_tcl_fail(interp, HALO_E_AGT_KIND, name, kind_names[e->kind], sub, kind_names[want]);
+            return NULL;
+        }
+        return e;
+    }
+    halo_tcl_fail(interp, HALO_E_AGT_HANDLE, name);
+    return NULL;
+}
+
+/* A finite number, or AGT-6 naming what it is for. */
+static int get_real(Tcl_Interp *interp, Tcl_Obj *obj, const char *what, double *v)
+{
+    if (Tcl_GetDoubleFromObj(NULL, obj, v) != TCL_OK || !isfinite(*v))
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, what, Tcl_GetString(obj), "a finite number");
+    return TCL_OK;
+}
+
+static int get_seed(Tcl_Interp *interp, Tcl_Obj *obj, const char *what, uint64_t *v)
+{
+    Tcl_WideInt w;
+    if (Tcl_GetWideIntFromObj(NULL, obj, &w) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, what, Tcl_GetString(obj), "an integer");
+    *v = (uint64_t)w;
+    return TCL_OK;
+}
+
+static int get_int(Tcl_Interp *interp, Tcl_Obj *obj, const char *what, int *v)
+{
+    if (Tcl_GetIntFromObj(NULL, obj, v) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, what, Tcl_GetString(obj), "an integer");
+    return TCL_OK;
+}
+
+/* The elements of a list that must hold `expect` of them (-1: any > 0). */
+static int get_list(Tcl_Interp *interp, Tcl_Obj *list, const char *what, int expect, Tcl_Obj ***elems, int *n)
+{
+    if (Tcl_ListObjGetElements(NULL, list, n, elems) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, what, Tcl_GetString(list), "a list");
+    if (expect >= 0 && *n != expect) return halo_tcl_fail(interp, HALO_E_AGT_LENGTH, what, *n, expect);
+    if (expect < 0 && *n == 0) return halo_tcl_fail(interp, HALO_E_AGT_LENGTH, what, 0, 1);
+    return TCL_OK;
+}
+
+/* A list of exactly `expect` finite numbers into out. */
+static int get_floats(Tcl_Interp *interp, Tcl_Obj *list, const char *what, int expect, float *out)
+{
+    Tcl_Obj **el;
+    int n;
+    if (get_list(interp, list, what, expect, &el, &n) != TCL_OK) return TCL_ERROR;
+    char item[64];
+    snprintf(item, sizeof item, "%s value", what);
+    for (int i = 0; i < n; i++) {
+        double v;
+        if (get_real(interp, el[i], item, &v) != TCL_OK) return TCL_ERROR;
+        out[i] = (float)v;
+    }
+    return TCL_OK;
+}
+
+/* A mask: `expect` values, each 0 or 1. */
+static int get_mask(Tcl_Interp *interp, Tcl_Obj *list, int expect, unsigned char *out)
+{
+    Tcl_Obj **el;
+    int n;
+    if (get_list(interp, list, "MASK", expect, &el, &n) != TCL_OK) return TCL_ERROR;
+    for (int i = 0; i < n; i++) {
+        int v;
+        if (Tcl_GetIntFromObj(NULL, el[i], &v) != TCL_OK || (v != 0 && v != 1))
+            return halo_tcl_fail(interp, HALO_E_AGT_VALUE, "MASK value", Tcl_GetString(el[i]), "0 or 1");
+        out[i] = (unsigned char)v;
+    }
+    return TCL_OK;
+}
+
+/* CANDIDATES: n lists of fdim numbers, into *feats (malloc'ed). */
+static int get_candidates(Tcl_Interp *interp, Tcl_Obj *list, int fdim, float **feats, int *n)
+{
+    Tcl_Obj **el;
+    *feats = NULL;
+    if (get_list(interp, list, "CANDIDATES", -1, &el, n) != TCL_OK) return TCL_ERROR;
+    *feats = halo_xmalloc((size_t)*n * (size_t)fdim * sizeof **feats);
+    for (int i = 0; i < *n; i++) {
+        char what[48];
+        snprintf(what, sizeof what, "Candidate %d", i);
+        if (get_floats(interp, el[i], what, fdim, *feats + (size_t)i * fdim) != TCL_OK) {
+            free(*feats);
+            *feats = NULL;
+            return TCL_ERROR;
+        }
+    }
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- create */
+
+static int add_agent(Tcl_Interp *interp, HaloState *st, agent_kind kind, xagent_ppo *ppo, xagent_rf *rf)
+{
+    HaloAgents *ha = agents_of(st);
+    su_grow((void **)&ha->e, &ha->cap, ha->n + 1, sizeof *ha->e);
+    agent_entry *e = &ha->e[ha->n++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "agent%ld", ++ha->next_id);
+    e->kind = kind;
+    e->ppo = ppo;
+    e->rf = rf;
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(e->name, -1));
+    return TCL_OK;
+}
+
+/* One option of rl_agent ppo into o (which indexes ppo_options). */
+static int ppo_option(Tcl_Interp *interp, int which, Tcl_Obj *v, const char *name, int dims[2],
+                      xagent_ppo_opts *o)
+{
+    switch (which) {
+    case 0: return get_int(interp, v, name, &dims[0]);
+    case 1: return get_int(interp, v, name, &dims[1]);
+    case 2: return get_int(interp, v, name, &o->hidden);
+    case 3: return get_real(interp, v, name, &o->lr);
+    case 4: return get_real(interp, v, name, &o->gamma);
+    case 5: return get_real(interp, v, name, &o->lambda);
+    case 6: return get_real(interp, v, name, &o->clip);
+    case 7: return get_real(interp, v, name, &o->entropy_coef);
+    case 8: return get_int(interp, v, name, &o->epochs);
+    default: return get_seed(interp, v, name, &o->seed);
+    }
+}
+
+#define PPO_USAGE                                                                                          \
+    "ppo -state_dim D -actions A ?-hidden H? ?-lr X? ?-gamma X? ?-lambda X? ?-clip X? ?-entropy X? ?-epochs N? " \
+    "?-seed S?"
+
+/* rl_agent ppo ...: ranges are core's to check (AGT-1). */
+static int SubPpo(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {"-state_dim", "-actions", "-hidden", "-lr", "-gamma", "-lambda",
+                                          "-clip", "-entropy", "-epochs", "-seed", NULL};
+    xagent_ppo_opts o;
+    xagent_ppo_defaults(&o);
+    int dims[2] = {0, 0}, given[2] = {0, 0};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options,
+                            "-state_dim, -actions, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
+                            &which) != TCL_OK)
+            return TCL_ERROR;
+        const char *name = options[which];
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v || ppo_option(interp, which, v, name, dims, &o) != TCL_OK) return TCL_ERROR;
+        if (which < 2) given[which] = 1;
+    }
+    if (!given[0] || !given[1]) return sub_usage(interp, PPO_USAGE);
+    halo_err err;
+    halo_err_clear(&err);
+    xagent_ppo *a = xagent_ppo_new(dims[0], dims[1], &o, &err);
+    if (!a) return halo_tcl_error(interp, &err);
+    return add_agent(interp, st, AGENT_PPO, a, NULL);
+}
+
+/* rl_agent reinforce -features F ?-hidden H? ?-lr X? ?-seed S? */
+static int SubReinforce(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {"-features", "-hidden", "-lr", "-seed", NULL};
+    xagent_rf_opts o;
+    xagent_rf_defaults(&o);
+    int fdim = 0, given = 0;
+    for (int i = 2; i < objc; i++) {
+        int which, rc;
+        if (halo_get_option(interp, objv, objc, &i, options, "-features, -hidden, -lr or -seed", &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        if (which == 0) {
+            rc = get_int(interp, v, options[0], &fdim);
+            given = 1;
+        } else if (which == 1) {
+            rc = get_int(interp, v, options[1], &o.hidden);
+        } else if (which == 2) {
+            rc = get_real(interp, v, options[2], &o.lr);
+        } else {
+            rc = get_seed(interp, v, options[3], &o.seed);
+        }
+        if (rc != TCL_OK) return TCL_ERROR;
+    }
+    if (!given) return sub_usage(interp, "reinforce -features F ?-hidden H? ?-lr X? ?-seed S?");
+    halo_err err;
+    halo_err_clear(&err);
+    xagent_rf *a = xagent_rf_new(fdim, &o, &err);
+    if (!a) return halo_tcl_error(interp, &err);
+    return add_agent(interp, st, AGENT_RF, NULL, a);
+}
+
+/* ---------------------------------------------------------------- acting */
+
+/* STATE ?MASK? of a ppo agent into state (state_dim) and mask (actions,
+ * all 1 when no MASK was given). */
+static int ppo_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Obj *const objv[], float *state,
+                      unsigned char *mask)
+{
+    xagent_ppo *a = e->ppo;
+    if (get_floats(interp, objv[3], "STATE", xagent_ppo_state_dim(a), state) != TCL_OK) return TCL_ERROR;
+    int n = xagent_ppo_actions(a);
+    if (objc == 5) return get_mask(interp, objv[4], n, mask);
+    memset(mask, 1, (size_t)n);
+    return TCL_OK;
+}
+
+/* rl_agent act H STATE ?MASK? */
+static int SubAct(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    agent_entry *e = find_agent(interp, st, objv[2], AGENT_PPO, "act");
+    if (!e) return TCL_ERROR;
+    float *state = halo_xmalloc((size_t)xagent_ppo_state_dim(e->ppo) * sizeof *state);
+    unsigned char *mask = halo_xmalloc((size_t)xagent_ppo_actions(e->ppo));
+    int rc = ppo_inputs(interp, e, objc, objv, state, mask), action = -1;
+    halo_err err;
+    halo_err_clear(&err);
+    if (rc == TCL_OK && xagent_ppo_act(e->ppo, state, mask, &action, &err) != 0) rc = halo_tcl_error(interp, &err);
+    free(state);
+    free(mask);
+    if (rc == TCL_OK) Tcl_SetObjResult(interp, Tcl_NewIntObj(action));
+    return rc;
+}
+
+/* CANDIDATES ?MASK? of a reinforce agent; feats and mask malloc'ed. */
+static int rf_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Obj *const objv[], float **feats,
+                     unsigned char **mask, int *n)
+{
+    *mask = NULL;
+    if (get_candidates(interp, objv[3], xagent_rf_feat_dim(e->rf), feats, n) != TCL_OK) return TCL_ERROR;
+    *mask = halo_xmalloc((size_t)*n);
+    memset(*mask, 1, (size_t)*n);
+    if (objc == 5) return get_mask(interp, objv[4], *n, *mask);
+    return TCL_OK;
+}
+
+/* rl_agent choose H CANDIDATES ?MASK? */
+static int SubChoose(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    agent_entry *e = find_agent(interp, st, objv[2], AGENT_RF, "choose");
+    if (!e) return TCL_ERROR;
+    float *feats;
+    unsigned char *mask;
+    int n, choice = -1;
+    int rc = rf_inputs(interp, e, objc, objv, &feats, &mask, &n);
+    halo_err err;
+    halo_err_clear(&err);
+    if (rc == TCL_OK && xagent_rf_choose(e->rf, feats, n, mask, &choice, &err) != 0)
+        rc = halo_tcl_error(interp, &err);
+    free(feats);
+    free(mask);
+    if (rc == TCL_OK) Tcl_SetObjResult(interp, Tcl_NewIntObj(choice));
+    return rc;
+}
+
+/* rl_agent reward H R ?DONE?: DONE is an episode end, which only the ppo
+ * agent has. */
+static int SubReward(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    agent_entry *e = find_agent(interp, st, objv[2], objc == 5 ? AGENT_PPO : -1, "reward with DONE");
+    if (!e) return TCL_ERROR;
+    double r;
+    int done = 0;
+    if (get_real(interp, objv[3], "Reward", &r) != TCL_OK) return TCL_ERROR;
+    if (objc == 5 && (Tcl_GetIntFromObj(NULL, objv[4], &done) != TCL_OK || (done != 0 && done != 1)))
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, "DONE", Tcl_GetString(objv[4]), "0 or 1");
+    int pending = e->kind == AGENT_PPO ? xagent_ppo_pending(e->ppo) : xagent_rf_pending(e->rf);
+    if (pending == 0) {
+        char why[160];
+        snprintf(why, sizeof why, "Agent %s has no step to reward: rl_agent %s records one.", e->name,
+                 e->kind == AGENT_PPO ? "act" : "choose");
+        return halo_tcl_fail(interp, HALO_E_AGT_STATE, why);
+    }
+    if (e->kind == AGENT_PPO) xagent_ppo_reward(e->ppo, r, done);
+    else xagent_rf_reward(e->rf, r);
+    return TCL_OK;
+}
+
+/* rl_agent update H */
+static int SubUpdate(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    agent_entry *e = find_agent(interp, st, objv[2], -1, "update");
+    if (!e) return TCL_ERROR;
+    xagent_stats s;
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = e->kind == AGENT_PPO ? xagent_ppo_update(e->ppo, &s, &err) : xagent_rf_update(e->rf, &s, &err);
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    Tcl_Obj *d = Tcl_NewDictObj();
+    halo_dict_put(d, "steps", Tcl_NewIntObj(s.steps));
+    halo_dict_put(d, "policy_loss", Tcl_NewDoubleObj(s.policy_loss));
+    halo_dict_put(d, "value_loss", Tcl_NewDoubleObj(s.value_loss));
+    halo_dict_put(d, "entropy", Tcl_NewDoubleObj(s.entropy));
+    halo_dict_put(d, "mean_return", Tcl_NewDoubleObj(s.mean_return));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
+static Tcl_Obj *probs_obj(const float *p, int n)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < n; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewDoubleObj(p[i]));
+    return l;
+}
+
+/* rl_agent probs H STATE|CANDIDATES ?MASK? */
+static int SubProbs(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    agent_entry *e = find_agent(interp, st, objv[2], -1, "probs");
+    if (!e) return TCL_ERROR;
+    float *in = NULL, *p = NULL;
+    unsigned char *mask = NULL;
+    int n, rc;
+    if (e->kind == AGENT_PPO) {
+        n = xagent_ppo_actions(e->ppo);
+        in = halo_xmalloc((size_t)xagent_ppo_state_dim(e->ppo) * sizeof *in);
+        mask = halo_xmalloc((size_t)n);
+        rc = ppo_inputs(interp, e, objc, objv, in, mask);
+    } else {
+        rc = rf_inputs(interp, e, objc, objv, &in, &mask, &n);
+    }
+    if (rc == TCL_OK) {
+        p = halo_xmalloc((size_t)n * sizeof *p);
+        int all_masked = e->kind == AGENT_PPO ? xagent_ppo_probs(e->ppo, in, mask, p)
+                                              : xagent_rf_probs(e->rf, in, n, mask, p);
+        if (all_masked) rc = halo_tcl_fail(interp, HALO_E_AGT_MASKED, e->kind == AGENT_PPO ? "action" : "candidate");
+        else Tcl_SetObjResult(interp, probs_obj(p, n));
+    }
+    free(in);
+    free(mask);
+    free(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- handles */
+
+/* rl_agent save H FILE */
+static int SubSave(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    agent_entry *e = find_agent(interp, st, objv[2], -1, "save");
+    if (!e) return TCL_ERROR;
+    halo_err err;
+    halo_err_clear(&err);
+    const char *path = Tcl_GetString(objv[3]);
+    int rc = e->kind == AGENT_PPO ? xagent_ppo_save(e->ppo, path, &err) : xagent_rf_save(e->rf, path, &err);
+    if (rc != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, objv[3]);
+    return TCL_OK;
+}
+
+/* rl_agent delete H */
+static int SubDelete(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    agent_entry *e = find_agent(interp, st, objv[2], -1, "delete");
+    if (!e) return TCL_ERROR;
+    HaloAgents *ha = st->agents;
+    int i = (int)(e - ha->e);
+    entry_free(e);
+    memmove(&ha->e[i], &ha->e[i + 1], (size_t)(ha->n - i - 1) * sizeof *ha->e);
+    ha->n--;
+    return TCL_OK;
+}
+
+/* rl_agent list: the handles, oldest first. */
+static int SubList(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    (void)objv;
+    HaloAgents *ha = agents_of(st);
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    for (int i = 0; i < ha->n; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(ha->e[i].name, -1));
+    Tcl_SetObjResult(interp, l);
+    return TCL_OK;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+typedef int sub_proc(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[]);
+
+typedef struct agent_sub {
+    const char *name;         /* first: Tcl_GetIndexFromObjStruct reads it */
+    sub_proc *proc;
+    int min, max;             /* objc range, objv[0] being rl_agent */
+    const char *usage;
+} agent_sub;
+
+static const agent_sub subs[] = {
+    {"ppo", SubPpo, 2, 64, PPO_USAGE},
+    {"reinforce", SubReinforce, 2, 64, "reinforce -features F ?-hidden H? ?-lr X? ?-seed S?"},
+    {"act", SubAct, 4, 5, "act H STATE ?MASK?"},
+    {"choose", SubChoose, 4, 5, "choose H CANDIDATES ?MASK?"},
+    {"reward", SubReward, 4, 5, "reward H R ?DONE?"},
+    {"update", SubUpdate, 3, 3, "update H"},
+    {"probs", SubProbs, 4, 5, "probs H STATE|CANDIDATES ?MASK?"},
+    {"save", SubSave, 4, 4, "save H FILE"},
+    {"delete", SubDelete, 3, 3, "delete H"},
+    {"list", SubList, 2, 2, "list"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static int RlAgentCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    HaloState *st = cd;
+    if (objc < 2) return halo_usage(interp, "rl_agent");
+    int which;
+    if (Tcl_GetIndexFromObjStruct(NULL, objv[1], subs, sizeof subs[0], "subcommand", TCL_EXACT, &which) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_AGT_SUBCMD, Tcl_GetString(objv[1]),
+                             "ppo, reinforce, act, choose, reward, update, probs, save, delete or list");
+    const agent_sub *s = &subs[which];
+    if (objc < s->min || objc > s->max) return sub_usage(interp, s->usage);
+    return s->proc(interp, st, objc, objv);
+}
+
+const HaloCmd halo_agent_cmds[] = {
+    {"rl_agent", RlAgentCmd, "rl_agent SUBCOMMAND ?ARG ...?",
+     "The learning agents of layout exploration. `rl_agent ppo -state_dim D -actions A ?-hidden H? ?-lr X? "
+     "?-gamma X? ?-lambda X? ?-clip X? ?-entropy X? ?-epochs N? ?-seed S?` makes a PPO actor-critic over A "
+     "actions (the inner agent: which device to move, and how); `rl_agent reinforce -features F ?-hidden H? ?-lr "
+     "X? ?-seed S?` makes a REINFORCE chooser among candidates of F features (the outer agent: which finger "
+     "arrangement). Both return a handle H. `act H STATE ?MASK?` samples an action (MASK: 0/1 per action, 0 "
+     "forbids it), `choose H CANDIDATES ?MASK?` samples the index of one candidate (a list of feature lists), "
+     "`reward H R ?DONE?` rewards the last one (DONE 1 ends a PPO episode), `update H` learns from everything "
+     "recorded since the last update and returns a dict: steps policy_loss value_loss entropy mean_return. "
+     "`probs H STATE|CANDIDATES ?MASK?` returns the policy's probabilities, `save H FILE` writes the weights as "
+     "safetensors (nn_info reads them), `delete H` frees an agent, `list` returns the handles. The same -seed "
+     "gives the same choices."},
+    {NULL, NULL, NULL, NULL},
+};
