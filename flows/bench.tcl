@@ -200,3 +200,4 @@ foreach n {1 10 100 400} {
 }
 source [file join $root flows bench_place.tcl]
 source [file join $root flows bench_route.tcl]
+source [file join $root flows bench_dataset.tcl]
