@@ -30,3 +30,17 @@ puts "wrote miller_placement.png to $out"
 route
 write_image [file join $out miller_routed.png] -width 900
 puts "wrote miller_routed.png to $out"
+
+# The demo's OSIRIS dataset (3 arrangements x 4 variants): the best and the
+# worst variant by pscore, read back from their GDS.
+read_testbench [file join $root examples miller_ota testbench.spice]
+set dataset [file join [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}] halo-readme-dataset]
+file delete -force $dataset
+generate_dataset -out $dataset -arrangements 3 -variants 4 -seed 1 -quiet 1
+set ranked [lsort -real -index 1 [lmap r [read_dataset $dataset] {list [dict get $r gds] [dict get $r pscore]}]]
+foreach which {best worst} entry [list [lindex $ranked 0] [lindex $ranked end]] {
+    read_gds [file join $dataset [lindex $entry 0]]
+    write_image [file join $out miller_$which.png] -width 600
+}
+file delete -force $dataset
+puts "wrote miller_best.png miller_worst.png to $out"
