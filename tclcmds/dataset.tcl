@@ -144,7 +144,7 @@ proc ::halo::flow::progress_set {done failed {resumed 0}} {
     if {[dict get $progress tty]} {
         if {$now - [dict get $progress shown] < 100 && $done < $total} return
         dict set progress shown $now
-        puts -nonewline $ch "\r[progress_text 1]"
+        puts -nonewline $ch "\r[progress_text 1]\x1b[K"
         flush $ch
     } elseif {($done == $total && [dict get $progress last_pct] < 100) ||
               ($done < $total && $pct / 10 > [dict get $progress last_pct] / 10) ||

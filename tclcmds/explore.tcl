@@ -53,8 +53,7 @@ proc ::halo::flow::jstr {s} {
 proc ::halo::flow::jnum {v} {
     if {[string is entier -strict $v]} {return $v}
     if {![string is double -strict $v]} {return null}
-    set d [expr {double($v)}]
-    if {$d != $d || abs($d) > 1.7976931348623157e308} {return null}
+    if {[catch {expr {double($v)}} d] || $d != $d || abs($d) > 1.7976931348623157e308} {return null}
     return $d
 }
 
@@ -82,8 +81,10 @@ proc ::halo::flow::jnumdict {d} {
 
 # ------------------------------------------------------------------ files
 
+# Files of the dataset are UTF-8 text with \n line ends.
 proc ::halo::flow::slurp {path} {
-    set f [open $path rb]
+    set f [open $path r]
+    fconfigure $f -encoding utf-8 -translation lf
     try {return [read $f]} finally {close $f}
 }
 
@@ -91,7 +92,8 @@ proc ::halo::flow::slurp {path} {
 # then a rename, so a reader (or a resumed run) never sees half a file.
 proc ::halo::flow::write_atomic {path data} {
     set tmp $path.tmp.[pid]
-    set f [open $tmp wb]
+    set f [open $tmp w]
+    fconfigure $f -encoding utf-8 -translation lf
     try {
         puts -nonewline $f $data
     } finally {
