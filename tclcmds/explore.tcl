@@ -310,9 +310,28 @@ proc ::halo::flow::best_of {records} {
     dict create variant [dict get $best variant] pscore [dict get $best pscore] area [dict get $best area]
 }
 
-proc ::halo::flow::count_failure {varName cause} {
-    upvar 1 $varName failures
-    dict incr failures $cause
+# Apply one move and validate the result.  A move that leaves the halo
+# changes nothing; one that fails validation is rolled back to the
+# placement before it.  Either way the cause is counted in the caller's
+# failures.  Returns validate's dict (times gain perturb) or {ok 0 cause
+# halo}.
+proc ::halo::flow::try_move {device move step failuresVar} {
+    upvar 1 $failuresVar failures
+    snapshot save explore_prev
+    set t0 [clock microseconds]
+    if {![apply_move $device $move $step]} {
+        dict incr failures halo
+        return {ok 0 cause halo}
+    }
+    set perturb_us [expr {[clock microseconds] - $t0}]
+    set v [validate 0]
+    if {![dict get $v ok]} {
+        dict incr failures [dict get $v cause]
+        snapshot restore explore_prev
+        return $v
+    }
+    dict set v times perturb $perturb_us
+    return $v
 }
 
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move
@@ -332,27 +351,15 @@ proc ::halo::flow::explore_random {o} {
             incr tries
             set device [lindex $devices [rng_below rng [llength $devices]]]
             set move [lindex $kinds [rng_below rng [llength $kinds]]]
-            snapshot save explore_prev
-            set t0 [clock microseconds]
-            if {![apply_move $device $move [dict get $o -step]]} {
-                count_failure failures halo
-                continue
-            }
-            set perturb_us [expr {[clock microseconds] - $t0}]
-            set v [validate 0]
-            if {![dict get $v ok]} {
-                count_failure failures [dict get $v cause]
-                snapshot restore explore_prev
-                continue
-            }
-            dict set v times perturb $perturb_us
+            set v [try_move $device $move [dict get $o -step] failures]
+            if {![dict get $v ok]} continue
             set rec [variant_dict $j [list device $device action $move attempt $attempt] $v $seed]
             lappend records $rec
             if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
             set done 1
         }
         if {!$done} {
-            count_failure failures retry_cap
+            dict incr failures retry_cap
             break
         }
     }
@@ -432,22 +439,11 @@ proc ::halo::flow::explore_rl {o baseline} {
                 set action [rl_agent act $agent [rl_state $types]]
                 set device [lindex $devices [expr {$action / [llength $kinds]}]]
                 set move [lindex $kinds [expr {$action % [llength $kinds]}]]
-                snapshot save explore_prev
-                set t0 [clock microseconds]
-                if {![apply_move $device $move [dict get $o -step]]} {
-                    count_failure failures halo
-                    rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
-                    break
-                }
-                set perturb_us [expr {[clock microseconds] - $t0}]
-                set v [validate 0]
+                set v [try_move $device $move [dict get $o -step] failures]
                 if {![dict get $v ok]} {
-                    count_failure failures [dict get $v cause]
-                    snapshot restore explore_prev
                     rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
                     break
                 }
-                dict set v times perturb $perturb_us
                 set j [expr {[llength $records] + 1}]
                 set seed [derive_seed [dict get $o -seed] variant $j]
                 set rec [variant_dict $j [list device $device action $move episode $episodes step $step] $v $seed]
@@ -467,7 +463,7 @@ proc ::halo::flow::explore_rl {o baseline} {
         catch {snapshot delete explore_prev}
         catch {snapshot delete explore_base}
     }
-    if {[llength $records] < [dict get $o -variants]} {count_failure failures retry_cap}
+    if {[llength $records] < [dict get $o -variants]} {dict incr failures retry_cap}
     dict create mode rl variants [llength $records] tries $tries failures $failures records $records \
         episodes $episodes alpha $alpha beta $beta best_reward $best_reward
 }
