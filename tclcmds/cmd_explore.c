@@ -167,7 +167,8 @@ const HaloCmd halo_explore_cmds[] = {
      "reward), baseline and best (lowest pscore)."},
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
-     "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-quiet 0|1?",
+     "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-lr X? ?-outer_lr X? "
+     "?-quiet 0|1?",
      "OSIRIS's two stages on the current design (read_spice, read_constraints and read_testbench "
      "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
      "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
@@ -180,8 +181,11 @@ const HaloCmd halo_explore_cmds[] = {
      "command resumes with no duplicate, missing or corrupt record.  -jobs J reruns the flow's script J "
      "times as worker processes; -shard I/N makes only the I-th of N disjoint slices (arrangement i "
      "goes to shard i mod N + 1), for merge_dataset to join.  -mode rl adds OSIRIS's outer agent: "
-     "REINFORCE over the finger-count vector picks the M arrangements from a pool of P (default 4M) "
-     "candidates, rewarded by the best inner result; it runs in one process.  Shows a progress bar on a "
+     "REINFORCE over the finger-count vector (each finger count over the largest) picks the M "
+     "arrangements from a pool of P (default 4M) candidates, rewarded by the best inner result as the "
+     "relative improvement of pscore plus that of area over the first arrangement's baseline (learning "
+     "rate -outer_lr, 0.01; the inner agent's is -lr, 3e-4; -step, -flips, -retries, -episode, -alpha "
+     "and -beta go to explore); it runs in one process.  Shows a progress bar on a "
      "terminal (plain lines otherwise) and returns the summary."},
     {"merge_dataset", MergeDatasetCmd, "merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?",
      "Joins the outputs of generate_dataset -shard 1/N .. N/N into one dataset in DIR, the same as an "

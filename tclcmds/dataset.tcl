@@ -28,7 +28,7 @@ namespace eval ::halo::flow {}
 
 proc ::halo::flow::dataset_defaults {} {
     dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
-        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -quiet 0
+        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0
 }
 
 proc ::halo::flow::check_dataset_options {o} {
@@ -43,6 +43,10 @@ proc ::halo::flow::check_dataset_options {o} {
         raise XPL 2 generate_dataset -shard [dict get $o -shard] "I/N with 1 <= I <= N"
     }
     if {[dict get $o -mode] eq "rl" && ([dict get $o -jobs] > 1 || $n > 1)} {raise DST 3}
+    if {[dict get $o -mode] eq "rl" && [dict get $o -arrangements] eq "all"} {
+        raise XPL 2 generate_dataset -arrangements all "a number with -mode rl (the agent picks them from a pool)"
+    }
+    foreach k {-lr -outer_lr} {need_number generate_dataset $k [dict get $o $k]}
 }
 
 # The run's context: options, template, arrangements, paths.
@@ -82,6 +86,7 @@ proc ::halo::flow::manifest_json {ctx} {
               arrangements [dict get $ctx m] variants [dict get $ctx n] seed [dict get $o -seed] \
               step_nm [dict get $o -step] flips [jbool [dict get $o -flips]] retries [dict get $o -retries] \
               episode [dict get $o -episode] alpha [jstr [dict get $o -alpha]] beta [jstr [dict get $o -beta]] \
+              lr [jnum [dict get $o -lr]] outer_lr [jnum [dict get $o -outer_lr]] \
               halo_version [jstr $::halo::version] candidates "\[[join $arr ,]\]"]
 }
 
@@ -303,6 +308,7 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
         set xo [list -mode [dict get $o -mode] -variants [expr {[dict get $ctx n] - 1}] -seed $seed \
                     -step [dict get $o -step] -flips [dict get $o -flips] -retries [dict get $o -retries] \
                     -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
+                    -lr [dict get $o -lr] \
                     -callback ::halo::flow::commit_variant]
         if {[catch {explore {*}$xo} result opts]} {
             if {[lrange [dict get $opts -errorcode] 0 1] ne {HALO XPL}} {return -options $opts $result}
@@ -505,7 +511,8 @@ proc ::halo::flow::run_rl {ctx} {
     foreach c $cands {dict for {d v} $c {set maxnf [expr {max($maxnf, $v)}]}}
     set feats [lmap c $cands {lmap d $devices {expr {double([dict get $c $d]) / $maxnf}}}]
     set o [dict get $ctx opts]
-    set agent [rl_agent reinforce -features [llength $devices] -seed [derive_seed [dict get $o -seed] outer]]
+    set agent [rl_agent reinforce -features [llength $devices] -lr [dict get $o -outer_lr] \
+                   -seed [derive_seed [dict get $o -seed] outer]]
     set used [lrepeat [llength $cands] 1]
     set ref {}
     try {
