@@ -656,13 +656,13 @@ proc ::halo::flow::read_dataset {args} {
     set dir [lindex $args 0]
     set traj [expr {[llength $args] == 3 ? [lindex $args 2] : 0}]
     set path [file join $dir index.jsonl]
-    if {![file exists $path]} {raise DST 8 $dir "no index.jsonl (run generate_dataset or merge_dataset)"}
+    if {![file exists $path]} {raise DST 11 $dir "no index.jsonl (run generate_dataset or merge_dataset)."}
     set records {}
     set n 0
     foreach line [split [slurp $path] \n] {
         incr n
         if {[string trim $line] eq ""} continue
-        if {[catch {json_decode $line} r]} {raise DST 8 $path:$n $r}
+        if {[catch {json_decode $line} r]} {raise DST 11 $path:$n $r}
         if {$traj} {dict set r trajectory [json_decode [slurp [file join $dir [dict get $r trajectory]]]]}
         lappend records $r
     }
