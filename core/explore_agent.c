@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/nn_attn.h"
 #include "nn/nn_layers.h"
 #include "nn/nn_safetensors.h"
 #include "nn/nn_train.h"
@@ -107,13 +108,27 @@ static int count_allowed(const unsigned char *mask, int n)
     return allowed;
 }
 
-static void softmax(const float *logits, int n, float *p)
+/* What both agents learn with: parameters, Adam, their rng (weights and
+ * sampling) and the arena of one forward/backward. */
+typedef struct learner {
+    nn_params ps;
+    nn_optim opt;
+    halo_rng rng;
+    nn_arena ar;
+} learner;
+
+static void learner_init(learner *l, uint64_t seed, double lr)
 {
-    float m = logits[0];
-    for (int i = 1; i < n; i++) m = logits[i] > m ? logits[i] : m;
-    double s = 0;
-    for (int i = 0; i < n; i++) s += exp((double)logits[i] - m);
-    for (int i = 0; i < n; i++) p[i] = (float)(exp((double)logits[i] - m) / s);
+    rng_seed(&l->rng, seed);
+    nn_params_init(&l->ps);
+    nn_optim_init(&l->opt, NN_ADAM, (float)lr);
+    nn_arena_init(&l->ar, ARENA_BLOCK);
+}
+
+static void learner_free(learner *l)
+{
+    nn_params_free(&l->ps);
+    nn_arena_free(&l->ar);
 }
 
 static int bad_option(halo_err *err, const char *name, double value, const char *expected)
@@ -163,11 +178,8 @@ static void *grow(void *p, int *cap, int need, size_t elem)
 struct xagent_ppo {
     int sdim, nact;
     xagent_ppo_opts o;
-    nn_params ps;
+    learner core;
     mlp actor, critic;
-    nn_optim opt;
-    halo_rng rng;
-    nn_arena ar;
     /* the buffer: n steps, capacity cap */
     int n, cap;
     float *state;             /* n x sdim */
@@ -213,26 +225,22 @@ xagent_ppo *xagent_ppo_new(int state_dim, int n_actions, const xagent_ppo_opts *
     a->sdim = state_dim;
     a->nact = n_actions;
     a->o = *o;
-    rng_seed(&a->rng, o->seed);
-    nn_params_init(&a->ps);
+    learner_init(&a->core, o->seed, o->lr);
     int as[4] = {state_dim, o->hidden, o->hidden, n_actions}, cs[4] = {state_dim, o->hidden, o->hidden, 1};
-    mlp_init(&a->actor, &a->ps, "actor", as, 3, &a->rng);
-    mlp_init(&a->critic, &a->ps, "critic", cs, 3, &a->rng);
+    mlp_init(&a->actor, &a->core.ps, "actor", as, 3, &a->core.rng);
+    mlp_init(&a->critic, &a->core.ps, "critic", cs, 3, &a->core.rng);
     /* a small policy head starts the policy near uniform over the allowed
      * actions, so early exploration does not favour any of them */
     nn_param *head = a->actor.l[2].w;
     for (size_t i = 0; i < head->n; i++) head->w[i] *= 0.01f;
     nn_init_const(a->actor.l[2].b, 0.0f);
-    nn_optim_init(&a->opt, NN_ADAM, (float)o->lr);
-    nn_arena_init(&a->ar, ARENA_BLOCK);
     return a;
 }
 
 void xagent_ppo_free(xagent_ppo *a)
 {
     if (!a) return;
-    nn_params_free(&a->ps);
-    nn_arena_free(&a->ar);
+    learner_free(&a->core);
     free(a->state);
     free(a->mask);
     free(a->action);
@@ -270,8 +278,8 @@ static void ppo_reserve(xagent_ppo *a)
 static void ppo_eval(xagent_ppo *a, const float *state, const unsigned char *mask, float **logits, float *value)
 {
     mlp_trace ta, tc;
-    mlp_forward(&a->actor, state, 1, &a->ar, &ta);
-    mlp_forward(&a->critic, state, 1, &a->ar, &tc);
+    mlp_forward(&a->actor, state, 1, &a->core.ar, &ta);
+    mlp_forward(&a->critic, state, 1, &a->core.ar, &tc);
     apply_mask(ta.out, mask, a->nact);
     *logits = ta.out;
     *value = tc.out[0];
@@ -280,12 +288,12 @@ static void ppo_eval(xagent_ppo *a, const float *state, const unsigned char *mas
 int xagent_ppo_act(xagent_ppo *a, const float *state, const unsigned char *mask, int *action, halo_err *err)
 {
     if (count_allowed(mask, a->nact) == 0) return halo_err_set(err, HALO_E_AGT_MASKED, NULL, 0, "action");
-    size_t mark = nn_arena_mark(&a->ar);
+    size_t mark = nn_arena_mark(&a->core.ar);
     float *logits, value;
     ppo_eval(a, state, mask, &logits, &value);
-    float *p = nn_arena_alloc(&a->ar, (size_t)a->nact);
-    softmax(logits, a->nact, p);
-    int act = rng_categorical(&a->rng, p, a->nact);
+    float *p = nn_arena_alloc(&a->core.ar, (size_t)a->nact);
+    nn_softmax_forward(logits, 1, a->nact, p);
+    int act = rng_categorical(&a->core.rng, p, a->nact);
     ppo_reserve(a);
     int k = a->n++;
     memcpy(a->state + (size_t)k * a->sdim, state, (size_t)a->sdim * sizeof(float));
@@ -295,7 +303,7 @@ int xagent_ppo_act(xagent_ppo *a, const float *state, const unsigned char *mask,
     a->value[k] = value;
     a->reward[k] = 0;
     a->done[k] = 0;
-    nn_arena_release(&a->ar, mark);
+    nn_arena_release(&a->core.ar, mark);
     *action = act;
     return 0;
 }
@@ -310,11 +318,11 @@ void xagent_ppo_reward(xagent_ppo *a, double reward, int done)
 int xagent_ppo_probs(xagent_ppo *a, const float *state, const unsigned char *mask, float *probs)
 {
     if (count_allowed(mask, a->nact) == 0) return -1;
-    size_t mark = nn_arena_mark(&a->ar);
+    size_t mark = nn_arena_mark(&a->core.ar);
     float *logits, value;
     ppo_eval(a, state, mask, &logits, &value);
-    softmax(logits, a->nact, probs);
-    nn_arena_release(&a->ar, mark);
+    nn_softmax_forward(logits, 1, a->nact, probs);
+    nn_arena_release(&a->core.ar, mark);
     return 0;
 }
 
@@ -324,7 +332,7 @@ int xagent_ppo_probs(xagent_ppo *a, const float *state, const unsigned char *mas
 static double ppo_advantages(xagent_ppo *a, float *adv, float *ret)
 {
     int T = a->n;
-    float *done = nn_arena_alloc(&a->ar, (size_t)T);
+    float *done = nn_arena_alloc(&a->core.ar, (size_t)T);
     memcpy(done, a->done, (size_t)T * sizeof(float));
     done[T - 1] = 1;
     nn_gae(a->reward, a->value, done, T, 0.0f, (float)a->o.gamma, (float)a->o.lambda, adv, ret);
@@ -348,8 +356,8 @@ static double ppo_advantages(xagent_ppo *a, float *adv, float *ret)
 static void ppo_policy_grad(xagent_ppo *a, float *logits, const float *adv, float *dlogits, double *pl, double *ent)
 {
     int T = a->n, A = a->nact;
-    float *lnew = nn_arena_alloc(&a->ar, (size_t)T), *dnew = nn_arena_alloc(&a->ar, (size_t)T);
-    float *g = nn_arena_alloc(&a->ar, (size_t)A), *ge = nn_arena_alloc(&a->ar, (size_t)A);
+    float *lnew = nn_arena_alloc(&a->core.ar, (size_t)T), *dnew = nn_arena_alloc(&a->core.ar, (size_t)T);
+    float *g = nn_arena_alloc(&a->core.ar, (size_t)A), *ge = nn_arena_alloc(&a->core.ar, (size_t)A);
     for (int t = 0; t < T; t++) {
         apply_mask(logits + (size_t)t * A, a->mask + (size_t)t * A, A);
         lnew[t] = (float)nn_categorical_logprob(logits + (size_t)t * A, A, a->action[t], NULL);
@@ -371,24 +379,24 @@ static void ppo_policy_grad(xagent_ppo *a, float *logits, const float *adv, floa
 static void ppo_epoch(xagent_ppo *a, const float *adv, const float *ret, xagent_stats *s)
 {
     int T = a->n;
-    size_t mark = nn_arena_mark(&a->ar);
-    nn_params_zero_grad(&a->ps);
+    size_t mark = nn_arena_mark(&a->core.ar);
+    nn_params_zero_grad(&a->core.ps);
     mlp_trace ta, tc;
-    mlp_forward(&a->actor, a->state, T, &a->ar, &ta);
-    mlp_forward(&a->critic, a->state, T, &a->ar, &tc);
-    float *dlogits = nn_arena_alloc(&a->ar, (size_t)T * a->nact), *dvalue = nn_arena_alloc(&a->ar, (size_t)T);
+    mlp_forward(&a->actor, a->state, T, &a->core.ar, &ta);
+    mlp_forward(&a->critic, a->state, T, &a->core.ar, &tc);
+    float *dlogits = nn_arena_alloc(&a->core.ar, (size_t)T * a->nact), *dvalue = nn_arena_alloc(&a->core.ar, (size_t)T);
     double pl, ent;
     ppo_policy_grad(a, ta.out, adv, dlogits, &pl, &ent);
     double vl = nn_loss_mse(tc.out, ret, (size_t)T, dvalue);
     for (int t = 0; t < T; t++) dvalue[t] *= (float)a->o.value_coef;
-    mlp_backward(&a->actor, a->state, &ta, dlogits, T, &a->ar);
-    mlp_backward(&a->critic, a->state, &tc, dvalue, T, &a->ar);
-    nn_clip_grad_norm(&a->ps, a->o.max_grad_norm);
-    nn_optim_step(&a->opt, &a->ps);
+    mlp_backward(&a->actor, a->state, &ta, dlogits, T, &a->core.ar);
+    mlp_backward(&a->critic, a->state, &tc, dvalue, T, &a->core.ar);
+    nn_clip_grad_norm(&a->core.ps, a->o.max_grad_norm);
+    nn_optim_step(&a->core.opt, &a->core.ps);
     s->policy_loss += pl / a->o.epochs;
     s->value_loss += vl / a->o.epochs;
     s->entropy += ent / a->o.epochs;
-    nn_arena_release(&a->ar, mark);
+    nn_arena_release(&a->core.ar, mark);
 }
 
 int xagent_ppo_update(xagent_ppo *a, xagent_stats *out, halo_err *err)
@@ -397,12 +405,12 @@ int xagent_ppo_update(xagent_ppo *a, xagent_stats *out, halo_err *err)
     xagent_stats s;
     memset(&s, 0, sizeof s);
     if (a->n > 0) {
-        size_t mark = nn_arena_mark(&a->ar);
-        float *adv = nn_arena_alloc(&a->ar, (size_t)a->n), *ret = nn_arena_alloc(&a->ar, (size_t)a->n);
+        size_t mark = nn_arena_mark(&a->core.ar);
+        float *adv = nn_arena_alloc(&a->core.ar, (size_t)a->n), *ret = nn_arena_alloc(&a->core.ar, (size_t)a->n);
         s.steps = a->n;
         s.mean_return = ppo_advantages(a, adv, ret);
         for (int e = 0; e < a->o.epochs; e++) ppo_epoch(a, adv, ret, &s);
-        nn_arena_release(&a->ar, mark);
+        nn_arena_release(&a->core.ar, mark);
         a->n = 0;
     }
     if (out) *out = s;
@@ -428,7 +436,7 @@ int xagent_ppo_save(const xagent_ppo *a, const char *path, halo_err *err)
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->o.seed);
     nn_meta_set(&m, "seed", seed);
-    int rc = nn_safetensors_write(path, &a->ps, &m, err);
+    int rc = nn_safetensors_write(path, &a->core.ps, &m, err);
     nn_meta_free(&m);
     return rc;
 }
@@ -438,11 +446,8 @@ int xagent_ppo_save(const xagent_ppo *a, const char *path, halo_err *err)
 struct xagent_rf {
     int fdim;
     xagent_rf_opts o;
-    nn_params ps;
+    learner core;
     mlp net;
-    nn_optim opt;
-    halo_rng rng;
-    nn_arena ar;
     double baseline;
     int have_baseline;        /* the first reward initialises the baseline */
     /* recorded choices: n of them; candidate rows of all of them: rows */
@@ -472,20 +477,16 @@ xagent_rf *xagent_rf_new(int feat_dim, const xagent_rf_opts *o, halo_err *err)
     xagent_rf *a = halo_xcalloc(1, sizeof *a);
     a->fdim = feat_dim;
     a->o = *o;
-    rng_seed(&a->rng, o->seed);
-    nn_params_init(&a->ps);
+    learner_init(&a->core, o->seed, o->lr);
     int sizes[3] = {feat_dim, o->hidden, 1};
-    mlp_init(&a->net, &a->ps, "score", sizes, 2, &a->rng);
-    nn_optim_init(&a->opt, NN_ADAM, (float)o->lr);
-    nn_arena_init(&a->ar, ARENA_BLOCK);
+    mlp_init(&a->net, &a->core.ps, "score", sizes, 2, &a->core.rng);
     return a;
 }
 
 void xagent_rf_free(xagent_rf *a)
 {
     if (!a) return;
-    nn_params_free(&a->ps);
-    nn_arena_free(&a->ar);
+    learner_free(&a->core);
     free(a->first);
     free(a->count);
     free(a->choice);
@@ -503,7 +504,7 @@ static float *rf_scores(xagent_rf *a, const float *feats, int n, const unsigned 
 {
     if (n < 1 || count_allowed(mask, n) == 0) return NULL;
     mlp_trace t;
-    mlp_forward(&a->net, feats, n, &a->ar, &t);
+    mlp_forward(&a->net, feats, n, &a->core.ar, &t);
     apply_mask(t.out, mask, n);
     return t.out;
 }
@@ -544,13 +545,13 @@ static void rf_record(xagent_rf *a, const float *feats, int n, const unsigned ch
 int xagent_rf_choose(xagent_rf *a, const float *feats, int n, const unsigned char *mask, int *choice,
                      halo_err *err)
 {
-    size_t mark = nn_arena_mark(&a->ar);
+    size_t mark = nn_arena_mark(&a->core.ar);
     float *z = rf_scores(a, feats, n, mask);
     if (!z) return rf_refuse(err, n);
-    float *p = nn_arena_alloc(&a->ar, (size_t)n);
-    softmax(z, n, p);
-    int c = rng_categorical(&a->rng, p, n);
-    nn_arena_release(&a->ar, mark);
+    float *p = nn_arena_alloc(&a->core.ar, (size_t)n);
+    nn_softmax_forward(z, 1, n, p);
+    int c = rng_categorical(&a->core.rng, p, n);
+    nn_arena_release(&a->core.ar, mark);
     rf_record(a, feats, n, mask, c);
     *choice = c;
     return 0;
@@ -563,10 +564,10 @@ void xagent_rf_reward(xagent_rf *a, double reward)
 
 int xagent_rf_probs(xagent_rf *a, const float *feats, int n, const unsigned char *mask, float *probs)
 {
-    size_t mark = nn_arena_mark(&a->ar);
+    size_t mark = nn_arena_mark(&a->core.ar);
     float *z = rf_scores(a, feats, n, mask);
-    if (z) softmax(z, n, probs);
-    nn_arena_release(&a->ar, mark);
+    if (z) nn_softmax_forward(z, 1, n, probs);
+    nn_arena_release(&a->core.ar, mark);
     return z ? 0 : -1;
 }
 
@@ -591,12 +592,12 @@ int xagent_rf_update(xagent_rf *a, xagent_stats *out, halo_err *err)
     xagent_stats s;
     memset(&s, 0, sizeof s);
     if (a->n > 0) {
-        size_t mark = nn_arena_mark(&a->ar);
-        float *adv = nn_arena_alloc(&a->ar, (size_t)a->n), *dz = nn_arena_alloc(&a->ar, (size_t)a->rows);
+        size_t mark = nn_arena_mark(&a->core.ar);
+        float *adv = nn_arena_alloc(&a->core.ar, (size_t)a->n), *dz = nn_arena_alloc(&a->core.ar, (size_t)a->rows);
         rf_advantages(a, adv);
-        nn_params_zero_grad(&a->ps);
+        nn_params_zero_grad(&a->core.ps);
         mlp_trace t;
-        mlp_forward(&a->net, a->feats, a->rows, &a->ar, &t);
+        mlp_forward(&a->net, a->feats, a->rows, &a->core.ar, &t);
         for (int i = 0; i < a->n; i++) {
             float *z = t.out + a->first[i], *dzi = dz + a->first[i];
             const unsigned char *m = a->mask + a->first[i];
@@ -609,9 +610,9 @@ int xagent_rf_update(xagent_rf *a, xagent_stats *out, halo_err *err)
             /* d(-A log p)/dz over the batch mean; masked scores are constants */
             for (int k = 0; k < n; k++) dzi[k] = m[k] ? -adv[i] * dzi[k] / (float)a->n : 0.0f;
         }
-        mlp_backward(&a->net, a->feats, &t, dz, a->rows, &a->ar);
-        nn_optim_step(&a->opt, &a->ps);
-        nn_arena_release(&a->ar, mark);
+        mlp_backward(&a->net, a->feats, &t, dz, a->rows, &a->core.ar);
+        nn_optim_step(&a->core.opt, &a->core.ps);
+        nn_arena_release(&a->core.ar, mark);
         s.steps = a->n;
         a->n = 0;
         a->rows = 0;
@@ -632,7 +633,7 @@ int xagent_rf_save(const xagent_rf *a, const char *path, halo_err *err)
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->o.seed);
     nn_meta_set(&m, "seed", seed);
-    int rc = nn_safetensors_write(path, &a->ps, &m, err);
+    int rc = nn_safetensors_write(path, &a->core.ps, &m, err);
     nn_meta_free(&m);
     return rc;
 }
