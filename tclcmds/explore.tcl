@@ -1,9 +1,10 @@
-# explore.tcl -- OSIRIS's exploration loop and dataset generation:
-# the commands explore, generate_dataset and merge_dataset.
+# explore.tcl -- OSIRIS's exploration loop (the command explore) and the
+# helpers it shares with dataset.tcl: JSON writing, atomic files, the seed
+# stream, option parsing and the validation of one variant.
 #
 # Compiled into halo (tclcmds/explore_tcl.c) and sourced at start-up;
 # cmd_explore.c registers the commands, with their help text, as thin
-# forwarders to the procs here.  This layer only sequences the stage
+# forwarders to the procs here and in dataset.tcl.  This layer only sequences the stage
 # commands every user can call (perturb, route -incremental, check_drc,
 # check_lvs, extract_parasitics, report_qos, snapshot) and writes files;
 # the numbers come from C: the stages themselves, the agents of rl_agent
@@ -183,8 +184,8 @@ proc ::halo::flow::timed {timesVar key script} {
 # times T}; the cause names the first stage that failed.
 proc ::halo::flow::validate {full} {
     set times [dict create]
-    set args [expr {$full ? {} : {-incremental}}]
-    if {[catch {timed times route {route {*}$args}} r]} {return [list ok 0 cause route detail $r times $times]}
+    set route_opts [expr {$full ? {} : {-incremental}}]
+    if {[catch {timed times route {route {*}$route_opts}} r]} {return [list ok 0 cause route detail $r times $times]}
     if {[dict get $r failed] > 0} {
         return [list ok 0 cause route detail "[dict get $r failed] nets unrouted" times $times]
     }
@@ -255,7 +256,7 @@ proc ::halo::flow::explore {args} {
     set saved $::halo::output
     set ::halo::output ""
     try {
-        if {[llength [halo_placed_devices]] == 0} {raise XPL 3}
+        if {[llength [placed_devices]] == 0} {raise XPL 3}
         set base [validate 1]
         if {![dict get $base ok]} {raise XPL 4 [dict get $base cause] [dict get $base detail]}
         set baseline [variant_dict 0 {} $base [dict get $o -seed]]
@@ -289,7 +290,7 @@ proc ::halo::flow::check_explore_options {o} {
     if {![string is boolean -strict [dict get $o -flips]]} {raise XPL 2 explore -flips [dict get $o -flips] "0 or 1"}
 }
 
-proc ::halo::flow::halo_placed_devices {} {
+proc ::halo::flow::placed_devices {} {
     if {[catch {report_placement} p]} {return {}}
     dict keys [dict get $p device]
 }
@@ -338,7 +339,7 @@ proc ::halo::flow::try_move {device move step failuresVar} {
 # that leaves the halo or fails validation is rolled back and retried,
 # up to -retries times per variant.
 proc ::halo::flow::explore_random {o} {
-    set devices [halo_placed_devices]
+    set devices [placed_devices]
     set kinds [move_kinds $o]
     set records {}
     set failures [dict create]
@@ -407,7 +408,7 @@ proc ::halo::flow::device_types {} {
 # with reward -penalty and is not retried.  alpha and beta default to
 # 1/pscore_b and 1/area_b, so r is a sum of relative improvements.
 proc ::halo::flow::explore_rl {o baseline} {
-    set devices [halo_placed_devices]
+    set devices [placed_devices]
     set kinds [move_kinds $o]
     set types [device_types]
     set ::halo::output ""
