@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Call ::halo::flow::<name> with the same arguments. */
+/* Call ::halo::flow::<name> with the same arguments.  Each command has its
+ * own small proc naming its target, rather than one proc reading objv[0],
+ * so that a user may rename or wrap the command. */
 static int forward(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *const objv[])
 {
     Tcl_Obj **args = (Tcl_Obj **)ckalloc(sizeof(Tcl_Obj *) * (size_t)objc);
