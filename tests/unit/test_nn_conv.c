@@ -198,10 +198,12 @@ TEST(conv_gradients_match_finite_differences)
         size_t mark = nn_arena_mark(&f.ar);
         nn_conv2d_backward(&f.c, f.x, f.cfg.n, f.cfg.h, f.cfg.w, f.r, f.dx, &f.ar);
         CHECK(nn_arena_mark(&f.ar) == mark);
-        /* conv is linear in x and W, so a coarse eps loses nothing */
-        double ex = nn_gradcheck(conv_loss, &f, f.x, f.dx, f.nx, 1e-2f, 300);
-        double ew = nn_gradcheck(conv_loss, &f, f.c.weight->w, f.c.weight->g, f.c.weight->n, 1e-2f, 300);
-        double eb = f.c.bias ? nn_gradcheck(conv_loss, &f, f.c.bias->w, f.c.bias->g, f.c.bias->n, 1e-2f, 0) : 0;
+        /* conv is linear in x and W, so a coarse eps loses nothing and keeps
+         * float32 rounding of the loss (which depends on the sgemm kernel the
+         * CPU selects) far below the tolerance */
+        double ex = nn_gradcheck(conv_loss, &f, f.x, f.dx, f.nx, 1e-1f, 300);
+        double ew = nn_gradcheck(conv_loss, &f, f.c.weight->w, f.c.weight->g, f.c.weight->n, 1e-1f, 300);
+        double eb = f.c.bias ? nn_gradcheck(conv_loss, &f, f.c.bias->w, f.c.bias->g, f.c.bias->n, 1e-1f, 0) : 0;
         if (ex >= GRAD_TOL || ew >= GRAD_TOL || eb >= GRAD_TOL)
             printf("    %s: dx %g dW %g db %g\n", f.cfg.label, ex, ew, eb);
         CHECK(ex < GRAD_TOL && ew < GRAD_TOL && eb < GRAD_TOL);
