@@ -152,8 +152,12 @@ static int spec_mos(const halo_tech *tech, const char *who, const char *device, 
         halo_err_set(err, HALO_E_DEV_KIND, NULL, 0, who, dev->name);
         return -1;
     }
-    if (nf < 1 || m < 1 || nf * m > 1000)
-        return param_fail(err, who, "nf and m must be positive (at most 1000 gates)");
+    if (nf < 1 || m < 1) return param_fail(err, who, "nf and m must be positive");
+    if ((long long)nf * m > DEVGEN_MAX_GATES) {
+        snprintf(why, sizeof why, "nf x m = %d x %d = %lld gates; one device is drawn with at most %d gates "
+                 "(split it into several devices)", nf, m, (long long)nf * m, DEVGEN_MAX_GATES);
+        return param_fail(err, who, why);
+    }
     if (!(w_total_um > 0) || !(l_um > 0) || w_total_um > 1e4 || l_um > 1e3)
         return param_fail(err, who, "W and L must be positive lengths in um");
     memset(spec, 0, sizeof *spec);
@@ -287,7 +291,17 @@ int devgen_spec_from_device(const netlist_device *d, const halo_tech *tech, cons
 {
     int dummies = o ? o->dummies : 0;
     double m = param_or(d, "m", 1);
-    if (m != floor(m) || m < 1 || m > 1000) return param_fail(err, d->name, "m must be a positive integer");
+    if (m != floor(m) || m < 1) {
+        char why[120];
+        snprintf(why, sizeof why, "m = %g must be a positive whole number", m);
+        return param_fail(err, d->name, why);
+    }
+    if (m > DEVGEN_MAX_GATES) {
+        char why[200];
+        snprintf(why, sizeof why, "m = %g copies; one device is drawn with at most %d gates "
+                 "(split it into several devices)", m, DEVGEN_MAX_GATES);
+        return param_fail(err, d->name, why);
+    }
     if (netlist_is_mos(d)) {
         if (d->nf < 1)
             return param_fail(err, d->name, "its finger count is not set yet (nf=ZZZ); run set_fingers first");

@@ -31,6 +31,10 @@
 
 typedef enum { DEVGEN_MOS, DEVGEN_MIMCAP, DEVGEN_POLYRES } devgen_kind;
 
+/* The most gates (nf x m) one transistor cell is drawn with: a row of
+ * 1,000 minimum gates is already about 0.5 mm long. */
+#define DEVGEN_MAX_GATES 1000
+
 typedef struct devgen_spec {
     devgen_kind kind;
     const tech_device *dev;  /* the technology's device: nfet_01v8, cap_mim_m3_1 ... */

@@ -100,6 +100,8 @@ static void free_device(netlist_device *d)
 {
     free(d->name);
     free(d->model);
+    free(d->file);
+    free(d->origin);
     free(d->pins);
     for (int i = 0; i < d->nparams; i++) {
         free(d->params[i].name);
@@ -123,7 +125,26 @@ void netlist_free(netlist *nl)
     free(nl);
 }
 
+static netlist *clone_devices(const netlist *src, int skip_sim_only);
+
 netlist *netlist_clone(const netlist *src)
+{
+    return clone_devices(src, 0);
+}
+
+netlist *netlist_layout_view(const netlist *src)
+{
+    return clone_devices(src, 1);
+}
+
+int netlist_count_sim_only(const netlist *nl)
+{
+    int n = 0;
+    for (int i = 0; i < nl->ndevs; i++) n += netlist_is_sim_only(&nl->devs[i]);
+    return n;
+}
+
+static netlist *clone_devices(const netlist *src, int skip_sim_only)
 {
     netlist *nl = netlist_new(src->name);
     free(nl->source);
@@ -136,6 +157,7 @@ netlist *netlist_clone(const netlist *src)
     for (int i = 0; i < src->nports; i++) netlist_add_port(nl, src->ports[i]);
     for (int i = 0; i < src->ndevs; i++) {
         const netlist_device *s = &src->devs[i];
+        if (skip_sim_only && netlist_is_sim_only(s)) continue;
         int d = netlist_device_add(nl, s->name, s->type, s->element, s->model);
         for (int p = 0; p < s->npins; p++) netlist_device_add_pin(nl, d, s->pins[p].role, s->pins[p].net);
         for (int p = 0; p < s->nparams; p++) {
@@ -146,6 +168,9 @@ netlist *netlist_clone(const netlist *src)
         nl->devs[d].wmode = s->wmode;
         nl->devs[d].match_group = s->match_group;
         nl->devs[d].line = s->line;
+        nl->devs[d].file = s->file ? su_strdup(s->file) : NULL;
+        nl->devs[d].origin = s->origin ? su_strdup(s->origin) : NULL;
+        nl->devs[d].units = s->units;
     }
     nl->nmatch_groups = src->nmatch_groups;
     return nl;
@@ -257,6 +282,19 @@ int netlist_is_mos(const netlist_device *d)
     return d->type == NL_NMOS || d->type == NL_PMOS;
 }
 
+int netlist_param_dim(const netlist_device *d, const char *name)
+{
+    static const char *const mos_lengths[] = {"W", "L", "pd", "ps", "sa", "sb", "sd"};
+    if (netlist_is_mos(d)) {
+        for (size_t i = 0; i < sizeof mos_lengths / sizeof mos_lengths[0]; i++)
+            if (strcmp(name, mos_lengths[i]) == 0) return NETLIST_DIM_LENGTH;
+        if (strcmp(name, "ad") == 0 || strcmp(name, "as") == 0) return NETLIST_DIM_AREA;
+        return NETLIST_DIM_NONE;
+    }
+    if (d->element == 'X' && (strcmp(name, "W") == 0 || strcmp(name, "L") == 0)) return NETLIST_DIM_LENGTH;
+    return NETLIST_DIM_NONE;
+}
+
 void netlist_canonical_param(const netlist_device *d, const char *name, char *out, size_t len)
 {
     snprintf(out, len, "%s", name);
@@ -281,14 +319,34 @@ double netlist_finger_w(const netlist_device *d)
     return d->nf > 0 ? w / d->nf : 0;
 }
 
+void netlist_param_remove(netlist_device *d, const char *name)
+{
+    for (int i = 0; i < d->nparams; i++)
+        if (su_casecmp(d->params[i].name, name) == 0) {
+            free(d->params[i].name);
+            free(d->params[i].text);
+            memmove(&d->params[i], &d->params[i + 1], (size_t)(d->nparams - i - 1) * sizeof *d->params);
+            d->nparams--;
+            return;
+        }
+}
+
 void netlist_set_nf(netlist_device *d, int nf)
 {
-    double w;
-    if (d->wmode == NETLIST_W_PER_FINGER && netlist_param_get(d, "W", &w) == 0) {
-        netlist_param_set(d, "W", w * nf);
-        d->wmode = NETLIST_W_TOTAL;
-    }
+    static const char *const diffusion[] = {"ad", "as", "pd", "ps", "nrd", "nrs"};
+    if (nf != d->nf)
+        for (size_t i = 0; i < sizeof diffusion / sizeof diffusion[0]; i++) netlist_param_remove(d, diffusion[i]);
     d->nf = nf;
+}
+
+int netlist_is_sim_only(const netlist_device *d)
+{
+    return d->type == NL_VSRC || d->type == NL_ISRC;
+}
+
+const char *netlist_device_file(const netlist *nl, const netlist_device *d)
+{
+    return d->file ? d->file : nl->source;
 }
 
 /* ---------------------------------------------------------------- compare */

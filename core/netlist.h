@@ -37,6 +37,11 @@ typedef enum {
 
 enum { NETLIST_W_TOTAL = 0, NETLIST_W_PER_FINGER = 1 };
 
+/* The unit a device's geometry (W, L, ad, pd ...) was written in: none
+ * given, micrometres (sky130's .option scale=1.0u convention), metres
+ * (plain SPICE), or metres times an .option scale. */
+enum { NETLIST_UNITS_NONE = 0, NETLIST_UNITS_UM, NETLIST_UNITS_M, NETLIST_UNITS_SCALE };
+
 typedef struct netlist_param {
     char *name;
     double value;
@@ -61,6 +66,12 @@ typedef struct netlist_device {
     int wmode;           /* NETLIST_W_TOTAL or NETLIST_W_PER_FINGER */
     int match_group;     /* -1 when not matched */
     int line;            /* source line, 0 when unknown */
+    char *file;          /* source file when not the netlist's own (an
+                            .include), else NULL */
+    char *origin;        /* how the input wrote the device when halo mapped
+                            it onto a technology device ("R0 ... r=18k"),
+                            else NULL */
+    int units;           /* how its geometry was written: NETLIST_UNITS_* */
 } netlist_device;
 
 typedef struct netlist_net {
@@ -94,6 +105,11 @@ netlist_netrole netlist_guess_netrole(const char *name, int external);
 netlist *netlist_new(const char *name);
 void netlist_free(netlist *nl);
 netlist *netlist_clone(const netlist *nl);
+/* The design as laid out: a clone without its simulation-only devices
+ * (same nets, same net indices). */
+netlist *netlist_layout_view(const netlist *nl);
+/* The number of simulation-only devices. */
+int netlist_count_sim_only(const netlist *nl);
 
 /* Index of net name, creating it (role guessed, not external) if absent. */
 int netlist_net_get(netlist *nl, const char *name);
@@ -114,6 +130,11 @@ int netlist_param_get(const netlist_device *d, const char *name, double *value);
 const netlist_param *netlist_param_find(const netlist_device *d, const char *name);
 
 int netlist_is_mos(const netlist_device *d);
+
+/* What a param measures, for unit conversion: a length (MOS W L pd ps sa
+ * sb sd; W L of a PDK passive), an area (MOS ad as), or neither. */
+enum { NETLIST_DIM_NONE = 0, NETLIST_DIM_LENGTH, NETLIST_DIM_AREA };
+int netlist_param_dim(const netlist_device *d, const char *name);
 /* The stored name of a param: lower case, except W and L of transistors
  * and PDK subcircuit devices (element X), which are upper case in µm. */
 void netlist_canonical_param(const netlist_device *d, const char *name, char *out, size_t len);
@@ -121,9 +142,19 @@ void netlist_canonical_param(const netlist_device *d, const char *name, char *ou
  * in per-finger mode, or no W). */
 double netlist_total_w(const netlist_device *d);
 double netlist_finger_w(const netlist_device *d);
-/* Set the finger count, keeping the device's total W (W_TOTAL mode) or
- * turning a per-finger template into a total width. */
+/* Set the finger count.  A W_TOTAL device keeps its total W; a per-finger
+ * template keeps its finger width (the template stays the source of truth
+ * however often the count changes).  A change drops the source/drain
+ * geometry (ad as pd ps nrd nrs): it described the old fingering. */
 void netlist_set_nf(netlist_device *d, int nf);
+void netlist_param_remove(netlist_device *d, const char *name);
+
+/* Devices that exist only for simulation: ideal V and I sources inside
+ * the design (a bias current written into the amplifier).  They are kept
+ * in every simulation deck and left out of the layout and of LVS. */
+int netlist_is_sim_only(const netlist_device *d);
+/* The file a device was read from (its own or the netlist's). */
+const char *netlist_device_file(const netlist *nl, const netlist_device *d);
 
 /* Structural equality of two netlists (devices by name, connections by net
  * name, params within relative tol): 0 when equal, else writes the first

@@ -1269,18 +1269,42 @@ static void copy_device(const pex_result *p, const ext_result *ext, netlist *out
     o->nf = s->nf;
     o->wmode = s->wmode;
     if (netlist_is_mos(s) && ext->geom) {
-        /* the models take junction geometry per finger, as W is */
-        double nf = s->nf > 0 ? s->nf : 1;
+        /* the device's totals; the writer splits them per finger, as the
+         * models take junction geometry per finger as W is */
         const ext_devgeom *g = &ext->geom[di];
-        netlist_param_set(o, "ad", round6(g->ad / nf));
-        netlist_param_set(o, "as", round6(g->as / nf));
-        netlist_param_set(o, "pd", round6(g->pd / nf));
-        netlist_param_set(o, "ps", round6(g->ps / nf));
+        netlist_param_set(o, "ad", round6(g->ad));
+        netlist_param_set(o, "as", round6(g->as));
+        netlist_param_set(o, "pd", round6(g->pd));
+        netlist_param_set(o, "ps", round6(g->ps));
+    }
+}
+
+/* An extra device on the nodes of its nets. */
+static void copy_extra(const pex_result *p, netlist *out, const pex_extra *x, int gnd)
+{
+    const netlist_device *s = x->dev;
+    int d = netlist_device_add(out, s->name, s->type, s->element, s->model);
+    if (d < 0) return;
+    for (int k = 0; k < s->npins; k++) {
+        int net = x->pin_net[k];
+        int nd = net >= 0 ? p->net_node[net] : -1;
+        netlist_device_add_pin(out, d, s->pins[k].role, nd < 0 ? gnd : nd);
+    }
+    for (int k = 0; k < s->nparams; k++) {
+        if (s->params[k].text) netlist_param_set_text(&out->devs[d], s->params[k].name, s->params[k].text);
+        else netlist_param_set(&out->devs[d], s->params[k].name, s->params[k].value);
     }
 }
 
 char *pex_spice(const pex_result *p, const ext_result *ext, const char *name,
                 const char *const *ports, int nports, halo_err *err)
+{
+    return pex_spice_with(p, ext, name, ports, nports, NULL, 0, err);
+}
+
+char *pex_spice_with(const pex_result *p, const ext_result *ext, const char *name,
+                     const char *const *ports, int nports, const pex_extra *extra, int nextra,
+                     halo_err *err)
 {
     netlist *out = netlist_new(name);
     for (int i = 0; i < p->nnodes; i++) netlist_net_get(out, p->node_name[i]);
@@ -1297,6 +1321,7 @@ char *pex_spice(const pex_result *p, const ext_result *ext, const char *name,
         netlist_add_port(out, p->net_node[net]);
     }
     for (int d = 0; d < ext->nl->ndevs; d++) copy_device(p, ext, out, d, gnd);
+    for (int i = 0; i < nextra; i++) copy_extra(p, out, &extra[i], gnd);
     char nm[64];
     for (int i = 0; i < p->ncaps; i++) {
         snprintf(nm, sizeof nm, "Cp%d", i + 1);

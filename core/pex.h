@@ -122,4 +122,17 @@ double pex_net_pair_cap(const pex_result *r, int a, int b);
 char *pex_spice(const pex_result *p, const ext_result *ext, const char *name,
                 const char *const *ports, int nports, halo_err *err);
 
+/* A device the layout does not hold but the post-layout netlist must: an
+ * ideal source of the design (netlist_is_sim_only), each pin on a net of
+ * the extraction (found through LVS's net correspondence). */
+typedef struct pex_extra {
+    const netlist_device *dev;
+    const int *pin_net;     /* per pin: net index in ext->nl */
+} pex_extra;
+
+/* pex_spice with the extra devices written after the extracted ones. */
+char *pex_spice_with(const pex_result *p, const ext_result *ext, const char *name,
+                     const char *const *ports, int nports, const pex_extra *extra, int nextra,
+                     halo_err *err);
+
 #endif

@@ -16,11 +16,29 @@
 #include "halo_err.h"
 #include "netlist.h"
 
+/* How geometry values (W, L, ad, pd ...) are written.  AUTO: honour an
+ * .option scale when the file has one; else an M element with a model of
+ * its own (.model) is plain SPICE, metres; a PDK device decides by
+ * magnitude, each of W and L on its own: below 5e-3 it is metres
+ * (w=10.5e-7, w=1.05u), from 0.05 up micrometres (W=1.05, sky130's
+ * .option scale=1.0u convention), in between it fits neither and is
+ * refused.  UM and M force one convention for the whole file. */
+typedef enum { SPICE_UNITS_AUTO = 0, SPICE_UNITS_UM, SPICE_UNITS_M } spice_units;
+
 typedef struct spice_read_opts {
     const char *top;     /* subcircuit to flatten as the design, NULL = infer */
     int wmode;           /* NETLIST_W_TOTAL (default) or NETLIST_W_PER_FINGER */
     int no_include;      /* refuse .include (used by the fuzzer) */
+    spice_units units;
+    /* models starting with this are PDK subcircuits: an M, R or C element
+     * naming one becomes an X instance (NULL or "": none) */
+    const char *subckt_prefix;
 } spice_read_opts;
+
+/* Below this a geometry value read by magnitude is in metres, from
+ * SPICE_UM_MIN up in micrometres. */
+#define SPICE_METRES_MAX 5e-3
+#define SPICE_UM_MIN 0.05
 
 typedef struct spice_write_opts {
     /* 0: MOS written as W=<total> nf=<fingers> (BSIM4, LVS convention).

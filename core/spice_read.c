@@ -600,8 +600,8 @@ static double round_um(double um)
     return round(um * 1e6) / 1e6;
 }
 
-/* nf: a positive integer, or the OSIRIS placeholder ZZZ (stored as 0). */
-static int apply_nf(reader *r, const sline *l, const inst_ctx *ctx, netlist_device *d, const char *value)
+/* nf=ZZZ, nf='ZZZ' or nf={ZZZ}: OSIRIS's finger-count placeholder. */
+static int is_placeholder_nf(const char *value)
 {
     char *bare = strip_quotes(value);
     size_t n = strlen(bare);
@@ -609,9 +609,15 @@ static int apply_nf(reader *r, const sline *l, const inst_ctx *ctx, netlist_devi
         memmove(bare, bare + 1, n - 2);
         bare[n - 2] = '\0';
     }
-    int is_placeholder = su_casecmp(bare, "ZZZ") == 0;
+    int yes = su_casecmp(bare, "ZZZ") == 0;
     free(bare);
-    if (is_placeholder) {
+    return yes;
+}
+
+/* nf: a positive integer, or the OSIRIS placeholder ZZZ (stored as 0). */
+static int apply_nf(reader *r, const sline *l, const inst_ctx *ctx, netlist_device *d, const char *value)
+{
+    if (is_placeholder_nf(value)) {
         d->nf = 0;
         return 0;
     }
@@ -624,40 +630,171 @@ static int apply_nf(reader *r, const sline *l, const inst_ctx *ctx, netlist_devi
     return 0;
 }
 
-/* NAME=VALUE params of a device.  MOS and PDK-device w/l become W/L in µm:
- * PDK subcircuits take µm already; M elements take metres (times
- * .option scale) and are converted. */
-static int apply_params(reader *r, const sline *l, const inst_ctx *ctx, int dev, int first,
-                        int dims_in_metres)
+/* ------------------------------------------------------------ geometry */
+
+/* The convention one W or L value fits by its magnitude alone. */
+static int units_by_magnitude(double v)
+{
+    if (v < SPICE_METRES_MAX) return NETLIST_UNITS_M;
+    if (v >= SPICE_UM_MIN) return NETLIST_UNITS_UM;
+    return NETLIST_UNITS_NONE;
+}
+
+/* One evaluated NAME=VALUE of an instance line, before unit conversion. */
+typedef struct raw_param {
+    char name[128];      /* canonical name (netlist_canonical_param) */
+    const char *text;    /* the value as written */
+    double value;
+    int done;            /* evaluated */
+} raw_param;
+
+/* Micrometres per written unit of length for device d, or an error
+ * naming the value that fits no convention.  W and L decide. */
+static int device_units(reader *r, const sline *l, netlist_device *d, const raw_param *p, int n,
+                        double *um_per_unit)
+{
+    spice_units mode = r->opts->units;
+    *um_per_unit = 1.0;
+    d->units = NETLIST_UNITS_NONE;
+    int has_geometry = 0;
+    for (int i = 0; i < n; i++) has_geometry |= netlist_param_dim(d, p[i].name) != NETLIST_DIM_NONE;
+    if (!has_geometry) return 0;
+    if (mode == SPICE_UNITS_UM) {
+        d->units = NETLIST_UNITS_UM;
+        return 0;
+    }
+    if (mode == SPICE_UNITS_M || (r->scale > 0) || d->element == 'M') {
+        /* plain SPICE: metres, times .option scale when the file sets one */
+        double scale = mode == SPICE_UNITS_M || !(r->scale > 0) ? 1.0 : r->scale;
+        d->units = scale == 1.0 ? NETLIST_UNITS_M : NETLIST_UNITS_SCALE;
+        *um_per_unit = scale * 1e6;
+        return 0;
+    }
+    /* a PDK device with no declared convention: each of W and L by its
+     * magnitude, and the two must agree */
+    const raw_param *first = NULL;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(p[i].name, "W") != 0 && strcmp(p[i].name, "L") != 0) continue;
+        int u = units_by_magnitude(p[i].value);
+        if (u == NETLIST_UNITS_NONE) {
+            char why[300];
+            snprintf(why, sizeof why, "%s=%s fits neither metres (below %g) nor micrometres (from %g); "
+                     "write it in one of them, or say which with read_spice -units um|m",
+                     p[i].name, p[i].text, SPICE_METRES_MAX, SPICE_UM_MIN);
+            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+        }
+        if (first && u != (int)d->units) {
+            char why[300];
+            snprintf(why, sizeof why, "%s=%s reads as %s but %s=%s as %s; write both in one unit",
+                     first->name, first->text, d->units == NETLIST_UNITS_M ? "metres" : "micrometres",
+                     p[i].name, p[i].text, u == NETLIST_UNITS_M ? "metres" : "micrometres");
+            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+        }
+        first = &p[i];
+        d->units = u;
+    }
+    if (d->units == NETLIST_UNITS_NONE) d->units = NETLIST_UNITS_UM;   /* only ad/pd ...: as sky130 writes */
+    *um_per_unit = d->units == NETLIST_UNITS_M ? 1e6 : 1.0;
+    return 0;
+}
+
+/* Evaluate the NAME=VALUE params of an instance line.  As in ngspice, a
+ * value may use the params written before or after it on the same line
+ * (xschem writes ad='int((nf+1)/2) * W/nf * 0.29'): each pass evaluates
+ * what it can with the others in scope, until nothing changes. */
+static int eval_instance_params(reader *r, const sline *l, const inst_ctx *ctx, netlist_device *d,
+                                int first, raw_param *p, int n)
+{
+    penv local = {ctx->env, NULL, NULL, 0, 0};
+    int left = 0, rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *tok = l->tok[first + i];
+        const char *eq = strchr(tok, '=');
+        char *written = su_strndup(tok, (size_t)(eq - tok));
+        netlist_canonical_param(d, written, p[i].name, sizeof p[i].name);
+        free(written);
+        p[i].text = eq + 1;
+        /* the placeholder nf=ZZZ is apply_nf's; it is no number in scope */
+        p[i].done = netlist_is_mos(d) && strcmp(p[i].name, "nf") == 0 && is_placeholder_nf(p[i].text);
+        left += !p[i].done;
+    }
+    while (left > 0 && !rc) {
+        int progress = 0;
+        for (int i = 0; i < n; i++) {
+            if (p[i].done) continue;
+            double v;
+            if (eval_value(r, l, &local, p[i].text, p[i].name, &v) != 0) continue;
+            p[i].value = v;
+            p[i].done = 1;
+            progress = 1;
+            left--;
+            penv_set(&local, p[i].name, v);
+        }
+        if (!progress) {
+            /* report the first one left, evaluated once more for its error */
+            for (int i = 0; i < n; i++)
+                if (!p[i].done) {
+                    double v;
+                    rc = eval_value(r, l, &local, p[i].text, p[i].name, &v);
+                    break;
+                }
+        } else {
+            halo_err_clear(r->err);
+        }
+    }
+    penv_free(&local);
+    return rc;
+}
+
+/* NAME=VALUE params of a device.  Geometry becomes µm (device_units says
+ * from what); a W or L must be positive and finite. */
+static int apply_params(reader *r, const sline *l, const inst_ctx *ctx, int dev, int first)
 {
     netlist_device *d = &r->nl->devs[dev];
-    for (int t = first; t < l->ntok; t++) {
-        const char *tok = l->tok[t];
-        const char *eq = strchr(tok, '=');
-        if (!eq || eq == tok) return fail_at(r, l, HALO_E_SPC_PARAM, tok, NULL);
-        char *written = su_strndup(tok, (size_t)(eq - tok));
-        char name[128];
-        netlist_canonical_param(d, written, name, sizeof name);
-        free(written);
-        int rc = 0;
-        if (netlist_is_mos(d) && strcmp(name, "nf") == 0) {
-            rc = apply_nf(r, l, ctx, d, eq + 1);
-        } else {
-            double v;
-            rc = eval_value(r, l, ctx->env, eq + 1, name, &v);
-            if (!rc && (strcmp(name, "W") == 0 || strcmp(name, "L") == 0)) {
-                if (dims_in_metres) v = v * (r->scale > 0 ? r->scale : 1.0) * 1e6;
-                v = round_um(v);
-            }
-            if (!rc && (strcmp(name, "m") == 0)) v *= ctx->mult;
-            if (!rc) netlist_param_set(d, name, v);
-        }
-        if (rc) return rc;
-        d = &r->nl->devs[dev];
+    int n = l->ntok - first;
+    raw_param *p = halo_xcalloc((size_t)(n > 0 ? n : 1), sizeof *p);
+    int rc = 0;
+    for (int t = first; t < l->ntok && !rc; t++) {
+        const char *eq = strchr(l->tok[t], '=');
+        if (!eq || eq == l->tok[t]) rc = fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
     }
+    if (!rc) rc = eval_instance_params(r, l, ctx, d, first, p, n);
+    double um_per_unit = 1.0;
+    if (!rc) rc = device_units(r, l, d, p, n, &um_per_unit);
+    for (int i = 0; i < n && !rc; i++) {
+        d = &r->nl->devs[dev];
+        if (netlist_is_mos(d) && strcmp(p[i].name, "nf") == 0) {
+            rc = apply_nf(r, l, ctx, d, p[i].text);
+            continue;
+        }
+        double v = p[i].value;
+        int dim = netlist_param_dim(d, p[i].name);
+        if ((strcmp(p[i].name, "W") == 0 || strcmp(p[i].name, "L") == 0) && dim != NETLIST_DIM_NONE &&
+            !(v > 0 && isfinite(v))) {
+            char why[200];
+            snprintf(why, sizeof why, "%s=%s must be a positive finite length", p[i].name, p[i].text);
+            rc = halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+            break;
+        }
+        if (dim == NETLIST_DIM_LENGTH) v = round_um(v * um_per_unit);
+        else if (dim == NETLIST_DIM_AREA) v = v * um_per_unit * um_per_unit;
+        if (strcmp(p[i].name, "m") == 0) v *= ctx->mult;
+        netlist_param_set(d, p[i].name, v);
+    }
+    free(p);
+    if (rc) return rc;
+    d = &r->nl->devs[dev];
     if (netlist_is_mos(d)) d->wmode = r->opts->wmode;
     if (ctx->mult != 1.0 && !netlist_param_find(d, "m")) netlist_param_set(d, "m", ctx->mult);
     return 0;
+}
+
+/* An M, R or C element (or an unknown X) naming one of the PDK's
+ * subcircuits -- unless the file declares a .model of that name. */
+static int is_pdk_subckt(const reader *r, const char *model)
+{
+    const char *prefix = r->opts->subckt_prefix;
+    return prefix && *prefix && su_has_prefix_ci(model, prefix) && su_map_get(&r->models, model) < 0;
 }
 
 /* Index of the first NAME=VALUE token from start. */
@@ -678,11 +815,13 @@ static int elem_mos(reader *r, const inst_ctx *ctx, const sline *l)
     if (mt == NL_NMOS || mt == NL_PMOS) type = (netlist_devtype)mt;
     else if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS))
         type = (tolower((unsigned char)model[0]) == 'p') ? NL_PMOS : NL_NMOS;
-    int dev, rc = new_device(r, ctx, l, type, 'M', model, &dev);
+    /* the PDK's transistors are subcircuits: ngspice runs them as X */
+    char element = is_pdk_subckt(r, model) ? 'X' : 'M';
+    int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
     static const char *roles[4] = {"D", "G", "S", "B"};
     for (int i = 0; i < 4; i++) connect(r, ctx, dev, roles[i], l->tok[1 + i]);
-    return apply_params(r, l, ctx, dev, 6, 1);
+    return apply_params(r, l, ctx, dev, 6);
 }
 
 /* Pin roles of a PDK device instance by its type and node count. */
@@ -777,7 +916,7 @@ static int elem_x(reader *r, const inst_ctx *ctx, const sline *l)
     int dev, rc = new_device(r, ctx, l, type, 'X', model, &dev);
     if (rc) return rc;
     for (int i = 0; i < nnodes; i++) connect(r, ctx, dev, pdk_pin_role(type, i, nnodes), l->tok[1 + i]);
-    return apply_params(r, l, ctx, dev, params, 0);
+    return apply_params(r, l, ctx, dev, params);
 }
 
 /* A token meant as a number (a model name never starts like one). */
@@ -803,7 +942,19 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
         else if (!*model) model = l->tok[t];
         else return fail_at(r, l, HALO_E_SPC_SYNTAX, "too many values for a two-terminal element", NULL);
     }
-    int dev, rc = new_device(r, ctx, l, type, (char)toupper((unsigned char)l->tok[0][0]), model, &dev);
+    char element = (char)toupper((unsigned char)l->tok[0][0]);
+    if (*model && is_pdk_subckt(r, model)) {
+        /* C0 a b sky130_fd_pr__cap_mim_m3_1 w=.. l=..: a PDK subcircuit */
+        netlist_devtype mt;
+        if (spice_model_type(model, &mt) == 0 && mt != type) {
+            char why[300];
+            snprintf(why, sizeof why, "%s names %s, a %s model, on a %s element", l->tok[0], model,
+                     netlist_devtype_name(mt), netlist_devtype_name(type));
+            return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+        }
+        element = 'X';
+    }
+    int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
     connect(r, ctx, dev, "P", l->tok[1]);
     connect(r, ctx, dev, "N", l->tok[2]);
@@ -813,7 +964,7 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
         if (rc) return rc;
         netlist_param_set(&r->nl->devs[dev], value_name, v);
     }
-    return apply_params(r, l, ctx, dev, kv, 0);
+    return apply_params(r, l, ctx, dev, kv);
 }
 
 static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
@@ -834,7 +985,7 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
     static const char *roles[4] = {"C", "B", "E", "SUB"};
     for (int i = 0; i < nnodes; i++) connect(r, ctx, dev, roles[i], l->tok[1 + i]);
     if (has_area) netlist_param_set(&r->nl->devs[dev], "area", area);
-    return apply_params(r, l, ctx, dev, kv, 0);
+    return apply_params(r, l, ctx, dev, kv);
 }
 
 static int elem_diode(reader *r, const inst_ctx *ctx, const sline *l)
@@ -851,7 +1002,7 @@ static int elem_diode(reader *r, const inst_ctx *ctx, const sline *l)
         if (rc) return rc;
         netlist_param_set(&r->nl->devs[dev], "area", area);
     }
-    return apply_params(r, l, ctx, dev, kv, 0);
+    return apply_params(r, l, ctx, dev, kv);
 }
 
 /* V and I: [DC] value, AC mag [phase], and a transient function kept as
@@ -881,7 +1032,7 @@ static int elem_source(reader *r, const inst_ctx *ctx, const sline *l, netlist_d
         } else if (strchr(tok, '(')) {
             netlist_param_set_text(&r->nl->devs[dev], "tran", tok);
         } else if (is_kv(tok)) {
-            rc = apply_params(r, l, ctx, dev, t, 0);
+            rc = apply_params(r, l, ctx, dev, t);
             break;
         } else {
             rc = eval_value(r, l, ctx->env, tok, "dc", &v);
@@ -1059,7 +1210,7 @@ static const char *base_name(const char *path)
 netlist *spice_read_text(const char *text, size_t len, const char *name,
                          const spice_read_opts *opts, halo_err *err)
 {
-    static const spice_read_opts defaults = {NULL, NETLIST_W_TOTAL, 0};
+    static const spice_read_opts defaults = {.wmode = NETLIST_W_TOTAL};
     reader r;
     memset(&r, 0, sizeof r);
     r.opts = opts ? opts : &defaults;

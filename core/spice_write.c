@@ -47,22 +47,58 @@ static int is_special_param(const netlist_device *d, const char *name)
     return 0;
 }
 
-static void add_other_params(su_buf *b, const netlist_device *d, const char *skip)
+/* A value in halo's units (µm, µm²) as the element takes it: PDK
+ * subcircuits (X) in µm as sky130's .option scale=1.0u wants, M elements
+ * in metres with a suffix (2.5u, 0.58p). */
+static void add_geometry(su_buf *b, const netlist_device *d, const char *name, double v, int dim)
+{
+    char num[32];
+    eng_format(v, num);
+    const char *suffix = "";
+    if (d->element == 'M') suffix = dim == NETLIST_DIM_AREA ? "p" : dim == NETLIST_DIM_LENGTH ? "u" : "";
+    su_buf_printf(b, " %s=%s%s", name, num, suffix);
+}
+
+/* The source/drain geometry of one finger when fingers are written as m
+ * copies: areas and perimeters split over the fingers, squares (nrd, nrs)
+ * grow with them (each finger is nf times narrower). */
+static int per_finger_diffusion(const char *name, int nf, double *scale)
+{
+    if (!strcmp(name, "ad") || !strcmp(name, "as") || !strcmp(name, "pd") || !strcmp(name, "ps")) {
+        *scale = 1.0 / nf;
+        return 1;
+    }
+    if (!strcmp(name, "nrd") || !strcmp(name, "nrs")) {
+        *scale = nf;
+        return 1;
+    }
+    return 0;
+}
+
+static void add_other_params(su_buf *b, const netlist_device *d, const char *skip, int per_finger_nf)
 {
     for (int i = 0; i < d->nparams; i++) {
         const netlist_param *p = &d->params[i];
         if (is_special_param(d, p->name) || (skip && su_casecmp(p->name, skip) == 0)) continue;
-        if (p->text) su_buf_printf(b, " %s=%s", p->name, p->text);
-        else add_value(b, p->name, p->value);
+        if (p->text) {
+            su_buf_printf(b, " %s=%s", p->name, p->text);
+            continue;
+        }
+        double v = p->value, scale;
+        if (per_finger_nf > 0 && netlist_is_mos(d) && per_finger_diffusion(p->name, per_finger_nf, &scale)) {
+            /* 9 digits: the split need not show 0.06999999999999999 */
+            char num[32];
+            snprintf(num, sizeof num, "%.9g", v * scale);
+            v = strtod(num, NULL);
+        }
+        add_geometry(b, d, p->name, v, netlist_param_dim(d, p->name));
     }
 }
 
 /* W/L of a MOS: µm for PDK subcircuits, metres ("2.5u") for M elements. */
 static void add_dimension(su_buf *b, const netlist_device *d, const char *name, double um)
 {
-    char num[32];
-    eng_format(um, num);
-    su_buf_printf(b, " %s=%s%s", name, num, d->element == 'M' ? "u" : "");
+    add_geometry(b, d, name, um, NETLIST_DIM_LENGTH);
 }
 
 static void write_mos(su_buf *b, const netlist *nl, const netlist_device *d, const spice_write_opts *o)
@@ -85,7 +121,7 @@ static void write_mos(su_buf *b, const netlist *nl, const netlist_device *d, con
     else if (!o->fingers_as_m) su_buf_printf(b, " nf=%d", d->nf);
     if (o->fingers_as_m && d->nf > 0) add_value(b, "m", m * d->nf);
     else if (has_m) add_value(b, "m", m);
-    add_other_params(b, d, NULL);
+    add_other_params(b, d, NULL, o->fingers_as_m ? d->nf : 0);
 }
 
 static void write_x(su_buf *b, const netlist *nl, const netlist_device *d)
@@ -96,7 +132,7 @@ static void write_x(su_buf *b, const netlist *nl, const netlist_device *d)
     double v;
     if (netlist_param_get(d, "W", &v) == 0) add_value(b, "W", v);
     if (netlist_param_get(d, "L", &v) == 0) add_value(b, "L", v);
-    add_other_params(b, d, NULL);
+    add_other_params(b, d, NULL, 0);
 }
 
 /* R C L: "R1 a b 10k [model] params". */
@@ -112,7 +148,7 @@ static void write_passive(su_buf *b, const netlist *nl, const netlist_device *d,
         su_buf_printf(b, " %s", num);
     }
     if (*d->model) su_buf_printf(b, " %s", d->model);
-    add_other_params(b, d, has_value ? value_name : NULL);
+    add_other_params(b, d, has_value ? value_name : NULL, 0);
 }
 
 static void write_source(su_buf *b, const netlist *nl, const netlist_device *d)
@@ -150,7 +186,7 @@ static void write_model_element(su_buf *b, const netlist *nl, const netlist_devi
     add_name(b, d);
     add_pins(b, nl, d);
     su_buf_printf(b, " %s", *d->model ? d->model : "unknown_model");
-    add_other_params(b, d, NULL);
+    add_other_params(b, d, NULL, 0);
 }
 
 static void write_device(su_buf *b, const netlist *nl, const netlist_device *d, const spice_write_opts *o)

@@ -587,6 +587,7 @@ static int read_top(load_ctx *c, const cJSON *root, halo_tech *t)
     if (get_str(c, root, "name", 1, &t->name)) return -1;
     if (!t->name[0]) return fail(c, "name is empty");
     if (get_str(c, root, "description", 0, &t->description)) return -1;
+    if (get_str(c, root, "spice_subckt_prefix", 0, &t->spice_subckt_prefix)) return -1;
     if (read_grid(c, root, t) || read_layers(c, root, t)) return -1;
     c->entry[0] = '\0';   /* a missing section is not part of the last entry */
     if (read_rules(c, root, t)) return -1;
@@ -805,7 +806,7 @@ void tech_free(halo_tech *tech)
     free_rules(tech);
     free_devices(tech);
     free_pex(tech);
-    free(tech->name); free(tech->description); free(tech->source_file);
+    free(tech->name); free(tech->description); free(tech->source_file); free(tech->spice_subckt_prefix);
     free(tech->pdk_root); free(tech->spice_lib);
     free(tech->magic_tech); free(tech->netgen_setup);
     free(tech);

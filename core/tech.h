@@ -108,6 +108,10 @@ typedef struct halo_tech {
     char *name;                   /* "sky130" */
     char *description;
     char *source_file;            /* path or "(embedded)" */
+    /* Models whose names start with this are subcircuits in the PDK's
+     * SPICE library ("sky130_fd_pr__"): a netlist must instantiate them
+     * with X whatever element letter it used; "" when none. */
+    char *spice_subckt_prefix;
     int32_t grid_nm;              /* manufacturing grid: 5 */
     tech_layer *layers;   int n_layers;
     tech_rule *rules;     int n_rules;

@@ -56,7 +56,7 @@ static void post_layout_reads_back(lay_flat *f, const ext_result *x, pex_mode mo
     char *text = pex_spice(p, x, "fuzzcell", ports, x->nl->nports, &err);
     /* (an empty circuit is no netlist to the reader: nothing to check) */
     if (text && x->nl->ndevs + p->ncaps + p->nres > 0) {
-        spice_read_opts ro = {"fuzzcell", NETLIST_W_TOTAL, 1};
+        spice_read_opts ro = {.top = "fuzzcell", .wmode = NETLIST_W_TOTAL, .no_include = 1};
         netlist *back = spice_read_text(text, strlen(text), "post.spice", &ro, &err);
         if (!back) abort();
         netlist_free(back);

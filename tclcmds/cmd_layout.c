@@ -391,24 +391,49 @@ static int cells_of_list(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *list, int 
     return TCL_OK;
 }
 
+/* write_gds FILE ?-cells LIST? ?-all?: the current cell and what it uses
+ * by default, so the file has exactly one top cell (Magic and KLayout take
+ * a file's top cell as the design; device cells of an earlier arrangement
+ * would be more tops). */
 static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloState *st = cd;
-    static const char *const options[] = {"-cells", NULL};
+    static const char *const options[] = {"-cells", "-all", NULL};
     if (objc < 2) return halo_usage(interp, "write_gds");
     HaloLayout *hl = layout_of(st);
-    int *cells = NULL, n = 0;
+    int *cells = NULL, n = 0, all = 0, listed = 0;
     for (int i = 2; i < objc; i++) {
         int which;
-        if (halo_get_option(interp, objv, objc, &i, options, "-cells", &which) != TCL_OK) return TCL_ERROR;
+        if (halo_get_option(interp, objv, objc, &i, options, "-cells or -all", &which) != TCL_OK) {
+            free(cells);
+            return TCL_ERROR;
+        }
+        if (which == 1) {
+            all = 1;
+            continue;
+        }
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
-        if (!v) return TCL_ERROR;
+        if (!v) {
+            free(cells);
+            return TCL_ERROR;
+        }
         free(cells);
+        cells = NULL;
         if (cells_of_list(interp, hl, v, &cells, &n) != TCL_OK) return TCL_ERROR;
+        listed = 1;
     }
     if (hl->lib->ncells == 0) {
         free(cells);
         return halo_tcl_fail(interp, HALO_E_DEV_STATE, "The layout is empty: generate_devices or read_gds first.");
+    }
+    if (all && listed) {
+        free(cells);
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-all", "with -cells", "one of -cells LIST or -all");
+    }
+    if (!all && !listed && hl->top >= 0) {
+        cells = halo_xmalloc(sizeof *cells);
+        cells[0] = hl->top;
+        n = 1;
     }
     halo_err err;
     halo_err_clear(&err);
@@ -747,9 +772,10 @@ const HaloCmd halo_layout_cmds[] = {
     {"report_layout", ReportLayoutCmd, "report_layout",
      "Prints the cells of the layout with their size, shapes, pins and instances, and returns them as a "
      "list of dicts (cell bbox shapes pins instances)."},
-    {"write_gds", WriteGdsCmd, "write_gds FILE ?-cells LIST?",
-     "Writes the layout as GDSII (1 nm database unit): every cell, or the cells named and the cells they "
-     "use. Shapes go on their layer's drawing purpose, pins on the pin purpose with a text label on the "
+    {"write_gds", WriteGdsCmd, "write_gds FILE ?-cells LIST? ?-all?",
+     "Writes the layout as GDSII (1 nm database unit): the current cell and the cells under it, so the "
+     "file has one top cell (-cells LIST: the cells named and the cells they use; -all: every cell of the "
+     "library, which may leave several tops, e.g. an earlier arrangement's device cells). Shapes go on their layer's drawing purpose, pins on the pin purpose with a text label on the "
      "label purpose (today's sky130 convention: met1 68/20, pin 68/16, label 68/5), nets and instance "
      "names as GDS properties. Same layout, same bytes."},
     {"read_gds", ReadGdsCmd, "read_gds FILE ?-top CELL?",

@@ -13,6 +13,7 @@
 #include "netjson.h"
 #include "spice.h"
 #include "strutil.h"
+#include "techmap.h"
 
 static void set_design(HaloState *st, netlist *nl)
 {
@@ -22,31 +23,53 @@ static void set_design(HaloState *st, netlist *nl)
     st->design = nl;
 }
 
+/* A netlist read from outside becomes the design once it is mapped onto
+ * the technology's devices and within their limits (techmap). */
+static int adopt_design(Tcl_Interp *interp, HaloState *st, netlist *nl)
+{
+    halo_err err;
+    halo_err_clear(&err);
+    if (techmap_apply(nl, st->tech, &err) != 0) {
+        netlist_free(nl);
+        return halo_tcl_error(interp, &err);
+    }
+    set_design(st, nl);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    return TCL_OK;
+}
+
 static int ReadSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    static const char *const options[] = {"-top", "-width", NULL};
+    HaloState *st = cd;
+    static const char *const options[] = {"-top", "-width", "-units", NULL};
     if (objc < 2) return halo_usage(interp, "read_spice");
-    spice_read_opts opts = {NULL, NETLIST_W_TOTAL, 0};
+    spice_read_opts opts = {.wmode = NETLIST_W_TOTAL};
     for (int i = 2; i < objc; i++) {
         int which;
-        if (halo_get_option(interp, objv, objc, &i, options, "-top or -width", &which) != TCL_OK) return TCL_ERROR;
+        if (halo_get_option(interp, objv, objc, &i, options, "-top, -width or -units", &which) != TCL_OK)
+            return TCL_ERROR;
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
         if (!v) return TCL_ERROR;
+        const char *s = Tcl_GetString(v);
         if (which == 0) {
-            opts.top = Tcl_GetString(v);
-        } else if (strcmp(Tcl_GetString(v), "total") == 0 || strcmp(Tcl_GetString(v), "per_finger") == 0) {
-            opts.wmode = strcmp(Tcl_GetString(v), "total") == 0 ? NETLIST_W_TOTAL : NETLIST_W_PER_FINGER;
+            opts.top = s;
+        } else if (which == 1) {
+            if (strcmp(s, "total") != 0 && strcmp(s, "per_finger") != 0)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-width", s, "total or per_finger");
+            opts.wmode = strcmp(s, "total") == 0 ? NETLIST_W_TOTAL : NETLIST_W_PER_FINGER;
         } else {
-            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-width", Tcl_GetString(v), "total or per_finger");
+            if (strcmp(s, "auto") == 0) opts.units = SPICE_UNITS_AUTO;
+            else if (strcmp(s, "um") == 0) opts.units = SPICE_UNITS_UM;
+            else if (strcmp(s, "m") == 0) opts.units = SPICE_UNITS_M;
+            else return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-units", s, "auto, um or m");
         }
     }
+    opts.subckt_prefix = st->tech ? st->tech->spice_subckt_prefix : NULL;
     halo_err err;
     halo_err_clear(&err);
     netlist *nl = spice_read_file(Tcl_GetString(objv[1]), &opts, &err);
     if (!nl) return halo_tcl_error(interp, &err);
-    set_design(cd, nl);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
-    return TCL_OK;
+    return adopt_design(interp, st, nl);
 }
 
 static int ReadNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -56,9 +79,7 @@ static int ReadNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     halo_err_clear(&err);
     netlist *nl = netjson_read_file(Tcl_GetString(objv[1]), &err);
     if (!nl) return halo_tcl_error(interp, &err);
-    set_design(cd, nl);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
-    return TCL_OK;
+    return adopt_design(interp, cd, nl);
 }
 
 static int WriteNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -132,6 +153,16 @@ static Tcl_Obj *params_dict(const netlist_device *d)
     return o;
 }
 
+static const char *units_name(int units)
+{
+    switch (units) {
+    case NETLIST_UNITS_UM: return "um";
+    case NETLIST_UNITS_M: return "m";
+    case NETLIST_UNITS_SCALE: return "scale";
+    default: return "";
+    }
+}
+
 static Tcl_Obj *device_dict(const netlist *nl, const netlist_device *d)
 {
     Tcl_Obj *o = Tcl_NewDictObj(), *pins = Tcl_NewListObj(0, NULL);
@@ -146,6 +177,10 @@ static Tcl_Obj *device_dict(const netlist *nl, const netlist_device *d)
     if (netlist_is_mos(d))
         Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("nf", -1), d->nf ? Tcl_NewIntObj(d->nf) : Tcl_NewStringObj("ZZZ", -1));
     Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("match", -1), Tcl_NewIntObj(d->match_group));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("element", -1), Tcl_NewStringObj((char[]){d->element, 0}, -1));
+    Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("units", -1), Tcl_NewStringObj(units_name(d->units), -1));
+    if (d->origin) Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("origin", -1), Tcl_NewStringObj(d->origin, -1));
+    if (netlist_is_sim_only(d)) Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("sim_only", -1), Tcl_NewBooleanObj(1));
     return o;
 }
 
@@ -180,6 +215,11 @@ static Tcl_Obj *design_dict(const netlist *nl)
 static void format_value(char *buf, size_t n, const netlist_device *d, const char *name)
 {
     double v;
+    if (strcmp(name, "W") == 0 && netlist_is_mos(d) && d->wmode == NETLIST_W_PER_FINGER && d->nf == 0 &&
+        netlist_param_get(d, "W", &v) == 0) {
+        snprintf(buf, n, "%g/f", v);   /* a per-finger template before set_fingers */
+        return;
+    }
     if (strcmp(name, "W") == 0 && netlist_is_mos(d)) v = netlist_total_w(d);
     else if (netlist_param_get(d, name, &v) != 0) v = -1;
     if (v < 0) snprintf(buf, n, "-");
@@ -207,6 +247,30 @@ static void device_line(su_buf *b, const netlist *nl, const netlist_device *d)
     su_buf_add(b, "\n");
 }
 
+/* What halo did to the netlist as written, and what it will not lay out. */
+static void design_notes(su_buf *b, const netlist *nl)
+{
+    int by[4] = {0};
+    for (int i = 0; i < nl->ndevs; i++) by[nl->devs[i].units]++;
+    if (by[NETLIST_UNITS_M] || by[NETLIST_UNITS_SCALE]) {   /* said when something was converted */
+        su_buf_add(b, "\n  geometry as written:");
+        if (by[NETLIST_UNITS_UM]) su_buf_printf(b, " um %d", by[NETLIST_UNITS_UM]);
+        if (by[NETLIST_UNITS_M]) su_buf_printf(b, " metres %d", by[NETLIST_UNITS_M]);
+        if (by[NETLIST_UNITS_SCALE]) su_buf_printf(b, " .option-scale %d", by[NETLIST_UNITS_SCALE]);
+        su_buf_add(b, " devices (converted to um)");
+    }
+    for (int i = 0; i < nl->ndevs; i++) {
+        const netlist_device *d = &nl->devs[i];
+        if (d->origin) su_buf_printf(b, "\n  mapped: %s (%s) -> %s", d->name, d->origin, d->model);
+    }
+    for (int i = 0; i < nl->ndevs; i++) {
+        const netlist_device *d = &nl->devs[i];
+        if (netlist_is_sim_only(d))
+            su_buf_printf(b, "\n  simulation only (not laid out, not in LVS): %s (%s source)", d->name,
+                          d->type == NL_ISRC ? "current" : "voltage");
+    }
+}
+
 static void design_report(Tcl_Interp *interp, const netlist *nl)
 {
     su_buf b = {0};
@@ -225,6 +289,7 @@ static void design_report(Tcl_Interp *interp, const netlist *nl)
     su_buf_add(&b, "  counts:");
     for (int t = 0; t < NL_NTYPES; t++)
         if (count[t]) su_buf_printf(&b, " %s %d", netlist_devtype_name((netlist_devtype)t), count[t]);
+    design_notes(&b, nl);
     su_buf_printf(&b, "\n  match groups: %d", nl->nmatch_groups);
     for (int g = 0; g < nl->nmatch_groups; g++) {
         su_buf_add(&b, " {");
@@ -253,7 +318,7 @@ static int ReportDesignCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 }
 
 const HaloCmd halo_netlist_cmds[] = {
-    {"read_spice", ReadSpiceCmd, "read_spice FILE ?-top SUBCKT? ?-width total|per_finger?",
+    {"read_spice", ReadSpiceCmd, "read_spice FILE ?-top SUBCKT? ?-width total|per_finger? ?-units auto|um|m?",
      "Reads a SPICE netlist as the current design. It is flattened under one top cell with "
      "'/'-joined hierarchical names. It reads .subckt/.ends, .param and {expr} or 'expr' values, '+' "
      "continuations, '*' ';' and '$' comments, .include, .global, engineering suffixes, and the "
@@ -261,7 +326,14 @@ const HaloCmd halo_netlist_cmds[] = {
      "sky130_fd_pr__nfet_01v8 and the OSIRIS placeholder nf=ZZZ. The top is SUBCKT, else the file's "
      "top-level elements, else the one subcircuit no other instantiates. W is the total width of all "
      "fingers unless -width per_finger says the template gives one finger's width (as OSIRIS's "
-     "templates do). The first line is not a title. Returns the design name."},
+     "templates do). Geometry (W, L, ad, pd ...) is converted to um: -units um or m says how the file "
+     "writes it; auto (default) honours an .option scale, reads M elements with their own .model as "
+     "plain SPICE metres, and reads each W and L of a PDK device by its magnitude (below 5e-3 metres, "
+     "from 0.05 um, between refused). M, R or C elements naming a PDK subcircuit (sky130_fd_pr__...) "
+     "become X instances. A resistor or capacitor given by value becomes a sky130 poly resistor or "
+     "MIM capacitor of that value; ideal V and I sources inside the design are kept for simulation "
+     "only; every W and L is checked against the technology's limits (report_design lists what was "
+     "mapped). Errors name file:line. The first line is not a title. Returns the design name."},
     {"read_netlist_json", ReadNetlistJsonCmd, "read_netlist_json FILE",
      "Reads a netlist_json file as the current design. The file is the primitive of the "
      "analog-circuits-sky130 schema, {\"nets\": [...], \"devices\": [...]}; the external nets are its ports in their order. Device "

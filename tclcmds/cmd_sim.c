@@ -212,7 +212,7 @@ static int choose_models(Tcl_Interp *interp, HaloState *st, const sim_opts *o, c
     modellib_use *uses = NULL;
     size_t n = 0, cap = 0;
     netlist *dut = NULL;
-    spice_read_opts ro = {st->design->name, NETLIST_W_TOTAL, 1};
+    spice_read_opts ro = {.top = st->design->name, .wmode = NETLIST_W_TOTAL, .no_include = 1};
     halo_err perr;
     if (o->post)   /* the schematic's uses are the design's own */
         dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);

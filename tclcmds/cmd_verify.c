@@ -356,7 +356,7 @@ static netlist *schematic_of(Tcl_Interp *interp, HaloState *st, Tcl_Obj *file, c
     if (file) {
         halo_err err;
         halo_err_clear(&err);
-        spice_read_opts ro = {cell, NETLIST_W_TOTAL, 0};
+        spice_read_opts ro = {.top = cell, .wmode = NETLIST_W_TOTAL};
         netlist *nl = spice_read_file(Tcl_GetString(file), &ro, &err);
         if (!nl) {
             ro.top = NULL;
@@ -378,7 +378,20 @@ static netlist *schematic_of(Tcl_Interp *interp, HaloState *st, Tcl_Obj *file, c
                           "The design's finger counts are not set: set_fingers first, or give -netlist FILE.");
             return NULL;
         }
-    return nl;
+    if (netlist_count_sim_only(nl) == 0) return nl;
+    /* ideal sources are simulation-only: not in the layout, not compared */
+    *owned = 1;
+    return netlist_layout_view(nl);
+}
+
+/* "I0 V1": the design's simulation-only devices, "" when none. */
+static Tcl_Obj *sim_only_list(const HaloState *st)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    const netlist *nl = st->design;
+    for (int i = 0; nl && i < nl->ndevs; i++)
+        if (netlist_is_sim_only(&nl->devs[i])) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(nl->devs[i].name, -1));
+    return l;
 }
 
 static Tcl_Obj *lvs_items_obj(const lvs_result *r)
@@ -532,6 +545,10 @@ static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
                   r->layout_nets, r->schematic_nets);
     for (int i = 0; i < r->nitems; i++)
         su_buf_printf(&b, "  %-8s %s\n", r->items[i].kind, r->items[i].message);
+    Tcl_Obj *sim_only = sim_only_list(cd);
+    int nsim = 0;
+    Tcl_ListObjLength(NULL, sim_only, &nsim);
+    if (nsim) su_buf_printf(&b, "  simulation only, not in the layout and not compared: %s\n", Tcl_GetString(sim_only));
     halo_report(interp, b.s);
     su_buf_free(&b);
     Tcl_Obj *d = Tcl_NewDictObj();
@@ -541,11 +558,50 @@ static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     halo_dict_put(d, "layout_nets", Tcl_NewIntObj(r->layout_nets));
     halo_dict_put(d, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
     halo_dict_put(d, "items", lvs_items_obj(r));
+    halo_dict_put(d, "sim_only", sim_only);
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }
 
 /* ---------------------------------------------------------------- PEX */
+
+/* The design's ideal sources, each pin on the extracted net LVS matches
+ * with its schematic net: the post-layout netlist simulates with the same
+ * bias as the schematic.  0, or an error naming a net without a
+ * counterpart. */
+static int sim_only_extras(const netlist *design, const ext_result *ext, pex_extra **out, int *n,
+                           halo_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (netlist_count_sim_only(design) == 0) return 0;
+    netlist *view = netlist_layout_view(design);
+    lvs_opts lo;
+    lvs_opts_default(&lo);
+    lvs_result *r = lvs_compare(ext->nl, view, &lo);
+    int rc = 0;
+    *out = halo_xcalloc((size_t)netlist_count_sim_only(design), sizeof **out);
+    for (int i = 0; i < design->ndevs && !rc; i++) {
+        const netlist_device *d = &design->devs[i];
+        if (!netlist_is_sim_only(d)) continue;
+        int *pin_net = halo_xmalloc((size_t)(d->npins ? d->npins : 1) * sizeof *pin_net);
+        (*out)[(*n)++] = (pex_extra){d, pin_net};
+        for (int k = 0; k < d->npins && !rc; k++) {
+            const char *name = design->nets[d->pins[k].net].name;
+            int gnd = strcmp(name, "0") == 0;
+            pin_net[k] = gnd ? -1 : r->net_map[d->pins[k].net];
+            if (!gnd && pin_net[k] < 0) {
+                char why[400];
+                snprintf(why, sizeof why, "The post-layout netlist needs %s on net %s, which has no counterpart in "
+                         "the layout (run check_lvs to see why).", d->name, name);
+                rc = halo_err_set(err, HALO_E_VER_SCHEMATIC, NULL, 0, why);
+            }
+        }
+    }
+    lvs_free(r);
+    netlist_free(view);
+    return rc;
+}
 
 /* The post-layout netlist: named and ported like the design when there is
  * one whose ports all exist in the layout, else like the extraction. */
@@ -563,7 +619,13 @@ static char *post_netlist(Tcl_Interp *interp, HaloState *st, halo_err *err)
     (void)interp;
     const char **ports = halo_xcalloc((size_t)named->nports + 1, sizeof *ports);
     for (int i = 0; i < named->nports; i++) ports[i] = named->nets[named->ports[i]].name;
-    char *text = pex_spice(st->verify->pex, ext, named->name, ports, named->nports, err);
+    pex_extra *extra = NULL;
+    int nextra = 0;
+    char *text = NULL;
+    if (!design || sim_only_extras(design, ext, &extra, &nextra, err) == 0)
+        text = pex_spice_with(st->verify->pex, ext, named->name, ports, named->nports, extra, nextra, err);
+    for (int i = 0; i < nextra; i++) free((int *)extra[i].pin_net);
+    free(extra);
     free(ports);
     return text;
 }

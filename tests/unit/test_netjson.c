@@ -69,7 +69,7 @@ TEST(json_spice_json)
 TEST(template_placeholder)
 {
     const char *t = ".subckt s d g s b\nXM1 d g s b sky130_fd_pr__nfet_01v8 W=2 L=0.5 nf=ZZZ\n.ends\n";
-    spice_read_opts o = {NULL, NETLIST_W_PER_FINGER, 0};
+    spice_read_opts o = {.wmode = NETLIST_W_PER_FINGER};
     halo_err err;
     netlist *a = spice_read_text(t, strlen(t), "s.sp", &o, &err);
     CHECK(a != NULL);

@@ -160,7 +160,7 @@ TEST(malformed_inputs)
 TEST(top_option)
 {
     const char *text = ".subckt a x\nR1 x 0 1\n.ends\n.subckt b x\nR1 x 0 2\n.ends\n";
-    spice_read_opts o = {"b", NETLIST_W_TOTAL, 0};
+    spice_read_opts o = {.top = "b", .wmode = NETLIST_W_TOTAL};
     halo_err err;
     netlist *nl = spice_read_text(text, strlen(text), "t.sp", &o, &err);
     CHECK(nl && strcmp(nl->name, "b") == 0);
@@ -208,7 +208,7 @@ TEST(fingers_as_multiplier)
 TEST(per_finger_width)
 {
     const char *text = ".subckt s d g s b\nXM1 d g s b sky130_fd_pr__nfet_01v8 W=2 L=0.5 nf=ZZZ\n.ends\n";
-    spice_read_opts o = {NULL, NETLIST_W_PER_FINGER, 0};
+    spice_read_opts o = {.wmode = NETLIST_W_PER_FINGER};
     halo_err err;
     netlist *nl = spice_read_text(text, strlen(text), "t.sp", &o, &err);
     CHECK(nl != NULL);
