@@ -97,15 +97,18 @@ static int fail_at(reader *r, const sline *l, halo_msg_id id, const char *a, con
 
 /* ---------------------------------------------------------------- pass 1 */
 
-/* Cut an inline comment: ';' anywhere, '$' after whitespace (ngspice). */
+/* Cut an inline comment: ';' anywhere, '$' between whitespace (or at the
+ * end).  ngspice cuts at any '$' after whitespace, but Magic's ext2spice
+ * names the substrate node $SUB, so a '$' that starts a word is a name. */
 static void strip_inline_comment(char *s)
 {
     int quote = 0, brace = 0;
     for (char *p = s; *p; p++) {
+        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1])) && (!p[1] || isspace((unsigned char)p[1]));
         if (*p == '\'' && !brace) quote = !quote;
         else if (*p == '{') brace++;
         else if (*p == '}' && brace) brace--;
-        else if (!quote && !brace && (*p == ';' || (*p == '$' && (p == s || isspace((unsigned char)p[-1]))))) {
+        else if (!quote && !brace && (*p == ';' || dollar)) {
             *p = '\0';
             return;
         }
@@ -595,9 +598,14 @@ static int new_device(reader *r, const inst_ctx *ctx, const sline *l, netlist_de
     return 0;
 }
 
+/* 12 significant digits: 1.0500000000000001 (10.5e-7 * 1e6) is 1.05, and
+ * a tiny wrong value stays itself for its error message. */
 static double round_um(double um)
 {
-    return round(um * 1e6) / 1e6;
+    if (um == 0 || !isfinite(um)) return um;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.12g", um);
+    return strtod(buf, NULL);
 }
 
 /* nf=ZZZ, nf='ZZZ' or nf={ZZZ}: OSIRIS's finger-count placeholder. */
@@ -675,6 +683,7 @@ static int device_units(reader *r, const sline *l, netlist_device *d, const raw_
     const raw_param *first = NULL;
     for (int i = 0; i < n; i++) {
         if (strcmp(p[i].name, "W") != 0 && strcmp(p[i].name, "L") != 0) continue;
+        if (!(p[i].value > 0) || !isfinite(p[i].value)) continue;   /* apply_params says what */
         int u = units_by_magnitude(p[i].value);
         if (u == NETLIST_UNITS_NONE) {
             char why[300];

@@ -73,34 +73,36 @@ static int family_members(const halo_tech *tech, const char *family, const tech_
 int techmap_pick_resistor(const halo_tech *tech, double ohm, const tech_device **dev, int32_t *l_nm,
                           double *achieved, char *why, size_t whylen)
 {
+    enum { NFAM = sizeof res_families / sizeof res_families[0] };
+    const tech_device *m[NFAM][16];
+    int n[NFAM];
     double smallest = INFINITY, largest = 0;
-    for (size_t f = 0; f < sizeof res_families / sizeof res_families[0]; f++) {
-        const tech_device *m[16];
-        int n = family_members(tech, res_families[f], m, 16);
-        int last_family = f + 1 == sizeof res_families / sizeof res_families[0];
-        double longest = last_family ? RES_DRAWN_MAX_UM : RES_PREFERRED_MAX_UM;
-        for (int i = 0; i < n; i++) {
-            double w = m[i]->widths_nm[0] / 1000.0, lmin = m[i]->l_min_nm / 1000.0;
-            smallest = fmin(smallest, m[i]->sheet_ohm * lmin / w + m[i]->end_ohm);
-            largest = fmax(largest, m[i]->sheet_ohm * RES_DRAWN_MAX_UM / w + m[i]->end_ohm);
-            double l = (ohm - m[i]->end_ohm) / m[i]->sheet_ohm * w;
+    for (int f = 0; f < NFAM; f++) {
+        n[f] = family_members(tech, res_families[f], m[f], 16);
+        for (int i = 0; i < n[f]; i++) {
+            double w = m[f][i]->widths_nm[0] / 1000.0;
+            smallest = fmin(smallest, m[f][i]->sheet_ohm * (m[f][i]->l_min_nm / 1000.0) / w + m[f][i]->end_ohm);
+            largest = fmax(largest, m[f][i]->sheet_ohm * RES_DRAWN_MAX_UM / w + m[f][i]->end_ohm);
+        }
+    }
+    for (int f = 0; f < NFAM; f++) {
+        double longest = f + 1 == NFAM ? RES_DRAWN_MAX_UM : RES_PREFERRED_MAX_UM;
+        for (int i = 0; i < n[f]; i++) {
+            double w = m[f][i]->widths_nm[0] / 1000.0, lmin = m[f][i]->l_min_nm / 1000.0;
+            double l = (ohm - m[f][i]->end_ohm) / m[f][i]->sheet_ohm * w;
             if (!(l >= lmin)) continue;            /* too short: a wider one is longer */
             if (l > longest) break;                /* too long already: the next family */
-            *dev = m[i];
+            *dev = m[f][i];
             *l_nm = snap(l, tech->grid_nm);
-            *achieved = m[i]->sheet_ohm * (*l_nm / 1000.0) / w + m[i]->end_ohm;
+            *achieved = m[f][i]->sheet_ohm * (*l_nm / 1000.0) / w + m[f][i]->end_ohm;
             return 0;
         }
     }
-    char lo[32], hi[32], v[32];
-    eng_format(ohm, v);
-    eng_format(smallest, lo);
-    eng_format(largest, hi);
     if (!isfinite(smallest))
-        snprintf(why, whylen, "the technology has no fixed-width poly resistor to draw %s ohm with", v);
+        snprintf(why, whylen, "the technology has no fixed-width poly resistor to draw %g ohm with", ohm);
     else
-        snprintf(why, whylen, "%s ohm is outside the %s..%s ohm the poly resistors draw "
-                 "(res_high_po / res_xhigh_po, L up to %g um)", v, lo, hi, RES_DRAWN_MAX_UM);
+        snprintf(why, whylen, "%g ohm is outside the %g..%g ohm the poly resistors draw "
+                 "(res_high_po / res_xhigh_po, L up to %g um)", ohm, smallest, largest, RES_DRAWN_MAX_UM);
     return -1;
 }
 
@@ -147,45 +149,38 @@ static int outside(double um, int32_t lo_nm, int32_t hi_nm)
     return (lo_nm > 0 && nm < lo_nm - 0.5) || (hi_nm > 0 && nm > hi_nm + 0.5);
 }
 
-static const char *range_text(int32_t lo_nm, int32_t hi_nm, char *buf, size_t n)
+/* "W = 0.2 um is below sky130_fd_pr__nfet_01v8's minimum 0.42 um". */
+static int limit_fail(const netlist *nl, const netlist_device *d, const char *what, double um, int32_t lo_nm,
+                      int32_t hi_nm, const tech_device *td, halo_err *err)
 {
-    if (hi_nm > 0) snprintf(buf, n, "%g..%g um", lo_nm / 1000.0, hi_nm / 1000.0);
-    else snprintf(buf, n, "at least %g um", lo_nm / 1000.0);
-    return buf;
+    int low = lo_nm > 0 && um * 1000.0 < lo_nm - 0.5;
+    return fail(err, HALO_E_SPC_LIMIT, nl, d, "%s %g um is %s %s's %s %g um", what, um, low ? "below" : "above",
+                td->model, low ? "minimum" : "maximum", (low ? lo_nm : hi_nm) / 1000.0);
 }
 
 static int check_mos(const netlist *nl, const netlist_device *d, const tech_device *td, halo_err *err)
 {
     double w, l;
-    char range[64];
     int rw = get_positive(nl, d, "W", &w, err), rl = get_positive(nl, d, "L", &l, err);
     if (rw < 0 || rl < 0) return err->id;
     if (!td) return 0;
     if (rl == 0 && outside(l, td->l_min_nm, td->l_max_nm))
-        return fail(err, HALO_E_SPC_LIMIT, nl, d, "L = %g um is outside %s's %s", l, td->model,
-                    range_text(td->l_min_nm, td->l_max_nm, range, sizeof range));
+        return limit_fail(nl, d, "L =", l, td->l_min_nm, td->l_max_nm, td, err);
     if (rw != 0) return 0;
     /* a finger: the template's own, or W over a known count; an unsplit
      * total must hold one finger at least */
     double finger = netlist_finger_w(d);
-    const char *what = "finger width";
     if (!(finger > 0)) {
-        finger = w;
-        what = "W";
-        if (outside(finger, td->w_min_nm, 0))
-            return fail(err, HALO_E_SPC_LIMIT, nl, d, "W = %g um is below %s's minimum finger width %g um", w,
-                        td->model, td->w_min_nm / 1000.0);
+        if (outside(w, td->w_min_nm, 0)) return limit_fail(nl, d, "W =", w, td->w_min_nm, 0, td, err);
         return 0;
     }
     if (outside(finger, td->w_min_nm, td->w_max_nm))
-        return fail(err, HALO_E_SPC_LIMIT, nl, d, "%s %g um is outside %s's %s", what, finger, td->model,
-                    range_text(td->w_min_nm, td->w_max_nm, range, sizeof range));
+        return limit_fail(nl, d, "finger width", finger, td->w_min_nm, td->w_max_nm, td, err);
     return 0;
 }
 
 static int check_cap(const netlist *nl, const netlist_device *d, const tech_device *td, halo_err *err)
 {
-    char range[64];
     const char *names[2] = {"W", "L"};
     double v[2];
     int got[2];
@@ -193,9 +188,10 @@ static int check_cap(const netlist *nl, const netlist_device *d, const tech_devi
         int r = get_positive(nl, d, names[i], &v[i], err);
         if (r < 0) return err->id;
         got[i] = r == 0;
+        char what[8];
+        snprintf(what, sizeof what, "%s =", names[i]);
         if (got[i] && td && outside(v[i], td->w_min_nm, td->w_max_nm))
-            return fail(err, HALO_E_SPC_LIMIT, nl, d, "%s = %g um is outside %s's %s", names[i], v[i], td->model,
-                        range_text(td->w_min_nm, td->w_max_nm, range, sizeof range));
+            return limit_fail(nl, d, what, v[i], td->w_min_nm, td->w_max_nm, td, err);
     }
     if (td && got[0] && got[1] && (v[0] > CAP_MAX_ASPECT * v[1] || v[1] > CAP_MAX_ASPECT * v[0]))
         return fail(err, HALO_E_SPC_LIMIT, nl, d, "W x L = %g x %g um exceeds the aspect ratio %d of capm.6", v[0],
@@ -206,13 +202,10 @@ static int check_cap(const netlist *nl, const netlist_device *d, const tech_devi
 static int check_res(const netlist *nl, const netlist_device *d, const tech_device *td, halo_err *err)
 {
     double w, l;
-    char range[64];
     int rw = get_positive(nl, d, "W", &w, err), rl = get_positive(nl, d, "L", &l, err);
     if (rw < 0 || rl < 0) return err->id;
     if (!td) return 0;
-    if (rl == 0 && outside(l, td->l_min_nm, 0))
-        return fail(err, HALO_E_SPC_LIMIT, nl, d, "L = %g um is below %s's minimum length %g um", l, td->model,
-                    td->l_min_nm / 1000.0);
+    if (rl == 0 && outside(l, td->l_min_nm, 0)) return limit_fail(nl, d, "L =", l, td->l_min_nm, 0, td, err);
     if (rw == 0 && td->n_widths > 0) {
         for (int i = 0; i < td->n_widths; i++)
             if (fabs(w * 1000.0 - td->widths_nm[i]) < 0.5) return 0;
@@ -223,8 +216,7 @@ static int check_res(const netlist *nl, const netlist_device *d, const tech_devi
         return err->id;
     }
     if (rw == 0 && outside(w, td->w_min_nm, td->w_max_nm))
-        return fail(err, HALO_E_SPC_LIMIT, nl, d, "W = %g um is outside %s's %s", w, td->model,
-                    range_text(td->w_min_nm, td->w_max_nm, range, sizeof range));
+        return limit_fail(nl, d, "W =", w, td->w_min_nm, td->w_max_nm, td, err);
     return 0;
 }
 

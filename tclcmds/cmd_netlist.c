@@ -143,6 +143,8 @@ static Tcl_Obj *params_dict(const netlist_device *d)
     if (netlist_is_mos(d)) {
         double w = netlist_total_w(d);
         if (w > 0) Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("W", -1), halo_num_obj(w));
+        else if (netlist_finger_w(d) > 0)   /* a per-finger template before set_fingers */
+            Tcl_DictObjPut(NULL, o, Tcl_NewStringObj("W_finger", -1), halo_num_obj(netlist_finger_w(d)));
     }
     for (int i = 0; i < d->nparams; i++) {
         const netlist_param *p = &d->params[i];
