@@ -88,3 +88,33 @@ proc run_magic {script opts} {
     }
 }
 
+
+# The AC response of a deck written by write_testbench as a plain
+# `ngspice -b` computes it: {FREQS MAGS} of v(NODE) over the deck's sweep
+# (ngspice's wrdata of the last analysis, added before .endc).
+proc ngspice_response {deck node} {
+    set text [read_file $deck]
+    set data [file join $::tmpdir wrdata-[incr ::ngspice_response_runs].txt]
+    set at [string last "\n.endc" $text]
+    set run [write_file $deck.wrdata.cir \
+                 "[string range $text 0 $at]wrdata $data v($node)\n[string range $text [expr {$at + 1}] end]"]
+    catch {exec ngspice -b $run 2>@1}
+    set freqs {}
+    set mags {}
+    foreach line [split [string trim [read_file $data]] \n] {
+        lassign $line f re im
+        lappend freqs $f
+        lappend mags [expr {hypot($re, $im)}]
+    }
+    list $freqs $mags
+}
+set ngspice_response_runs 0
+
+# The largest relative difference of two equally long lists of numbers.
+proc worst_relative {got want} {
+    set worst 0.0
+    foreach a $got b $want {
+        set worst [expr {max($worst, abs($a - $b) / max(abs($b), 1e-30))}]
+    }
+    return $worst
+}
