@@ -949,11 +949,12 @@ int testbench_port_roles(const testbench *tb, const netlist *design, netlist_net
         if (design->nets[design->ports[i]].role == NL_OUTPUT_V) out = dut.v[i];
     /* the output node: its port, and the ports fed back from it */
     int outport = -1;
-    for (int pass = 0; pass < 3 && out && outport < 0; pass++)
+    for (int pass = 0; pass < 4 && out && outport < 0; pass++)
         for (int i = np - 1; i >= 0 && outport < 0; i--) {
             const netlist_net *n = &design->nets[design->ports[i]];
             if (su_casecmp(dut.v[i], out) != 0) continue;
-            if (pass == 2 || (pass == 0 && n->role == NL_OUTPUT_V) || (pass == 1 && su_casecmp(n->name, out) == 0))
+            if ((pass == 0 && n->role == NL_OUTPUT_V) || (pass == 1 && su_casecmp(n->name, out) == 0) ||
+                (pass == 2 && n->role == NL_UNKNOWN) || pass == 3)
                 outport = i;
         }
     /* the sources on each port's node */

@@ -104,7 +104,8 @@ void testbench_free(testbench *tb);
  * DC among the DUT's DC sources supply_pos, at the most negative DC
  * supply_neg, at any other DC bias_voltage; an I source bias_current.
  * The output port among several tied to the output node: the one already
- * output_v, else the one named like the node, else the last.  0, or -1
+ * output_v, else the one named like the node, else the last of unknown
+ * role, else the last.  0, or -1
  * with err when the DUT instance is missing or does not match. */
 int testbench_port_roles(const testbench *tb, const netlist *design, netlist_netrole *roles,
                          halo_err *err);
