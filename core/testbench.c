@@ -840,7 +840,7 @@ static int find_dut(const testbench *tb, const netlist *design, toks *dut, halo_
     toks t = {0};
     su_buf others = {0};
     int found = 0;
-    for (int i = 0; i < tb->nlines && !found; i++) {
+    for (int i = 0; i < tb->nlines; i++) {   /* every line: a definition after the instance counts too */
         toks_clear(&t);
         tokenize(tb->lines[i], &t);
         if (t.n == 0) continue;
@@ -852,7 +852,7 @@ static int find_dut(const testbench *tb, const netlist *design, toks *dut, halo_
             su_buf_free(&others);
             return -1;
         }
-        if (toupper((unsigned char)t.v[0][0]) != 'X') continue;
+        if (found || toupper((unsigned char)t.v[0][0]) != 'X') continue;
         int k = x_subckt_index(&t);
         if (k <= 0) continue;
         if (su_casecmp(t.v[k], design->name) != 0) {
