@@ -17,6 +17,8 @@ void sim_result_free(sim_result *r)
     free(r->freq);
     free(r->mag);
     free(r->phase_deg);
+    free(r->re);
+    free(r->im);
     free(r->log);
     memset(r, 0, sizeof *r);
 }
@@ -82,9 +84,13 @@ static int take_trajectory(const sim_plot *pl, const char *out, sim_result *r)
     r->freq = halo_xmalloc((size_t)n * sizeof(double));
     r->mag = halo_xmalloc((size_t)n * sizeof(double));
     r->phase_deg = halo_xmalloc((size_t)n * sizeof(double));
+    r->re = halo_xmalloc((size_t)n * sizeof(double));
+    r->im = halo_xmalloc((size_t)n * sizeof(double));
     double last = 0;
     for (int i = 0; i < n; i++) {
         r->freq[i] = f->re[i];
+        r->re[i] = v->re[i];
+        r->im[i] = v->im ? v->im[i] : 0;
         r->mag[i] = mag_of(v, i);
         double ph = atan2(v->im ? v->im[i] : 0, v->re[i]);
         /* ngspice's cph: nearest 2*pi multiple to the previous point */
@@ -182,10 +188,30 @@ int sim_pscore_compute(const sim_result *pre, const sim_result *post, sim_pscore
                      pre->freq[i], post->freq[i]);
             return -1;
         }
+    if (!pre->re || !post->re) {
+        snprintf(why, whylen, "a trajectory lacks the real part of v(out)");
+        return -1;
+    }
     ps->npoints = n;
+    ps->osiris = sim_pscore_osiris(pre->re, post->re, n, &ps->osiris_out);
+    ps->osiris_rmse = rmse(pre->re, post->re, 0, n);
     ps->overall = rmse(pre->mag, post->mag, 0, n);
     ps->low = rmse(pre->mag, post->mag, 0, n / 3);
     ps->mid = rmse(pre->mag, post->mag, n / 3, 2 * n / 3);
     ps->high = rmse(pre->mag, post->mag, 2 * n / 3, n);
     return 0;
+}
+
+double sim_pscore_osiris(const double *pre_re, const double *post_re, int n, int *nout)
+{
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        /* pex_score's bounds, pre * (1 - 0.1) and pre * (1 + 0.1): 0.9 and
+         * 1.1 are those very doubles.  Where pre < 0 the interval is empty;
+         * a NaN is never inside. */
+        double lo = pre_re[i] * (1.0 - SIM_OSIRIS_TOLERANCE), hi = pre_re[i] * (1.0 + SIM_OSIRIS_TOLERANCE);
+        if (!(lo <= post_re[i] && post_re[i] <= hi)) out++;
+    }
+    if (nout) *nout = out;
+    return rmse(pre_re, post_re, 0, n) + SIM_OSIRIS_WEIGHT * out;
 }

@@ -23,6 +23,11 @@
  * pscore: RMSE between the pre- and post-layout |v(out)| (V) over the K
  * sweep points, and over the low, mid and high thirds of the points
  * (split at K/3 and 2K/3, rounded down).
+ * pscore_osiris: the score OSIRIS's own post-processing computes (its
+ * pex_score), on the REAL part of v(out) as ngspice's ASCII `write`
+ * stores it: RMSE(Re pre, Re post) + 0.2 * (the number of points where NOT
+ * (pre * 0.9 <= post <= pre * 1.1)), the interval written exactly so:
+ * where pre < 0 it is empty and the point always counts.
  */
 #ifndef HALO_SIM_METRICS_H
 #define HALO_SIM_METRICS_H
@@ -40,6 +45,7 @@ typedef struct sim_result {
     double values[SIM_MAX_METRICS];
     int npoints;                  /* trajectory */
     double *freq, *mag, *phase_deg;
+    double *re, *im;              /* v(out) as ngspice computed it (V), not rebuilt from mag/phase */
     double seconds;               /* simulation wall time in the worker */
     char *log;                    /* ngspice's output when it failed, else NULL */
 } sim_result;
@@ -53,11 +59,23 @@ const double *sim_result_metric(const sim_result *r, const char *key);
 typedef struct sim_pscore {
     double overall, low, mid, high;
     int npoints;
+    double osiris;                /* pscore_osiris */
+    double osiris_rmse;           /* its RMSE part (V) */
+    int osiris_out;               /* its count of points outside pre * [0.9, 1.1] */
 } sim_pscore;
 
-/* pscore of post against pre; nonzero (message in why) when the two
- * trajectories were not taken at the same frequencies or one failed. */
+/* pscore (and pscore_osiris) of post against pre; nonzero (message in
+ * why) when the two trajectories were not taken at the same frequencies or
+ * one failed. */
 int sim_pscore_compute(const sim_result *pre, const sim_result *post, sim_pscore *ps, char *why,
                        size_t whylen);
+
+#define SIM_OSIRIS_TOLERANCE 0.1  /* pex_score's tolerance */
+#define SIM_OSIRIS_WEIGHT 0.2     /* and the weight of a point out of it */
+
+/* OSIRIS's pex_score of the real parts pre_re, post_re (n points, n >= 1):
+ * RMSE + SIM_OSIRIS_WEIGHT * the points outside; *nout (may be NULL) gets
+ * their count. */
+double sim_pscore_osiris(const double *pre_re, const double *post_re, int n, int *nout);
 
 #endif

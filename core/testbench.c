@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "eng.h"
 #include "fileio.h"
@@ -76,6 +77,10 @@ void testbench_free(testbench *tb)
     free(tb->output);
     free(tb->ac_sweep);
     free(tb->fault);
+    free(tb->models_line);
+    free(tb->dut_name);
+    for (int i = 0; i < tb->ndut_ports; i++) free(tb->dut_ports[i]);
+    free(tb->dut_ports);
     free(tb);
 }
 
@@ -135,6 +140,10 @@ typedef struct parse_ctx {
     const char *name;
     char dir[1024];      /* template's directory, "" for none */
     halo_err *err;
+    int sub_depth;       /* .subckt nesting of the line being read */
+    int sub_at;          /* index in lines of the open top-level .subckt */
+    int sub_lineno;      /* its source line */
+    char *ctl_output;    /* first v(NODE) of a write/print/wrdata in .control */
 } parse_ctx;
 
 static void add_line(testbench *tb, const char *text, int lineno)
@@ -203,6 +212,23 @@ static void take_analysis(parse_ctx *c, const char *line, const char *word)
     if (su_casecmp(word, "op") != 0) c->tb->ndropped++;
 }
 
+/* The path token of an .include/.lib line without its quotes (malloc'd). */
+static char *bare_path(const char *tok)
+{
+    size_t n = strlen(tok);
+    if (n >= 2 && tok[0] == '"' && tok[n - 1] == '"') return su_strndup(tok + 1, n - 2);
+    if (n >= 1 && tok[0] == '"') return su_strdup(tok + 1);
+    return su_strdup(tok);
+}
+
+/* Is the path the PDK's own model library, whatever directory it names? */
+static int is_pdk_library(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return su_casecmp(base, "sky130.lib.spice") == 0;
+}
+
 /* Make the path of an .include/.lib line absolute against the template. */
 static char *absolute_paths(parse_ctx *c, const char *line, const toks *t)
 {
@@ -219,6 +245,125 @@ static char *absolute_paths(parse_ctx *c, const char *line, const toks *t)
     return b.s;
 }
 
+/* The models line: {{SKY130_LIB}} or a .lib of the PDK's sky130.lib.spice. */
+static int take_models_line(parse_ctx *c, const char *line, int lineno)
+{
+    testbench *tb = c->tb;
+    if (tb->lib_at >= 0)
+        return tb_fail(c->err, HALO_E_TBN_PARSE, c->name, lineno,
+                       "A second models line (%s or a .lib of sky130.lib.spice; the first is on line %d)",
+                       TB_PLACEHOLDER, tb->models_lineno);
+    tb->lib_at = tb->nlines;
+    tb->models_line = su_strdup(line);
+    tb->models_lineno = lineno;
+    add_line(tb, line, lineno);
+    return 0;
+}
+
+/* An .include/.lib card: the models line, or a file that must exist. */
+static int take_include(parse_ctx *c, const char *line, int lineno, const toks *t, int is_lib)
+{
+    /* `.lib NAME` alone opens a library section (closed by .endl) */
+    if (t->n < 2 || (is_lib && t->n < 3 && t->v[1][0] != '"')) {
+        add_line(c->tb, line, lineno);
+        return 0;
+    }
+    char *path = bare_path(t->v[1]);
+    if (is_lib && is_pdk_library(path)) {
+        free(path);
+        return take_models_line(c, line, lineno);
+    }
+    char *abs = absolute_paths(c, line, t);
+    toks at = {0};
+    tokenize(abs, &at);
+    char *resolved = at.n >= 2 ? bare_path(at.v[1]) : su_strdup(path);
+    toks_free(&at);
+    struct stat sb;
+    int rc = 0;
+    if (stat(resolved, &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        if (strcmp(resolved, path) == 0)
+            rc = tb_fail(c->err, HALO_E_TBN_INCLUDE, c->name, lineno, "The file \"%s\" of %s does not exist",
+                         path, t->v[0]);
+        else
+            rc = tb_fail(c->err, HALO_E_TBN_INCLUDE, c->name, lineno,
+                         "The file \"%s\" of %s does not exist (looked for %s)", path, t->v[0], resolved);
+    } else {
+        add_line(c->tb, abs, lineno);
+    }
+    free(resolved);
+    free(path);
+    free(abs);
+    return rc;
+}
+
+/* An element line whose node list is in parentheses, `x1 (a b c) amp`:
+ * the same line without them (malloc'd), NULL when there are none, or
+ * NULL with *rc set when the '(' is never closed. */
+static char *unparenthesize(parse_ctx *c, const char *line, int lineno, int *rc)
+{
+    const char *p = line;
+    while (*p && !isspace((unsigned char)*p)) p++;   /* the element's name */
+    const char *name_end = p;
+    while (isspace((unsigned char)*p)) p++;
+    if (*p != '(') return NULL;
+    const char *close = strchr(p, ')');
+    if (!close) {
+        *rc = tb_fail(c->err, HALO_E_TBN_PARSE, c->name, lineno,
+                      "The node list of %.*s opens '(' and never closes it", (int)(name_end - line), line);
+        return NULL;
+    }
+    su_buf b = {0};
+    su_buf_addn(&b, line, (size_t)(name_end - line));
+    su_buf_add(&b, " ");
+    su_buf_addn(&b, p + 1, (size_t)(close - p - 1));
+    su_buf_add(&b, " ");
+    su_buf_add(&b, close + 1);
+    toks t = {0};
+    tokenize(b.s, &t);   /* one blank between tokens */
+    su_buf out = {0};
+    for (int i = 0; i < t.n; i++) su_buf_printf(&out, "%s%s", i ? " " : "", t.v[i]);
+    toks_free(&t);
+    su_buf_free(&b);
+    return out.s;
+}
+
+/* The tokens of a .subckt line after its name that are ports (not params). */
+static void subckt_ports(const toks *t, char ***ports, int *nports)
+{
+    *ports = NULL;
+    *nports = 0;
+    for (int i = 2; i < t->n; i++) {
+        if (strchr(t->v[i], '=') || su_casecmp(t->v[i], "params:") == 0) break;
+        *ports = halo_xrealloc(*ports, (size_t)(*nports + 1) * sizeof **ports);
+        (*ports)[(*nports)++] = su_strdup(t->v[i]);
+    }
+}
+
+/* A top-level .ends: when the block was `.subckt NAME PORTS` + `XXX`, it is
+ * the placeholder of the design's definition; its lines leave the deck. */
+static int close_subckt(parse_ctx *c, const char *line, int lineno)
+{
+    testbench *tb = c->tb;
+    int at = c->sub_at;
+    if (tb->nlines != at + 2 || su_casecmp(tb->lines[at + 1], "XXX") != 0) {
+        add_line(tb, line, lineno);
+        return 0;
+    }
+    if (tb->dut_name)
+        return tb_fail(c->err, HALO_E_TBN_PARSE, c->name, c->sub_lineno,
+                       "A second XXX placeholder .subckt (the first is on line %d)", tb->dut_lineno);
+    toks t = {0};
+    tokenize(tb->lines[at], &t);
+    tb->dut_name = su_strdup(t.n > 1 ? t.v[1] : "");
+    subckt_ports(&t, &tb->dut_ports, &tb->ndut_ports);
+    toks_free(&t);
+    tb->dut_lineno = c->sub_lineno;
+    tb->dut_at = at;
+    for (int i = at; i < tb->nlines; i++) free(tb->lines[i]);
+    tb->nlines = at;
+    return 0;
+}
+
 /* One logical line outside .control. */
 static int take_line(parse_ctx *c, const char *line, int lineno, toks *t)
 {
@@ -227,15 +372,7 @@ static int take_line(parse_ctx *c, const char *line, int lineno, toks *t)
     tokenize(line, t);
     if (t->n == 0) return 0;
     const char *w = t->v[0];
-    if (strstr(line, TB_PLACEHOLDER)) {
-        if (tb->lib_at >= 0)
-            return tb_fail(c->err, HALO_E_TBN_PARSE, c->name, lineno,
-                                "A second " TB_PLACEHOLDER " line (the first is on line %d)",
-                                tb->lineno[tb->lib_at]);
-        tb->lib_at = tb->nlines;
-        add_line(tb, line, lineno);
-        return 0;
-    }
+    if (strstr(line, TB_PLACEHOLDER)) return take_models_line(c, line, lineno);
     if (w[0] == '.') {
         const char *card = w + 1;
         if (is_analysis(card)) {
@@ -251,16 +388,92 @@ static int take_line(parse_ctx *c, const char *line, int lineno, toks *t)
             tb->ndropped++;
             return 0;
         }
-        if (su_casecmp(card, "include") == 0 || su_casecmp(card, "inc") == 0 ||
-            su_casecmp(card, "lib") == 0) {
-            char *abs = absolute_paths(c, line, t);
-            add_line(tb, abs, lineno);
-            free(abs);
+        if (su_casecmp(card, "include") == 0 || su_casecmp(card, "inc") == 0)
+            return take_include(c, line, lineno, t, 0);
+        if (su_casecmp(card, "lib") == 0) return take_include(c, line, lineno, t, 1);
+        if (su_casecmp(card, "subckt") == 0) {
+            if (c->sub_depth++ == 0) {
+                c->sub_at = tb->nlines;
+                c->sub_lineno = lineno;
+            }
+            add_line(tb, line, lineno);
+            return 0;
+        }
+        if (su_casecmp(card, "ends") == 0 && c->sub_depth > 0) {
+            if (--c->sub_depth == 0) return close_subckt(c, line, lineno);
+            add_line(tb, line, lineno);
+            return 0;
+        }
+    } else if (isalpha((unsigned char)w[0])) {
+        int rc = 0;
+        char *plain = unparenthesize(c, line, lineno, &rc);
+        if (rc) return rc;
+        if (plain) {
+            add_line(tb, plain, lineno);
+            free(plain);
             return 0;
         }
     }
     add_line(tb, line, lineno);
     return 0;
+}
+
+/* The first v(NODE) of a write/print/wrdata line of .control: the node
+ * OSIRIS's templates write out, taken as the output when nothing else
+ * names one. */
+static void control_output(parse_ctx *c, const toks *t)
+{
+    if (c->ctl_output || t->n < 2) return;
+    const char *cmd = t->v[0];
+    if (su_casecmp(cmd, "write") != 0 && su_casecmp(cmd, "print") != 0 && su_casecmp(cmd, "wrdata") != 0)
+        return;
+    for (int i = 1; i < t->n; i++) {
+        const char *v = t->v[i];
+        size_t n = strlen(v);
+        if (n > 3 && su_has_prefix_ci(v, "v(") && v[n - 1] == ')') {
+            char *node = su_strndup(v + 2, n - 3);
+            if (!strpbrk(node, ",()")) {   /* v(a,b) is a difference, not a node */
+                c->ctl_output = node;
+                return;
+            }
+            free(node);
+        }
+    }
+}
+
+/* ngspice's inline comments, cut in place: ';' anywhere, '$' at the start
+ * or after a blank except in .control (where it names a variable); quotes
+ * and braces protect both.  Trailing blanks go too. */
+static void strip_inline_comment(char *s, int in_control)
+{
+    char quote = 0;
+    int brace = 0;
+    for (char *p = s; *p; p++) {
+        if (quote) {
+            if (*p == quote) quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '{') {
+            brace++;
+        } else if (*p == '}') {
+            if (brace) brace--;
+        } else if (!brace && (*p == ';' || (*p == '$' && !in_control &&
+                                             (p == s || p[-1] == ' ' || p[-1] == '\t')))) {
+            *p = '\0';
+            break;
+        }
+    }
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+}
+
+/* A first line that is an .include/.lib card: ngspice reads it as one
+ * (OSIRIS's templates open with their .lib line), not as the title. */
+static int is_include_card(const char *p)
+{
+    return (su_has_prefix_ci(p, ".lib") && isspace((unsigned char)p[4])) ||
+           (su_has_prefix_ci(p, ".inc") && isspace((unsigned char)p[4])) ||
+           (su_has_prefix_ci(p, ".include") && isspace((unsigned char)p[8]));
 }
 
 /* Logical lines: '+' continues the previous one.  Calls back per line. */
@@ -285,6 +498,7 @@ static int flush_line(parse_ctx *c, logical *lg, int *in_control, int *ended, to
         if (t->n && su_casecmp(t->v[0], ".endc") == 0) {
             *in_control = 0;
         } else if (t->n) {
+            control_output(c, t);
             if (is_analysis(t->v[0])) take_analysis(c, p, t->v[0]);
             else if (!c->tb->keep_control) c->tb->ndropped++;
             if (c->tb->keep_control) add_control(c->tb, p);
@@ -310,9 +524,10 @@ testbench *testbench_parse(const char *text, size_t len, const char *name, const
     memset(tb, 0, sizeof *tb);
     tb->name = su_strdup(name);
     tb->lib_at = -1;
+    tb->dut_at = -1;
     tb->keep_control = keep_control;
     tb->output = su_strdup(output ? output : "");
-    parse_ctx c = {tb, name, "", err};
+    parse_ctx c = {tb, name, "", err, 0, 0, 0, NULL};
     const char *slash = strrchr(name, '/');
     if (slash && (size_t)(slash - name) < sizeof c.dir) {
         memcpy(c.dir, name, (size_t)(slash - name));
@@ -340,29 +555,46 @@ testbench *testbench_parse(const char *text, size_t len, const char *name, const
         pos = e + 1;
         const char *p = raw;
         while (isspace((unsigned char)*p)) p++;
-        if (lineno == 1) {                      /* the title */
+        if (lineno == 1 && !is_include_card(p)) {   /* the title */
             rc = read_directive(&c, raw, lineno);
         } else if (*p == '*') {
             rc = read_directive(&c, p, lineno);
         } else if (*p == '+') {
-            if (lg.text.len == 0)
+            if (lg.text.len == 0) {
                 rc = tb_fail(err, HALO_E_TBN_PARSE, name, lineno,
                                   "Continuation line '+' with no line to continue");
-            else
-                su_buf_printf(&lg.text, " %s", p + 1);
+            } else {
+                char *body = su_strdup(p + 1);
+                strip_inline_comment(body, in_control);
+                if (*body) su_buf_printf(&lg.text, " %s", body);
+                free(body);
+            }
         } else if (*p) {
             rc = flush_line(&c, &lg, &in_control, &ended, &t);
-            su_buf_add(&lg.text, p);
-            lg.lineno = lineno;
+            char *body = su_strdup(p);
+            strip_inline_comment(body, in_control);
+            if (*body) {
+                su_buf_add(&lg.text, body);
+                lg.lineno = lineno;
+            }
+            free(body);
         }
         free(raw);
     }
     if (rc == 0) rc = flush_line(&c, &lg, &in_control, &ended, &t);
     if (rc == 0 && in_control)
         rc = tb_fail(err, HALO_E_TBN_PARSE, name, lineno, ".control is never closed by .endc");
+    if (rc == 0 && c.sub_depth > 0)
+        rc = tb_fail(err, HALO_E_TBN_PARSE, name, c.sub_lineno, ".subckt is never closed by .ends");
     su_buf_free(&lg.text);
     toks_free(&t);
     if (rc == 0 && !tb->ac_sweep) tb->ac_sweep = su_strdup(TB_DEFAULT_SWEEP);
+    if (rc == 0 && !*tb->output && c.ctl_output) {
+        free(tb->output);
+        tb->output = c.ctl_output;
+        c.ctl_output = NULL;
+    }
+    free(c.ctl_output);
     if (rc != 0) {
         testbench_free(tb);
         return NULL;
@@ -437,9 +669,18 @@ testbench *testbench_builtin(const char *type, const netlist *nl, const tb_built
         if (n->role == NL_SUPPLY_POS && vdd < 0) vdd = nl->ports[i];
         if (n->role != NL_INPUT_V && n->role != NL_OUTPUT_V && n->role != NL_SUPPLY_POS &&
             n->role != NL_SUPPLY_NEG && n->role != NL_BIAS_CURRENT && n->role != NL_BIAS_VOLTAGE) {
-            tb_fail(err, HALO_E_TBN_ROLE, NULL, 0,
-                         "%s cannot drive port %s of role %s; set its role in netlist_json or write a testbench template.",
-                         type, n->name, netlist_netrole_name(n->role));
+            if (n->role == NL_UNKNOWN)
+                tb_fail(err, HALO_E_TBN_ROLE, NULL, 0,
+                        "%s cannot drive port %s of %s: its role is unknown (halo could not guess it from the "
+                        "name); give it one with read_testbench %s -roles {%s ROLE}, ROLE one of input_v "
+                        "output_v supply_pos supply_neg bias_voltage bias_current, or write a testbench template.",
+                        type, n->name, nl->name, type, n->name);
+            else
+                tb_fail(err, HALO_E_TBN_ROLE, NULL, 0,
+                        "%s cannot drive port %s of %s, whose role is %s; give it another with read_testbench "
+                        "%s -roles {%s ROLE} (input_v output_v supply_pos supply_neg bias_voltage bias_current) "
+                        "or write a testbench template.",
+                        type, n->name, nl->name, netlist_netrole_name(n->role), type, n->name);
             return NULL;
         }
     }
@@ -568,13 +809,38 @@ static double source_dc(const toks *t)
     return 0;
 }
 
+int testbench_check_placeholder(const testbench *tb, const netlist *design, halo_err *err)
+{
+    if (!tb->dut_name) return 0;
+    int same = tb->ndut_ports == design->nports;
+    for (int i = 0; same && i < design->nports; i++)
+        same = su_casecmp(tb->dut_ports[i], design->nets[design->ports[i]].name) == 0;
+    if (su_casecmp(tb->dut_name, design->name) == 0 && same) return 0;
+    su_buf a = {0}, b = {0};
+    for (int i = 0; i < tb->ndut_ports; i++) su_buf_printf(&a, "%s%s", i ? " " : "", tb->dut_ports[i]);
+    for (int i = 0; i < design->nports; i++)
+        su_buf_printf(&b, "%s%s", i ? " " : "", design->nets[design->ports[i]].name);
+    if (su_casecmp(tb->dut_name, design->name) != 0)
+        tb_fail(err, HALO_E_TBN_PLACEHOLDER, tb->name, tb->dut_lineno,
+                "The XXX placeholder is .subckt %s but the design is %s (ports %s)", tb->dut_name,
+                design->name, b.len ? b.s : "none");
+    else
+        tb_fail(err, HALO_E_TBN_PLACEHOLDER, tb->name, tb->dut_lineno,
+                "The XXX placeholder .subckt %s has ports (%s) but the design has (%s), in this order",
+                tb->dut_name, a.len ? a.s : "", b.len ? b.s : "");
+    su_buf_free(&a);
+    su_buf_free(&b);
+    return -1;
+}
+
 /* Find the DUT instance; fill its node list.  0 or error. */
 static int find_dut(const testbench *tb, const netlist *design, toks *dut, halo_err *err)
 {
+    if (testbench_check_placeholder(tb, design, err) != 0) return -1;
     toks t = {0};
     su_buf others = {0};
     int found = 0;
-    for (int i = 0; i < tb->nlines && !found; i++) {
+    for (int i = 0; i < tb->nlines; i++) {   /* every line: a definition after the instance counts too */
         toks_clear(&t);
         tokenize(tb->lines[i], &t);
         if (t.n == 0) continue;
@@ -586,7 +852,7 @@ static int find_dut(const testbench *tb, const netlist *design, toks *dut, halo_
             su_buf_free(&others);
             return -1;
         }
-        if (toupper((unsigned char)t.v[0][0]) != 'X') continue;
+        if (found || toupper((unsigned char)t.v[0][0]) != 'X') continue;
         int k = x_subckt_index(&t);
         if (k <= 0) continue;
         if (su_casecmp(t.v[k], design->name) != 0) {
@@ -644,6 +910,94 @@ static void find_supply(const testbench *tb, const netlist *design, const toks *
     toks_free(&t);
 }
 
+static int is_ground(const char *node)
+{
+    return strcmp(node, "0") == 0 || su_casecmp(node, "gnd") == 0;
+}
+
+/* What a V or I element connects to node: 0 nothing; 1 a source between
+ * node and ground (V: *dc its DC value seen from node, *ac whether it has
+ * an ac part); 2 an I source on node (any other terminal). */
+static int source_on(const toks *t, const char *node, double *dc, int *ac)
+{
+    if (t->n < 3) return 0;
+    char kind = (char)toupper((unsigned char)t->v[0][0]);
+    if (kind != 'V' && kind != 'I') return 0;
+    int plus = su_casecmp(t->v[1], node) == 0, minus = su_casecmp(t->v[2], node) == 0;
+    if (!plus && !minus) return 0;
+    if (kind == 'I') return 2;
+    if (plus == minus || !is_ground(plus ? t->v[2] : t->v[1])) return 0;
+    *dc = source_dc(t) * (plus ? 1 : -1);
+    *ac = 0;
+    for (int i = 3; i < t->n; i++)
+        if (su_casecmp(t->v[i], "ac") == 0 || su_has_prefix_ci(t->v[i], "ac=")) *ac = 1;
+    return 1;
+}
+
+int testbench_port_roles(const testbench *tb, const netlist *design, netlist_netrole *roles,
+                         halo_err *err)
+{
+    int np = design->nports;
+    for (int i = 0; i < np; i++) roles[i] = NL_UNKNOWN;
+    toks dut = {0};
+    if (find_dut(tb, design, &dut, err) != 0) {
+        toks_free(&dut);
+        return -1;
+    }
+    const char *out = tb->output && *tb->output ? tb->output : NULL;
+    for (int i = 0; i < np && !out; i++)
+        if (design->nets[design->ports[i]].role == NL_OUTPUT_V) out = dut.v[i];
+    /* the output node: its port, and the ports fed back from it */
+    int outport = -1;
+    for (int pass = 0; pass < 4 && out && outport < 0; pass++)
+        for (int i = np - 1; i >= 0 && outport < 0; i--) {
+            const netlist_net *n = &design->nets[design->ports[i]];
+            if (su_casecmp(dut.v[i], out) != 0) continue;
+            if ((pass == 0 && n->role == NL_OUTPUT_V) || (pass == 1 && su_casecmp(n->name, out) == 0) ||
+                (pass == 2 && n->role == NL_UNKNOWN) || pass == 3)
+                outport = i;
+        }
+    /* the sources on each port's node */
+    double *dc = halo_xcalloc((size_t)np + 1, sizeof *dc);
+    int *kind = halo_xcalloc((size_t)np + 1, sizeof *kind);   /* 0 none, 1 V dc, 2 V ac, 3 I */
+    toks t = {0};
+    for (int i = 0; i < np; i++) {
+        if (out && su_casecmp(dut.v[i], out) == 0) continue;
+        for (int l = 0; l < tb->nlines && !kind[i]; l++) {
+            toks_clear(&t);
+            tokenize(tb->lines[l], &t);
+            double v = 0;
+            int ac = 0, k = source_on(&t, dut.v[i], &v, &ac);
+            if (k == 1) {
+                kind[i] = ac ? 2 : 1;
+                dc[i] = v;
+            } else if (k == 2) {
+                kind[i] = 3;
+            }
+        }
+    }
+    toks_free(&t);
+    double vmax = 0, vmin = 0;
+    for (int i = 0; i < np; i++)
+        if (kind[i] == 1) {
+            vmax = dc[i] > vmax ? dc[i] : vmax;
+            vmin = dc[i] < vmin ? dc[i] : vmin;
+        }
+    for (int i = 0; i < np; i++) {
+        if (out && su_casecmp(dut.v[i], out) == 0) roles[i] = i == outport ? NL_OUTPUT_V : NL_INPUT_V;
+        else if (is_ground(dut.v[i])) roles[i] = NL_SUPPLY_NEG;
+        else if (kind[i] == 2) roles[i] = NL_INPUT_V;
+        else if (kind[i] == 3) roles[i] = NL_BIAS_CURRENT;
+        else if (kind[i] == 1 && (dc[i] == 0 || (dc[i] < 0 && dc[i] == vmin))) roles[i] = NL_SUPPLY_NEG;
+        else if (kind[i] == 1 && dc[i] > 0 && dc[i] == vmax) roles[i] = NL_SUPPLY_POS;
+        else if (kind[i] == 1) roles[i] = NL_BIAS_VOLTAGE;
+    }
+    free(dc);
+    free(kind);
+    toks_free(&dut);
+    return 0;
+}
+
 int testbench_deck(const testbench *tb, const netlist *design, const char *dut_text,
                    const tb_models *models, const char *stage, tb_deck *d, halo_err *err)
 {
@@ -682,11 +1036,13 @@ int testbench_deck(const testbench *tb, const netlist *design, const char *dut_t
                   models->label ? models->label : "models");
     sv_push(&L, title.s);
     if (tb->lib_at < 0) push_models(&L, models);
-    sv_push_text(&L, dut_text);
+    if (tb->dut_at < 0) sv_push_text(&L, dut_text);
     for (int i = 0; i < tb->nlines; i++) {
+        if (i == tb->dut_at) sv_push_text(&L, dut_text);   /* where the XXX placeholder stood */
         if (i == tb->lib_at) push_models(&L, models);
         else sv_push(&L, su_strdup(tb->lines[i]));
     }
+    if (tb->dut_at >= tb->nlines) sv_push_text(&L, dut_text);
     if (tb->keep_control && tb->ncontrol) {
         sv_push(&L, su_strdup(".control"));
         for (int i = 0; i < tb->ncontrol; i++) sv_push(&L, su_strdup(tb->control[i]));

@@ -10,15 +10,34 @@
  * as one text with a .control block that prints the metrics, for a plain
  * `ngspice -b` run of the very same circuit.
  *
- * Template rules (what an ngspice user expects): the first line is the
- * title; '+' continues a line; a line holding {{SKY130_LIB}} is replaced by
- * the loaded PDK's models (its corner is the PDK's, not the line's);
- * relative .include/.lib paths are made absolute against the template's
- * directory; the first `ac` analysis (in .control or as .ac) is the sweep
- * whose output trajectory halo records (default ac dec 50 1k 1G); other
- * .control lines are not run unless the testbench keeps its control block.
- * A comment "* halo testbench: output=NODE type=OpampTestbench" sets the
- * output node and the metric set.
+ * Template rules (what an ngspice user expects, and OSIRIS's published
+ * <circuit>_pre.spice templates):
+ *   - the first line is the title, unless it is a .lib/.include card (ngspice
+ *     reads those there too); '+' continues a line; '*' starts a comment
+ *     line, ';' an inline comment anywhere outside quotes and braces, and
+ *     '$' after a blank one outside .control (where '$' names a variable);
+ *   - the models line, replaced by the loaded PDK's models (its corner is
+ *     the PDK's, not the line's): a line holding {{SKY130_LIB}}, or a
+ *     `.lib ".../sky130.lib.spice" CORNER` of any path, existing or not
+ *     (OSIRIS ships "/path/to/pdk/..."), since that is the PDK's own
+ *     library; at most one per template;
+ *   - other .include/.lib paths are made absolute against the template's
+ *     directory and must exist when the template is read;
+ *   - the design is instantiated by its subcircuit name, its nodes bare or
+ *     in parentheses (`x1 (a b c) amp`, written without them); the template
+ *     does not define it, except as OSIRIS's placeholder: a `.subckt NAME
+ *     PORTS` whose only body line is XXX, where halo inserts the design's
+ *     definition; NAME and PORTS (in order, any case) must be the design's;
+ *   - the first `ac` analysis (in .control or as .ac) is the sweep whose
+ *     output trajectory halo records (default ac dec 50 1k 1G); other
+ *     .control lines (run, set, write, quit ...) are not run unless the
+ *     testbench keeps its control block;
+ *   - the output node: the caller's (read_testbench -output), else a comment
+ *     "* halo testbench: output=NODE type=OpampTestbench" (which also sets
+ *     the metric set), else the first v(NODE) of a write/print/wrdata line
+ *     in .control, else the design's output_v port.
+ * testbench_port_roles reads back what the template connects to each port
+ * of the design (output node, sources) as net roles.
  */
 #ifndef HALO_TESTBENCH_H
 #define HALO_TESTBENCH_H
@@ -37,7 +56,15 @@ typedef struct testbench {
     char **lines;        /* kept logical lines, title/.end/.control/analyses removed */
     int *lineno;         /* their source lines */
     int nlines;
-    int lib_at;          /* index in lines of the {{SKY130_LIB}} line, or -1 */
+    int lib_at;          /* index in lines of the models line, or -1 */
+    char *models_line;   /* that line as written ({{SKY130_LIB}} or .../sky130.lib.spice), or NULL */
+    int models_lineno;   /* its source line */
+    int dut_at;          /* index in lines before which the XXX placeholder stood (the
+                          * design's definition goes there; == nlines at the end), or -1 */
+    char *dut_name;      /* the placeholder's .subckt name, NULL when none */
+    char **dut_ports;    /* and its ports */
+    int ndut_ports;
+    int dut_lineno;      /* the placeholder's .subckt line */
     char *output;        /* output node, "" when not given */
     char *ac_sweep;      /* the trajectory analysis, "ac dec 50 1k 1G" */
     char **control;      /* .control lines kept (keep_control), in order */
@@ -68,6 +95,23 @@ testbench *testbench_builtin(const char *type, const netlist *design, const tb_b
 /* 1 when name is a built-in type. */
 int testbench_is_builtin(const char *name);
 void testbench_free(testbench *tb);
+
+/* The roles the testbench gives the design's ports, in port order
+ * (NL_UNKNOWN where it implies none): the output node's port output_v and
+ * any other port tied to it (unity-gain feedback) input_v; a port on
+ * ground (0 or GND) supply_neg; a V source between the port and ground
+ * with an ac part input_v, at 0 V DC supply_neg, at the largest positive
+ * DC among the DUT's DC sources supply_pos, at the most negative DC
+ * supply_neg, at any other DC bias_voltage; an I source bias_current.
+ * The output port among several tied to the output node: the one already
+ * output_v, else the one named like the node, else the last of unknown
+ * role, else the last.  0, or -1
+ * with err when the DUT instance is missing or does not match. */
+int testbench_port_roles(const testbench *tb, const netlist *design, netlist_netrole *roles,
+                         halo_err *err);
+/* Check the XXX placeholder (if any) against design: its name and ports.
+ * 0, or -1 with err naming the placeholder's file:line and both port lists. */
+int testbench_check_placeholder(const testbench *tb, const netlist *design, halo_err *err);
 
 /* What replaces {{SKY130_LIB}}: model text to splice in (lines), or a
  * .lib line to a library file and section. */

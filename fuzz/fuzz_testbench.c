@@ -3,10 +3,13 @@
  * and deck composition.
  *
  * Any input must either give a testbench or an error with a message.  A
- * testbench is then composed into a deck with a fixed three-port design;
- * composition must succeed or fail with a message, and a deck must end
- * with ".end" and carry the three analyses.  The template's directory is
- * fixed, so relative .include paths are only rewritten, never read.
+ * testbench is then checked against a fixed three-port design (its XXX
+ * placeholder, the port roles it implies) and composed into a deck;
+ * each must succeed or fail with a message, the roles must be of the
+ * vocabulary, and a deck must end with ".end", carry the three analyses
+ * and hold the design's definition once.  The template's directory is
+ * fixed (/fuzz), so .include paths are rewritten and looked up (stat),
+ * never read.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,11 +43,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     netlist *nl = design();
+    netlist_netrole roles[3];
+    halo_err_clear(&err);
+    if (testbench_port_roles(tb, nl, roles, &err) == 0) {
+        for (int i = 0; i < 3; i++)
+            if (roles[i] < 0 || roles[i] >= NL_NROLES) abort();
+    } else if (err.id == HALO_OK || err.msg[0] == '\0') {
+        abort();
+    }
+    halo_err_clear(&err);
+    if (testbench_check_placeholder(tb, nl, &err) != 0 && (err.id == HALO_OK || err.msg[0] == '\0')) abort();
     tb_models m = {".model dummy r\n", NULL, NULL, "fuzz models"};
     tb_deck deck;
     halo_err_clear(&err);
     if (testbench_deck(tb, nl, ".subckt dut VDD VIN VOUT\nR1 VIN VOUT 1k\n.ends\n", &m, "pre", &deck, &err) == 0) {
         if (deck.nlines < 2 || strcmp(deck.lines[deck.nlines - 1], ".end") != 0 || deck.ncommands != 3) abort();
+        int defs = 0;   /* (a kept .control block is the template's text) */
+        for (int i = 0; i < deck.nlines && strcmp(deck.lines[i], ".control") != 0; i++)
+            defs += strcmp(deck.lines[i], ".subckt dut VDD VIN VOUT") == 0;
+        if (defs != 1) abort();
         char *text = testbench_deck_text(&deck);
         if (!strstr(text, ".endc")) abort();
         free(text);

@@ -164,8 +164,9 @@ const HaloCmd halo_explore_cmds[] = {
      "Every random choice derives from -seed.  -callback CMD is called as CMD INDEX RECORD for the "
      "baseline (0) and each verified variant while the layout is that variant's.  Returns a dict: mode, "
      "variants, tries, failures (count per cause: halo, route, drc, lvs, pex, a simulation error, "
-     "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, area, bbox_area, "
-     "hpwl, wirelength, vias, pre and post metrics, trajectory, time_ms per stage, seed; rl adds "
+     "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, pscore_osiris, area, "
+     "bbox_area, hpwl, wirelength, vias, pre and post metrics, trajectory (pre/post mag_V, phase_deg, "
+     "re_V, im_V), time_ms per stage, seed; rl adds "
      "reward), baseline and best (lowest pscore)."},
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
@@ -175,8 +176,9 @@ const HaloCmd halo_explore_cmds[] = {
      "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
      "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
      "from explore.  Each verified variant is written to DIR as its GDS, a QoS record (JSON: ids, "
-     "fingers, device positions and orientations, pscore overall/low/mid/high, area, HPWL, pre/post "
-     "metrics, DRC count, LVS verdict, per-stage times, seed, halo version), its pre/post trajectories "
+     "fingers, device positions and orientations, pscore overall/low/mid/high, pscore_osiris, area, HPWL, "
+     "pre/post metrics, DRC count, LVS verdict, per-stage times, seed, halo version), its pre/post "
+     "trajectories (vNNNN.traj.json: freq_Hz, and per stage mag_V, phase_deg, re_V, im_V) "
      "and a row of the analog-circuits-sky130 schema; index.jsonl and rows.jsonl gather them and "
      "summary.json counts records, gaps and failures by cause.  Files are written under a temporary "
      "name and renamed, the record last, so a run killed at any moment and run again with the same "

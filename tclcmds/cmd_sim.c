@@ -57,15 +57,19 @@ static void result_copy(sim_result *dst, const sim_result *src)
     *dst = *src;
     dst->detail = su_strdup(src->detail ? src->detail : "");
     size_t n = (size_t)src->npoints * sizeof(double);
-    dst->freq = dst->mag = dst->phase_deg = NULL;
+    dst->freq = dst->mag = dst->phase_deg = dst->re = dst->im = NULL;
     dst->log = src->log ? su_strdup(src->log) : NULL;
     if (src->npoints) {
         dst->freq = halo_xmalloc(n);
         dst->mag = halo_xmalloc(n);
         dst->phase_deg = halo_xmalloc(n);
+        dst->re = halo_xmalloc(n);
+        dst->im = halo_xmalloc(n);
         memcpy(dst->freq, src->freq, n);
         memcpy(dst->mag, src->mag, n);
         memcpy(dst->phase_deg, src->phase_deg, n);
+        memcpy(dst->re, src->re, n);
+        memcpy(dst->im, src->im, n);
     }
 }
 
@@ -370,6 +374,8 @@ static Tcl_Obj *result_obj(const sim_result *r, const char *stage, const tb_deck
     halo_dict_put(t, "freq_Hz", double_list(r->freq, r->npoints));
     halo_dict_put(t, "mag_V", double_list(r->mag, r->npoints));
     halo_dict_put(t, "phase_deg", double_list(r->phase_deg, r->npoints));
+    halo_dict_put(t, "re_V", double_list(r->re, r->re ? r->npoints : 0));
+    halo_dict_put(t, "im_V", double_list(r->im, r->im ? r->npoints : 0));
     halo_dict_put(o, "trajectory", t);
     if (r->log) halo_dict_put(o, "log", Tcl_NewStringObj(r->log, -1));
     halo_dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
@@ -379,23 +385,69 @@ static Tcl_Obj *result_obj(const sim_result *r, const char *stage, const tb_deck
 
 /* ------------------------------------------------------------- commands */
 
+/* -roles {PORT ROLE ...}: the port indices and roles, checked against the
+ * design before anything changes.  Returns the count, or -1 (error set). */
+static int parse_roles(Tcl_Interp *interp, const netlist *nl, Tcl_Obj *list, int **ports,
+                       netlist_netrole **roles)
+{
+    int n;
+    Tcl_Obj **w;
+    *ports = NULL;
+    *roles = NULL;
+    if (Tcl_ListObjGetElements(NULL, list, &n, &w) != TCL_OK || n % 2) {
+        char body[200];
+        snprintf(body, sizeof body, "expected a list of PORT ROLE pairs, got \"%.120s\"", Tcl_GetString(list));
+        halo_tcl_fail(interp, HALO_E_TBN_ROLES, body);
+        return -1;
+    }
+    *ports = (int *)ckalloc(sizeof(int) * (size_t)(n / 2 + 1));
+    *roles = (netlist_netrole *)ckalloc(sizeof(netlist_netrole) * (size_t)(n / 2 + 1));
+    for (int k = 0; k < n; k += 2) {
+        const char *port = Tcl_GetString(w[k]), *role = Tcl_GetString(w[k + 1]);
+        int found = -1;
+        for (int i = 0; i < nl->nports && found < 0; i++)
+            if (su_casecmp(nl->nets[nl->ports[i]].name, port) == 0) found = i;
+        su_buf b = {0};
+        if (found < 0) {
+            su_buf_printf(&b, "\"%s\" is not a port of %s (its ports:", port, nl->name);
+            for (int i = 0; i < nl->nports; i++) su_buf_printf(&b, " %s", nl->nets[nl->ports[i]].name);
+            su_buf_add(&b, ")");
+        } else if (netlist_netrole_parse(role, &(*roles)[k / 2]) != 0) {
+            su_buf_printf(&b, "\"%s\" (for port %s) is not a net role; expected one of", role, port);
+            for (int r = 0; r < NL_NROLES; r++) su_buf_printf(&b, " %s", netlist_netrole_name((netlist_netrole)r));
+        }
+        if (b.len) {
+            halo_tcl_fail(interp, HALO_E_TBN_ROLES, b.s);
+            su_buf_free(&b);
+            ckfree(*ports);
+            ckfree(*roles);
+            *ports = NULL;
+            *roles = NULL;
+            return -1;
+        }
+        (*ports)[k / 2] = found;
+    }
+    return n / 2;
+}
+
 static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloState *st = cd;
     HaloSim *s = sim_state(st);
     if (objc < 2) return halo_usage(interp, "read_testbench");
     static const char *const options[] = {"-output", "-control", "-vdd", "-vin", "-cl", "-ibias",
-                                          "-vbias", NULL};
+                                          "-vbias", "-roles", NULL};
     const char *output = NULL;
+    Tcl_Obj *roles_opt = NULL;
     int keep = 0;
     tb_builtin_opts bo;
     testbench_builtin_defaults(&bo);
-    double *targets[] = {NULL, NULL, &bo.vdd, &bo.vin_dc, &bo.cl, &bo.ibias, &bo.vbias};
+    double *targets[] = {NULL, NULL, &bo.vdd, &bo.vin_dc, &bo.cl, &bo.ibias, &bo.vbias, NULL};
     int vin_set = 0, vbias_set = 0;
     for (int i = 2; i < objc; i++) {
         int which;
         if (halo_get_option(interp, objv, objc, &i, options,
-                            "-output, -control, -vdd, -vin, -cl, -ibias or -vbias", &which) != TCL_OK)
+                            "-output, -control, -vdd, -vin, -cl, -ibias, -vbias or -roles", &which) != TCL_OK)
             return TCL_ERROR;
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
         if (!v) return TCL_ERROR;
@@ -406,6 +458,8 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
             if (strcmp(sv, "keep") != 0 && strcmp(sv, "drop") != 0)
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-control", sv, "keep or drop");
             keep = strcmp(sv, "keep") == 0;
+        } else if (which == 7) {
+            roles_opt = v;
         } else if (Tcl_GetDoubleFromObj(NULL, v, targets[which]) != TCL_OK || !isfinite(*targets[which])) {
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, options[which], sv, "a number (SI units)");
         } else {
@@ -416,16 +470,52 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     if (!vin_set) bo.vin_dc = bo.vdd / 2;
     if (!vbias_set) bo.vbias = bo.vdd / 2;
     const char *what = Tcl_GetString(objv[1]);
-    halo_err err;
-    testbench *tb;
-    if (testbench_is_builtin(what)) {
-        netlist *nl = halo_need_design(interp, st);
-        if (!nl) return TCL_ERROR;
-        tb = testbench_builtin(what, nl, &bo, output, &err);
-    } else {
-        tb = testbench_read(what, output, keep, &err);
+    int builtin = testbench_is_builtin(what);
+    netlist *nl = st->design;
+    if ((builtin || roles_opt) && !(nl = halo_need_design(interp, st))) return TCL_ERROR;
+    int *rport = NULL, nroles = 0;
+    netlist_netrole *rrole = NULL, *saved = NULL;
+    if (roles_opt && (nroles = parse_roles(interp, nl, roles_opt, &rport, &rrole)) < 0) return TCL_ERROR;
+    if (nl) {   /* the roles before, restored when the testbench is refused */
+        saved = (netlist_netrole *)ckalloc(sizeof(netlist_netrole) * (size_t)(nl->nports + 1));
+        for (int i = 0; i < nl->nports; i++) saved[i] = nl->nets[nl->ports[i]].role;
     }
-    if (!tb) return halo_tcl_error(interp, &err);
+    /* -roles first: the built-in testbenches are made from the roles */
+    for (int k = 0; k < nroles; k++) nl->nets[nl->ports[rport[k]]].role = rrole[k];
+    halo_err err;
+    testbench *tb = builtin ? testbench_builtin(what, nl, &bo, output, &err)
+                            : testbench_read(what, output, keep, &err);
+    if (tb && !builtin && nl && testbench_check_placeholder(tb, nl, &err) != 0) {
+        testbench_free(tb);
+        tb = NULL;
+    }
+    Tcl_Obj *given = Tcl_NewDictObj();
+    for (int k = 0; k < nroles; k++)
+        halo_dict_put(given, nl->nets[nl->ports[rport[k]]].name, Tcl_NewStringObj(netlist_netrole_name(rrole[k]), -1));
+    if (tb && !builtin && nl) {
+        /* what the template connects to the ports names the roles names did not */
+        netlist_netrole *from_tb = (netlist_netrole *)ckalloc(sizeof(netlist_netrole) * (size_t)(nl->nports + 1));
+        halo_err ignored;   /* a template that does not instantiate the design fails in simulate */
+        if (testbench_port_roles(tb, nl, from_tb, &ignored) == 0) {
+            for (int i = 0; i < nl->nports; i++) {
+                netlist_net *n = &nl->nets[nl->ports[i]];
+                if (n->role != NL_UNKNOWN || from_tb[i] == NL_UNKNOWN) continue;
+                n->role = from_tb[i];
+                halo_dict_put(given, n->name, Tcl_NewStringObj(netlist_netrole_name(n->role), -1));
+            }
+        }
+        ckfree(from_tb);
+    }
+    if (!tb && nl)
+        for (int i = 0; i < nl->nports; i++) nl->nets[nl->ports[i]].role = saved[i];
+    if (rport) ckfree(rport);
+    if (rrole) ckfree(rrole);
+    if (saved) ckfree(saved);
+    if (!tb) {
+        Tcl_IncrRefCount(given);   /* frees it */
+        Tcl_DecrRefCount(given);
+        return halo_tcl_error(interp, &err);
+    }
     testbench_free(s->tb);
     s->tb = tb;
     Tcl_Obj *o = Tcl_NewDictObj();
@@ -435,6 +525,28 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     halo_dict_put(o, "sweep", Tcl_NewStringObj(tb->ac_sweep, -1));
     halo_dict_put(o, "lines", Tcl_NewIntObj(tb->nlines));
     halo_dict_put(o, "models_placeholder", Tcl_NewBooleanObj(tb->lib_at >= 0));
+    Tcl_Obj *ml = Tcl_NewDictObj();
+    if (tb->models_line && !builtin) {
+        halo_dict_put(ml, "line", Tcl_NewIntObj(tb->models_lineno));
+        halo_dict_put(ml, "text", Tcl_NewStringObj(tb->models_line, -1));
+    }
+    halo_dict_put(o, "models_line", ml);
+    Tcl_Obj *ph = Tcl_NewDictObj();
+    if (tb->dut_name) {
+        Tcl_Obj *ports = Tcl_NewListObj(0, NULL);
+        for (int i = 0; i < tb->ndut_ports; i++)
+            Tcl_ListObjAppendElement(NULL, ports, Tcl_NewStringObj(tb->dut_ports[i], -1));
+        halo_dict_put(ph, "line", Tcl_NewIntObj(tb->dut_lineno));
+        halo_dict_put(ph, "subckt", Tcl_NewStringObj(tb->dut_name, -1));
+        halo_dict_put(ph, "ports", ports);
+    }
+    halo_dict_put(o, "placeholder", ph);
+    halo_dict_put(o, "roles", given);
+    Tcl_Obj *unknown = Tcl_NewListObj(0, NULL);
+    for (int i = 0; nl && i < nl->nports; i++)
+        if (nl->nets[nl->ports[i]].role == NL_UNKNOWN)
+            Tcl_ListObjAppendElement(NULL, unknown, Tcl_NewStringObj(nl->nets[nl->ports[i]].name, -1));
+    halo_dict_put(o, "unknown_roles", unknown);
     halo_dict_put(o, "control_kept", Tcl_NewIntObj(tb->ncontrol));
     halo_dict_put(o, "dropped", Tcl_NewIntObj(tb->ndropped));
     Tcl_SetObjResult(interp, o);
@@ -536,6 +648,9 @@ static void qos_report(Tcl_Interp *interp, HaloState *st, const HaloSim *s, cons
                       node, ps->npoints, r[0].freq[0], r[0].freq[ps->npoints - 1]);
         su_buf_printf(&b, "  overall %-12.6g low %-12.6g mid %-12.6g high %.6g  (V)\n", ps->overall, ps->low,
                       ps->mid, ps->high);
+        su_buf_printf(&b, "pscore_osiris  %.6g = RMSE of Re v(%s) %.6g V + %g x %d points outside pre*[0.9, 1.1]\n",
+                      ps->osiris, node, ps->osiris_rmse, SIM_OSIRIS_WEIGHT,
+                      ps->osiris_out);
     } else {
         su_buf_printf(&b, "pscore  n/a: %s\n", why);
     }
@@ -605,6 +720,8 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
             halo_dict_put(q, "pscore_mid", Tcl_NewDoubleObj(ps.mid));
             halo_dict_put(q, "pscore_high", Tcl_NewDoubleObj(ps.high));
             halo_dict_put(q, "npoints", Tcl_NewIntObj(ps.npoints));
+            halo_dict_put(q, "pscore_osiris", Tcl_NewDoubleObj(ps.osiris));
+            halo_dict_put(q, "pscore_osiris_out", Tcl_NewIntObj(ps.osiris_out));
         } else {
             halo_dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
         }
@@ -631,20 +748,35 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 
 const HaloCmd halo_sim_cmds[] = {
     {"read_testbench", read_testbench_cmd,
-     "read_testbench FILE|OpampTestbench|FilterTestbench ?-output NODE? ?-control keep|drop? ?-vdd V? ?-vin V? ?-cl F? ?-ibias A? ?-vbias V?",
-     "Sets the testbench that simulate and report_qos use.  FILE is a SPICE template that instantiates "
-     "the design by its subcircuit name without defining it and holds the sources, load and analysis; "
-     "its first line is the title; a line holding {{SKY130_LIB}} is replaced by the loaded PDK's models "
-     "(the PDK's corner); relative .include paths are taken from the template's directory; the first ac "
-     "analysis (in .control or .ac) is the sweep whose output trajectory is recorded (default ac dec 50 "
-     "1k 1G).  Other .control lines are not run unless -control keep (then the block runs when the "
-     "circuit loads, as ngspice would).  The output node comes from -output, a header comment "
-     "\"* halo testbench: output=NODE type=FilterTestbench\", or the design's output_v port.  "
-     "OpampTestbench and FilterTestbench are built from the design's port roles: VDD (-vdd, 1.8 V), "
-     "the non-inverting input at -vin (vdd/2) DC + 1 V AC, the inverting input fed back from the output "
-     "through 1 GOhm with 1 F to ground (closed loop at DC, open loop from 1 Hz), bias_current ports fed "
-     "-ibias (10 uA), bias_voltage ports at -vbias, a -cl load (1 pF).  Returns a dict describing the "
-     "testbench."},
+     "read_testbench FILE|OpampTestbench|FilterTestbench ?-output NODE? ?-roles {PORT ROLE ...}? ?-control keep|drop? ?-vdd V? ?-vin V? ?-cl F? ?-ibias A? ?-vbias V?",
+     "Sets the testbench that simulate and report_qos use.  FILE is a SPICE template (an ngspice deck; "
+     "OSIRIS's <circuit>_pre.spice templates read as published) that instantiates the design by its "
+     "subcircuit name, nodes bare or in parentheses, and holds the sources, load and analysis.  Its "
+     "first line is the title unless it is a .lib/.include card; ';' starts an inline comment, and '$' "
+     "after a blank outside .control.  The design's definition is inserted by halo: the template does "
+     "not define it, except as OSIRIS's placeholder, a .subckt NAME PORTS whose only body line is XXX, "
+     "where NAME and PORTS (in order, any case) must be the design's.  The models line, a line holding "
+     "{{SKY130_LIB}} or a .lib \".../sky130.lib.spice\" CORNER of any path (existing or not), is "
+     "replaced by the loaded PDK's models (the PDK's corner); other .include/.lib files must exist, "
+     "relative paths taken from the template's directory.  The first ac analysis (in .control or .ac) "
+     "is the sweep whose output trajectory is recorded (default ac dec 50 1k 1G).  Other .control lines "
+     "(run, set, write, quit ...) are not run unless -control keep (then the block runs when the circuit "
+     "loads, as ngspice would).  The output node comes from -output, a header comment \"* halo "
+     "testbench: output=NODE type=FilterTestbench\", the first v(NODE) of a write, print or wrdata line "
+     "in .control, or the design's output_v port.  With a design loaded, each port whose role is unknown "
+     "(not guessed from its name) takes the one the template gives it: the output node's port output_v, "
+     "another port tied to it input_v, a port on ground (0, GND) supply_neg, a V source to ground with "
+     "an ac part input_v, at 0 V or the most negative DC supply_neg, at the largest positive DC "
+     "supply_pos, at any other DC bias_voltage, an I source bias_current.  -roles {PORT ROLE ...} sets roles explicitly first "
+     "(the netlist_json net roles: supply_pos supply_neg input_v output_v bias_voltage bias_current "
+     "...).  OpampTestbench and FilterTestbench are built from the design's port roles: VDD (-vdd, "
+     "1.8 V), the non-inverting input at -vin (vdd/2) DC + 1 V AC, the inverting input fed back from the "
+     "output through 1 GOhm with 1 F to ground (closed loop at DC, open loop from 1 Hz), bias_current "
+     "ports fed -ibias (10 uA), bias_voltage ports at -vbias, a -cl load (1 pF).  Returns a dict: "
+     "testbench, type, output, sweep, lines, models_placeholder, models_line ({line N text ...} of the "
+     "models line, empty when none), placeholder ({line subckt ports} of the XXX block, empty when "
+     "none), roles (the port roles this call set: -roles and those read from the template), "
+     "unknown_roles (ports still unknown), control_kept and dropped."},
     {"read_post_netlist", read_post_netlist_cmd, "read_post_netlist FILE",
      "Reads a post-layout netlist: a SPICE file defining the design's .subckt (same name and ports) with "
      "its devices and parasitic R and C, e.g. from an external extractor.  simulate -stage post and "
@@ -656,7 +788,7 @@ const HaloCmd halo_sim_cmds[] = {
      "no_convergence singular_matrix timeout sim_error model_not_found no_output_port, \"\" when "
      "converged), detail, metrics (dc_gain_dB at 1 Hz, ugf_Hz, phase_at_ugf_deg, vout_dc_V, "
      "vdd_current_A, power_W; FilterTestbench adds f_3dB_Hz), trajectory (node, freq_Hz, mag_V, "
-     "phase_deg of the sweep), seconds and cached.  Models: the embedded sky130 models, or with pdk load "
+     "phase_deg, and re_V, im_V: v(out) as ngspice computed it, of the sweep), seconds and cached.  Models: the embedded sky130 models, or with pdk load "
      "-root the real library reduced to the bins the design uses (-models full splices the whole "
      "library, slow).  -timeout (60 s) bounds one simulation; a crash or hang becomes an error value, "
      "never a dead shell.  Results of an identical deck are reused unless -nocache."},
@@ -670,7 +802,11 @@ const HaloCmd halo_sim_cmds[] = {
      "returns the quality of service: pscore, the OSIRIS score, is the RMSE between the pre- and "
      "post-layout magnitude |v(out)| in volts (not dB) at the K frequencies of the testbench's AC sweep, "
      "sqrt(sum_k (|Vpre_k| - |Vpost_k|)^2 / K); pscore_low, pscore_mid and pscore_high are the same over "
-     "the first, second and last third of the points (split at K/3 and 2K/3).  Also the metric deltas "
+     "the first, second and last third of the points (split at K/3 and 2K/3).  pscore_osiris is the "
+     "score OSIRIS's own post-processing (pex_score) computes, on the real part of v(out) as ngspice "
+     "writes it: RMSE(Re Vpre, Re Vpost) + 0.2 x the number of points where NOT (Re Vpre * 0.9 <= Re "
+     "Vpost <= Re Vpre * 1.1) -- where Re Vpre < 0 that interval is empty and the point always counts; "
+     "pscore_osiris_out is that number.  Also the metric deltas "
      "pre -> post (metrics: key {pre post delta}), the testbench (testbench, testbench_type, sweep) and "
      "both simulation results (pre, post).  Once the "
      "design is placed, also area (the sum of device boxes in um^2, OSIRIS's area), bbox_area (the "

@@ -10,7 +10,8 @@
 #                              complete (fingers, failures by cause, best)
 #   arrangements/aNNNN.netlist.json   its netlist in the netlist_json schema
 #   variants/aNNNN/vNNNN.gds   the routed layout of one verified variant
-#   variants/aNNNN/vNNNN.traj.json    pre/post output trajectories
+#   variants/aNNNN/vNNNN.traj.json    pre/post output trajectories (mag_V,
+#                              phase_deg, re_V, im_V)
 #   variants/aNNNN/vNNNN.row.json     the variant as a row of the
 #                              analog-circuits-sky130 schema (one line)
 #   variants/aNNNN/vNNNN.json  its QoS record (one line); written last, so
@@ -222,11 +223,16 @@ proc ::halo::flow::commit_variant {j rec} {
     worker_tick 1 0 $resumed
 }
 
+# The trajectories of a variant: per stage |v(out)|, its phase, and v(out)
+# itself (re_V, im_V as ngspice computed them: pscore_osiris is a function
+# of pre and post re_V).
 proc ::halo::flow::trajectory_json {t} {
-    jobj [list node [jstr [dict get $t node]] freq_Hz [jnums [dict get $t freq_Hz]] \
-              pre [jobj [list mag_V [jnums [dict get $t pre_mag_V]] phase_deg [jnums [dict get $t pre_phase_deg]]]] \
-              post [jobj [list mag_V [jnums [dict get $t post_mag_V]] \
-                              phase_deg [jnums [dict get $t post_phase_deg]]]]]
+    set stages {}
+    foreach s {pre post} {
+        lappend stages $s [jobj [list mag_V [jnums [dict get $t ${s}_mag_V]] phase_deg [jnums [dict get $t ${s}_phase_deg]] \
+                                     re_V [jnums [dict get $t ${s}_re_V]] im_V [jnums [dict get $t ${s}_im_V]]]]
+    }
+    jobj [list node [jstr [dict get $t node]] freq_Hz [jnums [dict get $t freq_Hz]] {*}$stages]
 }
 
 proc ::halo::flow::variant_id {ctx i j} {format %s/a%04d/v%04d [dict get $ctx template] $i $j}
@@ -249,7 +255,8 @@ proc ::halo::flow::record_json {ctx i j rec} {
               variant $j mode [jstr [dict get $ctx opts -mode]] fingers [jnumdict [dict get $current fingers]] \
               move $movej devices [jobj $devs] pscore [jnum [dict get $rec pscore]] \
               pscore_low [jnum [dict get $rec pscore_low]] pscore_mid [jnum [dict get $rec pscore_mid]] \
-              pscore_high [jnum [dict get $rec pscore_high]] area [jnum [dict get $rec area]] \
+              pscore_high [jnum [dict get $rec pscore_high]] pscore_osiris [jnum [dict get $rec pscore_osiris]] \
+              area [jnum [dict get $rec area]] \
               bbox_area [jnum [dict get $rec bbox_area]] hpwl [jnum [dict get $rec hpwl]] \
               wirelength [jnum [dict get $rec wirelength]] vias [jnum [dict get $rec vias]] \
               pre [jnumdict [dict get $rec pre]] post [jnumdict [dict get $rec post]] \
@@ -263,7 +270,7 @@ proc ::halo::flow::record_json {ctx i j rec} {
 proc ::halo::flow::row_json {ctx i j rec} {
     variable current
     set metrics [dict get $rec post]
-    foreach k {pscore pscore_low pscore_mid pscore_high area} {dict set metrics $k [dict get $rec $k]}
+    foreach k {pscore pscore_low pscore_mid pscore_high pscore_osiris area} {dict set metrics $k [dict get $rec $k]}
     set pdk [pdk info]
     set sim [jobj [list testbench [jstr [dict get $rec testbench_type]] \
                        analysis [jstr [dict get $rec sweep]] stage [jstr post_layout] \

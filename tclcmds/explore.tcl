@@ -221,14 +221,17 @@ proc ::halo::flow::variant_dict {index move v seed} {
     dict for {k us} [dict get $v times] {dict set times $k [expr {$us / 1000.0}]}
     dict create variant $index move $move devices [placement_state] \
         pscore [dict get $q pscore] pscore_low [dict get $q pscore_low] pscore_mid [dict get $q pscore_mid] \
-        pscore_high [dict get $q pscore_high] area [dict get $q area] bbox_area [dict get $q bbox_area] \
+        pscore_high [dict get $q pscore_high] pscore_osiris [dict get $q pscore_osiris] \
+        area [dict get $q area] bbox_area [dict get $q bbox_area] \
         hpwl [dict get $q hpwl] drc [dict get $v drc] lvs match \
         wirelength [dict get $v route wirelength] vias [dict get $v route vias] \
         pre [dict get $q pre metrics] post [dict get $q post metrics] \
         trajectory [list node [dict get $q post trajectory node] freq_Hz [dict get $q post trajectory freq_Hz] \
                         pre_mag_V [dict get $q pre trajectory mag_V] pre_phase_deg [dict get $q pre trajectory phase_deg] \
+                        pre_re_V [dict get $q pre trajectory re_V] pre_im_V [dict get $q pre trajectory im_V] \
                         post_mag_V [dict get $q post trajectory mag_V] \
-                        post_phase_deg [dict get $q post trajectory phase_deg]] \
+                        post_phase_deg [dict get $q post trajectory phase_deg] \
+                        post_re_V [dict get $q post trajectory re_V] post_im_V [dict get $q post trajectory im_V]] \
         testbench_type [dict get $q testbench_type] sweep [dict get $q sweep] time_ms $times seed $seed
 }
 

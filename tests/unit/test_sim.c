@@ -48,9 +48,12 @@ static void fake(sim_result *r, const double *mag, int n)
     r->freq = malloc(n * sizeof(double));
     r->mag = malloc(n * sizeof(double));
     r->phase_deg = calloc(n, sizeof(double));
+    r->re = malloc(n * sizeof(double));
+    r->im = calloc(n, sizeof(double));
     for (int i = 0; i < n; i++) {
         r->freq[i] = 1e3 * pow(10, i / 50.0);
-        r->mag[i] = mag[i];
+        r->mag[i] = fabs(mag[i]);
+        r->re[i] = mag[i];
     }
 }
 
@@ -75,6 +78,47 @@ TEST(pscore_is_rmse_by_thirds)
     CHECK(strstr(why, "timeout") != NULL);
     sim_result_free(&pre);
     sim_result_free(&post);
+}
+
+TEST(pscore_osiris_is_pex_score)
+{
+    /* pre: positive, on the bounds, negative, zero; post against it */
+    double pre[8] = {1.0, 1.0, 2.0, 2.0, -1.0, -1.0, 0.0, 0.5};
+    double post[8];
+    post[0] = 1.0;                          /* equal: in */
+    post[1] = 1.0 * 0.9;                    /* exactly the lower bound: in */
+    post[2] = 2.0 * 1.1;                    /* exactly the upper bound: in */
+    post[3] = nextafter(2.0 * 1.1, 3.0);    /* just above it: out */
+    post[4] = -1.0;                         /* pre < 0: the interval is empty, out */
+    post[5] = -0.95;                        /* "within 10%" of a negative pre: still out */
+    post[6] = 0.0;                          /* pre 0: only 0 is in */
+    post[7] = 0.5 * 0.9 - 1e-9;             /* just below the lower bound: out */
+    int out = -1;
+    double s = 0;
+    for (int i = 0; i < 8; i++) s += (pre[i] - post[i]) * (pre[i] - post[i]);
+    double want = sqrt(s / 8) + 0.2 * 4;
+    CHECK_NEAR(sim_pscore_osiris(pre, post, 8, &out), want, 1e-15);
+    CHECK_INT(out, 4);
+    /* the weight: each point out of bounds adds exactly 0.2 */
+    double a[3] = {1, 1, 1}, b[3] = {1, 1, 1}, c[3] = {1, 1, 1.2};
+    CHECK_NEAR(sim_pscore_osiris(a, b, 3, &out), 0.0, 0);
+    CHECK_INT(out, 0);
+    CHECK_NEAR(sim_pscore_osiris(a, c, 3, &out), sqrt(0.04 / 3) + 0.2, 1e-15);
+    CHECK_INT(out, 1);
+    /* through sim_pscore_compute: on the real parts, not the magnitudes */
+    double m1[3] = {-1, 1, 1}, m2[3] = {-1, 1, 1};
+    sim_result r1, r2;
+    fake(&r1, m1, 3);
+    fake(&r2, m2, 3);
+    sim_pscore ps;
+    char why[200];
+    CHECK_INT(sim_pscore_compute(&r1, &r2, &ps, why, sizeof why), 0);
+    CHECK_NEAR(ps.overall, 0.0, 0);
+    CHECK_NEAR(ps.osiris, 0.2, 1e-15);   /* the negative point counts though equal */
+    CHECK_INT(ps.osiris_out, 1);
+    CHECK_NEAR(ps.osiris_rmse, 0.0, 0);
+    sim_result_free(&r1);
+    sim_result_free(&r2);
 }
 
 /* A first-order low-pass, R = 1 k, C = 1 uF: f_3dB = 159.15 Hz; with an
@@ -119,6 +163,13 @@ TEST(pool_runs_libngspice_and_metrics_follow)
     /* phase of a single pole well past its corner: about -84 degrees */
     CHECK_NEAR(*sim_result_metric(&r, "phase_at_ugf_deg"), -atan(sqrt(99.0)) * 180 / M_PI, 0.5);
     CHECK_INT(r.npoints, 251);
+    /* the real and imaginary parts are ngspice's own: 10 / (1 + j f/fc) */
+    for (int i = 0; i < r.npoints; i += 50) {
+        double x = r.freq[i] / fc;
+        CHECK_NEAR(r.re[i], 10.0 / (1 + x * x), 1e-3 * 10.0 / (1 + x * x));
+        CHECK_NEAR(r.im[i], -10.0 * x / (1 + x * x), 1e-3 * 10.0 * x / (1 + x * x));
+        CHECK_NEAR(hypot(r.re[i], r.im[i]), r.mag[i], 1e-12 * r.mag[i]);
+    }
     sim_result_free(&r);
     sim_job_clear(&job);
     CHECK_INT(sim_pool_spawned(pool), 1);
