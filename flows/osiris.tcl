@@ -39,15 +39,5 @@ set summary [generate_dataset {*}$rest]
 puts [format "%d of %d variants verified and written to %s (%d arrangements), %.1f s" \
           [dict get $summary records] [dict get $summary expected] [dict get $summary dir] \
           [dict get $summary arrangements] [dict get $summary seconds]]
-if {[dict size [dict get $summary failures]]} {
-    puts "rejected before entering the dataset, by cause: [dict get $summary failures]"
-}
 
-set records [lsort -real -index 1 [lmap r [read_dataset [dict get $summary dir]] {list [dict get $r id] [dict get $r pscore] [dict get $r area] [dict get $r hpwl]}]]
-if {[llength $records]} {
-    puts [format "%-28s %12s %10s %9s" variant "pscore (V)" "area um2" "HPWL um"]
-    foreach r [list [lindex $records 0] [lindex $records end]] label {best worst} {
-        lassign $r id pscore area hpwl
-        puts [format "%-28s %12.6g %10.2f %9.2f  %s" $id $pscore $area $hpwl $label]
-    }
-}
+report_dataset [dict get $summary dir]

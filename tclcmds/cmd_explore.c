@@ -1,6 +1,6 @@
 /*
  * cmd_explore.c -- the exploration and dataset commands: explore,
- * generate_dataset, merge_dataset and read_dataset.
+ * generate_dataset, merge_dataset, read_dataset and report_dataset.
  *
  * Owns: their rows in the command table (usage and help text) and the two
  * helpers their Tcl layer needs from C: ::halo::flow::message, which
@@ -49,6 +49,12 @@ static int ReadDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 {
     (void)cd;
     return forward(interp, "read_dataset", objc, objv);
+}
+
+static int ReportDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    return forward(interp, "report_dataset", objc, objv);
 }
 
 static int MergeDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -171,7 +177,7 @@ const HaloCmd halo_explore_cmds[] = {
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
      "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-lr X? ?-outer_lr X? "
-     "?-quiet 0|1?",
+     "?-values LIST? ?-place_tries T? ?-quiet 0|1?",
      "OSIRIS's two stages on the current design (read_spice, read_constraints and read_testbench "
      "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
      "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
@@ -189,7 +195,10 @@ const HaloCmd halo_explore_cmds[] = {
      "arrangements from a pool of P (default 4M) candidates, rewarded by the best inner result as the "
      "relative improvement of pscore plus that of area over the first arrangement's baseline (learning "
      "rate -outer_lr, 0.01; the inner agent's is -lr, 3e-4; -step, -flips, -retries, -episode, -alpha "
-     "and -beta go to explore); it runs in one process.  Shows a progress bar on a "
+     "and -beta go to explore); it runs in one process.  -values LIST limits the finger counts drawn "
+     "(enumerate_fingers -values; OSIRIS uses {2 4 6}).  A baseline that cannot be routed and verified "
+     "is placed again with the next derived seed, up to -place_tries (3) placements; each failed one "
+     "counts as a baseline failure.  Shows a progress bar on a "
      "terminal (plain lines otherwise) and returns the summary."},
     {"merge_dataset", MergeDatasetCmd, "merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?",
      "Joins the outputs of generate_dataset -shard 1/N .. N/N into one dataset in DIR, the same as an "
@@ -200,4 +209,8 @@ const HaloCmd halo_explore_cmds[] = {
      "Reads a dataset's index.jsonl and returns its QoS records as a list of dicts (keys as in the "
      "JSON: id, arrangement, variant, fingers, move, devices, pscore ..., time_ms); with -trajectories 1 "
      "each record's trajectory key holds its pre/post trajectories instead of their file name."},
+    {"report_dataset", ReportDatasetCmd, "report_dataset DIR",
+     "Prints what a dataset holds -- its number of records, the failures by cause that kept variants "
+     "out of it, and the best and the worst variant by pscore (with pscore_osiris, area and HPWL) -- "
+     "and returns it as a dict (dir records failures best worst)."},
     {NULL, NULL, NULL, NULL}};

@@ -29,7 +29,8 @@ namespace eval ::halo::flow {}
 
 proc ::halo::flow::dataset_defaults {} {
     dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
-        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0
+        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0 \
+        -values {} -place_tries 3
 }
 
 proc ::halo::flow::check_dataset_options {o} {
@@ -48,6 +49,8 @@ proc ::halo::flow::check_dataset_options {o} {
         raise XPL 2 generate_dataset -arrangements all "a number with -mode rl (the agent picks them from a pool)"
     }
     foreach k {-lr -outer_lr} {need_number generate_dataset $k [dict get $o $k]}
+    need_int generate_dataset -place_tries [dict get $o -place_tries] 1
+    foreach v [dict get $o -values] {need_int generate_dataset -values $v 1}
 }
 
 # The run's context: options, template, arrangements, paths.
@@ -56,17 +59,18 @@ proc ::halo::flow::dataset_context {o} {
     set design [report_design]
     set template [dict get $design name]
     set m [dict get $o -arrangements]
+    set values [expr {[llength [dict get $o -values]] ? [list -values [dict get $o -values]] : {}}]
     if {[dict get $o -mode] eq "rl"} {
         set pool [dict get $o -pool]
         if {$pool == 0} {set pool [expr {4 * $m}]}
-        set list [enumerate_fingers -sample $pool -seed [dict get $o -seed]]
+        set list [enumerate_fingers {*}$values -sample $pool -seed [dict get $o -seed]]
     } elseif {$m eq "all"} {
-        set count [enumerate_fingers -count]
+        set count [enumerate_fingers {*}$values -count]
         if {$count > 100000} {raise DST 4 $count}
-        set list [enumerate_fingers]
+        set list [enumerate_fingers {*}$values]
         set m [llength $list]
     } else {
-        set list [enumerate_fingers -sample $m -seed [dict get $o -seed]]
+        set list [enumerate_fingers {*}$values -sample $m -seed [dict get $o -seed]]
         set m [llength $list]
     }
     regexp {^([0-9]+)/([0-9]+)$} [dict get $o -shard] -> shard nshards
@@ -88,6 +92,7 @@ proc ::halo::flow::manifest_json {ctx} {
               step_nm [dict get $o -step] flips [jbool [dict get $o -flips]] retries [dict get $o -retries] \
               episode [dict get $o -episode] alpha [jstr [dict get $o -alpha]] beta [jstr [dict get $o -beta]] \
               lr [jnum [dict get $o -lr]] outer_lr [jnum [dict get $o -outer_lr]] \
+              values "\[[join [dict get $o -values] ,]\]" place_tries [dict get $o -place_tries] \
               halo_version [jstr $::halo::version] candidates "\[[join $arr ,]\]"]
 }
 
@@ -302,29 +307,37 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
     set result {}
     set ::halo::output ""
     set_fingers $fingers
-    if {[catch {
-        # a fresh library: the GDS of a variant holds this arrangement's
-        # cells only
-        clear_layout
-        generate_devices
-        place -seed [expr {$seed & 0x7FFFFFFF}]
-    } msg]} {
-        dict incr failures place
-    } else {
-        write_netlist_files $ctx $i
-        set xo [list -mode [dict get $o -mode] -variants [expr {[dict get $ctx n] - 1}] -seed $seed \
-                    -step [dict get $o -step] -flips [dict get $o -flips] -retries [dict get $o -retries] \
-                    -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
-                    -lr [dict get $o -lr] \
-                    -callback ::halo::flow::commit_variant]
-        if {[catch {explore {*}$xo} result opts]} {
-            if {[lrange [dict get $opts -errorcode] 0 1] ne {HALO XPL}} {return -options $opts $result}
-            dict incr failures baseline
-            lappend extra baseline_error $result
+    set xo [list -mode [dict get $o -mode] -variants [expr {[dict get $ctx n] - 1}] -seed $seed \
+                -step [dict get $o -step] -flips [dict get $o -flips] -retries [dict get $o -retries] \
+                -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
+                -lr [dict get $o -lr] \
+                -callback ::halo::flow::commit_variant]
+    # A placement whose baseline cannot be routed and verified is not the
+    # arrangement's fault: place again with the next derived seed, up to
+    # -place_tries times (each failed try counts as a baseline failure).
+    for {set try 0} {$try < [dict get $o -place_tries]} {incr try} {
+        set place_seed [expr {($try == 0 ? $seed : [derive_seed $seed place $try]) & 0x7FFFFFFF}]
+        if {[catch {
+            # a fresh library: the GDS of a variant holds this arrangement's
+            # cells only
+            clear_layout
+            generate_devices
+            place -seed $place_seed
+        } msg]} {
+            dict incr failures place
             set result {}
-        } else {
-            dict for {k v} [dict get $result failures] {dict incr failures $k $v}
+            break
         }
+        if {$try == 0} {write_netlist_files $ctx $i}
+        if {![catch {explore {*}$xo} result opts]} {
+            dict for {k v} [dict get $result failures] {dict incr failures $k $v}
+            if {$try > 0} {lappend extra place_tries [expr {$try + 1}]}
+            break
+        }
+        if {[lrange [dict get $opts -errorcode] 0 1] ne {HALO XPL}} {return -options $opts $result}
+        dict incr failures baseline
+        dict set extra baseline_error $result
+        set result {}
     }
     set s [dict create arrangement $i fingers $fingers seed $seed committed [dict get $current committed] \
                failures $failures {*}$extra]
@@ -349,7 +362,7 @@ proc ::halo::flow::summary_json {s} {
     set pairs [list arrangement [dict get $s arrangement] fingers [jnumdict [dict get $s fingers]] \
                    seed [dict get $s seed] committed [dict get $s committed] \
                    failures [jnumdict [dict get $s failures]]]
-    foreach k {tries pool_index outer_reward} {
+    foreach k {tries pool_index outer_reward place_tries} {
         if {[dict exists $s $k]} {lappend pairs $k [jnum [dict get $s $k]]}
     }
     if {[dict exists $s baseline_error]} {lappend pairs baseline_error [jstr [dict get $s baseline_error]]}
@@ -674,4 +687,35 @@ proc ::halo::flow::read_dataset {args} {
         lappend records $r
     }
     return $records
+}
+
+# ------------------------------------------------------------------ report
+
+# report_dataset DIR: what a dataset holds -- its records, failures by
+# cause, and the best and the worst variant by pscore -- printed through
+# the logger and returned as a dict.
+proc ::halo::flow::report_dataset {args} {
+    if {[llength $args] != 1} {
+        return -code error -errorcode {HALO CMD USAGE 0} "wrong # args: should be \"report_dataset DIR\""
+    }
+    set dir [lindex $args 0]
+    set records [lsort -real -index 1 [lmap r [read_dataset $dir] {
+        list [dict get $r id] [dict get $r pscore] [dict get $r pscore_osiris] [dict get $r area] [dict get $r hpwl]
+    }]]
+    set failures {}
+    set sfile [file join $dir summary.json]
+    if {[file exists $sfile]} {set failures [dict get [json_decode [slurp $sfile]] failures]}
+    set text [format "Dataset %s: %d records" $dir [llength $records]]
+    if {[dict size $failures]} {append text ", rejected before entering it by cause: $failures"}
+    set result [dict create dir $dir records [llength $records] failures $failures]
+    if {[llength $records]} {
+        append text \n[format "%-28s %12s %14s %10s %9s" variant "pscore (V)" pscore_osiris "area um2" "HPWL um"]
+        foreach r [list [lindex $records 0] [lindex $records end]] label {best worst} {
+            lassign $r id pscore posiris area hpwl
+            append text \n[format "%-28s %12.6g %14.6g %10.2f %9.2f  %s" $id $pscore $posiris $area $hpwl $label]
+            dict set result $label [dict create id $id pscore $pscore pscore_osiris $posiris area $area hpwl $hpwl]
+        }
+    }
+    if {$::halo::output ne ""} {puts $::halo::output $text}
+    return $result
 }
