@@ -265,28 +265,34 @@ static void drop_params(netlist_device *d)
     while (d->nparams > 0) netlist_param_remove(d, d->params[d->nparams - 1].name);
 }
 
-static int map_resistor(netlist *nl, int di, const halo_tech *tech, int gnd, halo_err *err)
+/* The device becomes the technology's td: an X instance without the
+ * params it was written with; `origin` keeps what that was. */
+static void become(netlist_device *d, const char *key, double value, const tech_device *td)
 {
-    netlist_device *d = &nl->devs[di];
-    double ohm;
-    int rc = ideal_value(nl, d, "r", &ohm, err);
-    if (rc) return rc;
-    if (gnd < 0)
-        return fail(err, HALO_E_SPC_MAP, nl, d, "a poly resistor needs its body on the ground net, and the "
-                    "design has no supply_neg port nor a net 0, GND or VSS");
-    const tech_device *td;
-    int32_t l_nm;
-    double got;
-    char why[400];
-    if (techmap_pick_resistor(tech, ohm, &td, &l_nm, &got, why, sizeof why) != 0)
-        return fail(err, HALO_E_SPC_MAP, nl, d, "%s", why);
     char origin[300];
-    snprintf(origin, sizeof origin, "R %s%sr=%g", d->model, *d->model ? " " : "", ohm);
+    snprintf(origin, sizeof origin, "%c %s%s%s=%g", d->element, d->model, *d->model ? " " : "", key, value);
     set_origin(d, origin);
     free(d->model);
     d->model = su_strdup(td->model);
     d->element = 'X';
     drop_params(d);
+}
+
+static int map_resistor(netlist *nl, int di, const halo_tech *tech, int gnd, halo_err *err)
+{
+    netlist_device *d = &nl->devs[di];
+    double ohm, got;
+    const tech_device *td;
+    int32_t l_nm;
+    char why[400];
+    int rc = ideal_value(nl, d, "r", &ohm, err);
+    if (rc) return rc;
+    if (gnd < 0)
+        return fail(err, HALO_E_SPC_MAP, nl, d, "a poly resistor needs its body on the ground net, and the "
+                    "design has no supply_neg port nor a net 0, GND or VSS");
+    if (techmap_pick_resistor(tech, ohm, &td, &l_nm, &got, why, sizeof why) != 0)
+        return fail(err, HALO_E_SPC_MAP, nl, d, "%s", why);
+    become(d, "r", ohm, td);
     netlist_param_set(d, "L", l_nm / 1000.0);
     netlist_device_add_pin(nl, di, "B", gnd);
     return 0;
@@ -295,22 +301,15 @@ static int map_resistor(netlist *nl, int di, const halo_tech *tech, int gnd, hal
 static int map_capacitor(netlist *nl, int di, const halo_tech *tech, halo_err *err)
 {
     netlist_device *d = &nl->devs[di];
-    double farad;
-    int rc = ideal_value(nl, d, "c", &farad, err);
-    if (rc) return rc;
+    double farad, got;
     const tech_device *td;
     int32_t side;
-    double got;
     char why[400];
+    int rc = ideal_value(nl, d, "c", &farad, err);
+    if (rc) return rc;
     if (techmap_pick_capacitor(tech, farad, &td, &side, &got, why, sizeof why) != 0)
         return fail(err, HALO_E_SPC_MAP, nl, d, "%s", why);
-    char origin[300];
-    snprintf(origin, sizeof origin, "C %s%sc=%g", d->model, *d->model ? " " : "", farad);
-    set_origin(d, origin);
-    free(d->model);
-    d->model = su_strdup(td->model);
-    d->element = 'X';
-    drop_params(d);
+    become(d, "c", farad, td);
     netlist_param_set(d, "W", side / 1000.0);
     netlist_param_set(d, "L", side / 1000.0);
     return 0;

@@ -13,19 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_tech.h"
 #include "spice.h"
 #include "techmap.h"
-
-static const halo_tech *sky130(void)
-{
-    static halo_tech *tech;
-    if (!tech) {
-        halo_err err;
-        tech = tech_load("sky130", &err);
-        if (!tech) abort();
-    }
-    return tech;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -40,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     halo_err_clear(&err);
-    if (techmap_apply(nl, sky130(), &err) != 0 && (err.id == HALO_OK || err.msg[0] == '\0')) abort();
+    if (techmap_apply(nl, fuzz_sky130(), &err) != 0 && (err.id == HALO_OK || err.msg[0] == '\0')) abort();
     char *text = spice_write_text(nl, NULL);
     halo_err err2;
     halo_err_clear(&err2);

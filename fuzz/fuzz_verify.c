@@ -21,23 +21,13 @@
 #include "gds.h"
 #include "lvs.h"
 #include "pex.h"
+#include "fuzz_tech.h"
 #include "spice.h"
 #include "tech.h"
 
-static const halo_tech *sky130(void)
-{
-    static halo_tech *tech;
-    if (!tech) {
-        halo_err err;
-        tech = tech_load("sky130", &err);
-        if (!tech) abort();
-    }
-    return tech;
-}
-
 static void same_drc(lay_flat *f)
 {
-    drc_result *a = drc_run(f, sky130()), *b = drc_run(f, sky130());
+    drc_result *a = drc_run(f, fuzz_sky130()), *b = drc_run(f, fuzz_sky130());
     if (a->n != b->n) abort();
     for (int i = 0; i < a->n; i++)
         if (a->v[i].rule != b->v[i].rule || memcmp(&a->v[i].box, &b->v[i].box, sizeof a->v[i].box) != 0) abort();
@@ -49,7 +39,7 @@ static void post_layout_reads_back(lay_flat *f, const ext_result *x, pex_mode mo
 {
     halo_err err;
     halo_err_clear(&err);
-    pex_result *p = pex_run(f, x, sky130(), mode, &err);
+    pex_result *p = pex_run(f, x, fuzz_sky130(), mode, &err);
     if (!p) return;
     const char **ports = calloc((size_t)x->nl->nports + 1, sizeof *ports);
     for (int i = 0; i < x->nl->nports; i++) ports[i] = x->nl->nets[x->nl->ports[i]].name;
@@ -90,7 +80,7 @@ static void verify_cell(const lay_lib *lib, int cell)
     same_drc(f);
     halo_err err;
     halo_err_clear(&err);
-    ext_result *x = extract_run(f, sky130(), lib->cells[cell]->name, &err);
+    ext_result *x = extract_run(f, fuzz_sky130(), lib->cells[cell]->name, &err);
     if (!x) abort();
     netlist *copy = netlist_clone(x->nl);
     lvs_result *r = lvs_compare(x->nl, copy, NULL);
@@ -107,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     halo_err err;
     halo_err_clear(&err);
-    lay_lib *lib = gds_read_mem(data, size, "fuzz.gds", sky130(), &err);
+    lay_lib *lib = gds_read_mem(data, size, "fuzz.gds", fuzz_sky130(), &err);
     if (!lib) return 0;
     int *tops = NULL;
     int n = lay_top_cells(lib, &tops);
