@@ -23,7 +23,7 @@ typedef struct devgen_rules {
     /* diffusion, wells, implants (§2.1, §2.2, §2.5) */
     int32_t diff_sp, nw_enc_diff, nw_enc_tap, impl_enc;
     /* MIM capacitor (§2.8) and its vias (§2.7) */
-    int32_t capm_w, m3_w, m3_enc_capm, capm_enc_via3, via3, via3_sp, m4_enc_via3;
+    int32_t capm_w, m3_w, m3_sp, m3_enc_capm, capm_enc_via3, via3, via3_sp, m4_enc_via3;
     /* precision resistor (§2.9, §2.4 licon.1b/1c/2b) */
     int32_t rpm_w, rpm_enc, res_psdm_enc, res_npc_enc, slot_w, slot_l, slot_sp;
 } devgen_rules;

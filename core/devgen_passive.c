@@ -6,9 +6,13 @@
  * met3 bottom plate that surrounds it (capm.3); an array of via3 on the top
  * plate (capm.4 from its edge, via3.2 apart) under a met4 plate (m4.3).
  * The met3 plate reaches m3.1 beyond the capm (the ring Magic checks as
- * plain met3 must be a legal wire).
- * Pins: P = met4 (the top plate, model terminal c0), N = met3 (c1) -- the
- * terminals Magic's extraction gives (capm, met3).
+ * plain met3 must be a legal wire), and on one side two met3 tracks
+ * further: the landing where a route meets the bottom plate.  A route may
+ * not draw met3 over the capm itself: read hierarchically, Magic takes a
+ * parent's met3 over a sub-cell's capm for plain met3 cutting the
+ * capacitor (capm.3, capm.2b), so the router lands beside it.
+ * Pins: P = met4 (the top plate, model terminal c0), N = met3 (c1, the
+ * landing) -- the terminals Magic's extraction gives (capm, met3).
  *
  * Poly resistor (sky130_fd_pr__res_high_po*, and res_xhigh_po* under urpm
  * instead of rpm): a straight poly line of the
@@ -37,7 +41,8 @@ int devgen_draw_mimcap(devgen_ctx *g, const devgen_spec *s)
     /* capm.3, but Magic sees the plate beyond the capm as plain met3,
      * which must then be m3.1 wide */
     int32_t e = r->m3_enc_capm > r->m3_w ? r->m3_enc_capm : r->m3_w;
-    lay_box plate = lay_box_make(-e, -e, W + e, L + e);
+    int32_t land = e + 2 * (r->m3_w + r->m3_sp);
+    lay_box plate = lay_box_make(-e, -land, W + e, L + e);
     devgen_rect(g, g->L.met3, plate.x0, plate.y0, plate.x1, plate.y1, n);
     /* via3 array inside the top plate */
     int32_t m = r->capm_enc_via3, sx = W - 2 * m, sy = L - 2 * m;

@@ -331,3 +331,57 @@ void drc_ev_huge(drc_ctx *c, const drc_rule_def *d, int32_t v)
     }
     free(hit);
 }
+
+/* capm.10: a capm may lie over a layer wholly or not at all -- never
+ * partly, which would leave an edge of that layer under the capacitor
+ * (the periphery rules' "straddle"; the KLayout deck's capm AND layer
+ * edges that are not capm edges).  a = capm, b = the layer. */
+void drc_ev_straddle(drc_ctx *c, const drc_rule_def *d, int32_t v)
+{
+    (void)v;
+    drc_rgn *cap = drc_named(c, d->a), *other = drc_named(c, d->b);
+    drc_rgn_components(cap);
+    for (int k = 0; k < cap->ncomp; k++) {
+        lay_box bb = {0, 0, 0, 0};
+        int64_t area = 0, under = 0;
+        int first = 1;
+        for (int i = 0; i < cap->n; i++) {
+            if (cap->comp[i] != k) continue;
+            lay_box b = cap->b[i];
+            bb = first ? b : lay_box_union(bb, b);
+            first = 0;
+            area += (int64_t)(b.x1 - b.x0) * (b.y1 - b.y0);
+            under += drc_rgn_area_in(other, b);
+        }
+        if (under > 0 && under < area) drc_report(c, bb, under, area);
+    }
+}
+
+/* capm.3 as Magic reads a hierarchy: a met3 shape that meets a capm
+ * without enclosing it is, when it is drawn in another cell than the
+ * capacitor (a route over its plate), plain met3 cutting the capacitor --
+ * Magic then reports the plate's surround (capm.3) and bottom-plate
+ * spacing (capm.2b) broken there, though the flattened union is whole.
+ * The raw rectangles of layer a are read (before merging, which would
+ * hide the cut); a plate drawn whole encloses its capm. */
+void drc_ev_capm_cut(drc_ctx *c, const drc_rule_def *d, int32_t v)
+{
+    (void)v;
+    int layer = flat_layer_find(c->f, d->a);
+    if (layer < 0) return;
+    drc_rgn *cap = drc_named(c, d->b);
+    const flat_layer *fl = &c->f->layers[layer];
+    int *hit = NULL, cap_hit = 0;
+    for (int i = 0; i < fl->n; i++) {
+        lay_box r = fl->boxes[i];
+        int n = drc_rgn_query(cap, r, 1, &hit, &cap_hit);
+        for (int k = 0; k < n; k++) {
+            lay_box b = cap->b[hit[k]];
+            if (r.x0 <= b.x0 && r.y0 <= b.y0 && r.x1 >= b.x1 && r.y1 >= b.y1) continue;
+            lay_box cut = {r.x0 > b.x0 ? r.x0 : b.x0, r.y0 > b.y0 ? r.y0 : b.y0, r.x1 < b.x1 ? r.x1 : b.x1,
+                           r.y1 < b.y1 ? r.y1 : b.y1};
+            if (!drc_reported(c, cut)) drc_report(c, cut, 0, 0);
+        }
+    }
+    free(hit);
+}

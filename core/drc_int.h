@@ -146,6 +146,8 @@ void drc_ev_area(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_extension(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_gate_width(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_huge(drc_ctx *c, const drc_rule_def *d, int32_t v);
+void drc_ev_straddle(drc_ctx *c, const drc_rule_def *d, int32_t v);
+void drc_ev_capm_cut(drc_ctx *c, const drc_rule_def *d, int32_t v);
 
 /* The rule table (drc_rules.c), and the rules Magic checks that tech.json
  * has no entry for (their ids are Magic's). */

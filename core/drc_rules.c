@@ -138,6 +138,15 @@ const drc_rule_def drc_rule_table[] = {
     {"capm.1", "capm", "", drc_ev_width, "capm", NULL, 0, 0},
     {"capm.2a", "capm", "", drc_ev_space, "capm", NULL, 0, 0},
     {"capm.3", "met3", "capm", drc_ev_enc, "met3", "capm", 0, 0},
+    /* Magic's hierarchical reading: met3 drawn over part of a capm */
+    {"capm.3", "met3", "capm", drc_ev_capm_cut, "met3", "capm", 0, 0},
+    /* capm.10: the capacitor lies over a layer wholly or not at all */
+    {"capm.10", "capm", "nwell", drc_ev_straddle, "capm", "nwell", 0, 0},
+    {"capm.10", "capm", "diff", drc_ev_straddle, "capm", "diff", 0, 0},
+    {"capm.10", "capm", "tap", drc_ev_straddle, "capm", "tap", 0, 0},
+    {"capm.10", "capm", "poly", drc_ev_straddle, "capm", "poly", 0, 0},
+    {"capm.10", "capm", "li1", drc_ev_straddle, "capm", "li1", 0, 0},
+    {"capm.10", "capm", "met1", drc_ev_straddle, "capm", "met1", 0, 0},
     {"capm.4", "capm", "via3", drc_ev_enc, "capm", "via3_cap", 0, 0},
     {"capm.5", "capm", "via3", drc_ev_space2, "capm", "via3_off", 0, 0},
     {"capm.8", "capm", "via2", drc_ev_space2, "capm", "via2", 1, 0},

@@ -106,7 +106,12 @@ static int read_cuts(rt_rules *R, const halo_tech *t, halo_err *err)
 
 /* The capacitor rules: via2 and via3 keep off capm; unrelated met3 keeps
  * capm.11 from it, which Magic's deck checks as the bottom-plate spacing
- * plus the plate's enclosure (capm.2b + capm.3), the larger. */
+ * plus the plate's enclosure (capm.2b + capm.3), the larger.  The plate's
+ * own net lands on the plate beside the capm, capm.3 away: its met3 over
+ * the capm is, read hierarchically, a cut through the capacitor.  Nothing
+ * runs under a capm on li1, met1 or met2 (capm.10: capm may not straddle
+ * li1 or met1; the open_pdks KLayout deck still checks capm against met2
+ * and its vias, the old numbering, at capm.8's distance). */
 static void read_capm(rt_rules *R, const halo_tech *t)
 {
     const tech_rule *r8 = tech_find_rule(t, "capm.8"), *r5 = tech_find_rule(t, "capm.5");
@@ -117,6 +122,9 @@ static void read_capm(rt_rules *R, const halo_tech *t)
     int32_t s = r11 ? r11->value_nm : 0;
     if (r2b && r3) s = max32(s, r2b->value_nm + r3->value_nm);
     R->capm_met3_space = s;
+    R->capm_own_space = r3 ? r3->value_nm : 0;
+    R->capm_under_space = r8 ? r8->value_nm : 0;
+    R->capm_via_space[0] = R->capm_via_space[1] = R->capm_under_space;
 }
 
 /* The lone pad: the largest pad on the layer, squared up to the minimum
@@ -197,7 +205,10 @@ static void db_clear(route_db *db)
 {
     for (int k = 0; k < db->nnets; k++) {
         rt_net *n = &db->nets[k];
-        for (int t = 0; t < n->nterms; t++) free(n->terms[t].nodes);
+        for (int t = 0; t < n->nterms; t++) {
+            free(n->terms[t].nodes);
+            free(n->terms[t].dead);
+        }
         free(n->terms);
         free(n->path);
         free(n->corridor);
@@ -526,10 +537,12 @@ static void device_obstacles(route_db *db, const place_item *it, const lay_lib *
         obs_add(db, l, box[l], owner, owner >= 0 ? rt_plate_clear(&db->R, l, box[l]) : db->R.space[l], 0);
     }
     if (have_capm) {
-        for (int cut = 2; cut <= 3; cut++)
+        for (int cut = 0; cut <= 3; cut++)
             if (db->R.capm_via_space[cut] > 0) obs_add(db, -1 - cut, capm, RT_FREE, db->R.capm_via_space[cut], 0);
         if (have[ROUTE_MET3] && net[ROUTE_MET3] >= 0)
             obs_add(db, ROUTE_MET3, capm, net[ROUTE_MET3], db->R.capm_met3_space, 1);
+        obs_add(db, ROUTE_MET3, capm, RT_FREE, db->R.capm_own_space, 0);
+        for (int l = ROUTE_LI1; l <= ROUTE_MET2; l++) obs_add(db, l, capm, RT_FREE, db->R.capm_under_space, 0);
     }
 }
 
@@ -631,6 +644,8 @@ static int boxes_conflict(lay_box a, lay_box b, int32_t space)
  * devices' met2, and is its entry usable by the net? */
 static int access_ok(const route_db *db, const rt_access *a, int net, const rt_term *self)
 {
+    for (int k = 0; k < self->ndead; k++)
+        if (self->dead[k] == a->entry) return 0;
     int32_t sp = db->R.space[ROUTE_MET2];
     rt_half node = db->R.maxbox[ROUTE_MET2];
     if (db->owner[a->entry] == RT_BLOCKED || (db->owner[a->entry] >= 0 && db->owner[a->entry] != net)) return 0;
@@ -887,6 +902,47 @@ static int choose_accesses(route_db *db, const place_ir *ir, const lay_lib *lib)
     return failed;
 }
 
+/* Can the net leave an access's entry node -- along met2 to a neighbour
+ * or up through via2 -- with the owners as they are? */
+static int entry_has_exit(const route_db *db, int entry, int net)
+{
+    int l, i, j;
+    rt_node_ij(db, entry, &l, &i, &j);
+    int st = db->R.step[l];
+    int nb[4][2] = {{i - st, j}, {i + st, j}, {i, j - st}, {i, j + st}};
+    for (int q = 0; q < 4; q++) {
+        if (nb[q][0] < 0 || nb[q][1] < 0 || nb[q][0] >= db->nx || nb[q][1] >= db->ny) continue;
+        if (!rt_on_layer(db, l, nb[q][0], nb[q][1])) continue;
+        if (rt_edge_usable(db, entry, rt_node(db, l, nb[q][0], nb[q][1]), net)) return 1;
+    }
+    return l + 1 < ROUTE_NLAYERS && rt_via_usable(db, entry, net);
+}
+
+/* Accesses whose entry the obstacles and the other accesses' pads wall in
+ * (each chosen alone, they can enclose one another): each such entry is
+ * marked dead for its terminal and the terminal chooses again, until none
+ * is walled in or every candidate was tried.  Owners are recomputed. */
+static void free_walled_accesses(route_db *db, const place_ir *ir, const lay_lib *lib)
+{
+    for (int round = 0; round < 8; round++) {
+        int walled = 0;
+        for (int m = 0; m < db->nnets; m++)
+            for (int k = 0; k < db->nets[m].nterms; k++) {
+                rt_term *t = &db->nets[m].terms[k];
+                if (!t->has_access || entry_has_exit(db, t->acc.entry, m)) continue;
+                t->dead = realloc(t->dead, (size_t)(t->ndead + 1) * sizeof *t->dead);
+                if (!t->dead) abort();
+                t->dead[t->ndead++] = t->acc.entry;
+                t->has_access = 0;
+                walled++;
+            }
+        if (!walled) return;
+        compute_owners(db);
+        choose_accesses(db, ir, lib);
+        compute_owners(db);
+    }
+}
+
 /* Entry nodes of every terminal: the access's, or every lattice node of
  * the plate's layer overlapping the plate that the net may use. */
 static void compute_entries(route_db *db)
@@ -1122,6 +1178,7 @@ int route_run(route_db *db, const place_ir *ir, const lay_lib *lib, const netlis
     find_mirrors(db, ir);
     choose_accesses(db, ir, lib);
     compute_owners(db);
+    free_walled_accesses(db, ir, lib);
     compute_entries(db);
     int *want = halo_xcalloc((size_t)db->nnets + 1, sizeof *want);
     for (int m = 0; m < db->nnets; m++) want[m] = 1;
@@ -1180,6 +1237,7 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
             if (!moved[n->terms[t].item]) continue;
             want[m] = 1;
             n->terms[t].has_access = 0;
+            n->terms[t].ndead = 0;   /* walled-in entries were where it stood */
         }
         if (!n->routed && n->nterms >= 2) want[m] = 1;
     }
@@ -1204,6 +1262,7 @@ int route_incremental(route_db *db, const place_ir *ir, const lay_lib *lib, cons
     compute_owners(db);
     choose_accesses(db, ir, lib);
     compute_owners(db);
+    free_walled_accesses(db, ir, lib);
     compute_entries(db);
     /* routes the moved devices now obstruct */
     for (int m = 0; m < db->nnets; m++) {

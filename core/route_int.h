@@ -45,6 +45,8 @@ typedef struct rt_rules {
     rt_half pad_hi[ROUTE_NLAYERS - 1];/* and above */
     int32_t capm_via_space[ROUTE_NLAYERS - 1];  /* via2/via3 to capm (capm.8, capm.5), 0 = none */
     int32_t capm_met3_space;          /* unrelated met3 to capm (capm.11 as Magic checks it) */
+    int32_t capm_own_space;           /* the plate's own routed met3 to capm (capm.3) */
+    int32_t capm_under_space;         /* li1, met1, met2 and their cuts to capm (capm.10, capm.8) */
     int layer[ROUTE_NLAYERS];         /* layout layer indices */
     int cut_layer[ROUTE_NLAYERS - 1];
     int capm_layer;                   /* -1 when the tech has none */
@@ -71,6 +73,7 @@ typedef struct rt_term {
     int plate;                        /* reached by lattice nodes inside the box */
     int has_access;
     rt_access acc;                    /* when !plate */
+    int *dead; int ndead;             /* entries found walled in: not again */
     int *nodes; int nnodes;           /* entry nodes (plate: all inside) */
 } rt_term;
 

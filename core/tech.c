@@ -39,7 +39,7 @@ static const char *const layer_kinds[] = {
 static const char *const rule_kinds[] = {
     "width", "spacing", "enclosure", "enclosure_one_side", "extension", "size",
     "area", "hole_area", "notch", "overlap", "max_width", "min_length",
-    "spacing_other", "max_distance", "max_enclosure", "allowed_width", NULL};
+    "spacing_other", "max_distance", "max_enclosure", "allowed_width", "straddle", NULL};
 static const char *const corners[] = {"tt", "ss", "ff", "sf", "fs", NULL};
 
 /* Largest length accepted, 1 m: keeps nm values far inside int32_t. */
@@ -728,23 +728,26 @@ int tech_set_root(halo_tech *tech, const char *root, const char *corner, halo_er
                                        variant, variant) : NULL;
     char *netgen = variant ? str_printf("%s/%s/libs.tech/netgen/%s_setup.tcl", root,
                                         variant, variant) : NULL;
+    char *klayout = variant ? str_printf("%s/%s/libs.tech/klayout/%s.drc", root, variant,
+                                         tech->name) : NULL;
     char *root_copy = dup_str(root);
     int rc = 0;
-    if (!variant || !lib || !magic || !netgen || !root_copy)
+    if (!variant || !lib || !magic || !netgen || !klayout || !root_copy)
         rc = halo_err_set(err, HALO_E_NOMEM, NULL, 0);
     else if (!is_file(lib))
         rc = halo_err_set(err, HALO_E_TEC_ROOT, NULL, 0, root, variant, lib);
     free(variant);
     if (rc) {
-        free(lib); free(magic); free(netgen); free(root_copy);
+        free(lib); free(magic); free(netgen); free(klayout); free(root_copy);
         return rc;
     }
     free(tech->pdk_root); free(tech->spice_lib);
-    free(tech->magic_tech); free(tech->netgen_setup);
+    free(tech->magic_tech); free(tech->netgen_setup); free(tech->klayout_drc);
     tech->pdk_root = root_copy;
     tech->spice_lib = lib;
     tech->magic_tech = keep_if_file(magic);
     tech->netgen_setup = keep_if_file(netgen);
+    tech->klayout_drc = keep_if_file(klayout);
     snprintf(tech->corner, sizeof tech->corner, "%s", corner);
     return 0;
 }
@@ -808,7 +811,7 @@ void tech_free(halo_tech *tech)
     free_pex(tech);
     free(tech->name); free(tech->description); free(tech->source_file); free(tech->spice_subckt_prefix);
     free(tech->pdk_root); free(tech->spice_lib);
-    free(tech->magic_tech); free(tech->netgen_setup);
+    free(tech->magic_tech); free(tech->netgen_setup); free(tech->klayout_drc);
     free(tech);
 }
 

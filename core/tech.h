@@ -39,7 +39,8 @@ typedef struct tech_layer {
  * size (exact cut size), area (value_nm2), hole_area (value_nm2), notch,
  * overlap, max_width, min_length, spacing_other (between layer and other),
  * max_distance (LU.2/LU.3), max_enclosure (npc.5), allowed_width (one of a
- * set of permitted widths, rpm.1b-f).  layer is the checked layer (for
+ * set of permitted widths, rpm.1b-f), straddle (layer may not lie partly
+ * under other: capm.10).  layer is the checked layer (for
  * enclosure and extension: the outer / extending one), other the second
  * layer of two-layer rules ("" otherwise).  An id that applies to several
  * layers appears once per layer (n/psd.1 on nsdm and on psdm);
@@ -125,6 +126,7 @@ typedef struct halo_tech {
     char *spice_lib;              /* DIR/sky130A/libs.tech/ngspice/sky130.lib.spice */
     char *magic_tech;             /* DIR/sky130A/libs.tech/magic/sky130A.tech */
     char *netgen_setup;           /* DIR/.../netgen/sky130A_setup.tcl or NULL */
+    char *klayout_drc;            /* DIR/.../klayout/sky130.drc (open_pdks' deck) or NULL */
     char corner[8];               /* "tt" */
 } halo_tech;
 

@@ -31,6 +31,7 @@
 struct HaloVerify {
     drc_result *drc;         /* last check_drc -engine builtin */
     char *drc_cell;
+    Tcl_Obj *engine_drc;     /* last check_drc -engine magic|klayout dict */
     lay_lib *drc_lib;        /* layer names of the report (not owned) */
     lvs_result *lvs;         /* last check_lvs -engine builtin */
     char *lvs_cell;
@@ -52,6 +53,8 @@ static void forget_drc(HaloVerify *v)
     free(v->drc_cell);
     v->drc = NULL;
     v->drc_cell = NULL;
+    if (v->engine_drc) Tcl_DecrRefCount(v->engine_drc);
+    v->engine_drc = NULL;
 }
 
 static void forget_lvs(HaloVerify *v)
@@ -101,6 +104,19 @@ typedef struct verify_opts {
     Tcl_Obj *extra;
 } verify_opts;
 
+/* Is name one of the space-separated engines? */
+static int engine_listed(const char *engines, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = engines; p && *p;) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
 static int parse_verify_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], const char *extra,
                              const char *engines, verify_opts *o)
 {
@@ -119,9 +135,12 @@ static int parse_verify_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]
         else if (strcmp(name, "-engine") == 0) o->engine = Tcl_GetString(v);
         else o->extra = v;
     }
-    if (o->engine && strcmp(o->engine, "builtin") != 0 && strcmp(o->engine, engines) != 0) {
-        char want[60];
-        snprintf(want, sizeof want, "builtin or %s", engines);
+    if (o->engine && strcmp(o->engine, "builtin") != 0 && !engine_listed(engines, o->engine)) {
+        /* "builtin or magic", "builtin, magic or klayout" */
+        char want[80];
+        const char *last = strrchr(engines, ' ');
+        if (last) snprintf(want, sizeof want, "builtin, %.*s or %s", (int)(last - engines), engines, last + 1);
+        else snprintf(want, sizeof want, "builtin or %s", engines);
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-engine", o->engine, want);
     }
     return TCL_OK;
@@ -212,12 +231,51 @@ static void finish_engine(Tcl_Interp *interp, Tcl_Obj *dir, Tcl_Obj *gds, Tcl_Ob
     release(name);
 }
 
+/* Write cell and the cells under it, as write_gds does, to a GDS file in a
+ * fresh scratch directory: the external engines judge the file as halo
+ * writes it, hierarchy and all. */
+static int write_cell_gds(Tcl_Interp *interp, HaloState *st, int cell, Tcl_Obj **dir, Tcl_Obj **gds)
+{
+    if (Tcl_Eval(interp, "::halo::engine::tempdir") != TCL_OK) return TCL_ERROR;
+    *dir = Tcl_GetObjResult(interp);
+    Tcl_IncrRefCount(*dir);
+    *gds = Tcl_ObjPrintf("%s/layout.gds", Tcl_GetString(*dir));
+    Tcl_IncrRefCount(*gds);
+    halo_err err;
+    halo_err_clear(&err);
+    if (gds_write_file(halo_layout_lib(st), &cell, 1, Tcl_GetString(*gds), &err) != 0)
+        return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
+/* Keep an engine's DRC verdict (a dict with count) for report_drc. */
+static int keep_engine_drc(Tcl_Interp *interp, HaloState *st, int cell, const char *engine, Tcl_Obj *entry)
+{
+    Tcl_Obj *count = NULL, *k = Tcl_NewStringObj("count", -1);
+    Tcl_IncrRefCount(k);
+    int ok = entry && Tcl_DictObjGet(NULL, entry, k, &count) == TCL_OK && count;
+    Tcl_DecrRefCount(k);
+    if (!ok) return halo_tcl_fail(interp, HALO_E_VER_ENGINE, "The engine reported nothing for the cell.");
+    HaloVerify *v = verify_of(st);
+    forget_drc(v);
+    v->engine_drc = Tcl_DuplicateObj(entry);
+    Tcl_IncrRefCount(v->engine_drc);
+    halo_dict_put(v->engine_drc, "engine", Tcl_NewStringObj(engine, -1));
+    v->drc_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
+    Tcl_SetObjResult(interp, count);
+    return TCL_OK;
+}
+
+/* Magic's drc(full) of the cell's hierarchy as written: Magic reads a
+ * parent's shapes over a sub-cell's as its own types meeting, which a
+ * flattened copy hides. */
 static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
 {
     const char *techfile = need_magic_tech(interp, st);
     if (!techfile) return TCL_ERROR;
-    Tcl_Obj *dir = NULL, *gds = NULL, *name = NULL;
-    int rc = write_flat_gds(interp, st, cell, &dir, &gds, &name);
+    Tcl_Obj *dir = NULL, *gds = NULL, *name = Tcl_NewStringObj(halo_layout_lib(st)->cells[cell]->name, -1);
+    Tcl_IncrRefCount(name);
+    int rc = write_cell_gds(interp, st, cell, &dir, &gds);
     if (rc == TCL_OK) {
         Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::magic_drc", -1), Tcl_NewStringObj(techfile, -1), gds,
                           Tcl_NewListObj(1, &name)};
@@ -227,29 +285,78 @@ static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
         Tcl_DecrRefCount(call);
     }
     if (rc == TCL_OK) {
-        Tcl_Obj *res = Tcl_GetObjResult(interp), *entry = NULL, *count = NULL;
-        Tcl_Obj *k = Tcl_NewStringObj("count", -1);
-        Tcl_IncrRefCount(k);
-        if (Tcl_DictObjGet(NULL, res, name, &entry) == TCL_OK && entry &&
-            Tcl_DictObjGet(NULL, entry, k, &count) == TCL_OK && count)
-            Tcl_SetObjResult(interp, count);
-        else
-            rc = halo_tcl_fail(interp, HALO_E_VER_ENGINE, "Magic reported nothing for the cell.");
-        Tcl_DecrRefCount(k);
+        Tcl_Obj *entry = NULL;
+        Tcl_DictObjGet(NULL, Tcl_GetObjResult(interp), name, &entry);
+        rc = keep_engine_drc(interp, st, cell, "magic", entry);
     }
     finish_engine(interp, dir, gds, name);
     return rc;
 }
 
-/* check_drc ?-cell NAME? ?-engine builtin|magic? */
+/* The open_pdks KLayout deck (FEOL on) on the cell's hierarchy, with the
+ * waivers engines.tcl documents. */
+static int run_drc_klayout(Tcl_Interp *interp, HaloState *st, int cell)
+{
+    const char *deck = st->tech->klayout_drc;
+    if (!deck)
+        return halo_tcl_fail(interp, HALO_E_VER_ENGINE,
+                             "The KLayout engine needs a real PDK's deck: pdk load sky130 -root DIR first "
+                             "(DIR/sky130A/libs.tech/klayout/sky130.drc).");
+    Tcl_Obj *dir = NULL, *gds = NULL;
+    int rc = write_cell_gds(interp, st, cell, &dir, &gds);
+    if (rc == TCL_OK) {
+        Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::klayout_drc", -1), Tcl_NewStringObj(deck, -1), gds};
+        Tcl_Obj *call = Tcl_NewListObj(3, cmd);
+        Tcl_IncrRefCount(call);
+        rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
+        Tcl_DecrRefCount(call);
+    }
+    if (rc == TCL_OK) rc = keep_engine_drc(interp, st, cell, "klayout", Tcl_GetObjResult(interp));
+    finish_engine(interp, dir, gds, NULL);
+    return rc;
+}
+
+/* check_drc ?-cell NAME? ?-engine builtin|magic|klayout? */
 static int CheckDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloState *st = cd;
     verify_opts o;
     int cell;
-    if (parse_verify_opts(interp, objc, objv, NULL, "magic", &o) != TCL_OK) return TCL_ERROR;
+    if (parse_verify_opts(interp, objc, objv, NULL, "magic klayout", &o) != TCL_OK) return TCL_ERROR;
     if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
-    return external_engine(&o) ? run_drc_magic(interp, st, cell) : run_drc_builtin(interp, st, cell);
+    if (!external_engine(&o)) return run_drc_builtin(interp, st, cell);
+    return strcmp(o.engine, "magic") == 0 ? run_drc_magic(interp, st, cell) : run_drc_klayout(interp, st, cell);
+}
+
+/* report_drc after an external engine: its verdict as it gave it (Magic:
+ * the rule texts; KLayout: the markers, waived ones with why). */
+static int report_engine_drc(Tcl_Interp *interp, HaloVerify *v, int limit)
+{
+    Tcl_Obj *engine = NULL, *count = NULL, *list = NULL;
+    Tcl_Obj *keys[3] = {Tcl_NewStringObj("engine", -1), Tcl_NewStringObj("count", -1), NULL};
+    for (int i = 0; i < 2; i++) Tcl_IncrRefCount(keys[i]);
+    Tcl_DictObjGet(NULL, v->engine_drc, keys[0], &engine);
+    Tcl_DictObjGet(NULL, v->engine_drc, keys[1], &count);
+    int is_magic = engine && strcmp(Tcl_GetString(engine), "magic") == 0;
+    keys[2] = Tcl_NewStringObj(is_magic ? "why" : "items", -1);
+    Tcl_IncrRefCount(keys[2]);
+    Tcl_DictObjGet(NULL, v->engine_drc, keys[2], &list);
+    su_buf b = {0};
+    su_buf_printf(&b, "DRC of %s (%s): %s violation(s)\n", v->drc_cell, is_magic ? "Magic" : "KLayout deck",
+                  count ? Tcl_GetString(count) : "?");
+    int n = 0;
+    if (list) Tcl_ListObjLength(NULL, list, &n);
+    for (int i = 0; i < n && i < limit; i++) {
+        Tcl_Obj *it;
+        Tcl_ListObjIndex(NULL, list, i, &it);
+        su_buf_printf(&b, "  %s\n", Tcl_GetString(it));
+    }
+    if (n > limit) su_buf_printf(&b, "  ... %d more (report_drc -limit N)\n", n - limit);
+    halo_report(interp, b.s);
+    su_buf_free(&b);
+    for (int i = 0; i < 3; i++) Tcl_DecrRefCount(keys[i]);
+    Tcl_SetObjResult(interp, v->engine_drc);
+    return TCL_OK;
 }
 
 /* report_drc ?-limit N? */
@@ -263,6 +370,7 @@ static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     } else if (objc != 1) {
         return halo_usage(interp, "report_drc");
     }
+    if (v->engine_drc) return report_engine_drc(interp, v, limit);
     if (!v->drc) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No DRC result: run check_drc first.");
     su_buf b = {0};
     su_buf_printf(&b, "DRC of %s: %d violation%s (%d rules checked)\n", v->drc_cell, v->drc->n,
@@ -698,16 +806,21 @@ static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl
 }
 
 const HaloCmd halo_verify_cmds[] = {
-    {"check_drc", CheckDrcCmd, "check_drc ?-cell NAME? ?-engine builtin|magic?",
+    {"check_drc", CheckDrcCmd, "check_drc ?-cell NAME? ?-engine builtin|magic|klayout?",
      "Checks a cell (default: the current one) against the sky130 design rules of every layer halo draws -- "
      "width, spacing (corner to corner as well), notch, exact cut sizes, enclosures (one-direction "
-     "variants too), extensions, minimum area, implant and well rules, MIM and poly-resistor rules -- and "
-     "returns the number of violations; report_drc lists them with their rule ids. -engine magic runs "
-     "Magic's drc(full) with the real PDK's tech file instead (needs pdk load -root) and returns its count."},
+     "variants too), extensions, minimum area, implant and well rules, MIM (capm.10 straddling, met3 "
+     "drawn over a capm as Magic reads a hierarchy) and poly-resistor rules -- and returns the number "
+     "of violations; report_drc lists them with their rule ids. The external engines judge the cell "
+     "and the cells under it as write_gds writes them (needs pdk load -root): -engine magic runs "
+     "Magic's drc(full) with the PDK's tech file, -engine klayout the open_pdks KLayout deck (FEOL on), "
+     "waiving the three markers its coding reports where the rule text forbids nothing (engines.tcl, "
+     "README); each returns its count."},
     {"report_drc", ReportDrcCmd, "report_drc ?-limit N?",
      "Prints the violations of the last check_drc (at most N, default 50): rule id, layer, kind, box in "
      "um, measured and required value. Returns them as a list of dicts {rule layer kind box measured "
-     "required}."},
+     "required}; after an external engine, its verdict as a dict (engine, count, and Magic's rule "
+     "texts as why or KLayout's markers as items {rule where waived})."},
     {"extract", ExtractCmd, "extract ?-cell NAME?",
      "Extracts the netlist of a cell: connectivity through contacts and vias, net names from top-level "
      "pins and labels, MOS transistors (parallel fingers as one device with W the total width and nf the "

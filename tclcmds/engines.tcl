@@ -203,3 +203,106 @@ proc ::halo::engine::lvs_cells {techfile gds schematics {dir ""}} {
     if {$own} {file delete -force $dir}
     return $result
 }
+
+# ------------------------------------------------------------------ KLayout
+
+# The open_pdks sky130 KLayout deck (FEOL on) on a GDS file: dict
+#   count   markers that count (not waived)
+#   items   one dict per marker: rule, where (the marker as the deck wrote
+#           it), waived ("" or why the marker is the deck's, not a rule's)
+# The deck checks the file's one top cell.  It is GPLv3 and runs as a
+# separate program.  Three of its codings report what the rule text does
+# not forbid, and halo waives exactly those markers, saying why:
+#   m3.3ab, m4.5ab  the deck splits metal into "huge" (wider than 3 um)
+#                   and the rest and measures between the parts, so where
+#                   a wire joins a wide plate of the same shape it reports
+#                   a pair of coincident edges (distance 0).  The rule is a
+#                   spacing between shapes; a joint has none.  A pair with
+#                   any gap counts.
+#   licon.7         coded for every licon without two opposite edges
+#                   closer than 0.171 um, it flags the 0.19 x 2.0 um slot
+#                   contacts of precision-resistor heads (licon.1b/1c),
+#                   which are no tap contacts.
+#   licon.12        NC in the periphery rules (a guideline DRC does not
+#                   check); the deck approximates it as any gate's S/D
+#                   diffusion wider than 5.7 um.  halo's transistors carry
+#                   licons along every S/D strip, which is what it asks.
+proc ::halo::engine::klayout_drc {deck gds} {
+    if {[auto_execok klayout] eq ""} {
+        error "KLayout is not installed (Debian package klayout)" {} {HALO ENG NOTOOL 3}
+    }
+    set dir [tempdir]
+    set report [file join $dir report.xml]
+    try {
+        exec -ignorestderr klayout -b -r $deck -rd input=$gds -rd report=$report 2>@1
+    } on error {msg} {
+        file delete -force $dir
+        error "KLayout failed on its DRC deck: [string range $msg 0 400]" {} {HALO ENG KLAYOUT 4}
+    }
+    set xml [slurp $report]
+    file delete -force $dir
+    set items {}
+    set count 0
+    foreach {- rule value} [regexp -all -inline {<item>.*?<category>'?([^'<]*)'?</category>.*?<values>(.*?)</values>} $xml] {
+        set where [string trim [regsub -all {<[^>]*>} $value " "]]
+        set why [klayout_waiver $rule $where]
+        if {$why eq ""} {incr count}
+        lappend items [dict create rule $rule where $where waived $why]
+    }
+    dict create count $count items $items
+}
+
+# Why a marker of the deck is not a violation of the rule, or "".
+proc ::halo::engine::klayout_waiver {rule where} {
+    if {$rule in {m3.3ab m4.5ab} && [regexp {edge-pair: \(([^;]+);([^)]+)\)/\(([^;]+);([^)]+)\)} $where -> a b c d]} {
+        if {[segment_gap $a $b $c $d] == 0} {
+            return "a wire joined to a plate wider than 3 um in one shape: the deck's seam, no spacing"
+        }
+    }
+    if {$rule eq "licon.7" && [regexp {polygon: \(([^)]*)\)} $where -> pts]} {
+        set xs {}
+        set ys {}
+        foreach p [split $pts ";"] {
+            lassign [split $p ,] x y
+            lappend xs $x
+            lappend ys $y
+        }
+        set w [expr {[tcl::mathfunc::max {*}$xs] - [tcl::mathfunc::min {*}$xs]}]
+        set h [expr {[tcl::mathfunc::max {*}$ys] - [tcl::mathfunc::min {*}$ys]}]
+        set small [expr {min($w, $h)}]
+        set large [expr {max($w, $h)}]
+        if {abs($small - 0.19) < 1e-6 && abs($large - 2.0) < 1e-6} {
+            return "a precision-resistor head slot (licon.1b x licon.1c), not a tap contact"
+        }
+    }
+    if {$rule eq "licon.12"} {
+        return "NC (a guideline DRC does not check); halo's S/D strips are contacted along their width"
+    }
+    return ""
+}
+
+# The distance between two segments given as "x,y" end points (0 when
+# they touch or overlap).
+proc ::halo::engine::segment_gap {a b c d} {
+    lassign [split $a ,] x1 y1
+    lassign [split $b ,] x2 y2
+    lassign [split $c ,] x3 y3
+    lassign [split $d ,] x4 y4
+    set best Inf
+    foreach {px py} [list $x1 $y1 $x2 $y2] {
+        set best [expr {min($best, [point_segment $px $py $x3 $y3 $x4 $y4])}]
+    }
+    foreach {px py} [list $x3 $y3 $x4 $y4] {
+        set best [expr {min($best, [point_segment $px $py $x1 $y1 $x2 $y2])}]
+    }
+    # collinear overlap or crossing leaves an end point on the other
+    return [expr {$best < 1e-9 ? 0 : $best}]
+}
+
+proc ::halo::engine::point_segment {px py ax ay bx by} {
+    set dx [expr {$bx - $ax}]
+    set dy [expr {$by - $ay}]
+    set len2 [expr {$dx * $dx + $dy * $dy}]
+    set t [expr {$len2 > 0 ? max(0.0, min(1.0, (($px - $ax) * $dx + ($py - $ay) * $dy) / $len2)) : 0.0}]
+    expr {hypot($px - ($ax + $t * $dx), $py - ($ay + $t * $dy))}
+}
