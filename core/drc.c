@@ -44,6 +44,7 @@ static const derive_def derive_table[] = {
     {"licon_pcall", D_AND, "licon_nodt", "poly", 0, 0},
     {"licon_pc", D_UNSEL, "licon_pcall", "resmark", 0, 0},   /* poly contacts */
     {"licon_sq", D_OR, "licon_dt", "licon_pc", 0, 0},   /* ordinary square contacts */
+    {"licon_poly", D_AND, "licon1", "poly", 0, 0},      /* any licon on poly (licon.18) */
     {"nsc", D_AND, "licon_tap", "nsdm", 0, 0},          /* n-tap contacts */
     {"nsc_nw", D_AND, "nsc", "nwell", 0, 0},
     {"psc", D_AND, "licon_tap", "psdm", 0, 0},          /* p-tap contacts */
@@ -308,12 +309,17 @@ int drc_reported(const drc_ctx *c, lay_box where)
 
 void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required)
 {
+    drc_report_as(c, c->rule->kind, where, measured, required);
+}
+
+void drc_report_as(drc_ctx *c, const char *kind, lay_box where, int64_t measured, int64_t required)
+{
     drc_result *r = c->res;
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 16;
         r->v = halo_xrealloc(r->v, (size_t)r->cap * sizeof *r->v);
     }
-    r->v[r->n++] = (drc_violation){c->rule->id, c->rule->kind, c->layer, where, measured, required};
+    r->v[r->n++] = (drc_violation){c->rule->id, kind, c->layer, where, measured, required};
 }
 
 

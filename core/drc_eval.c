@@ -385,3 +385,23 @@ void drc_ev_capm_cut(drc_ctx *c, const drc_rule_def *d, int32_t v)
     }
     free(hit);
 }
+
+/* The exact size of every cut as drawn (the foundry's decks: a via is v
+ * by v, no larger), kind "exact_size".  Magic reads cuts as contact areas
+ * of any size from the minimum up, so it never reports an oversized cut.
+ * Layer a's raw rectangles are read; those inside region b (resistor
+ * heads, whose licon slots licon.1b/1c size) are exempt. */
+void drc_ev_cut_size(drc_ctx *c, const drc_rule_def *d, int32_t v)
+{
+    int layer = flat_layer_find(c->f, d->a);
+    if (layer < 0) return;
+    drc_rgn *skip = d->b ? drc_named(c, d->b) : NULL;
+    const flat_layer *fl = &c->f->layers[layer];
+    for (int i = 0; i < fl->n; i++) {
+        lay_box r = fl->boxes[i];
+        int32_t w = r.x1 - r.x0, h = r.y1 - r.y0;
+        if (w == v && h == v) continue;
+        if (skip && drc_rgn_covers(skip, r)) continue;
+        drc_report_as(c, "exact_size", r, w > h ? w : h, v);
+    }
+}

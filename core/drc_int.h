@@ -130,6 +130,8 @@ struct drc_rule_def {
 drc_rgn *drc_named(drc_ctx *c, const char *name);
 /* Record a violation of the current rule. */
 void drc_report(drc_ctx *c, lay_box where, int64_t measured, int64_t required);
+/* The same under another kind than the rule's (a second reading of it). */
+void drc_report_as(drc_ctx *c, const char *kind, lay_box where, int64_t measured, int64_t required);
 /* Has the current rule already reported exactly this box? */
 int drc_reported(const drc_ctx *c, lay_box where);
 
@@ -148,6 +150,7 @@ void drc_ev_gate_width(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_huge(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_straddle(drc_ctx *c, const drc_rule_def *d, int32_t v);
 void drc_ev_capm_cut(drc_ctx *c, const drc_rule_def *d, int32_t v);
+void drc_ev_cut_size(drc_ctx *c, const drc_rule_def *d, int32_t v);
 
 /* The rule table (drc_rules.c), and the rules Magic checks that tech.json
  * has no entry for (their ids are Magic's). */

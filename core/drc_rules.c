@@ -65,6 +65,33 @@ const drc_rule_def drc_rule_table[] = {
     {"licon.11", "licon1", "poly", drc_ev_space2, "licon_dt", "gate", 1, 0},
     {"licon.14", "licon1", "diff", drc_ev_space2, "licon_pc", "diff", 1, 0},
     {"licon.14", "licon1", "tap", drc_ev_space2, "licon_pc", "tap", 1, 0},
+    /* cuts exactly their size, as drawn (what the foundry's decks check;
+       Magic reads contact areas and accepts larger ones) */
+    {"licon.1", "licon1", "", drc_ev_cut_size, "licon1", "xpc", 0, 0},
+    {"ct.1", "mcon", "", drc_ev_cut_size, "mcon", NULL, 0, 0},
+    {"via.1a", "via", "", drc_ev_cut_size, "via", NULL, 0, 0},
+    {"via2.1a", "via2", "", drc_ev_cut_size, "via2", NULL, 0, 0},
+    {"via3.1", "via3", "", drc_ev_cut_size, "via3", NULL, 0, 0},
+    {"via4.1", "via4", "", drc_ev_cut_size, "via4", NULL, 0, 0},
+    /* implants, npc and resistor implants: no Magic layers (Magic never
+       checks them), but rules of their own the foundry's decks check;
+       halo checks them as the open_pdks KLayout deck codes them */
+    {"n/psd.1", "nsdm", "", drc_ev_width, "nsdm", NULL, 0, 0},
+    {"n/psd.1", "psdm", "", drc_ev_width, "psdm", NULL, 0, 0},
+    {"n/psd.2", "nsdm", "", drc_ev_space, "nsdm", NULL, 0, 0},
+    {"n/psd.2", "psdm", "", drc_ev_space, "psdm", NULL, 0, 0},
+    {"npc.1", "npc", "", drc_ev_width, "npc", NULL, 0, 0},
+    {"npc.2", "npc", "", drc_ev_space, "npc", NULL, 0, 0},
+    {"npc.4", "npc", "poly", drc_ev_space2, "npc", "gate", 0, 0},
+    {"licon.18", "npc", "licon1", drc_ev_contains, "npc", "licon_poly", 0, 0},
+    {"rpm.1a", "rpm", "", drc_ev_width, "rpm", NULL, 0, 0},
+    {"rpm.2", "rpm", "", drc_ev_space, "rpm", NULL, 0, 0},
+    {"rpm.2", "urpm", "", drc_ev_space, "urpm", NULL, 0, 0},
+    {"rpm.3", "rpm", "poly", drc_ev_enc, "rpm", "xhr_rp", 0, 0},
+    {"rpm.4", "psdm", "poly", drc_ev_enc, "psdm", "xhr_rpm", 0, 0},
+    {"rpm.5", "npc", "poly", drc_ev_enc, "npc", "xhr_rpm", 0, 0},
+    {"rpm.6", "rpm", "nsdm", drc_ev_space2, "rpm", "nsdm", 0, 0},
+    {"rpm.7", "rpm", "poly", drc_ev_space2, "rpm", "poly", 0, 0},
     {"hvtp.1", "hvtp", "", drc_ev_width, "hvtp", NULL, 0, 0},
     {"hvtp.2", "hvtp", "", drc_ev_space, "hvtp", NULL, 0, 0},
     {"hvtp.3", "hvtp", "poly", drc_ev_enc, "hvtp", "gate_hvtp", 0, 0},

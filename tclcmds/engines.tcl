@@ -208,10 +208,12 @@ proc ::halo::engine::lvs_cells {techfile gds schematics {dir ""}} {
 
 # The open_pdks sky130 KLayout deck (FEOL on) on a GDS file: dict
 #   count   markers that count (not waived)
-#   items   one dict per marker: rule, where (the marker as the deck wrote
-#           it), waived ("" or why the marker is the deck's, not a rule's)
+#   items   one dict per marker: rule, cell (where the deck found it),
+#           where (the marker as the deck wrote it, in that cell's
+#           coordinates), waived ("" or why the marker is the deck's, not
+#           a rule's)
 # The deck checks the file's one top cell.  It is GPLv3 and runs as a
-# separate program.  Three of its codings report what the rule text does
+# separate program.  Four of its codings report what the rule text does
 # not forbid, and halo waives exactly those markers, saying why:
 #   m3.3ab, m4.5ab  the deck splits metal into "huge" (wider than 3 um)
 #                   and the rest and measures between the parts, so where
@@ -223,6 +225,10 @@ proc ::halo::engine::lvs_cells {techfile gds schematics {dir ""}} {
 #                   closer than 0.171 um, it flags the 0.19 x 2.0 um slot
 #                   contacts of precision-resistor heads (licon.1b/1c),
 #                   which are no tap contacts.
+#   licon.1         it exempts the 0.19 x 2.0 um head slots of rpm
+#                   resistors from the 0.17 um contact size but not those
+#                   of urpm (res_xhigh_po) resistors; an edge of exactly
+#                   0.19 or 2.0 um is such a slot.
 #   licon.12        NC in the periphery rules (a guideline DRC does not
 #                   check); the deck approximates it as any gate's S/D
 #                   diffusion wider than 5.7 um.  halo's transistors carry
@@ -243,11 +249,11 @@ proc ::halo::engine::klayout_drc {deck gds} {
     file delete -force $dir
     set items {}
     set count 0
-    foreach {- rule value} [regexp -all -inline {<item>.*?<category>'?([^'<]*)'?</category>.*?<values>(.*?)</values>} $xml] {
+    foreach {- rule cell value} [regexp -all -inline {<item>.*?<category>'?([^'<]*)'?</category>.*?<cell>([^<]*)</cell>.*?<values>(.*?)</values>} $xml] {
         set where [string trim [regsub -all {<[^>]*>} $value " "]]
         set why [klayout_waiver $rule $where]
         if {$why eq ""} {incr count}
-        lappend items [dict create rule $rule where $where waived $why]
+        lappend items [dict create rule $rule cell $cell where $where waived $why]
     }
     dict create count $count items $items
 }
@@ -273,6 +279,14 @@ proc ::halo::engine::klayout_waiver {rule where} {
         set large [expr {max($w, $h)}]
         if {abs($small - 0.19) < 1e-6 && abs($large - 2.0) < 1e-6} {
             return "a precision-resistor head slot (licon.1b x licon.1c), not a tap contact"
+        }
+    }
+    if {$rule eq "licon.1" && [regexp {^edge: \(([^;]+);([^)]+)\)$} $where -> a b]} {
+        lassign [split $a ,] x0 y0
+        lassign [split $b ,] x1 y1
+        set len [expr {hypot($x1 - $x0, $y1 - $y0)}]
+        if {abs($len - 0.19) < 1e-6 || abs($len - 2.0) < 1e-6} {
+            return "a precision-resistor head slot (licon.1b x licon.1c): the deck exempts slots under rpm, not under urpm (res_xhigh_po)"
         }
     }
     if {$rule eq "licon.12"} {

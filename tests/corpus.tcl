@@ -11,6 +11,12 @@
 #   rules      for DRC breaks, the rule ids of which halo must name one
 #   names      for LVS breaks, the net, pin or device names of which halo's
 #              report must mention one
+#   lvs        0 for entries that judge DRC only (their schematic is empty)
+#   magic_blind  rules of the break Magic's 2020 tech does not check: Magic
+#              must find the layout clean (halo and KLayout's deck flag it)
+#   klayout_blind  1 when the open_pdks KLayout deck cannot see the break
+#              (it codes capm against met2; it types no diffusion by its
+#              implant): the deck must find the layout clean
 #
 # Every generator cell of the sweep is an entry; a sample of transistor
 # cells is broken in every way; the five examples' device rows and a
@@ -395,6 +401,205 @@ proc corpus_routed {} {
     return $entries
 }
 
+
+# ------------------------------------------------------------ rule families
+# A broken case for every rule family halo draws that the generator cells
+# and routed layouts above do not break (li, licon, poly, nwell, via,
+# via2, met3, via3, met4, capm, implants, rpm), each beside its clean
+# counterpart (the generator cells themselves, the routed layouts, and the
+# MIM cap with a route landing on its plate below).  These entries judge
+# DRC only (lvs 0): their breaks add or remove shapes of no device.
+# magic_blind names rules Magic's 2020 tech does not check (capm.10):
+# there Magic must find the layout clean and KLayout's deck flags it.
+
+# The first box of layer (and net) in cell.
+proc corpus_box {cell layer {net *}} {
+    lindex [corpus_shapes $cell $layer $net] 0 1
+}
+
+proc corpus_grow {box d} {
+    lassign $box a b c e
+    list [corpus_round [expr {$a - $d}]] [corpus_round [expr {$b - $d}]] [corpus_round [expr {$c + $d}]] [corpus_round [expr {$e + $d}]]
+}
+
+proc corpus_family {cell break rules {extra {}}} {
+    dict create cell $cell break $break rules $rules names {} lvs 0 {*}$extra \
+        schematic ".subckt $cell\n.ends $cell\n"
+}
+
+# A MIM cap cell placed in a parent, a route landing on its bottom plate's
+# strip beside the capm from below (met3 down to a via2 and met2), and the
+# pins: the clean hierarchy the router makes.  script adds the break to
+# the parent (vars: top, capm, plate, top4 -- boxes in the parent).
+proc corpus_mim {name {script ""}} {
+    set c [generate_device cap_mim_m3_1 -w 5 -l 5]
+    set top ${name}
+    new_cell $top
+    add_instance $top $c C1 0 0
+    set capm [corpus_box $c capm]
+    set plate [corpus_box $c met3]
+    set top4 [corpus_box $c met4]
+    # the landing: met3 from 0.6 below the plate up into its strip
+    add_shape $top met3 {1.0 -2.0 1.6 0.9} N
+    add_shape $top via2 {1.2 -1.6 1.4 -1.4} N
+    add_shape $top met2 {1.115 -1.685 1.485 -1.315} N
+    add_shape $top met2 {1.115 -2.6 1.485 -1.315} N
+    add_pin $top N met2 {1.115 -2.6 1.485 -2.2}
+    add_pin $top P met4 $top4
+    if {$script ne ""} {eval $script}
+    return $top
+}
+
+proc corpus_families {} {
+    set entries {}
+    # capm and the metals above: clean, and broken in the parent
+    lappend entries [corpus_family [corpus_mim mim__landing] "" {}]
+    lappend entries [corpus_family [corpus_mim mim__cut {
+        lassign $capm a b c d
+        add_shape $top met3 [list 2.0 [expr {$b - 0.6}] 2.6 [expr {$b + 0.8}]] N
+    }] enclosure {capm.3 capm.2b} {klayout_blind 1}]
+    lappend entries [corpus_family [corpus_mim mim__straddle {
+        lassign $capm a b c d
+        add_shape $top met1 [list [expr {$a - 1.0}] 3.0 [expr {$a + 1.0}] 3.5]
+    }] enclosure {capm.10} {magic_blind {capm.10}}]
+    lappend entries [corpus_family [corpus_mim mim__via2 {
+        lassign $capm a b c d
+        set x [expr {$c + 0.05}]
+        add_shape $top via2 [list $x 3.0 [expr {$x + 0.2}] 3.2]
+        add_shape $top met2 [list [expr {$x - 0.085}] 2.915 [expr {$x + 0.285}] 3.285]
+    }] enclosure {capm.8 m3.4 via2.4}]
+    lappend entries [corpus_family [corpus_mim mim__unrelated {
+        lassign $plate a b c d
+        add_shape $top met3 [list [expr {$c + 0.2}] 3.0 [expr {$c + 1.2}] 4.0]
+    }] spacing {m3.2 capm.11}]
+    lappend entries [corpus_family [corpus_mim mim__capm_space {
+        set c [generate_device cap_mim_m3_1 -w 5 -l 5]
+        lassign $capm a b cc d
+        add_instance $top $c C2 [expr {$cc - $a + 0.5}] 0
+    }] spacing {capm.2a}]
+    # (a capm must be drawn with its plate: Magic reads capm over another
+    # cell's met3 as no capacitor at all)
+    set cap [generate_device cap_mim_m3_1 -w 5 -l 5]
+    set c5 [corpus_copy $cap mim__capm_narrow]
+    add_shape $c5 capm {3.0 0.2 3.8 1.0}
+    lappend entries [corpus_family $c5 width {capm.1 capm.2a}]
+    lappend entries [corpus_family [corpus_mim stack__via2_size {
+        add_shape $top via2 {1.17 -1.63 1.43 -1.37} N
+    }] width {via2.1a via2.2 via2.5}]
+    lappend entries [corpus_family [corpus_mim stack__m3_width {
+        add_shape $top met3 {1.6 -1.8 3.0 -1.6} N
+    }] width {m3.1}]
+    lappend entries [corpus_family [corpus_mim stack__m3_space {
+        add_shape $top met3 {1.8 -2.0 2.8 -1.0}
+    }] spacing {m3.2}]
+    lappend entries [corpus_family [corpus_mim stack__m4_width {
+        lassign $top4 a b c d
+        add_shape $top met4 [list $c 3.0 [expr {$c + 1.5}] 3.2] P
+    }] width {m4.1}]
+    lappend entries [corpus_family [corpus_mim stack__m4_space {
+        lassign $top4 a b c d
+        add_shape $top met4 [list [expr {$c + 0.2}] 3.0 [expr {$c + 1.2}] 4.0]
+    }] spacing {m4.2 m4.5a}]
+    lappend entries [corpus_family [corpus_mim stack__via3_size {
+        add_shape $top via3 {1.17 -0.93 1.43 -0.67} N
+        add_shape $top met4 {1.04 -1.06 1.56 -0.54} N
+    }] width {via3.1 via3.2 via3.4 m4.3} {magic_blind {via3.1}}]
+    set v3 [corpus_box $cap via3]
+    lappend entries [corpus_family [corpus_copy $cap mim__via3_size \
+        "if {\$layer eq {via3} && \$box eq {$v3}} {set box {[corpus_grow $v3 0.03]}}"] width {via3.1 via3.2 capm.4 m4.3}]
+    # front end of a transistor: li1, licon, poly
+    set n [generate_device nfet_01v8 -w 2.1 -l 0.5 -nf 4]
+    set li [corpus_box $n li1 S]
+    lassign $li a b c d
+    set mid [expr {($a + $c) / 2}]
+    lappend entries [corpus_family [corpus_copy $n li__width \
+        "if {\$layer eq {li1} && \$box eq {$li}} {set box {[corpus_round [expr {$mid - 0.05}]] $b [corpus_round [expr {$mid + 0.05}]] $d}}"] \
+        width {li.1}]
+    set c [corpus_copy $n li__space]
+    add_shape $c li1 [list [corpus_round [expr {$a - 0.6}]] $b [corpus_round [expr {$a - 0.1}]] $d]
+    lappend entries [corpus_family $c spacing {li.3 li.6}]
+    set mc0 [corpus_box $n mcon S]
+    lappend entries [corpus_family [corpus_copy $n ct__size \
+        "if {\$layer eq {mcon} && \$box eq {$mc0}} {set box {[corpus_grow $mc0 0.02]}}"] width {ct.1 ct.2 ct.4}]
+    set lc [corpus_box $n licon1 S]
+    lappend entries [corpus_family [corpus_copy $n licon__size \
+        "if {\$layer eq {licon1} && \$box eq {$lc}} {set box {[corpus_grow $lc 0.02]}}"] width {licon.1 licon.2 li.5 licon.11}]
+    set g [corpus_box $n poly G]
+    lassign $g a b c d
+    set c1 [corpus_copy $n poly__space]
+    add_shape $c1 poly [list $a [corpus_round [expr {$d + 0.1}]] $c [corpus_round [expr {$d + 0.6}]]]
+    lappend entries [corpus_family $c1 spacing {poly.2}]
+    set c2 [corpus_copy $n poly__width]
+    add_shape $c2 poly [list $a $d [corpus_round [expr {$a + 0.1}]] [corpus_round [expr {$d + 0.5}]]] G
+    lappend entries [corpus_family $c2 width {poly.1a}]
+    # the wells of a pfet
+    set pf [generate_device pfet_01v8 -w 2.1 -l 0.15 -nf 4]
+    lassign [corpus_box $pf nwell] a b c d
+    set c3 [corpus_copy $pf nwell__space]
+    add_shape $c3 nwell [list [corpus_round [expr {$c + 0.5}]] $b [corpus_round [expr {$c + 2.0}]] $d]
+    lappend entries [corpus_family $c3 spacing {nwell.2a nwell.4}]
+    set c4 [corpus_copy $pf nwell__width]
+    add_shape $c4 nwell [list [corpus_round [expr {$c + 3.0}]] $b [corpus_round [expr {$c + 3.5}]] [corpus_round [expr {$b + 3.0}]]]
+    lappend entries [corpus_family $c4 width {nwell.1 nwell.4}]
+    # implants, npc and resistor implants (Magic has no such layers: its
+    # verdicts come from the types they give diffusion)
+    lappend entries [corpus_family [corpus_copy $n imp__nsdm_missing "if {\$layer eq {nsdm}} {set keep 0}"] \
+        enclosure {difftap.8 LU.3 licon.9} {klayout_blind 1}]
+    lassign [corpus_bbox $n] a b c d
+    set c6 [corpus_copy $n imp__nsdm_narrow]
+    add_shape $c6 nsdm [list [corpus_round [expr {$c + 2.0}]] $b [corpus_round [expr {$c + 2.3}]] [corpus_round [expr {$b + 1.0}]]]
+    lappend entries [corpus_family $c6 width {n/psd.1} {magic_blind {n/psd.1}}]
+    set c7 [corpus_copy $n npc__narrow]
+    add_shape $c7 npc [list [corpus_round [expr {$c + 2.0}]] $b [corpus_round [expr {$c + 2.2}]] [corpus_round [expr {$b + 1.0}]]]
+    lappend entries [corpus_family $c7 width {npc.1 licon.18} {magic_blind {npc.1 licon.18}}]
+    set r [generate_device res_high_po -r 5000]
+    lassign [corpus_bbox $r] a b c d
+    set c8 [corpus_copy $r rpm__narrow]
+    add_shape $c8 rpm [list [corpus_round [expr {$c + 1.0}]] $b [corpus_round [expr {$c + 2.0}]] [corpus_round [expr {$b + 3.0}]]]
+    lappend entries [corpus_family $c8 width {rpm.1a} {magic_blind {rpm.1a}}]
+    # a via (met1 to met2) of the wired mirror grown past its size
+    set mc [dict get [corpus_mirror fam__mirror 3.5] cell]
+    set v [corpus_box $mc via]
+    lappend entries [corpus_family [corpus_copy $mc via__size \
+        "if {\$layer eq {via} && \$box eq {$v}} {set box {[corpus_grow $v 0.03]}}"] width {via.1a via.4a via.5a m2.4 m2.5 m1.2}]
+    return $entries
+}
+
+# One top cell placing every cell of the list on a grid, far enough apart
+# (10 um) that no rule reaches from one to the next: a deck that checks a
+# file's single top cell (KLayout's) then judges all of them in one run.
+# Returns {CELL {x0 y0 x1 y1} ...}: where each landed in the top cell.
+proc corpus_composite {top cells} {
+    new_cell $top
+    set where {}
+    set x 0.0
+    set y 0.0
+    set row 0.0
+    foreach cell $cells {
+        lassign [corpus_cell_bbox $cell] a b c d
+        if {$x > 400} {
+            set x 0.0
+            set y [expr {$y + $row + 10}]
+            set row 0.0
+        }
+        set dx [corpus_round [expr {$x - $a}]]
+        set dy [corpus_round [expr {$y - $b}]]
+        add_instance $top $cell $cell $dx $dy
+        dict set where $cell [list [expr {$a + $dx}] [expr {$b + $dy}] [expr {$c + $dx}] [expr {$d + $dy}]]
+        set x [expr {$x + ($c - $a) + 10}]
+        set row [expr {max($row, $d - $b)}]
+    }
+    return $where
+}
+
+# A cell's bounding box with its instances.
+proc corpus_cell_bbox {cell} {
+    foreach c [report_layout] {
+        if {[dict get $c cell] eq $cell} {return [dict get $c bbox]}
+    }
+    error "no cell $cell"
+}
+
 # Build the corpus in the current layout; returns the list of entries.
 proc corpus_build {} {
     set entries {}
@@ -411,6 +616,7 @@ proc corpus_build {} {
     lappend result {*}[corpus_routed]
     lappend result [corpus_mirror mirror__ok 3.5] [corpus_mirror mirror__open 3.5 open] \
         [corpus_mirror mirror__short 3.5 short] [corpus_mirror mirror__spacing 2.3 spacing]
+    lappend result {*}[corpus_families]
     foreach e $entries {
         set cell [dict get $e cell]
         regsub {__[a-z]+$} $cell "" device
