@@ -18,7 +18,11 @@
 /* --------------------------------------------------------------- types */
 
 enum role { RL_NONE, RL_WELL, RL_DIFF, RL_POLY, RL_METAL, RL_CUT, RL_CAPM };
-enum nkind { NK_WIRE, NK_GATE, NK_LUMP };
+/* NK_HEAD: the poly of a resistor's head, between its body and its
+ * contacts -- a conductor and a lower plate, but its capacitance is the
+ * device model's (sky130's res_high_po charges (L + 2 x 2.08 um) x W of
+ * poly and its perimeter to the bulk), so it has none of its own. */
+enum nkind { NK_WIRE, NK_GATE, NK_LUMP, NK_HEAD };
 
 /* 1 mohm: joins pieces the geometry leaves apart but extraction calls one
  * net (a net joined only through diffusion, a device pin with no contact),
@@ -322,7 +326,7 @@ static void add_chunks(cx *c, lay_box b, int layer, int net, int kind)
 
 /* The pieces of one net's region on a routing layer: slabs, with gates
  * (poly over diff) as their own pieces and resistor bodies removed. */
-static void net_pieces(cx *c, int layer, int net, const lay_box *slabs, int ns)
+static void net_pieces(cx *c, int layer, int net, const lay_box *slabs, int ns, int kind)
 {
     boxv body = {0}, gates = {0};
     for (int i = 0; i < ns; i++) bv_push(&body, slabs[i]);
@@ -340,7 +344,7 @@ static void net_pieces(cx *c, int layer, int net, const lay_box *slabs, int ns)
             free(r.v);
         }
     }
-    for (int i = 0; i < body.n; i++) add_chunks(c, body.v[i], layer, net, NK_WIRE);
+    for (int i = 0; i < body.n; i++) add_chunks(c, body.v[i], layer, net, kind);
     for (int i = 0; i < gates.n; i++) add_chunks(c, gates.v[i], layer, net, NK_GATE);
     free(body.v);
     free(gates.v);
@@ -386,7 +390,7 @@ static int resistor_poly(cx *c, int layer, int i)
     for (int k = 0; k < heads.n; k++) {
         int net = licon_net_in(c, heads.v[k]);
         if (net < 0) net = rect_net(c, layer, i);
-        if (net >= 0) net_pieces(c, layer, net, &heads.v[k], 1);
+        if (net >= 0) net_pieces(c, layer, net, &heads.v[k], 1, NK_HEAD);
     }
     free(heads.v);
     free(body.v);
@@ -409,7 +413,7 @@ static void build_layer_nodes(cx *c, int layer)
         if (net >= 0) {
             lay_box *slabs = NULL;
             int ns = flat_merge(bx, e - s, &slabs);
-            net_pieces(c, layer, net, slabs, ns);
+            net_pieces(c, layer, net, slabs, ns, NK_WIRE);
             free(slabs);
         }
         s = e;
@@ -542,6 +546,12 @@ static int node_at(cx *c, int layer, int32_t x, int32_t y, int *net_out)
     int net = -1, first = n > 0 ? c->q[0] : -1;
     for (int k = 0; k < n && net < 0; k++) net = rect_net(c, layer, c->q[k]);
     if (c->role[layer] == RL_DIFF && first >= 0 && c->poly >= 0) net = diff_net_at(c, layer, first, x, y);
+    if (layer == c->poly && first >= 0 && c->polyres >= 0) {
+        /* a resistor's poly rectangle spans both heads: the head node
+         * under the point decides, whatever the rectangle's net */
+        int nd = grid_find(c, layer, -2, x, y);
+        if (nd >= 0 && c->nodes[nd].kind == NK_HEAD) { *net_out = c->nodes[nd].net; return nd; }
+    }
     if (net < 0 && first >= 0 && c->role[layer] != RL_DIFF && c->role[layer] != RL_WELL) {
         int nd = grid_find(c, layer, -2, x, y);         /* a resistor head */
         if (nd >= 0) { *net_out = c->nodes[nd].net; return nd; }
@@ -710,17 +720,29 @@ static void fringe_caps(cx *c, int nd, const edge *e, ivv *s, int down)
         int *hits = halo_xmalloc((size_t)(q + 1) * sizeof *hits);
         if (q) memcpy(hits, c->q, (size_t)q * sizeof *hits);
         for (int j = 0; j < q; j++) {
-            int32_t lo, hi;
-            if (!outside_span(e, c->f->layers[k].boxes[hits[j]], &lo, &hi)) continue;
-            for (int t = 0; t < s->n; t++) {
-                int32_t a = s->v[t].lo > lo ? s->v[t].lo : lo, b = s->v[t].hi < hi ? s->v[t].hi : hi;
-                if (a >= b) continue;
-                int32_t x, y, pnet;
-                probe_point(e, (a + b) / 2, &x, &y);
-                int pn = node_at(c, k, x, y, &pnet);
-                if (pnet != n.net) cap_add(c, nd, pn, coef * (b - a) * 1e-3);
+            /* a resistor body is the device's: only its heads take fringe */
+            boxv parts = {0};
+            bv_push(&parts, c->f->layers[k].boxes[hits[j]]);
+            if (k == c->poly && c->polyres >= 0) {
+                boxv body = {0};
+                clip_layer(c, c->polyres, parts.v[0], -2, &body);
+                bv_subtract(&parts, body.v, body.n);
+                free(body.v);
             }
-            iv_cut(s, lo, hi);
+            for (int p = 0; p < parts.n; p++) {
+                int32_t lo, hi;
+                if (!outside_span(e, parts.v[p], &lo, &hi)) continue;
+                for (int t = 0; t < s->n; t++) {
+                    int32_t a = s->v[t].lo > lo ? s->v[t].lo : lo, b = s->v[t].hi < hi ? s->v[t].hi : hi;
+                    if (a >= b) continue;
+                    int32_t x, y, pnet;
+                    probe_point(e, (a + b) / 2, &x, &y);
+                    int pn = node_at(c, k, x, y, &pnet);
+                    if (pnet != n.net) cap_add(c, nd, pn, coef * (b - a) * 1e-3);
+                }
+                iv_cut(s, lo, hi);
+            }
+            free(parts.v);
         }
         free(hits);
     }

@@ -27,9 +27,13 @@
  *     formula); only the nearest facing conductor counts (it shields those
  *     behind it).
  *   - excluded, as the device models carry them: diffusion, the gate
- *     (poly over diff) and the resistor body (poly under the polyres
- *     marker) have no capacitance of their own; the gate still is a lower
- *     plate (poly) for the layers above, the resistor body is not.  A MIM
+ *     (poly over diff), the resistor body (poly under the polyres
+ *     marker) and the resistor's heads (the rest of its poly rectangle:
+ *     sky130's res_high_po model charges (L + 2 x 2.08 um) x W of poly
+ *     and its perimeter to the bulk, and Magic's tech extracts no
+ *     parasitic from resistor types) have no capacitance of their own; the
+ *     gate and the heads still are lower plates (poly) for the layers
+ *     above, the resistor body is not.  A MIM
  *     top plate (capm, cap2m) shields the layers above it and carries no
  *     parasitic of its own (that is the device).
  *   - nets of split conductors: a diffusion rectangle spans the sources
