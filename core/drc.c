@@ -49,6 +49,8 @@ static const derive_def derive_table[] = {
     {"nsc_nw", D_AND, "nsc", "nwell", 0, 0},
     {"psc", D_AND, "licon_tap", "psdm", 0, 0},          /* p-tap contacts */
     {"ndiff", D_AND, "diff", "nsdm", 0, 0},
+    {"ndifftap", D_AND, "difftap", "nsdm", 0, 0},       /* n+ diff and tap (n/psd.7) */
+    {"pdifftap", D_AND, "difftap", "psdm", 0, 0},
     {"ntap", D_AND, "tap", "nsdm", 0, 0},
     {"ptap", D_AND, "tap", "psdm", 0, 0},
     {"sdiff_n", D_NOT, "ndiff", "poly", 0, 0},          /* n source/drain (Magic's ndiff) */
@@ -65,6 +67,9 @@ static const derive_def derive_table[] = {
     {"xhr", D_AND, "xhr_any", "npc", 0, 0},
     {"mrp1", D_NOT, "polyres_p", "resmark", 0, 0},   /* N+ poly resistor bodies */
     {"via3_cap", D_SEL, "via3", "capm", 0, 0},          /* top-plate vias */
+    /* Magic's mim_bottom: the capm bloated into all the met3 it touches */
+    {"mim_met3", D_SEL, "met3", "capm", 0, 0},
+    {"mim_bottom", D_OR, "mim_met3", "capm", 0, 0},
     {"via3_off", D_UNSEL, "via3", "capm", 0, 0},
     {"via4_cap", D_SEL, "via4", "cap2m", 0, 0},
     {"via4_off", D_UNSEL, "via4", "cap2m", 0, 0},

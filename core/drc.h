@@ -36,30 +36,41 @@
  * nwell.4 (every nwell holds a contacted n-tap) and licon.16 (every tap
  * is contacted).
  *
+ * Rules Magic's tech does not check but the foundry's rule text and the
+ * open_pdks KLayout deck do, checked as the deck codes them: the implant
+ * rules n/psd.1/2/5a/5b/7/10a/10b, npc.1/2/4, licon.18, rpm.1a/2-7,
+ * capm.10 (straddle), capm.2b plate to plate (Magic's cifspacing for it
+ * does not fire), and the exact size of every cut (licon.1, ct.1, via.1a,
+ * via2.1a, via3.1, via4.1; Magic accepts any contact area from the
+ * minimum up).  capm.3 also catches met3 drawn over another cell's capm,
+ * which Magic, reading the hierarchy, takes for a cut through the cap.
+ *
  * Not checked (by id, with why):
- *   n/psd.1/2/5/6/7/10, npc.*, licon.13/15, rpm.1a/3/4/5: implant and npc
- *                  shapes are no Magic layers (Magic only types diff and
- *                  poly with them and regenerates them on output), so
- *                  their width, spacing, area and enclosure never fail in
- *                  Magic; their effect on types is modelled instead.
- *   capm.2b, cap2m.2b  bottom plate spacing: Magic's cifspacing does not
- *                  fire here (tested down to 0.435 um apart).
+ *   n/psd.6        butting edge: halo never butts a tap to diffusion.
+ *   licon.13/15    licon to npc / npc enclosure of a poly licon: the deck
+ *                  codes neither; licon.18 (npc holds the licon) stands.
  *   ct.4           mcon is li1 itself in Magic: li1 encloses it by 0.
  *   poly.6         butting tap only; halo never butts a tap to diffusion.
  *   licon.5b, difftap.4/5/7  butted-tap rules: same reason.
  *   licon.2b/2c/2d resistor slots: Magic reads the head as one contact.
  *   m1.3b, m2.3b, m3.3d, m4.5b  the same check as the "a" rule.
- *   licon.12       max S/D width without contact: not in Magic's deck.
+ *   licon.12       max S/D width without contact: "NC" (not checked) in
+ *                  the rule text; the KLayout deck's marker is waived
+ *                  (engines.tcl), Magic has none.
  *   npc.5          max npc enclosure: recommended, not in Magic's deck.
  *   m1.7, m2.7     hole area: halo draws no rings on met1/met2.
  *   li.1a, li.7    li1 in s8rf2 cells / li1 resistors: halo draws neither.
  *   licon.10       varactor only.
+ *   difftap.2b, licon.11a  inside areaid.sc (standard cells): none here.
  *   lvtn.3b, poly.1b  lvtn devices: halo draws no lvtn.
  *   nwell.5/6/7, dnwell.*  deep nwell: halo draws none.
  *   rpm.1b-f       allowed resistor widths: the generator picks from the
  *                  list; Magic does not check them as widths.
  *   capm.11, cap2m.11  capm to unrelated met3: Magic implements it
- *                  differently from the CSV (sky130.md 6.1).
+ *                  differently from the CSV (sky130.md 6.1); the router
+ *                  keeps unrelated met3 capm.2b + capm.3 away, the larger.
+ *   cap2m.2b       the second MIM's plate spacing: capm.2b's evaluator
+ *                  would do, not wired up (no example uses cap_mim_m3_2).
  *   density rules: not in tech.json.
  */
 #ifndef HALO_DRC_H

@@ -80,6 +80,13 @@ const drc_rule_def drc_rule_table[] = {
     {"n/psd.1", "psdm", "", drc_ev_width, "psdm", NULL, 0, 0},
     {"n/psd.2", "nsdm", "", drc_ev_space, "nsdm", NULL, 0, 0},
     {"n/psd.2", "psdm", "", drc_ev_space, "psdm", NULL, 0, 0},
+    /* implant enclosure of diff and tap (halo butts no tap to diff, so
+       n/psd.6's butting edge never arises), n+ to p+ spacing, area */
+    {"n/psd.5a", "nsdm", "diff", drc_ev_enc, "implant", "diff", 0, 0},
+    {"n/psd.5b", "nsdm", "tap", drc_ev_enc, "implant", "tap", 0, 0},
+    {"n/psd.7", "nsdm", "diff", drc_ev_space2, "ndifftap", "pdifftap", 0, 0},
+    {"n/psd.10a", "nsdm", "", drc_ev_area, "nsdm", NULL, 0, 0},
+    {"n/psd.10b", "psdm", "", drc_ev_area, "psdm", NULL, 0, 0},
     {"npc.1", "npc", "", drc_ev_width, "npc", NULL, 0, 0},
     {"npc.2", "npc", "", drc_ev_space, "npc", NULL, 0, 0},
     {"npc.4", "npc", "poly", drc_ev_space2, "npc", "gate", 0, 0},
@@ -164,6 +171,9 @@ const drc_rule_def drc_rule_table[] = {
     {"m5.4", "met5", "", drc_ev_area, "met5_m", NULL, 0, 0},
     {"capm.1", "capm", "", drc_ev_width, "capm", NULL, 0, 0},
     {"capm.2a", "capm", "", drc_ev_space, "capm", NULL, 0, 0},
+    /* bottom plates apart, plate to plate: the rule text, though Magic's cifspacing for it
+       does not fire (a corpus case marks Magic blind to it) */
+    {"capm.2b", "met3", "capm", drc_ev_space, "mim_bottom", NULL, 1, 0},
     {"capm.3", "met3", "capm", drc_ev_enc, "met3", "capm", 0, 0},
     /* Magic's hierarchical reading: met3 drawn over part of a capm */
     {"capm.3", "met3", "capm", drc_ev_capm_cut, "met3", "capm", 0, 0},

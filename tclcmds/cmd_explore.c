@@ -155,7 +155,7 @@ int halo_explore_helpers(Tcl_Interp *interp)
 
 const HaloCmd halo_explore_cmds[] = {
     {"explore", ExploreCmd,
-     "explore ?-mode random|rl? ?-variants N? ?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-callback CMD? "
+     "explore ?-mode random|rl? ?-variants N? ?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-callback CMD? ?-judge CMD? "
      "?-episode L? ?-alpha A|auto? ?-beta B|auto? ?-penalty P? ?-lr X? ?-gamma X? ?-hidden H? ?-epochs E?",
      "OSIRIS's variant loop on the placed design.  The current placement is the baseline: it is routed "
      "and validated (DRC, LVS, parasitic extraction, pre/post simulation, QoS) first.  Each iteration "
@@ -168,7 +168,10 @@ const HaloCmd halo_explore_cmds[] = {
      "alpha (pscore_b - pscore_j) + beta (area_b - area_j), alpha and beta defaulting to 1/pscore_b and "
      "1/area_b (relative improvements); a failing move ends the episode with reward -penalty (1).  "
      "Every random choice derives from -seed.  -callback CMD is called as CMD INDEX RECORD for the "
-     "baseline (0) and each verified variant while the layout is that variant's.  Returns a dict: mode, "
+     "baseline (0) and each verified variant while the layout is that variant's.  -judge CMD, called the "
+     "same way before it, may reject a variant halo verified (an external sign-off): it returns {ok 1 "
+     "signoff S} or {ok 0 cause C detail D signoff S}; a rejected variant is rolled back and counted under "
+     "its cause (a rejected baseline fails explore), an accepted one keeps S as its signoff.  Returns a dict: mode, "
      "variants, tries, failures (count per cause: halo, route, drc, lvs, pex, a simulation error, "
      "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, pscore_osiris, area, "
      "bbox_area, hpwl, wirelength, vias, pre and post metrics, trajectory (pre/post mag_V, phase_deg, "
@@ -177,7 +180,7 @@ const HaloCmd halo_explore_cmds[] = {
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
      "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-lr X? ?-outer_lr X? "
-     "?-values LIST? ?-place_tries T? ?-quiet 0|1?",
+     "?-values LIST? ?-place_tries T? ?-signoff none|magic|netgen|klayout|both? ?-signoff_fraction F? ?-quiet 0|1?",
      "OSIRIS's two stages on the current design (read_spice, read_constraints and read_testbench "
      "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
      "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
@@ -198,7 +201,15 @@ const HaloCmd halo_explore_cmds[] = {
      "and -beta go to explore); it runs in one process.  -values LIST limits the finger counts drawn "
      "(enumerate_fingers -values; OSIRIS uses {2 4 6}).  A baseline that cannot be routed and verified "
      "is placed again with the next derived seed, up to -place_tries (3) placements; each failed one "
-     "counts as a baseline failure.  Shows a progress bar on a "
+     "counts as a baseline failure.  -signoff ENGINES (needs pdk load -root) judges a seeded sample "
+     "(-signoff_fraction, 0.1) of the variants halo verified with external tools on the layout as "
+     "written: magic (Magic's DRC on the hierarchical GDS), netgen (Magic's extraction and Netgen's "
+     "LVS), klayout (the open_pdks deck), both (magic and netgen) or a list; a judged variant's record "
+     "carries the verdicts (signoff: magic_drc, netgen_lvs, klayout_drc; null when not sampled), a "
+     "rejected one is not verified: it stays out of the dataset, its GDS and verdicts go to "
+     "rejected/, explore rolls it back and counts it by cause (signoff_magic, signoff_netgen, "
+     "signoff_klayout, signoff_error), and summary.json's signoff gives passed and rejected.  "
+     "Shows a progress bar on a "
      "terminal (plain lines otherwise) and returns the summary."},
     {"merge_dataset", MergeDatasetCmd, "merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?",
      "Joins the outputs of generate_dataset -shard 1/N .. N/N into one dataset in DIR, the same as an "

@@ -18,7 +18,11 @@
 #                              it is the variant's commit
 #   index.jsonl, rows.jsonl    every record / row, in order (rebuilt at the
 #                              end of every run and by merge_dataset)
-#   summary.json               counts, failures by cause, gaps
+#   summary.json               counts, failures by cause, gaps, sign-off
+#   rejected/aNNNN/vNNNN.tK.gds, .json   a variant halo verified that the
+#                              external sign-off (-signoff) rejected: its
+#                              layout and the engines' verdicts (K counts
+#                              the rejections of that variant slot)
 #   logs/                      worker logs of -jobs runs
 #
 # Variant 0 of an arrangement is its baseline (place + route); variants
@@ -30,7 +34,7 @@ namespace eval ::halo::flow {}
 proc ::halo::flow::dataset_defaults {} {
     dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
         -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0 \
-        -values {} -place_tries 3
+        -values {} -place_tries 3 -signoff none -signoff_fraction 0.1
 }
 
 proc ::halo::flow::check_dataset_options {o} {
@@ -51,6 +55,121 @@ proc ::halo::flow::check_dataset_options {o} {
     foreach k {-lr -outer_lr} {need_number generate_dataset $k [dict get $o $k]}
     need_int generate_dataset -place_tries [dict get $o -place_tries] 1
     foreach v [dict get $o -values] {need_int generate_dataset -values $v 1}
+    check_signoff_options $o
+}
+
+# ------------------------------------------------------------------ sign-off
+
+# The external engines of -signoff: none, magic (Magic's DRC on the
+# hierarchical GDS), netgen (Magic's extraction + Netgen's LVS), klayout
+# (the open_pdks deck), both (magic and netgen) or a list of them.
+proc ::halo::flow::signoff_engines {o} {
+    set s [dict get $o -signoff]
+    if {$s eq "none"} {return {}}
+    if {$s eq "both"} {return {magic netgen}}
+    foreach e $s {
+        if {$e ni {magic netgen klayout}} {
+            raise XPL 2 generate_dataset -signoff $s "none, magic, netgen, klayout, both or a list of them"
+        }
+    }
+    return [lsort -unique $s]
+}
+
+# -signoff needs the foundry's files (pdk load -root) and the engines'
+# programs; say which is missing before any work.
+proc ::halo::flow::check_signoff_options {o} {
+    set engines [signoff_engines $o]
+    if {![llength $engines]} return
+    set f [dict get $o -signoff_fraction]
+    if {![string is double -strict $f] || $f <= 0 || $f > 1} {
+        raise XPL 2 generate_dataset -signoff_fraction $f "a fraction in (0, 1]"
+    }
+    if {[dict get [pdk info] root] eq ""} {
+        raise DST 12 [dict get $o -signoff] "the foundry's rule decks are needed: load the PDK with pdk load sky130 -root PDK_ROOT first"
+    }
+    set programs [dict create magic magic netgen {magic netgen-lvs} klayout klayout]
+    foreach e $engines {
+        foreach p [dict get $programs $e] {
+            if {[auto_execok $p] eq ""} {raise DST 12 [dict get $o -signoff] "$p is not installed (Debian package [expr {$p eq "netgen-lvs" ? "netgen-lvs" : $p}])"}
+        }
+    }
+}
+
+# Whether variant j of arrangement i is in the sign-off sample: a draw
+# from the dataset's seed, so every rerun, worker and shard agrees.
+proc ::halo::flow::signoff_sampled {ctx i j} {
+    set o [dict get $ctx opts]
+    set draw [expr {[derive_seed [dict get $o -seed] signoff [dict get $ctx template] $i $j] % 1000000}]
+    expr {$draw < round([dict get $o -signoff_fraction] * 1000000)}
+}
+
+# explore's -judge in a dataset run: a sampled variant is judged by each
+# engine on the layout as written; one that any engine rejects (or that an
+# engine cannot judge) is kept under rejected/ and refused.
+proc ::halo::flow::signoff_judge {j rec} {
+    variable current
+    set ctx [dict get $current ctx]
+    set i [dict get $current arrangement]
+    if {![signoff_sampled $ctx $i $j]} {return {ok 1 signoff {}}}
+    set verdict [dict create]
+    set failed {}
+    foreach e [signoff_engines [dict get $ctx opts]] {
+        if {[catch {signoff_run $e} result]} {
+            dict set verdict $e error
+            if {![llength $failed]} {set failed [list signoff_error "$e: $result"]}
+            continue
+        }
+        lassign $result key value bad
+        dict set verdict $key $value
+        if {$bad && ![llength $failed]} {set failed [list signoff_$e "$key $value"]}
+    }
+    if {[llength $failed]} {
+        keep_rejected $ctx $i $j $verdict [lindex $failed 1]
+        return [list ok 0 cause [lindex $failed 0] detail [lindex $failed 1] signoff $verdict]
+    }
+    return [list ok 1 signoff $verdict]
+}
+
+# One engine on the current layout: {key value failed}.
+proc ::halo::flow::signoff_run {engine} {
+    switch -- $engine {
+        magic {
+            set n [check_drc -engine magic]
+            return [list magic_drc $n [expr {$n > 0}]]
+        }
+        klayout {
+            set n [check_drc -engine klayout]
+            return [list klayout_drc $n [expr {$n > 0}]]
+        }
+        netgen {
+            set m [check_lvs -engine netgen]
+            return [list netgen_lvs [expr {$m ? "match" : "mismatch"}] [expr {!$m}]]
+        }
+    }
+}
+
+# A rejected variant's layout and verdicts, under rejected/aNNNN/.
+proc ::halo::flow::keep_rejected {ctx i j verdict detail} {
+    set dir [file join [dict get $ctx dir] rejected [format a%04d $i]]
+    file mkdir $dir
+    set k 1
+    while {[file exists [file join $dir [format v%04d.t%d.json $j $k]]]} {incr k}
+    set base [file join $dir [format v%04d.t%d $j $k]]
+    set tmpdir $dir/tmp.[pid]
+    file mkdir $tmpdir
+    write_gds $tmpdir/[file tail $base].gds
+    file rename -force $tmpdir/[file tail $base].gds $base.gds
+    file delete $tmpdir
+    write_atomic $base.json [jobj [list id [jstr [variant_id $ctx $i $j]] detail [jstr $detail] \
+                                       signoff [signoff_json $verdict] gds [jstr [file tail $base].gds]]]\n
+}
+
+# A record's sign-off verdicts as JSON: null when it was not sampled.
+proc ::halo::flow::signoff_json {verdict} {
+    if {![dict size $verdict]} {return null}
+    set pairs {}
+    dict for {k v} $verdict {lappend pairs $k [expr {[string is integer -strict $v] ? $v : [jstr $v]}]}
+    jobj $pairs
 }
 
 # The run's context: options, template, arrangements, paths.
@@ -93,7 +212,16 @@ proc ::halo::flow::manifest_json {ctx} {
               episode [dict get $o -episode] alpha [jstr [dict get $o -alpha]] beta [jstr [dict get $o -beta]] \
               lr [jnum [dict get $o -lr]] outer_lr [jnum [dict get $o -outer_lr]] \
               values "\[[join [dict get $o -values] ,]\]" place_tries [dict get $o -place_tries] \
+              {*}[signoff_manifest $o] \
               halo_version [jstr $::halo::version] candidates "\[[join $arr ,]\]"]
+}
+
+# The sign-off part of the manifest (nothing without -signoff, so that
+# datasets made before it resume).
+proc ::halo::flow::signoff_manifest {o} {
+    set engines [signoff_engines $o]
+    if {![llength $engines]} {return {}}
+    list signoff [jstr $engines] signoff_fraction [jnum [dict get $o -signoff_fraction]]
 }
 
 # Create the directory and its manifest, or check that the one there was
@@ -266,6 +394,7 @@ proc ::halo::flow::record_json {ctx i j rec} {
               wirelength [jnum [dict get $rec wirelength]] vias [jnum [dict get $rec vias]] \
               pre [jnumdict [dict get $rec pre]] post [jnumdict [dict get $rec post]] \
               drc_violations [dict get $rec drc] lvs [jstr [dict get $rec lvs]] {*}$extra \
+              signoff [signoff_json [dict get $rec signoff]] \
               seed [dict get $rec seed] gds [jstr variants/$rel.gds] trajectory [jstr variants/$rel.traj.json] \
               time_ms [jnumdict [dict get $rec time_ms]] halo_version [jstr $::halo::version]]
 }
@@ -312,6 +441,7 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
                 -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
                 -lr [dict get $o -lr] \
                 -callback ::halo::flow::commit_variant]
+    if {[llength [signoff_engines $o]]} {lappend xo -judge ::halo::flow::signoff_judge}
     # A placement whose baseline cannot be routed and verified is not the
     # arrangement's fault: place again with the next derived seed, up to
     # -place_tries times (each failed try counts as a baseline failure).
@@ -335,7 +465,12 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
             break
         }
         if {[lrange [dict get $opts -errorcode] 0 1] ne {HALO XPL}} {return -options $opts $result}
-        dict incr failures baseline
+        # a baseline the sign-off rejected counts under the sign-off's cause
+        if {[regexp {\((signoff_[a-z]+):} $result -> cause]} {
+            dict incr failures $cause
+        } else {
+            dict incr failures baseline
+        }
         dict set extra baseline_error $result
         set result {}
     }
@@ -568,6 +703,7 @@ proc ::halo::flow::write_index {ctx indices} {
     set missing {}
     set failures [dict create]
     set arr_done 0
+    set signed 0
     foreach i $indices {
         set sfile [apath $ctx $i].json
         if {[file exists $sfile]} {
@@ -580,21 +716,31 @@ proc ::halo::flow::write_index {ctx indices} {
                 lappend missing [format a%04d/v%04d $i $j]
                 continue
             }
-            append index [slurp $base.json]
+            set line [slurp $base.json]
+            append index $line
             append rows [slurp $base.row.json]
             incr records
+            if {[regexp {"signoff":\{} $line]} {incr signed}
         }
     }
+    set rejected [dict filter $failures key signoff_*]
     write_atomic [file join $dir index.jsonl] $index
     write_atomic [file join $dir rows.jsonl] $rows
     set summary [dict create dir $dir template [dict get $ctx template] arrangements [llength $indices] \
                      arrangements_done $arr_done variants [dict get $ctx n] records $records \
                      expected [expr {[llength $indices] * [dict get $ctx n]}] missing [llength $missing] \
                      failures $failures]
+    set extra {}
+    if {$signed || [dict size $rejected]} {
+        # sign-off: records judged and passed, variants judged and refused
+        dict set summary signoff [dict create passed $signed rejected [failure_total $rejected] by_cause $rejected]
+        lappend extra signoff [jobj [list passed $signed rejected [failure_total $rejected] \
+                                         by_cause [jnumdict $rejected]]]
+    }
     write_atomic [file join $dir summary.json] [jobj [list template [jstr [dict get $ctx template]] \
         arrangements [llength $indices] arrangements_done $arr_done records $records \
         expected [dict get $summary expected] missing "\[[join [lmap m $missing {jstr $m}] ,]\]" \
-        failures [jnumdict $failures]]]\n
+        failures [jnumdict $failures] {*}$extra]]\n
     return $summary
 }
 
@@ -707,6 +853,12 @@ proc ::halo::flow::report_dataset {args} {
     if {[file exists $sfile]} {set failures [dict get [json_decode [slurp $sfile]] failures]}
     set text [format "Dataset %s: %d records" $dir [llength $records]]
     if {[dict size $failures]} {append text ", rejected before entering it by cause: $failures"}
+    if {[file exists $sfile] && [dict exists [set sum [json_decode [slurp $sfile]]] signoff]} {
+        set so [dict get $sum signoff]
+        append text [format "\nSign-off: %d records judged and passed; %d variants rejected" \
+                         [dict get $so passed] [dict get $so rejected]]
+        dict set result signoff $so
+    }
     set result [dict create dir $dir records [llength $records] failures $failures]
     if {[llength $records]} {
         append text \n[format "%-28s %12s %14s %10s %9s" variant "pscore (V)" pscore_osiris "area um2" "HPWL um"]

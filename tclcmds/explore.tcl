@@ -232,7 +232,8 @@ proc ::halo::flow::variant_dict {index move v seed} {
                         post_mag_V [dict get $q post trajectory mag_V] \
                         post_phase_deg [dict get $q post trajectory phase_deg] \
                         post_re_V [dict get $q post trajectory re_V] post_im_V [dict get $q post trajectory im_V]] \
-        testbench_type [dict get $q testbench_type] sweep [dict get $q sweep] time_ms $times seed $seed
+        testbench_type [dict get $q testbench_type] sweep [dict get $q sweep] time_ms $times seed $seed \
+        signoff {}
 }
 
 # ------------------------------------------------------------------ explore
@@ -249,7 +250,7 @@ proc ::halo::flow::apply_move {device move step} {
 }
 
 proc ::halo::flow::explore_defaults {} {
-    dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} \
+    dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} -judge {} \
         -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {}
 }
 
@@ -263,6 +264,9 @@ proc ::halo::flow::explore {args} {
         set base [validate 1]
         if {![dict get $base ok]} {raise XPL 4 [dict get $base cause] [dict get $base detail]}
         set baseline [variant_dict 0 {} $base [dict get $o -seed]]
+        set verdict [judge $o 0 $baseline]
+        if {![dict get $verdict ok]} {raise XPL 4 [dict get $verdict cause] [dict get $verdict detail]}
+        dict set baseline signoff [dict get $verdict signoff]
         if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] 0 $baseline]}
         if {[dict get $o -mode] eq "random"} {
             set r [explore_random $o]
@@ -291,6 +295,14 @@ proc ::halo::flow::check_explore_options {o} {
         if {[dict get $o $k] ne "auto"} {need_number explore $k [dict get $o $k]}
     }
     if {![string is boolean -strict [dict get $o -flips]]} {raise XPL 2 explore -flips [dict get $o -flips] "0 or 1"}
+}
+
+# The -judge's verdict on a variant halo verified, while the layout is
+# that variant's: {ok 1 signoff S} (S: what the judge found, {} when it
+# did not look) or {ok 0 cause C detail D signoff S}.  No judge: ok.
+proc ::halo::flow::judge {o j rec} {
+    if {[dict get $o -judge] eq ""} {return {ok 1 signoff {}}}
+    uplevel #0 [list {*}[dict get $o -judge] $j $rec]
 }
 
 proc ::halo::flow::placed_devices {} {
@@ -358,6 +370,13 @@ proc ::halo::flow::explore_random {o} {
             set v [try_move $device $move [dict get $o -step] failures]
             if {![dict get $v ok]} continue
             set rec [variant_dict $j [list device $device action $move attempt $attempt] $v $seed]
+            set verdict [judge $o $j $rec]
+            if {![dict get $verdict ok]} {
+                dict incr failures [dict get $verdict cause]
+                snapshot restore explore_prev
+                continue
+            }
+            dict set rec signoff [dict get $verdict signoff]
             lappend records $rec
             if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
             set done 1
@@ -451,6 +470,14 @@ proc ::halo::flow::explore_rl {o baseline} {
                 set j [expr {[llength $records] + 1}]
                 set seed [derive_seed [dict get $o -seed] variant $j]
                 set rec [variant_dict $j [list device $device action $move episode $episodes step $step] $v $seed]
+                set verdict [judge $o $j $rec]
+                if {![dict get $verdict ok]} {
+                    dict incr failures [dict get $verdict cause]
+                    snapshot restore explore_prev
+                    rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
+                    break
+                }
+                dict set rec signoff [dict get $verdict signoff]
                 set reward [expr {$alpha * ($pb - [dict get $rec pscore]) + $beta * ($ab - [dict get $rec area])}]
                 dict set rec reward $reward
                 set best_reward [expr {max($best_reward, $reward)}]

@@ -409,7 +409,8 @@ proc corpus_routed {} {
 # counterpart (the generator cells themselves, the routed layouts, and the
 # MIM cap with a route landing on its plate below).  These entries judge
 # DRC only (lvs 0): their breaks add or remove shapes of no device.
-# magic_blind names rules Magic's 2020 tech does not check (capm.10):
+# magic_blind names rules Magic's 2020 tech does not check (capm.10; capm.2b,
+# whose cifspacing never fires):
 # there Magic must find the layout clean and KLayout's deck flags it.
 
 # The first box of layer (and net) in cell.
@@ -477,6 +478,16 @@ proc corpus_families {} {
         lassign $capm a b cc d
         add_instance $top $c C2 [expr {$cc - $a + 0.5}] 0
     }] spacing {capm.2a}]
+    # two bottom plates 0.8 um apart, and 1.3 um apart (clean)
+    foreach {name gap break} {mim__plate_space 0.8 spacing mim__plate_space_ok 1.3 ""} {
+        set rules [expr {$break eq "" ? {} : {capm.2b}}]
+        set extra [expr {$break eq "" ? {} : {magic_blind {capm.2b} klayout_blind 1}}]
+        lappend entries [corpus_family [corpus_mim $name [string map [list GAP $gap] {
+            set c [generate_device cap_mim_m3_1 -w 5 -l 5]
+            lassign $plate a b cc d
+            add_instance $top $c C2 [expr {$cc - $a + GAP}] 0
+        }]] $break $rules $extra]
+    }
     # (a capm must be drawn with its plate: Magic reads capm over another
     # cell's met3 as no capacitor at all)
     set cap [generate_device cap_mim_m3_1 -w 5 -l 5]
@@ -549,6 +560,12 @@ proc corpus_families {} {
     set c6 [corpus_copy $n imp__nsdm_narrow]
     add_shape $c6 nsdm [list [corpus_round [expr {$c + 2.0}]] $b [corpus_round [expr {$c + 2.3}]] [corpus_round [expr {$b + 1.0}]]]
     lappend entries [corpus_family $c6 width {n/psd.1} {magic_blind {n/psd.1}}]
+    # nsdm pulled back to 0.05 um beyond the diffusion's right edge
+    lassign [corpus_box $n diff] da db dc dd
+    lassign [corpus_box $n nsdm] na nb nc nd
+    set c9 [corpus_copy $n imp__nsdm_enclosure \
+                "if {\$layer eq {nsdm}} {set box {$na $nb [corpus_round [expr {$dc + 0.05}]] $nd}}"]
+    lappend entries [corpus_family $c9 enclosure {n/psd.5a} {magic_blind {n/psd.5a}}]
     set c7 [corpus_copy $n npc__narrow]
     add_shape $c7 npc [list [corpus_round [expr {$c + 2.0}]] $b [corpus_round [expr {$c + 2.2}]] [corpus_round [expr {$b + 1.0}]]]
     lappend entries [corpus_family $c7 width {npc.1 licon.18} {magic_blind {npc.1 licon.18}}]
