@@ -283,7 +283,7 @@ proc ::halo::flow::progress_set {done failed {resumed 0}} {
     if {[dict get $progress tty]} {
         if {$now - [dict get $progress shown] < 100 && $done < $total} return
         dict set progress shown $now
-        puts -nonewline $ch "\r[progress_text 1]\x1b[K"
+        puts -nonewline $ch "\r[progress_text 1]\x1b\[K"
         flush $ch
     } elseif {($done == $total && [dict get $progress last_pct] < 100) ||
               ($done < $total && $pct / 10 > [dict get $progress last_pct] / 10) ||
@@ -534,7 +534,7 @@ proc ::halo::flow::worker_tick {done failed resumed} {
         flush stdout
         worker_check_parent
     } else {
-        progress_set [dict get $tally done] [dict get $tally failed] [dict get $tally resumed]
+        progress_show [dict get $tally done] [dict get $tally failed] [dict get $tally resumed]
     }
 }
 
@@ -625,7 +625,21 @@ proc ::halo::flow::run_workers {ctx jobs} {
     }
 }
 
+# A worker's output is ready.  This runs from the event loop, where an
+# error would leave the parent waiting for ever: any error marks the worker
+# failed (its log then tells why) and ends the wait.
 proc ::halo::flow::worker_readable {k} {
+    variable workers
+    if {[catch {worker_read $k} msg]} {
+        catch {close [dict get $workers $k ch]}
+        dict set workers $k status failed
+        set f [open [dict get $workers $k log] a]
+        puts $f "halo: reading this worker failed: $msg"
+        close $f
+    }
+}
+
+proc ::halo::flow::worker_read {k} {
     variable workers
     set ch [dict get $workers $k ch]
     while {[gets $ch line] >= 0} {
@@ -645,7 +659,17 @@ proc ::halo::flow::worker_readable {k} {
         set sum [list [expr {[lindex $sum 0] + [dict get $w done]}] [expr {[lindex $sum 1] + [dict get $w failed]}] \
                      [expr {[lindex $sum 2] + [dict get $w resumed]}]]
     }
-    progress_set {*}$sum
+    progress_show {*}$sum
+}
+
+# The progress display is a convenience: if it cannot be drawn (a closed
+# terminal), it is turned off and the run goes on.
+proc ::halo::flow::progress_show {done failed resumed} {
+    variable progress
+    if {[catch {progress_set $done $failed $resumed} msg]} {
+        dict set progress channel ""
+        puts stderr "halo: progress display turned off: $msg"
+    }
 }
 
 proc ::halo::flow::log_tail {path} {
