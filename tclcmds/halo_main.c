@@ -44,10 +44,18 @@ static void set_args(Tcl_Interp *interp, const char *argv0, int argc, char **arg
     Tcl_SetVar2Ex(interp, "argv0", NULL, Tcl_NewStringObj(argv0, -1), TCL_GLOBAL_ONLY);
 }
 
+/* The error just raised, with its stack: from the return options, not the
+ * global errorInfo, which may hold an older error (Tcl's auto-loader leaves
+ * one there) when the failure set none, as a script that cannot be opened. */
 static int report_error(Tcl_Interp *interp)
 {
-    const char *info = Tcl_GetVar(interp, "errorInfo", TCL_GLOBAL_ONLY);
-    fprintf(stderr, "%s\n", info ? info : Tcl_GetStringResult(interp));
+    Tcl_Obj *opts = Tcl_GetReturnOptions(interp, TCL_ERROR), *key = Tcl_NewStringObj("-errorinfo", -1), *info = NULL;
+    Tcl_IncrRefCount(opts);
+    Tcl_IncrRefCount(key);
+    if (Tcl_DictObjGet(NULL, opts, key, &info) != TCL_OK) info = NULL;
+    fprintf(stderr, "%s\n", info ? Tcl_GetString(info) : Tcl_GetStringResult(interp));
+    Tcl_DecrRefCount(key);
+    Tcl_DecrRefCount(opts);
     return 1;
 }
 
