@@ -327,7 +327,8 @@ TEST(large_array_is_fast)
     printf("    %d rectangles checked in %.1f ms\n", nrect, ms);
     CHECK(nrect > 10000);
     CHECK_INT(r->n, 0);
-    CHECK(ms < 3000);
+    /* the time is printed, never asserted: no test depends on the
+     * machine's speed or load (flows/bench.tcl measures it) */
     drc_free(r);
     flat_free(f);
     lay_lib_free(lib);
