@@ -60,6 +60,10 @@ typedef struct sim_job {
     char **want;         /* vector names to bring back; NULL/0 = all */
     int nwant;
     double timeout_s;    /* wall-clock limit for load + analyses; <= 0: 60 s */
+    const char *fault;   /* test hook: "segv", "abort", "exit" or "hang" makes
+                            the worker fail so once the circuit is loaded
+                            (NULL: none); travels beside the deck, never in
+                            it, so no deck text can trigger it */
     /* output, filled by sim_pool_run, freed by sim_job_clear */
     sim_status status;
     char *detail;        /* one line saying why, "" when OK */

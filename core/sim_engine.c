@@ -206,14 +206,13 @@ static void free_strings(char **v, int n)
 }
 
 /* Fault injection for the tests of the pool (like SQLite's test hooks):
- * a deck line "*halo-fault: segv|abort|exit|hang" makes this worker fail
- * that way once the circuit is loaded, as a crashing ngspice would. */
-static void inject_fault(char **lines, int nlines)
+ * the request's fault field (sim_job.fault, never deck text) makes this
+ * worker fail that way once the circuit is loaded, as a crashing ngspice
+ * would. */
+static void inject_fault(char **faults, int nfaults)
 {
-    for (int i = 0; i < nlines; i++) {
-        if (strncmp(lines[i], "*halo-fault:", 12) != 0) continue;
-        const char *f = lines[i] + 12;
-        while (*f == ' ') f++;
+    for (int i = 0; i < nfaults; i++) {
+        const char *f = faults[i];
         if (strcmp(f, "segv") == 0) raise(SIGSEGV);
         if (strcmp(f, "abort") == 0) abort();
         if (strcmp(f, "exit") == 0) _exit(7);
@@ -231,6 +230,8 @@ static void serve_one(int fd, const char *req, size_t len)
     char **lines = get_strings(&rd, &nlines);
     char **cmds = get_strings(&rd, &ncmds);
     char **want = get_strings(&rd, &nwant);
+    int nfaults = 0;
+    char **faults = get_strings(&rd, &nfaults);
     double t0 = now_s();
     su_buf resp = {0};
     log_reset();
@@ -240,7 +241,7 @@ static void serve_one(int fd, const char *req, size_t len)
         ncmds = 0;
     } else {
         if (ngSpice_Circ(lines) != 0 && !g_exited) log_line("halo: ngspice refused the circuit");
-        inject_fault(lines, nlines);
+        inject_fault(faults, nfaults);
     }
     su_buf plots = {0};
     for (int i = 0; i < ncmds; i++) run_command(&plots, cmds[i], want, nwant);
@@ -262,6 +263,7 @@ static void serve_one(int fd, const char *req, size_t len)
     free_strings(lines, nlines);
     free_strings(cmds, ncmds);
     free_strings(want, nwant);
+    free_strings(faults, nfaults);
 }
 
 void sim_engine_serve(int fd)

@@ -337,6 +337,8 @@ static int send_job(sim_worker *w, const sim_job *job)
     put_strings(&req, job->lines, job->nlines);
     put_strings(&req, job->commands, job->ncommands);
     put_strings(&req, job->want, job->nwant);
+    char *fault[1] = {(char *)job->fault};
+    put_strings(&req, fault, job->fault ? 1 : 0);
     int rc = wire_send_frame(w->fd, req.s, req.len);
     su_buf_free(&req);
     return rc;

@@ -182,8 +182,13 @@ static int read_directive(parse_ctx *c, const char *line, int lineno)
                 c->tb->output = su_strdup(val);
             }
         } else if (su_casecmp(t.v[i], "fault") == 0) {
-            free(c->tb->fault);   /* a test hook: see sim_engine.c */
-            c->tb->fault = su_strdup(val);
+            /* a test hook (sim_job.fault): the tests turn it on, no
+               testbench can */
+            const char *on = getenv("HALO_TEST_FAULTS");
+            if (on && strcmp(on, "1") == 0) {
+                free(c->tb->fault);
+                c->tb->fault = su_strdup(val);
+            }
         } else if (su_casecmp(t.v[i], "type") == 0) {
             if (type_parse(val, &c->tb->type) != 0)
                 rc = halo_err_set(c->err, HALO_E_TBN_TYPE, c->name, lineno, val);
@@ -759,6 +764,7 @@ void tb_deck_free(tb_deck *d)
     free(d->want);
     free(d->out_vec);
     free(d->supply_vec);
+    free(d->fault);
     memset(d, 0, sizeof *d);
 }
 
@@ -1048,11 +1054,7 @@ int testbench_deck(const testbench *tb, const netlist *design, const char *dut_t
         for (int i = 0; i < tb->ncontrol; i++) sv_push(&L, su_strdup(tb->control[i]));
         sv_push(&L, su_strdup(".endc"));
     }
-    if (tb->fault) {
-        su_buf f = {0};
-        su_buf_printf(&f, "*halo-fault: %s", tb->fault);
-        sv_push(&L, f.s);
-    }
+    d->fault = tb->fault ? su_strdup(tb->fault) : NULL;
     sv_push(&L, su_strdup(".end"));
     d->lines = L.v;
     d->nlines = L.n;

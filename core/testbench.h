@@ -71,7 +71,8 @@ typedef struct testbench {
     int ncontrol;
     int keep_control;
     int ndropped;        /* .control/analysis lines halo does not run */
-    char *fault;         /* test hook "fault=segv|abort|exit|hang", or NULL */
+    char *fault;         /* test hook "fault=segv|abort|exit|hang", honoured
+                            only when HALO_TEST_FAULTS=1; else NULL */
 } testbench;
 
 typedef struct tb_builtin_opts {
@@ -134,6 +135,7 @@ typedef struct tb_deck {
     char *supply_vec;    /* "vdd#branch", or NULL when no supply was found */
     double vdd;          /* supply voltage, V (0 when none) */
     tb_type type;
+    char *fault;         /* the testbench's test hook, or NULL (sim_job) */
 } tb_deck;
 
 /* Compose the deck: dut_text is the .subckt of the design (schematic or

@@ -277,7 +277,8 @@ static char *deck_key(const tb_deck *d)
     su_buf b = {0};
     for (int i = 0; i < d->nlines; i++) su_buf_printf(&b, "%s\n", d->lines[i]);
     for (int i = 0; i < d->ncommands; i++) su_buf_printf(&b, "!%s\n", d->commands[i]);
-    su_buf_printf(&b, "@%s %s %g %d\n", d->out_vec, d->supply_vec ? d->supply_vec : "-", d->vdd, d->type);
+    su_buf_printf(&b, "@%s %s %g %d %s\n", d->out_vec, d->supply_vec ? d->supply_vec : "-", d->vdd, d->type,
+                  d->fault ? d->fault : "-");
     return b.s;
 }
 
@@ -324,6 +325,7 @@ static int run_decks(Tcl_Interp *interp, HaloSim *s, tb_deck *decks, int n, cons
         j->want = decks[i].want;
         j->nwant = decks[i].nwant;
         j->timeout_s = o->timeout;
+        j->fault = decks[i].fault;
         torun[nrun] = j;
         idx[nrun++] = i;
     }

@@ -179,34 +179,44 @@ TEST(pool_runs_libngspice_and_metrics_follow)
 TEST(pool_survives_a_dead_worker_and_a_deadline)
 {
     sim_pool *pool = sim_pool_new(1);
-    char *crash[] = {"* c", "R1 a 0 1", "*halo-fault: segv", ".end", NULL};
-    char *hang[] = {"* h", "R1 a 0 1", "*halo-fault: hang", ".end", NULL};
-    sim_job a = {0}, b = {0}, c = {0};
-    a.lines = crash;
-    a.nlines = 4;
+    char *plain[] = {"* c", "R1 a 0 1", ".end", NULL};
+    /* deck text that names a fault is a comment like any other: only the
+     * job's fault field (a test hook) makes the worker fail */
+    char *comment[] = {"* d", "R1 a 0 1", "*halo-fault: segv", ".end", NULL};
+    sim_job a = {0}, b = {0}, c = {0}, d = {0};
+    a.lines = plain;
+    a.nlines = 3;
     a.commands = cmds;
     a.ncommands = 1;
-    b.lines = hang;
-    b.nlines = 4;
+    a.fault = "segv";
+    b.lines = plain;
+    b.nlines = 3;
     b.commands = cmds;
     b.ncommands = 1;
+    b.fault = "hang";
     b.timeout_s = 0.5;
     c.lines = deck;
     c.nlines = 7;
     c.commands = cmds;
     c.ncommands = 3;
-    sim_job *jobs[3] = {&a, &b, &c};
+    d.lines = comment;
+    d.nlines = 4;
+    d.commands = cmds;
+    d.ncommands = 1;
+    sim_job *jobs[4] = {&a, &b, &c, &d};
     halo_err err;
-    CHECK_INT(sim_pool_run(pool, jobs, 3, &err), 0);
+    CHECK_INT(sim_pool_run(pool, jobs, 4, &err), 0);
     CHECK_INT(a.status, SIM_ERROR);
     /* signal 11, or ASan's exit status 1 in a sanitizer build */
     CHECK(strstr(a.detail, "signal 11") != NULL || strstr(a.detail, "status 1") != NULL);
     CHECK_INT(b.status, SIM_TIMEOUT);
     CHECK_INT(c.status, SIM_OK);
+    CHECK_INT(d.status, SIM_OK);
     CHECK_INT(sim_pool_spawned(pool), 3);
     sim_job_clear(&a);
     sim_job_clear(&b);
     sim_job_clear(&c);
+    sim_job_clear(&d);
     sim_pool_free(pool);
 }
 
