@@ -445,6 +445,26 @@ int lay_cell_closure(const lay_lib *lib, int cell, int **out)
     return n;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+uint64_t lay_expanded_shapes(const lay_lib *lib, int cell)
+{
+    if (cell < 0 || cell >= lib->ncells) return 0;
+    int *order = NULL;
+    int n = lay_cell_closure(lib, cell, &order);     /* children before parents */
+    uint64_t *count = halo_xcalloc((size_t)lib->ncells + 1, sizeof *count);
+    for (int k = 0; k < n; k++) {
+        const lay_cell *c = lib->cells[order[k]];
+        uint64_t sum = (uint64_t)c->nrects + (uint64_t)c->npins + (uint64_t)c->nlabels;
+        for (int i = 0; i < c->ninsts; i++) sum = sat_add(sum, count[c->insts[i].cell]);
+        count[order[k]] = sum;
+    }
+    uint64_t total = count[cell];
+    free(count);
+    free(order);
+    return total;
+}
+
 int lay_top_cells(const lay_lib *lib, int **out)
 {
     char *used = halo_xcalloc((size_t)lib->ncells + 1, 1);

@@ -202,6 +202,11 @@ int lay_cell_flatten(lay_lib *lib, int cell, const char *name);
 /* Cells reachable from cell (itself included), children before parents:
  * the order GDS writers want.  Returns the count; *out is malloc'ed. */
 int lay_cell_closure(const lay_lib *lib, int cell, int **out);
+/* How many shapes (rectangles, pins, labels) cell holds once its hierarchy
+ * is expanded: what flattening it would make.  Counted without expanding
+ * (each cell once), saturating at UINT64_MAX, so a file whose cells each
+ * place the previous one twice is measured, not built. */
+uint64_t lay_expanded_shapes(const lay_lib *lib, int cell);
 
 /* Cells no other cell instantiates, in index order.  Returns the count. */
 int lay_top_cells(const lay_lib *lib, int **out);

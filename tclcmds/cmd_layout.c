@@ -93,6 +93,28 @@ int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int 
                          "No current cell: generate_devices, generate_device or read_gds make one, or name it with -cell.");
 }
 
+int halo_layout_check_expansion(Tcl_Interp *interp, HaloState *st, int cell)
+{
+    HaloLayout *hl = layout_of(st);
+    Tcl_WideInt limit = HALO_MAX_SHAPES;
+    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::max_shapes", NULL, TCL_GLOBAL_ONLY);
+    if (v && (Tcl_GetWideIntFromObj(NULL, v, &limit) != TCL_OK || limit < 1))
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::max_shapes", Tcl_GetString(v), "a positive integer");
+    uint64_t n = lay_expanded_shapes(hl->lib, cell);
+    if (n <= (uint64_t)limit) return TCL_OK;
+    char have[32], max[32];
+    if (n == UINT64_MAX) snprintf(have, sizeof have, "more than 1.8e19");
+    else snprintf(have, sizeof have, "%llu", (unsigned long long)n);
+    snprintf(max, sizeof max, "%lld", (long long)limit);
+    return halo_tcl_fail(interp, HALO_E_GDS_EXPAND, hl->lib->cells[cell]->name, have, max);
+}
+
+int halo_layout_pick_flat_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell)
+{
+    if (halo_layout_pick_cell(interp, st, name, cell) != TCL_OK) return TCL_ERROR;
+    return halo_layout_check_expansion(interp, st, *cell);
+}
+
 static void replace_lib(HaloState *st, lay_lib *lib, int top)
 {
     HaloLayout *hl = layout_of(st);
@@ -519,6 +541,7 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     if (rc == TCL_OK && cell < 0)
         rc = halo_tcl_fail(interp, HALO_E_DEV_STATE,
                            "No cell to draw: generate_devices, generate_device or read_gds first, or name one with -cell.");
+    if (rc == TCL_OK) rc = halo_layout_check_expansion(interp, st, cell);
     render_overlay *overlays = NULL;
     if (rc == TCL_OK) {
         ro.layers = layers;
@@ -656,6 +679,7 @@ static int FlattenCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
     int cell;
     if (objc != 3) return halo_usage(interp, "flatten_cell");
     if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_check_expansion(interp, (HaloState *)cd, cell) != TCL_OK) return TCL_ERROR;
     if (lay_cell_flatten(hl->lib, cell, Tcl_GetString(objv[2])) < 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[2]), "a name no cell has");
     Tcl_SetObjResult(interp, objv[2]);

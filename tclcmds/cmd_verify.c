@@ -323,7 +323,7 @@ static int CheckDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
     verify_opts o;
     int cell;
     if (parse_verify_opts(interp, objc, objv, NULL, "magic klayout", &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     if (!external_engine(&o)) return run_drc_builtin(interp, st, cell);
     return strcmp(o.engine, "magic") == 0 ? run_drc_magic(interp, st, cell) : run_drc_klayout(interp, st, cell);
 }
@@ -437,7 +437,7 @@ static int ExtractCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     verify_opts o;
     int cell;
     if (parse_verify_opts(interp, objc, objv, NULL, NULL, &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
     const ext_result *r = st->verify->ext;
     spice_write_opts wo = {0, "extracted by halo", 1};
@@ -611,7 +611,7 @@ static int CheckLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
     verify_opts o;
     int cell, owned;
     if (parse_verify_opts(interp, objc, objv, "-netlist", "netgen", &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     netlist *schematic = schematic_of(interp, st, o.extra, halo_layout_lib(st)->cells[cell]->name, &owned);
     if (!schematic) return TCL_ERROR;
     int rc = external_engine(&o) ? run_lvs_netgen(interp, st, cell, schematic)
@@ -778,7 +778,7 @@ static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl
     int cell;
     if (parse_pex_opts(interp, st, objc, objv, &o) != TCL_OK) return TCL_ERROR;
     pex_mode mode = o.mode;
-    if (halo_layout_pick_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
     HaloVerify *v = st->verify;
     halo_err err;

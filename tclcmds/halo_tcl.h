@@ -51,6 +51,12 @@ struct lay_lib *halo_layout_lib(HaloState *st);
 /* The cell named by name, or the current cell when name is NULL; an error
  * naming what to do when there is none. */
 int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell);
+/* The same for a command that expands the cell's hierarchy (checks,
+ * pictures, flatten_cell): fails with GDS-5 when the expansion would hold
+ * more than ::halo::max_shapes shapes (default HALO_MAX_SHAPES). */
+#define HALO_MAX_SHAPES 10000000
+int halo_layout_pick_flat_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell);
+int halo_layout_check_expansion(Tcl_Interp *interp, HaloState *st, int cell);
 /* The design's device cells (per netlist device, -1 when none): the count
  * of devices bound, 0 before generate_devices. */
 int halo_layout_device_cells(HaloState *st, const int **dev_cell);
