@@ -591,6 +591,9 @@ static int path_geometry(greader *r, const gelem *e, path_geom *g)
         return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "path type %d (only 0, 2 and 4 are Manhattan)", e->pathtype);
     /* a negative width means "absolute" (immune to magnification): same here */
     int64_t w = llabs((long long)e->width) * r->scale;
+    if (w > LAY_COORD_LIMIT)
+        return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "path width %lld nm is wider than halo's design space (+-%d nm)",
+                         (long long)w, LAY_COORD_LIMIT);
     if (w & 1)
         return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "path width %lld nm is odd: its edges fall between nanometres",
                          (long long)w);
@@ -617,8 +620,10 @@ static int path_segment(greader *r, const gelem *e, const path_geom *g, int laye
     if (hi <= lo || g->half == 0) return 0;   /* negative extensions ate it, or no width */
     int64_t v[4] = {lo, c - g->half, hi, c + g->half};
     for (int i = 0; i < 4; i++)
-        if (v[i] < INT32_MIN || v[i] > INT32_MAX)
-            return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED, "path outline does not fit in 32-bit coordinates");
+        if (v[i] < -LAY_COORD_LIMIT || v[i] > LAY_COORD_LIMIT)
+            return elem_fail(r, e, HALO_E_GDS_UNSUPPORTED,
+                             "path outline reaches %lld nm, outside halo's design space (+-%d nm)", (long long)v[i],
+                             LAY_COORD_LIMIT);
     lay_box box = horizontal ? lay_box_make((int32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3])
                              : lay_box_make((int32_t)v[1], (int32_t)v[0], (int32_t)v[3], (int32_t)v[2]);
     add_shape(r, layer, is_pin, box, net);

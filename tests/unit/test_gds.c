@@ -552,6 +552,18 @@ TEST(path_shapes)
     CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "path type 1"));
     lib = read_path(0, 21, 0, 0, 2, straight, &err);
     CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "odd"));
+    /* a width (or end extension) that carries the outline out of the
+     * design space is refused, as a coordinate there would be: halo must
+     * read back every GDS it writes */
+    lib = read_path(0, 2000000000, 0, 0, 2, straight, &err);
+    CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "wider than halo's design space"));
+    lib = read_path(0, -2000000000, 0, 0, 2, straight, &err);
+    CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "wider than halo's design space"));
+    const int32_t edge[] = {0, 536000000, 100, 536000000};
+    lib = read_path(0, 2000000, 0, 0, 2, edge, &err);
+    CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "outside halo's design space"));
+    lib = read_path(4, 20, 0, 600000000, 2, straight, &err);
+    CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "outside halo's design space"));
     const int32_t diagonal[] = {0, 0, 100, 100};
     lib = read_path(0, 20, 0, 0, 2, diagonal, &err);
     CHECK(lib == NULL && err.id == HALO_E_GDS_UNSUPPORTED && strstr(err.msg, "not Manhattan") &&
