@@ -794,6 +794,18 @@ proc ::halo::flow::merge_dataset {args} {
         dict set seen $shard $s
     }
     set md [json_decode $manifest]
+    # the manifest comes from outside: its counts bound the work, so they
+    # must agree with what it lists (a run never has more arrangements than
+    # candidates, nor more than generate_dataset allows)
+    set m [expr {[dict exists $md arrangements] ? [dict get $md arrangements] : ""}]
+    set n [expr {[dict exists $md variants] ? [dict get $md variants] : ""}]
+    set ncand [expr {[dict exists $md candidates] ? [llength [dict get $md candidates]] : 0}]
+    if {![string is integer -strict $m] || $m < 0 || $m > $ncand || $m > 100000} {
+        raise DST 8 [lindex $shards 0] "its manifest's arrangements ($m) is not a count of the $ncand candidates it lists"
+    }
+    if {![string is integer -strict $n] || $n < 1 || $n > 1000000} {
+        raise DST 8 [lindex $shards 0] "its manifest's variants ($n) is not a count from 1 to 1000000"
+    }
     set nshards [lindex [split [lindex [dict keys $seen] 0] /] 1]
     for {set i 1} {$i <= $nshards} {incr i} {
         if {![dict exists $seen $i/$nshards]} {raise DST 8 $out "shard $i/$nshards is missing"}
@@ -802,8 +814,6 @@ proc ::halo::flow::merge_dataset {args} {
     file mkdir $out [file join $out arrangements] [file join $out variants]
     write_atomic [file join $out manifest.json] $manifest\n
     write_atomic [file join $out shard.txt] 1/1\n
-    set m [dict get $md arrangements]
-    set n [dict get $md variants]
     for {set i 0} {$i < $m} {incr i} {
         set from [dict get $seen [expr {$i % $nshards + 1}]/$nshards]
         merge_arrangement $from $out $i $n $seen
@@ -853,10 +863,24 @@ proc ::halo::flow::read_dataset {args} {
         incr n
         if {[string trim $line] eq ""} continue
         if {[catch {json_decode $line} r]} {raise DST 11 $path:$n $r}
-        if {$traj} {dict set r trajectory [json_decode [slurp [file join $dir [dict get $r trajectory]]]]}
+        if {$traj} {dict set r trajectory [json_decode [slurp [dataset_file $dir [dict get $r trajectory] $path:$n]]]}
         lappend records $r
     }
     return $records
+}
+
+# A file a record names, which must lie inside the dataset: a relative
+# path without "..", that stays in dir once links are resolved.
+proc ::halo::flow::dataset_file {dir rel where} {
+    set root [file normalize $dir]
+    # (normalize resolves links but for the last component: a child
+    # component makes it resolve that one too)
+    set full [file dirname [file normalize [file join $root $rel __]]]
+    if {[file pathtype $rel] ne "relative" || "..." in [file split $rel] || ".." in [file split $rel] ||
+        [string first $root/ $full/] != 0} {
+        raise DST 11 $where "the record names \"$rel\", which is not a file inside the dataset"
+    }
+    return $full
 }
 
 # ------------------------------------------------------------------ report
