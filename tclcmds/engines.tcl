@@ -44,6 +44,26 @@ proc ::halo::engine::slurp {path} {
     return $data
 }
 
+# The external programs run under timeout(1): a hung Magic, Netgen or
+# KLayout is stopped after ::halo::engine_timeout seconds (default 1800).
+proc ::halo::engine::limit {} {
+    expr {[info exists ::halo::engine_timeout] ? $::halo::engine_timeout : 1800}
+}
+
+proc ::halo::engine::bounded {} {
+    if {[auto_execok timeout] eq ""} {return {}}
+    list timeout --kill-after=10 [limit]
+}
+
+# Raise ENG-5 when the options of a failed exec say timeout(1) stopped it.
+proc ::halo::engine::check_timeout {tool opts} {
+    set code [dict get $opts -errorcode]
+    if {[lindex $code 0] eq "CHILDSTATUS" && [lindex $code 2] in {124 137}} {
+        error "$tool did not finish within [limit] s and was stopped (set ::halo::engine_timeout S to allow more)" \
+            {} {HALO ENG TIMEOUT 5}
+    }
+}
+
 # Run one of the embedded Magic scripts in batch; returns Magic's log.
 proc ::halo::engine::run_magic {techfile script dir settings} {
     variable text
@@ -58,8 +78,9 @@ proc ::halo::engine::run_magic {techfile script dir settings} {
         set ::env(HALO_MAGIC_$k) $v
     }
     try {
-        set log [exec -ignorestderr magic -dnull -noconsole -rcfile /dev/null $path 2>@1]
-    } on error {msg} {
+        set log [exec -ignorestderr {*}[bounded] magic -dnull -noconsole -rcfile /dev/null $path 2>@1]
+    } on error {msg opts} {
+        check_timeout Magic $opts
         error "Magic failed on $script: [string range $msg 0 400]" {} {HALO ENG MAGIC 2}
     } finally {
         foreach {k v} [concat [list TECH $techfile] $settings] {unset -nocomplain ::env(HALO_MAGIC_$k)}
@@ -154,7 +175,9 @@ proc ::halo::engine::netgen_lvs {layout schematic cell dir} {
     }
     write $lay $netlist
     set out [file join $dir $cell.netgen.txt]
-    catch {exec netgen-lvs -batch lvs [list $lay $cell] [list $schematic $cell] $setup $out} log
+    if {[catch {exec {*}[bounded] netgen-lvs -batch lvs [list $lay $cell] [list $schematic $cell] $setup $out} log opts]} {
+        check_timeout Netgen $opts
+    }
     set report [expr {[file exists $out] ? [slurp $out] : $log}]
     set netgen [expr {[regexp {Result: Circuits match uniquely} $log]
                       && ![regexp {Property errors were found} $log]}]
@@ -240,9 +263,10 @@ proc ::halo::engine::klayout_drc {deck gds} {
     set dir [tempdir]
     set report [file join $dir report.xml]
     try {
-        exec -ignorestderr klayout -b -r $deck -rd input=$gds -rd report=$report 2>@1
-    } on error {msg} {
+        exec -ignorestderr {*}[bounded] klayout -b -r $deck -rd input=$gds -rd report=$report 2>@1
+    } on error {msg opts} {
         file delete -force $dir
+        check_timeout KLayout $opts
         error "KLayout failed on its DRC deck: [string range $msg 0 400]" {} {HALO ENG KLAYOUT 4}
     }
     set xml [slurp $report]
