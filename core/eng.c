@@ -103,6 +103,11 @@ void eng_format(double v, char buf[32])
         snprintf(buf, 32, "0");
         return;
     }
+    /* whole numbers as integers: m=10, not the shortest round trip 1e+01 */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, 32, "%.0f", v);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, 32, "%.*g", prec, v);
         if (strtod(buf, NULL) == v) return;

@@ -708,6 +708,11 @@ static int AddInstanceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
         return TCL_ERROR;
     if (objc == 7 && lay_orient_parse(Tcl_GetString(objv[6]), &o) != 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "orientation", Tcl_GetString(objv[6]), "R0 R90 R180 R270 MX MY MXR90 or MYR90");
+    const lay_cell *parent = hl->lib->cells[cell];
+    for (int i = 0; i < parent->ninsts; i++)
+        if (strcmp(parent->insts[i].name, Tcl_GetString(objv[3])) == 0)
+            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "instance name", Tcl_GetString(objv[3]),
+                                 "a name no other instance of the cell has");
     if (lay_inst_add(hl->lib, cell, Tcl_GetString(objv[3]), child, x, y, o) < 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "child cell", Tcl_GetString(objv[2]), "a cell that does not contain the parent");
     return TCL_OK;

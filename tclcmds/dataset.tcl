@@ -228,7 +228,9 @@ proc ::halo::flow::signoff_manifest {o} {
 # made with the same parameters (the shard aside).
 proc ::halo::flow::dataset_prepare {ctx} {
     set dir [dict get $ctx dir]
-    file mkdir $dir [file join $dir arrangements] [file join $dir variants] [file join $dir logs]
+    if {[catch {file mkdir $dir [file join $dir arrangements] [file join $dir variants] [file join $dir logs]} msg]} {
+        raise DST 13 $dir [regsub {^can't create directory "[^"]*": } $msg ""]
+    }
     remove_temporaries $dir
     set want [manifest_json $ctx]
     set path [file join $dir manifest.json]

@@ -64,6 +64,15 @@ TEST(format_round_trip)
     CHECK_STR(buf, "0.42");
     eng_format(8, buf);
     CHECK_STR(buf, "8");
+    /* whole numbers print whole: the shortest round trip of 10 is 1e+01 */
+    eng_format(10, buf);
+    CHECK_STR(buf, "10");
+    eng_format(2400, buf);
+    CHECK_STR(buf, "2400");
+    eng_format(-120, buf);
+    CHECK_STR(buf, "-120");
+    eng_format(1e20, buf);
+    CHECK_STR(buf, "1e+20");
 }
 
 UNIT_MAIN("test_eng")
