@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "eng.h"
 #include "fileio.h"
@@ -215,6 +216,19 @@ static void take_analysis(parse_ctx *c, const char *line, const char *word)
         return;
     }
     if (su_casecmp(word, "op") != 0) c->tb->ndropped++;
+}
+
+/* dir made absolute against the working directory now: the simulation
+ * worker that reads the deck runs elsewhere, so a relative .include
+ * ("extra.inc" beside "tb.spice") must not depend on where it runs. */
+static void absolute_dir(char *dir, size_t size)
+{
+    char cwd[1024];
+    if (dir[0] == '/' || !getcwd(cwd, sizeof cwd)) return;
+    char out[2200];
+    if (strcmp(dir, ".") == 0) snprintf(out, sizeof out, "%s", cwd);
+    else snprintf(out, sizeof out, "%s/%s", cwd, strncmp(dir, "./", 2) == 0 ? dir + 2 : dir);
+    if (strlen(out) < size) memcpy(dir, out, strlen(out) + 1);
 }
 
 /* The path token of an .include/.lib line without its quotes (malloc'd). */
@@ -540,6 +554,7 @@ testbench *testbench_parse(const char *text, size_t len, const char *name, const
     } else if (!slash) {
         snprintf(c.dir, sizeof c.dir, ".");
     }
+    absolute_dir(c.dir, sizeof c.dir);
     logical lg = {{0}, 0};
     su_buf_add(&lg.text, "");
     toks t = {0};
