@@ -922,6 +922,14 @@ static int begin_structure(greader *r, const grec *bgn)
         return fail(r, HALO_E_GDS_FORMAT, rec.off, "BGNSTR is followed by %s, expected STRNAME",
                     gds_record_name(rec.type));
     char *name = rec_string(&rec);
+    const char *why = su_name_problem(name, SU_NAME_CELL);
+    if (why) {
+        for (char *p = name; *p; p++)
+            if (*p < 0x20 || *p >= 0x7f) *p = '?';
+        fail(r, HALO_E_GDS_FORMAT, rec.off, "structure name \"%.60s\" is refused: %s", name, why);
+        free(name);
+        return 1;
+    }
     int c = lay_cell_find(r->lib, name);
     if (c >= 0 && r->info[c].defined) {
         fail(r, HALO_E_GDS_FORMAT, bgn->off, "structure %.100s is defined twice", name);

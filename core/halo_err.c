@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strutil.h"
+
 static const halo_msg_info msg_table[HALO_E__COUNT] = {
     {"GEN", 0, "OK", "No error."},
 #define HALO_MSG(sym, mod, num, kind, fmt) {mod, num, kind, fmt},
@@ -48,4 +50,30 @@ int halo_err_set(halo_err *err, halo_msg_id id, const char *file, int line, ...)
     else
         snprintf(err->msg, sizeof err->msg, "%s", body);
     return id;
+}
+
+/* A name as a message may show it: control and non-ASCII bytes as \xNN,
+ * at most 40 characters of it. */
+static void printable_name(const char *name, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && o + 8 < len; p++) {
+        if (o >= 40) {
+            strcpy(out + o, "...");
+            return;
+        }
+        if (*p >= 0x20 && *p < 0x7f) out[o++] = (char)*p;
+        else o += (size_t)snprintf(out + o, len - o, "\\x%02x", *p);
+    }
+    out[o] = '\0';
+}
+
+int halo_err_check_name(halo_err *err, const char *file, int line, const char *what, const char *name,
+                        int cell_kind)
+{
+    const char *why = su_name_problem(name, cell_kind ? SU_NAME_CELL : SU_NAME_MEMBER);
+    if (!why) return 0;
+    char shown[64];
+    printable_name(name, shown, sizeof shown);
+    return halo_err_set(err, HALO_E_NAME, file, line, what, shown, why);
 }

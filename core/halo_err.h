@@ -42,6 +42,12 @@ const halo_msg_info *halo_msg_lookup(halo_msg_id id);
  * write `return halo_err_set(...)`. */
 int halo_err_set(halo_err *err, halo_msg_id id, const char *file, int line, ...);
 
+/* Check a name from outside against su_name_problem (strutil.h): returns 0
+ * when it is fine, else fills err with GEN-6 naming what (e.g. "cell"),
+ * the name shown printable and short, and what is wrong. */
+int halo_err_check_name(halo_err *err, const char *file, int line, const char *what, const char *name,
+                        int cell_kind);
+
 /* Clear err to the no-error state. */
 void halo_err_clear(halo_err *err);
 

@@ -265,15 +265,6 @@ static int line_of_offset(const char *text, size_t off)
     return line;
 }
 
-static char *design_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *name = su_strdup(slash ? slash + 1 : path);
-    char *dot = strrchr(name, '.');
-    if (dot && dot != name) *dot = '\0';
-    return name;
-}
-
 static int read_root(jreader *jr, const cJSON *root)
 {
     const cJSON *nets = cJSON_GetObjectItemCaseSensitive(root, "nets");
@@ -316,7 +307,7 @@ netlist *netjson_read_text(const char *text, size_t len, const char *name, halo_
         cJSON_Delete(root);
         return NULL;
     }
-    char *dname = design_name(source);
+    char *dname = su_name_from_path(source, 1);
     jreader jr = {source, err, netlist_new(dname)};
     free(dname);
     free(jr.nl->source);

@@ -89,6 +89,10 @@ typedef struct sim_pool sim_pool;
 sim_pool *sim_pool_new(int nworkers);
 void sim_pool_free(sim_pool *pool);
 int sim_pool_size(const sim_pool *pool);
+/* Address space (MB) a worker may add to its start-up size, 0 for no
+ * limit; idle workers are replaced so the next run has the new limit. */
+#define SIM_DEFAULT_MEMORY_MB 2048
+void sim_pool_set_memory_limit(sim_pool *pool, long mb);
 /* Start every worker now (so the first job does not pay for it). */
 int sim_pool_warm(sim_pool *pool, halo_err *err);
 /* Run jobs, as many at once as there are workers.  Every job gets a status;

@@ -6,7 +6,8 @@
  * of a socketpair), the scheduling of a batch of jobs over the workers,
  * per-job deadlines enforced with poll() and SIGKILL, replacement of dead
  * workers, the private directory workers run in (ngspice drops BSIM check
- * files into its working directory), sim_classify and the job/plot helpers.
+ * files into its working directory), each worker's address-space limit
+ * (setrlimit), sim_classify and the job/plot helpers.
  *
  * Why fork without exec: the worker is this same library, so there is no
  * helper binary to find at run time, in the build tree or installed.  The
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -160,6 +162,7 @@ typedef struct sim_worker {
     sim_job *job;        /* the job it is running, NULL when idle */
     double deadline;     /* monotonic seconds */
     su_buf rx;           /* bytes of the response received so far */
+    long mem_limit_mb;   /* the limit it was started with, 0 for none */
 } sim_worker;
 
 struct sim_pool {
@@ -167,6 +170,7 @@ struct sim_pool {
     sim_worker w[SIM_MAX_WORKERS];
     char dir[256];       /* where workers run; "" until made */
     int spawned;
+    long mem_limit_mb;   /* address space a worker may add to its start-up size */
 };
 
 static double now_s(void)
@@ -183,6 +187,7 @@ sim_pool *sim_pool_new(int nworkers)
     if (nworkers < 1) nworkers = 1;
     if (nworkers > SIM_MAX_WORKERS) nworkers = SIM_MAX_WORKERS;
     p->nworkers = nworkers;
+    p->mem_limit_mb = SIM_DEFAULT_MEMORY_MB;
     for (int i = 0; i < SIM_MAX_WORKERS; i++) p->w[i].fd = -1;
     return p;
 }
@@ -237,8 +242,28 @@ static int pool_dir(sim_pool *p, halo_err *err)
     return 0;
 }
 
+/* Cap the address space of this process at its present size plus mb
+ * megabytes.  The worker is a fork of the shell, so it starts as large as
+ * the shell is; the limit bounds what a deck can make it allocate (a
+ * .control block's 300M-point vector).  ngspice then reports "can't
+ * allocate" and exits, and the job is classified like any other failure. */
+static void limit_address_space(long mb)
+{
+    if (mb <= 0) return;
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu", &pages) != 1) pages = 0;
+        fclose(f);
+    }
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = (rlim_t)(pages * (unsigned long long)sysconf(_SC_PAGESIZE) +
+                                         (unsigned long long)mb * 1024 * 1024);
+    setrlimit(RLIMIT_AS, &rl);
+}
+
 /* In the child: keep only stdio and our socket, then serve forever. */
-static void child_main(int fd, const char *dir)
+static void child_main(int fd, const char *dir, long mem_limit_mb)
 {
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -256,6 +281,7 @@ static void child_main(int fd, const char *dir)
         dup2(devnull, 1);            /* ngspice's stray printf()s */
         close(devnull);
     }
+    limit_address_space(mem_limit_mb);
     sim_engine_serve(fd);
     _exit(0);
 }
@@ -278,13 +304,14 @@ static int worker_start(sim_pool *p, sim_worker *w, halo_err *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(sv[1], p->dir);
+        child_main(sv[1], p->dir, p->mem_limit_mb);
     }
     close(sv[1]);
     w->pid = pid;
     w->fd = sv[0];
     w->job = NULL;
     w->rx.len = 0;
+    w->mem_limit_mb = p->mem_limit_mb;
     p->spawned++;
     return 0;
 }
@@ -309,6 +336,16 @@ static void remove_dir(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+void sim_pool_set_memory_limit(sim_pool *pool, long mb)
+{
+    if (mb < 0) mb = 0;
+    if (mb == pool->mem_limit_mb) return;
+    pool->mem_limit_mb = mb;
+    /* idle workers carry the old limit: replace them on the next run */
+    for (int i = 0; i < SIM_MAX_WORKERS; i++)
+        if (!pool->w[i].job) worker_stop(&pool->w[i], 1, NULL, 0);
 }
 
 void sim_pool_free(sim_pool *pool)
@@ -460,6 +497,14 @@ static int on_readable(sim_worker *w)
     int gone = 0;
     sim_job *job = w->job;
     decode_response(job, w->rx.s + sizeof need, need, &gone);
+    if (job->status != SIM_OK && w->mem_limit_mb > 0 && find_ci(job->log, "can't allocate")) {
+        char why[200];
+        snprintf(why, sizeof why, "the simulation ran out of its memory limit (%ld MB over the worker's "
+                 "start-up size; set ::halo::sim_memory_limit MB to change it)", w->mem_limit_mb);
+        free(job->detail);
+        job->detail = su_strdup(why);
+        job->status = SIM_ERROR;
+    }
     w->job = NULL;
     w->rx.len = 0;
     if (gone) worker_stop(w, 1, NULL, 0);

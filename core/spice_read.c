@@ -71,6 +71,8 @@ typedef struct reader {
     double scale;        /* .option scale for M elements, metres per unit */
     netlist *nl;
     penv global_env;
+    char clipped[4][24]; /* ring of short quotes for messages (clip) */
+    int next_clip;
 } reader;
 
 typedef struct inst_ctx {
@@ -93,6 +95,25 @@ static const char *line_file(const reader *r, const sline *l)
 static int fail_at(reader *r, const sline *l, halo_msg_id id, const char *a, const char *b)
 {
     return halo_err_set(r->err, id, l ? line_file(r, l) : NULL, l ? l->line : 0, a, b);
+}
+
+/* Text of the input quoted in a message.  A line may come from any file
+ * an .include pulled in (".include /etc/shadow"), so messages carry
+ * file:line and a short, printable prefix of the text only. */
+#define QUOTE_MAX 20
+static const char *clip(reader *r, const char *text)
+{
+    char *quoted = r->clipped[r->next_clip++ % 4];
+    size_t n = 0;
+    for (; text[n] && n < QUOTE_MAX; n++)
+        quoted[n] = isprint((unsigned char)text[n]) ? text[n] : '?';
+    strcpy(quoted + n, text[n] ? "..." : "");
+    return quoted;
+}
+
+static int fail_tok(reader *r, const sline *l, halo_msg_id id, const char *tok, const char *b)
+{
+    return fail_at(r, l, id, clip(r, tok), b);
 }
 
 /* ---------------------------------------------------------------- pass 1 */
@@ -332,17 +353,18 @@ static int start_subckt(reader *r, int li)
 {
     sline *l = &r->lines[li];
     if (l->ntok < 2) return fail_at(r, l, HALO_E_SPC_SYNTAX, ".subckt needs a name", NULL);
+    if (halo_err_check_name(r->err, line_file(r, l), l->line, "subcircuit", l->tok[1], 1)) return r->err->id;
     int prev = su_map_get(&r->sub_index, l->tok[1]);
     if (prev >= 0) {
         return halo_err_set(r->err, HALO_E_SPC_DUPLICATE, line_file(r, l), l->line, "subcircuit",
-                            l->tok[1], r->lines[r->subs[prev].def_line].line);
+                            clip(r, l->tok[1]), r->lines[r->subs[prev].def_line].line);
     }
     int t = 2;
     while (t < l->ntok && !is_kv(l->tok[t]) && su_casecmp(l->tok[t], "params:") != 0) t++;
     int first_param = t;
     for (; t < l->ntok; t++) {
         if (su_casecmp(l->tok[t], "params:") == 0) continue;
-        if (!is_kv(l->tok[t])) return fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+        if (!is_kv(l->tok[t])) return fail_tok(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
     }
     su_grow((void **)&r->subs, &r->capsubs, r->nsubs + 1, sizeof *r->subs);
     subckt *sc = &r->subs[r->nsubs];
@@ -409,7 +431,7 @@ static int structure_directive(reader *r, int *li, int *open, int *nopen, int ca
         *li = j;
     } else if (su_casecmp(d, ".param") == 0) {
         for (int t = 1; t < l->ntok; t++)
-            if (!is_kv(l->tok[t])) return fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+            if (!is_kv(l->tok[t])) return fail_tok(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
         if (*nopen) {
             subckt *sc = &r->subs[open[*nopen - 1]];
             add_body(&sc->body, &sc->nbody, &sc->capbody, *li);
@@ -454,7 +476,7 @@ static int build_structure(reader *r)
     if (nopen) {
         const subckt *sc = &r->subs[open[nopen - 1]];
         return halo_err_set(r->err, HALO_E_SPC_UNBALANCED, line_file(r, &r->lines[sc->def_line]),
-                            r->lines[sc->def_line].line, sc->name);
+                            r->lines[sc->def_line].line, clip(r, sc->name));
     }
     return 0;
 }
@@ -513,10 +535,10 @@ static int eval_value(reader *r, const sline *l, const penv *env, const char *te
             expr_eval(text, penv_lookup, (void *)env, out, why, sizeof why) == 0)
             return 0;
         if (isdigit((unsigned char)text[0]) || text[0] == '.' || text[0] == '-' || text[0] == '+')
-            return halo_err_set(r->err, HALO_E_SPC_NUMBER, line_file(r, l), l->line, text, what);
+            return halo_err_set(r->err, HALO_E_SPC_NUMBER, line_file(r, l), l->line, clip(r, text), what);
     }
     char subject[200];
-    snprintf(subject, sizeof subject, "%s = %s", what, text);
+    snprintf(subject, sizeof subject, "%s = %s", what, clip(r, text));
     return halo_err_set(r->err, HALO_E_SPC_EXPR, line_file(r, l), l->line, subject, why);
 }
 
@@ -525,7 +547,7 @@ static int eval_param_line(reader *r, const sline *l, penv *env, int first)
     for (int t = first; t < l->ntok; t++) {
         if (su_casecmp(l->tok[t], "params:") == 0) continue;
         char *eq = strchr(l->tok[t], '=');
-        if (!eq || eq == l->tok[t]) return fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+        if (!eq || eq == l->tok[t]) return fail_tok(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
         char *name = su_strndup(l->tok[t], (size_t)(eq - l->tok[t]));
         double v;
         int rc = eval_value(r, l, env, eq + 1, name, &v);
@@ -570,8 +592,16 @@ static char *flat_node(const reader *r, const inst_ctx *ctx, const char *node)
     return name;
 }
 
-static int connect(reader *r, const inst_ctx *ctx, int dev, const char *role, const char *node)
+/* A device or node name as written on line l, checked against the name
+ * rule (strutil.h): it goes into SPICE decks, GDS labels and JSON. */
+static int check_name(reader *r, const sline *l, const char *what, const char *name)
 {
+    return halo_err_check_name(r->err, line_file(r, l), l->line, what, name, 0);
+}
+
+static int connect(reader *r, const sline *l, const inst_ctx *ctx, int dev, const char *role, const char *node)
+{
+    if (check_name(r, l, "node", node)) return r->err->id;
     char *flat = flat_node(r, ctx, node);
     int net = netlist_net_get(r->nl, flat);
     free(flat);
@@ -584,12 +614,13 @@ static int new_device(reader *r, const inst_ctx *ctx, const sline *l, netlist_de
 {
     if (r->nl->ndevs >= SPICE_MAX_DEVICES)
         return fail_at(r, l, HALO_E_SPC_SYNTAX, "Flattening creates more than 2000000 devices", NULL);
+    if (check_name(r, l, "device", l->tok[0])) return r->err->id;
     char *name = halo_xmalloc(strlen(ctx->prefix) + strlen(l->tok[0]) + 1);
     sprintf(name, "%s%s", ctx->prefix, l->tok[0]);
     *dev = netlist_device_add(r->nl, name, type, element, model);
     if (*dev < 0) {
         int first = r->nl->devs[netlist_device_find(r->nl, name)].line;
-        halo_err_set(r->err, HALO_E_SPC_DUPLICATE, line_file(r, l), l->line, "device", name, first);
+        halo_err_set(r->err, HALO_E_SPC_DUPLICATE, line_file(r, l), l->line, "device", clip(r, name), first);
         free(name);
         return r->err->id;
     }
@@ -633,7 +664,7 @@ static int apply_nf(reader *r, const sline *l, const inst_ctx *ctx, netlist_devi
     int rc = eval_value(r, l, ctx->env, value, "nf", &v);
     if (rc) return rc;
     if (v < 1 || v > 100000 || v != floor(v))
-        return halo_err_set(r->err, HALO_E_SPC_NF, line_file(r, l), l->line, d->name, value);
+        return halo_err_set(r->err, HALO_E_SPC_NF, line_file(r, l), l->line, clip(r, d->name), clip(r, value));
     d->nf = (int)v;
     return 0;
 }
@@ -689,15 +720,15 @@ static int device_units(reader *r, const sline *l, netlist_device *d, const raw_
             char why[300];
             snprintf(why, sizeof why, "%s=%s fits neither metres (below %g) nor micrometres (from %g); "
                      "write it in one of them, or say which with read_spice -units um|m",
-                     p[i].name, p[i].text, SPICE_METRES_MAX, SPICE_UM_MIN);
-            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+                     p[i].name, clip(r, p[i].text), SPICE_METRES_MAX, SPICE_UM_MIN);
+            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, clip(r, d->name), why);
         }
         if (first && u != (int)d->units) {
             char why[300];
             snprintf(why, sizeof why, "%s=%s reads as %s but %s=%s as %s; write both in one unit",
-                     first->name, first->text, d->units == NETLIST_UNITS_M ? "metres" : "micrometres",
-                     p[i].name, p[i].text, u == NETLIST_UNITS_M ? "metres" : "micrometres");
-            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+                     first->name, clip(r, first->text), d->units == NETLIST_UNITS_M ? "metres" : "micrometres",
+                     p[i].name, clip(r, p[i].text), u == NETLIST_UNITS_M ? "metres" : "micrometres");
+            return halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, clip(r, d->name), why);
         }
         first = &p[i];
         d->units = u;
@@ -765,7 +796,7 @@ static int apply_params(reader *r, const sline *l, const inst_ctx *ctx, int dev,
     int rc = 0;
     for (int t = first; t < l->ntok && !rc; t++) {
         const char *eq = strchr(l->tok[t], '=');
-        if (!eq || eq == l->tok[t]) rc = fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+        if (!eq || eq == l->tok[t]) rc = fail_tok(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
     }
     if (!rc) rc = eval_instance_params(r, l, ctx, d, first, p, n);
     double um_per_unit = 1.0;
@@ -781,8 +812,8 @@ static int apply_params(reader *r, const sline *l, const inst_ctx *ctx, int dev,
         if ((strcmp(p[i].name, "W") == 0 || strcmp(p[i].name, "L") == 0) && dim != NETLIST_DIM_NONE &&
             !(v > 0 && isfinite(v))) {
             char why[200];
-            snprintf(why, sizeof why, "%s=%s must be a positive finite length", p[i].name, p[i].text);
-            rc = halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, d->name, why);
+            snprintf(why, sizeof why, "%s=%s must be a positive finite length", p[i].name, clip(r, p[i].text));
+            rc = halo_err_set(r->err, HALO_E_SPC_UNITS, line_file(r, l), l->line, clip(r, d->name), why);
             break;
         }
         if (dim == NETLIST_DIM_LENGTH) v = round_um(v * um_per_unit);
@@ -817,7 +848,7 @@ static int first_kv(const sline *l, int start)
 static int elem_mos(reader *r, const inst_ctx *ctx, const sline *l)
 {
     int kv = first_kv(l, 1);
-    if (kv != 6) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "4 nodes (d g s b) and a model");
+    if (kv != 6) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "4 nodes (d g s b) and a model");
     const char *model = l->tok[5];
     int mt = su_map_get(&r->models, model);
     netlist_devtype type;
@@ -829,7 +860,8 @@ static int elem_mos(reader *r, const inst_ctx *ctx, const sline *l)
     int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
     static const char *roles[4] = {"D", "G", "S", "B"};
-    for (int i = 0; i < 4; i++) connect(r, ctx, dev, roles[i], l->tok[1 + i]);
+    for (int i = 0; i < 4; i++)
+        if (connect(r, l, ctx, dev, roles[i], l->tok[1 + i])) return r->err->id;
     return apply_params(r, l, ctx, dev, 6);
 }
 
@@ -854,10 +886,13 @@ static int instantiate_subckt(reader *r, const inst_ctx *ctx, const sline *l, in
 {
     const subckt *sc = &r->subs[sub];
     int nports = sc->first_param_tok - sc->first_port_tok;
+    for (int i = 1; i <= nnodes; i++)
+        if (check_name(r, l, "node", l->tok[i])) return r->err->id;
+    if (check_name(r, l, "instance", l->tok[0])) return r->err->id;
     if (nnodes != nports)
-        return halo_err_set(r->err, HALO_E_SPC_PORTS, line_file(r, l), l->line, l->tok[0], nnodes, sc->name, nports);
+        return halo_err_set(r->err, HALO_E_SPC_PORTS, line_file(r, l), l->line, clip(r, l->tok[0]), nnodes, clip(r, sc->name), nports);
     if (ctx->depth + 1 >= SPICE_MAX_NESTING)
-        return halo_err_set(r->err, HALO_E_SPC_TOODEEP, line_file(r, l), l->line, SPICE_MAX_NESTING, l->tok[0]);
+        return halo_err_set(r->err, HALO_E_SPC_TOODEEP, line_file(r, l), l->line, SPICE_MAX_NESTING, clip(r, l->tok[0]));
     /* recursion: ctx->chain is "|top|a|b|", the subcircuits being expanded */
     if (ctx->chain) {
         char *needle = halo_xmalloc(strlen(sc->name) + 3);
@@ -865,7 +900,7 @@ static int instantiate_subckt(reader *r, const inst_ctx *ctx, const sline *l, in
         int loop = strstr(ctx->chain, needle) != NULL;
         free(needle);
         if (loop)
-            return halo_err_set(r->err, HALO_E_SPC_RECURSION, line_file(r, l), l->line, sc->name, l->tok[0]);
+            return halo_err_set(r->err, HALO_E_SPC_RECURSION, line_file(r, l), l->line, clip(r, sc->name), clip(r, l->tok[0]));
     }
     penv env = {&r->global_env, NULL, NULL, 0, 0};
     int rc = 0;
@@ -876,7 +911,7 @@ static int instantiate_subckt(reader *r, const inst_ctx *ctx, const sline *l, in
     for (int t = kv; !rc && t < l->ntok; t++) {
         const char *eq = strchr(l->tok[t], '=');
         if (!eq || eq == l->tok[t]) {
-            rc = fail_at(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
+            rc = fail_tok(r, l, HALO_E_SPC_PARAM, l->tok[t], NULL);
             break;
         }
         char *name = su_strndup(l->tok[t], (size_t)(eq - l->tok[t]));
@@ -906,7 +941,7 @@ static int elem_x(reader *r, const inst_ctx *ctx, const sline *l)
 {
     int kv = 1;
     while (kv < l->ntok && !is_kv(l->tok[kv]) && su_casecmp(l->tok[kv], "params:") != 0) kv++;
-    if (kv < 3) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "nodes and a subcircuit name");
+    if (kv < 3) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "nodes and a subcircuit name");
     const char *model = l->tok[kv - 1];
     int nnodes = kv - 2;
     int params = kv < l->ntok && su_casecmp(l->tok[kv], "params:") == 0 ? kv + 1 : kv;
@@ -917,14 +952,15 @@ static int elem_x(reader *r, const inst_ctx *ctx, const sline *l)
     netlist_devtype type;
     if (spice_model_type(model, &type) != 0) {
         if (!su_has_prefix_ci(model, "sky130_"))
-            return halo_err_set(r->err, HALO_E_SPC_NOSUBCKT, line_file(r, l), l->line, l->tok[0], model);
+            return halo_err_set(r->err, HALO_E_SPC_NOSUBCKT, line_file(r, l), l->line, clip(r, l->tok[0]), clip(r, model));
         type = NL_OTHER;
     }
     if ((type == NL_NMOS || type == NL_PMOS) && nnodes != 4)
-        return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "4 nodes (d g s b) for a transistor");
+        return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "4 nodes (d g s b) for a transistor");
     int dev, rc = new_device(r, ctx, l, type, 'X', model, &dev);
     if (rc) return rc;
-    for (int i = 0; i < nnodes; i++) connect(r, ctx, dev, pdk_pin_role(type, i, nnodes), l->tok[1 + i]);
+    for (int i = 0; i < nnodes; i++)
+        if (connect(r, l, ctx, dev, pdk_pin_role(type, i, nnodes), l->tok[1 + i])) return r->err->id;
     return apply_params(r, l, ctx, dev, params);
 }
 
@@ -942,7 +978,7 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
                         const char *value_name)
 {
     int kv = first_kv(l, 1);
-    if (kv < 3) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes");
+    if (kv < 3) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes");
     const char *model = "";
     const char *value = NULL;
     for (int t = 3; t < kv; t++) {
@@ -957,7 +993,7 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
         netlist_devtype mt;
         if (spice_model_type(model, &mt) == 0 && mt != type) {
             char why[300];
-            snprintf(why, sizeof why, "%s names %s, a %s model, on a %s element", l->tok[0], model,
+            snprintf(why, sizeof why, "%.20s names %.40s, a %s model, on a %s element", l->tok[0], model,
                      netlist_devtype_name(mt), netlist_devtype_name(type));
             return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
         }
@@ -965,8 +1001,8 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
     }
     int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
-    connect(r, ctx, dev, "P", l->tok[1]);
-    connect(r, ctx, dev, "N", l->tok[2]);
+    if (connect(r, l, ctx, dev, "P", l->tok[1])) return r->err->id;
+    if (connect(r, l, ctx, dev, "N", l->tok[2])) return r->err->id;
     if (value) {
         double v;
         rc = eval_value(r, l, ctx->env, value, value_name, &v);
@@ -984,7 +1020,7 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
     int has_area = last >= 1 && eng_parse(l->tok[last], &area) == 0;
     if (has_area) last--;
     int nnodes = last - 1;
-    if (nnodes < 3 || nnodes > 4) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "3 or 4 nodes and a model");
+    if (nnodes < 3 || nnodes > 4) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "3 or 4 nodes and a model");
     const char *model = l->tok[last];
     int mt = su_map_get(&r->models, model);
     netlist_devtype type = mt == NL_PNP ? NL_PNP : NL_NPN;
@@ -992,7 +1028,8 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
     int dev, rc = new_device(r, ctx, l, type, 'Q', model, &dev);
     if (rc) return rc;
     static const char *roles[4] = {"C", "B", "E", "SUB"};
-    for (int i = 0; i < nnodes; i++) connect(r, ctx, dev, roles[i], l->tok[1 + i]);
+    for (int i = 0; i < nnodes; i++)
+        if (connect(r, l, ctx, dev, roles[i], l->tok[1 + i])) return r->err->id;
     if (has_area) netlist_param_set(&r->nl->devs[dev], "area", area);
     return apply_params(r, l, ctx, dev, kv);
 }
@@ -1000,11 +1037,11 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
 static int elem_diode(reader *r, const inst_ctx *ctx, const sline *l)
 {
     int kv = first_kv(l, 1);
-    if (kv < 4 || kv > 5) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes and a model");
+    if (kv < 4 || kv > 5) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes and a model");
     int dev, rc = new_device(r, ctx, l, NL_OTHER, 'D', l->tok[3], &dev);
     if (rc) return rc;
-    connect(r, ctx, dev, "P", l->tok[1]);
-    connect(r, ctx, dev, "N", l->tok[2]);
+    if (connect(r, l, ctx, dev, "P", l->tok[1])) return r->err->id;
+    if (connect(r, l, ctx, dev, "N", l->tok[2])) return r->err->id;
     if (kv == 5) {
         double area;
         rc = eval_value(r, l, ctx->env, l->tok[4], "area", &area);
@@ -1018,11 +1055,11 @@ static int elem_diode(reader *r, const inst_ctx *ctx, const sline *l)
  * text ("PULSE(0 1.8 1n ...)"). */
 static int elem_source(reader *r, const inst_ctx *ctx, const sline *l, netlist_devtype type)
 {
-    if (l->ntok < 3) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes");
+    if (l->ntok < 3) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "2 nodes");
     int dev, rc = new_device(r, ctx, l, type, (char)toupper((unsigned char)l->tok[0][0]), "", &dev);
     if (rc) return rc;
-    connect(r, ctx, dev, "P", l->tok[1]);
-    connect(r, ctx, dev, "N", l->tok[2]);
+    if (connect(r, l, ctx, dev, "P", l->tok[1])) return r->err->id;
+    if (connect(r, l, ctx, dev, "N", l->tok[2])) return r->err->id;
     for (int t = 3; t < l->ntok && !rc; t++) {
         const char *tok = l->tok[t];
         double v;
@@ -1063,7 +1100,7 @@ static int elaborate_element(reader *r, inst_ctx *ctx, const sline *l)
     case 'd': return elem_diode(r, ctx, l);
     case 'v': return elem_source(r, ctx, l, NL_VSRC);
     case 'i': return elem_source(r, ctx, l, NL_ISRC);
-    default:  return fail_at(r, l, HALO_E_SPC_ELEMENT, l->tok[0], NULL);
+    default:  return fail_tok(r, l, HALO_E_SPC_ELEMENT, l->tok[0], NULL);
     }
 }
 
@@ -1210,12 +1247,6 @@ static void reader_free(reader *r)
     penv_free(&r->global_env);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 netlist *spice_read_text(const char *text, size_t len, const char *name,
                          const spice_read_opts *opts, halo_err *err)
 {
@@ -1232,7 +1263,9 @@ netlist *spice_read_text(const char *text, size_t len, const char *name,
     int top = -1;
     if (!rc) rc = choose_top(&r, r.files[0], &top);
     if (!rc) {
-        r.nl = netlist_new(base_name(r.files[0]));
+        char *dname = su_name_from_path(r.files[0], 0);
+        r.nl = netlist_new(dname);
+        free(dname);
         free(r.nl->source);
         r.nl->source = su_strdup(r.files[0]);
         rc = elaborate_top(&r, top);

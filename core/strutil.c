@@ -209,3 +209,37 @@ void su_map_put(su_map *m, const char *key, int val)
     }
     m->vals[i] = val;
 }
+
+const char *su_name_problem(const char *name, su_name_kind kind)
+{
+    size_t n = strlen(name);
+    if (n == 0) return "it is empty";
+    if (n > SU_NAME_MAX) return "it is longer than 255 bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == ' ') return "it holds a space";
+        if (c < 0x20 || c == 0x7f) return "it holds a control character";
+        if (c > 0x7e) return "it holds a non-ASCII byte";
+        if (kind == SU_NAME_CELL && (c == '/' || c == '\\'))
+            return "a cell or subcircuit name holds no '/' or '\\' (it may become a file name)";
+    }
+    if (kind == SU_NAME_CELL && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+        return "a cell or subcircuit name is not '.' or '..' (it may become a file name)";
+    return NULL;
+}
+
+char *su_name_from_path(const char *path, int strip_ext)
+{
+    const char *slash = strrchr(path, '/');
+    char *name = su_strdup(slash ? slash + 1 : path);
+    char *dot = strrchr(name, '.');
+    if (strip_ext && dot && dot != name) *dot = '\0';
+    if (strlen(name) > SU_NAME_MAX) name[SU_NAME_MAX] = '\0';
+    for (char *p = name; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f || *p == '\\') *p = '_';
+    if (su_name_problem(name, SU_NAME_CELL)) {   /* "", "." or ".." */
+        free(name);
+        name = su_strdup("design");
+    }
+    return name;
+}

@@ -3,7 +3,8 @@
  *
  * Owns: checked allocation (halo_xmalloc & co.), case-insensitive
  * comparison, a growable text buffer (su_buf) and a string -> int map
- * (su_map, open addressing) used for name lookups in netlists and tables.
+ * (su_map, open addressing) used for name lookups in netlists and tables,
+ * and the rule for what a name may hold (su_name_problem).
  * Allocation failure aborts, as Tcl's ckalloc panics: every other error in
  * core is reported through halo_err.
  */
@@ -54,5 +55,20 @@ void su_map_free(su_map *m);
 /* Value for key, or -1 when absent. */
 int su_map_get(const su_map *m, const char *key);
 void su_map_put(su_map *m, const char *key, int val);
+
+/* What a name may hold.  Names travel into GDS structures, SPICE decks,
+ * JSON, Tcl lists and file names, so a name is 1..SU_NAME_MAX printable
+ * ASCII bytes: no space, control character or non-ASCII byte.  A cell,
+ * subcircuit or design name may become a file name, so it also holds no
+ * '/' or '\\' and is not "." or "..".  Device, instance, net, pin and tensor
+ * names may use '/', the hierarchy separator ("X1/M3", "enc.0.weight").
+ * Returns NULL when the name is fine, else a phrase saying what is wrong. */
+#define SU_NAME_MAX 255
+typedef enum { SU_NAME_CELL, SU_NAME_MEMBER } su_name_kind;
+const char *su_name_problem(const char *name, su_name_kind kind);
+/* A cell name made from a file's name (the last component, without its
+ * extension when strip_ext): every byte a cell name may not hold becomes
+ * '_', so "my ota.json" names the design my_ota.  Caller frees. */
+char *su_name_from_path(const char *path, int strip_ext);
 
 #endif

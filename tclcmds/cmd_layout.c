@@ -660,11 +660,22 @@ static int AddShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 
 /* ---------------------------------------------------------------- building */
 
+/* A name a script gives a cell, instance or pin, checked against the name
+ * rule (strutil.h) before it goes into the layout and from there into GDS
+ * and file names. */
+static int check_name(Tcl_Interp *interp, const char *what, Tcl_Obj *name, int cell_kind)
+{
+    halo_err err = {0};
+    if (halo_err_check_name(&err, NULL, 0, what, Tcl_GetString(name), cell_kind)) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
 /* new_cell NAME: an empty cell, which becomes the current one. */
 static int NewCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     HaloLayout *hl = layout_of(cd);
     if (objc != 2) return halo_usage(interp, "new_cell");
+    if (check_name(interp, "cell", objv[1], 1) != TCL_OK) return TCL_ERROR;
     int c = lay_cell_new(hl->lib, Tcl_GetString(objv[1]));
     if (c < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[1]), "a name no cell has");
     hl->top = c;
@@ -678,6 +689,7 @@ static int FlattenCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
     HaloLayout *hl = layout_of(cd);
     int cell;
     if (objc != 3) return halo_usage(interp, "flatten_cell");
+    if (check_name(interp, "cell", objv[2], 1) != TCL_OK) return TCL_ERROR;
     if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
     if (halo_layout_check_expansion(interp, (HaloState *)cd, cell) != TCL_OK) return TCL_ERROR;
     if (lay_cell_flatten(hl->lib, cell, Tcl_GetString(objv[2])) < 0)
@@ -703,6 +715,7 @@ static int AddInstanceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
     int32_t x, y;
     lay_orient o = LAY_R0;
     if (objc != 6 && objc != 7) return halo_usage(interp, "add_instance");
+    if (check_name(interp, "instance", objv[3], 0) != TCL_OK) return TCL_ERROR;
     if (need_cell(interp, hl, objv[1], &cell) != TCL_OK || need_cell(interp, hl, objv[2], &child) != TCL_OK ||
         um_to_nm(interp, objv[4], &x) != TCL_OK || um_to_nm(interp, objv[5], &y) != TCL_OK)
         return TCL_ERROR;
@@ -725,6 +738,7 @@ static int AddPinCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     int cell, *ls, n;
     lay_box b;
     if (objc != 5) return halo_usage(interp, "add_pin");
+    if (check_name(interp, "pin", objv[2], 0) != TCL_OK) return TCL_ERROR;
     if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
     if (parse_layers(interp, hl->lib, objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
     int layer = n == 1 ? ls[0] : -1;

@@ -108,6 +108,19 @@ static sim_pool *get_pool(HaloSim *s)
     return s->pool;
 }
 
+/* ::halo::sim_memory_limit MB (default SIM_DEFAULT_MEMORY_MB, 0 for none):
+ * the address space a simulation worker may add to its start-up size. */
+static int apply_memory_limit(Tcl_Interp *interp, HaloSim *s)
+{
+    Tcl_WideInt mb = SIM_DEFAULT_MEMORY_MB;
+    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::sim_memory_limit", NULL, TCL_GLOBAL_ONLY);
+    if (v && (Tcl_GetWideIntFromObj(NULL, v, &mb) != TCL_OK || mb < 0 || mb > (1 << 30)))
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::sim_memory_limit", Tcl_GetString(v),
+                             "a size in MB (0 for no limit)");
+    sim_pool_set_memory_limit(get_pool(s), (long)mb);
+    return TCL_OK;
+}
+
 /* ------------------------------------------------------------- options */
 
 typedef struct sim_opts {
@@ -308,6 +321,7 @@ static int run_decks(Tcl_Interp *interp, HaloSim *s, tb_deck *decks, int n, cons
     sim_job *torun[2];
     int idx[2], nrun = 0;
     char *keys[2] = {NULL, NULL};
+    if (apply_memory_limit(interp, s) != TCL_OK) return TCL_ERROR;
     memset(jobs, 0, sizeof jobs);
     for (int i = 0; i < n; i++) {
         keys[i] = deck_key(&decks[i]);

@@ -147,6 +147,7 @@ static int read_tensor(const cJSON *t, const unsigned char *data, size_t dlen, c
                        span *sp, halo_err *err)
 {
     char why[300];
+    if (halo_err_check_name(err, source, 0, "tensor", t->string, 0)) return err->id;
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(t, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
     const cJSON *offs = cJSON_GetObjectItemCaseSensitive(t, "data_offsets");
