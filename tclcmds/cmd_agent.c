@@ -504,6 +504,7 @@ const HaloCmd halo_agent_cmds[] = {
      "recorded since the last update and returns a dict: steps policy_loss value_loss entropy mean_return. "
      "`probs H STATE|CANDIDATES ?MASK?` returns the policy's probabilities, `save H FILE` writes the weights as "
      "safetensors (nn_info reads them), `delete H` frees an agent, `list` returns the handles. The same -seed "
-     "gives the same choices."},
-    {NULL, NULL, NULL, NULL},
+     "gives the same choices.",
+     "The learning agents of layout exploration."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

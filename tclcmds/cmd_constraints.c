@@ -42,9 +42,11 @@ const HaloCmd halo_constraints_cmds[] = {
      "an entry may name more than two devices, and entries sharing a device merge into one group. "
      "Matched devices get one finger count and are placed mirror-symmetric. Unknown device names and "
      "devices of different types are errors, and then no constraint of the file is applied. Returns "
-     "the match groups."},
+     "the match groups.",
+     "Reads matched devices from an OSIRIS pairs.json."},
     {"set_match", SetMatchCmd, "set_match DEV DEV ?DEV...?",
      "Matches devices: one finger count, mirror-symmetric placement. The named devices join one "
-     "group, merged with any group they already belong to. Returns the match groups."},
-    {NULL, NULL, NULL, NULL},
+     "group, merged with any group they already belong to. Returns the match groups.",
+     "Matches devices: equal fingers, mirrored placement."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -176,7 +176,8 @@ const HaloCmd halo_explore_cmds[] = {
      "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, pscore_osiris, area, "
      "bbox_area, hpwl, wirelength, vias, pre and post metrics, trajectory (pre/post mag_V, phase_deg, "
      "re_V, im_V), time_ms per stage, seed; rl adds "
-     "reward), baseline and best (lowest pscore)."},
+     "reward), baseline and best (lowest pscore).",
+     "OSIRIS's variant loop on the placed design."},
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
      "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-lr X? ?-outer_lr X? "
@@ -210,18 +211,22 @@ const HaloCmd halo_explore_cmds[] = {
      "rejected/, explore rolls it back and counts it by cause (signoff_magic, signoff_netgen, "
      "signoff_klayout, signoff_error), and summary.json's signoff gives passed and rejected.  "
      "Shows a progress bar on a "
-     "terminal (plain lines otherwise) and returns the summary."},
+     "terminal (plain lines otherwise) and returns the summary.",
+     "Makes a dataset: arrangements x verified variants."},
     {"merge_dataset", MergeDatasetCmd, "merge_dataset -out DIR SHARDDIR ?SHARDDIR ...?",
      "Joins the outputs of generate_dataset -shard 1/N .. N/N into one dataset in DIR, the same as an "
      "unsharded run: the manifests must agree, every shard must be there once, every arrangement must "
      "come from its own shard and none twice; rebuilds index.jsonl, rows.jsonl and summary.json and "
-     "returns the summary (missing counts the variants absent)."},
+     "returns the summary (missing counts the variants absent).",
+     "Joins the shards of a sharded generate_dataset run."},
     {"read_dataset", ReadDatasetCmd, "read_dataset DIR ?-trajectories 0|1?",
      "Reads a dataset's index.jsonl and returns its QoS records as a list of dicts (keys as in the "
      "JSON: id, arrangement, variant, fingers, move, devices, pscore ..., time_ms); with -trajectories 1 "
-     "each record's trajectory key holds its pre/post trajectories instead of their file name."},
+     "each record's trajectory key holds its pre/post trajectories instead of their file name.",
+     "Returns a dataset's QoS records as a list of dicts."},
     {"report_dataset", ReportDatasetCmd, "report_dataset DIR",
      "Prints what a dataset holds -- its number of records, the failures by cause that kept variants "
      "out of it, and the best and the worst variant by pscore (with pscore_osiris, area and HPWL) -- "
-     "and returns it as a dict (dir records failures best worst)."},
-    {NULL, NULL, NULL, NULL}};
+     "and returns it as a dict (dir records failures best worst).",
+     "Prints and returns a summary of a dataset."},
+    {NULL, NULL, NULL, NULL, NULL}};

@@ -177,11 +177,13 @@ const HaloCmd halo_fingers_cmds[] = {
      "least the PDK minimum and on the manufacturing grid. Returns a list of dicts {XM1 2 XM2 4 ...} "
      "in a fixed order (the first transistor varies slowest); with -count only the number, computed "
      "without listing, exact at any size; with -sample N -seed S (default seed 1) a reproducible "
-     "uniform random subset of N arrangements without repetition, in the same order."},
+     "uniform random subset of N arrangements without repetition, in the same order.",
+     "Lists, counts or samples legal finger arrangements."},
     {"set_fingers", SetFingersCmd, "set_fingers DICT",
      "Applies one finger arrangement {DEV NF ...} to the design. A matched device's count goes to its "
      "whole group; an unknown device, a non-transistor, an illegal count (finger below the minimum "
      "width or off grid) or two counts for one match group are errors and change nothing. Keeps each "
-     "device's total W. Returns the finger count of every transistor."},
-    {NULL, NULL, NULL, NULL},
+     "device's total W. Returns the finger count of every transistor.",
+     "Applies one finger arrangement {DEV NF ...}."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

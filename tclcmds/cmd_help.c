@@ -1,20 +1,13 @@
 /*
  * cmd_help.c -- help: the command list, one command's usage and summary,
- * and the message table (help messages).  Driven by the command tables, so
- * it cannot go stale.
+ * and the message table (help messages); import: halo's commands in the
+ * global namespace of a host interpreter (Magic, Netgen) without taking
+ * the names it has.  Driven by the command tables, so it cannot go stale.
  */
 #include "halo_tcl.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* First sentence of a summary, for the command list. */
-static Tcl_Obj *first_sentence(const char *summary)
-{
-    const char *dot = strstr(summary, ". ");
-    int n = dot ? (int)(dot - summary) + 1 : (int)strlen(summary);
-    return Tcl_NewStringObj(summary, n);
-}
 
 /* Append a paragraph wrapped at 78 columns; the text starts at column
  * indent on the current line and continues at that indent. */
@@ -47,10 +40,8 @@ static void list_commands(Tcl_Obj *out)
     Tcl_AppendToObj(out, "halo commands (help NAME for one; help messages for error ids):\n", -1);
     for (int t = 0; halo_cmd_tables[t]; t++)
         for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++) {
-            Tcl_Obj *s = first_sentence(c->summary);
             Tcl_AppendPrintfToObj(out, "  %-19s", c->name);
-            append_wrapped(out, Tcl_GetString(s), 21);
-            Tcl_DecrRefCount(s);
+            append_wrapped(out, c->brief, 21);
         }
 }
 
@@ -87,10 +78,65 @@ static int HelpCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     return TCL_OK;
 }
 
+/* Is the global command NAME something other than halo's own? */
+static int host_has(Tcl_Interp *interp, const char *name)
+{
+    Tcl_Obj *global = Tcl_ObjPrintf("::%s", name), *ours = Tcl_ObjPrintf("::halo::%s", name);
+    Tcl_IncrRefCount(global);
+    Tcl_IncrRefCount(ours);
+    int other = 0;
+    if (Tcl_FindCommand(interp, Tcl_GetString(global), NULL, 0)) {
+        Tcl_Obj *cmd[3] = {Tcl_NewStringObj("namespace", -1), Tcl_NewStringObj("origin", -1), global};
+        for (int i = 0; i < 2; i++) Tcl_IncrRefCount(cmd[i]);
+        other = Tcl_EvalObjv(interp, 3, cmd, TCL_EVAL_GLOBAL) != TCL_OK ||
+                strcmp(Tcl_GetStringResult(interp), Tcl_GetString(ours)) != 0;
+        for (int i = 0; i < 2; i++) Tcl_DecrRefCount(cmd[i]);
+        Tcl_ResetResult(interp);
+    }
+    Tcl_DecrRefCount(global);
+    Tcl_DecrRefCount(ours);
+    return other;
+}
+
+/* import: every halo command the global namespace does not already have
+ * (Magic has extract, route and help; Netgen has help) becomes callable
+ * without the prefix; the others stay halo::NAME.  Returns those. */
+static int ImportCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    (void)objv;
+    if (objc != 1) return halo_usage(interp, "import");
+    Tcl_Namespace *global = Tcl_GetGlobalNamespace(interp);
+    Tcl_Obj *kept = Tcl_NewListObj(0, NULL);
+    for (int t = 0; halo_cmd_tables[t]; t++)
+        for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++) {
+            if (host_has(interp, c->name)) {
+                Tcl_ListObjAppendElement(NULL, kept, Tcl_NewStringObj(c->name, -1));
+                continue;
+            }
+            char pattern[96];
+            snprintf(pattern, sizeof pattern, "::halo::%s", c->name);
+            if (Tcl_Import(interp, global, pattern, 1) != TCL_OK) {
+                Tcl_DecrRefCount(kept);
+                return TCL_ERROR;
+            }
+        }
+    Tcl_SetObjResult(interp, kept);
+    return TCL_OK;
+}
+
 const HaloCmd halo_help_cmds[] = {
     {"help", HelpCmd, "help ?NAME|messages?",
      "Lists the commands, or one command's usage and description. Without NAME it lists every command "
-     "with a one-line summary; with NAME it prints that command's usage line and what it does; with messages lists every error id (MOD-NNNN), its class and its message. "
-     "Errors raised by halo carry -errorcode {HALO MOD CLASS NNNN}."},
-    {NULL, NULL, NULL, NULL},
+     "with a one-line summary; with NAME it prints that command's usage line and what it does; with "
+     "messages it lists every error id (MOD-NNNN), its class and its message. "
+     "Errors raised by halo carry -errorcode {HALO MOD CLASS NNNN}.",
+     "Lists the commands, or one command's usage and summary."},
+    {"import", ImportCmd, "import",
+     "Makes halo's commands callable without the halo:: prefix in the global namespace of the interpreter "
+     "that loaded halo (package require halo), except names it already has, which stay halo::NAME: inside "
+     "Magic these are extract, route and help, inside Netgen help. Returns the names left out. halo's own "
+     "shell imports everything at start.",
+     "Imports halo's commands, skipping names the host has."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -797,62 +797,79 @@ const HaloCmd halo_layout_cmds[] = {
      "res_high_po* resistors (pins P N on met1; a plain R becomes the narrowest res_high_po whose "
      "length gives the value). Devices with equal parameters share one cell. Every cell is clean under "
      "the sky130 rules and has a halo, the margin its neighbours keep. Also puts the devices in a row in "
-     "a top cell named after the design, a preview until place arranges them. Returns {DEVICE CELL ...}."},
+     "a top cell named after the design, a preview until place arranges them. Returns {DEVICE CELL ...}.",
+     "Builds the layout cell of every device of the design."},
     {"generate_device", GenerateDeviceCmd,
      "generate_device MODEL ?-w UM? ?-l UM? ?-nf N? ?-m M? ?-dummies BOOL? ?-r OHMS?",
      "Builds one device cell without a design: MODEL is a technology device (nfet_01v8, pfet_01v8, "
      "cap_mim_m3_1, res_high_po, res_high_po_0p35 ...). For transistors -w is the total width of the nf "
      "fingers (default nf 1, m 1); for the MIM cap -w and -l are its sides; for resistors -l is the body "
      "length, or -r the value from which the length follows (-w one of the allowed widths). Returns the "
-     "cell name, which becomes the current cell of write_image."},
+     "cell name, which becomes the current cell of write_image.",
+     "Builds one device cell without a design."},
     {"clear_layout", ClearLayoutCmd, "clear_layout",
      "Empties the layout: every cell goes, and the design's devices need generate_devices again. Cells "
-     "otherwise accumulate (generate_devices reuses a cell whose parameters it has built before)."},
+     "otherwise accumulate (generate_devices reuses a cell whose parameters it has built before).",
+     "Empties the layout."},
     {"report_devices", ReportDevicesCmd, "report_devices",
      "Prints the device cells of the current design -- device, kind, parameters, box width x height, area "
      "(um, um^2) and halo -- and the total device area (the area OSIRIS reports). Returns a list of dicts "
-     "with the keys device cell kind width height area halo W L nf m (C or R for passives) pins."},
+     "with the keys device cell kind width height area halo W L nf m (C or R for passives) pins.",
+     "Prints the device cells, their sizes and total area."},
     {"report_layout", ReportLayoutCmd, "report_layout",
      "Prints the cells of the layout with their size, shapes, pins and instances, and returns them as a "
-     "list of dicts (cell bbox shapes pins instances)."},
+     "list of dicts (cell bbox shapes pins instances).",
+     "Prints the layout's cells; returns them as dicts."},
     {"write_gds", WriteGdsCmd, "write_gds FILE ?-cells LIST? ?-all?",
      "Writes the layout as GDSII (1 nm database unit): the current cell and the cells under it, so the "
      "file has one top cell (-cells LIST: the cells named and the cells they use; -all: every cell of the "
      "library, which may leave several tops, e.g. an earlier arrangement's device cells). Shapes go on their layer's drawing purpose, pins on the pin purpose with a text label on the "
      "label purpose (today's sky130 convention: met1 68/20, pin 68/16, label 68/5), nets and instance "
-     "names as GDS properties. Same layout, same bytes."},
+     "names as GDS properties. Same layout, same bytes.",
+     "Writes the layout as GDSII."},
     {"read_gds", ReadGdsCmd, "read_gds FILE ?-top CELL?",
      "Reads a GDSII file as the layout, replacing the current one. Manhattan polygons and paths become "
      "rectangles; texts inside a pin-purpose shape name that pin; unknown layers are kept as gds_L_D. "
-     "The current cell becomes CELL, or the last top cell of the file. Returns its name."},
+     "The current cell becomes CELL, or the last top cell of the file. Returns its name.",
+     "Reads a GDSII file as the layout."},
     {"write_image", WriteImageCmd, "write_image FILE.png|FILE.svg ?-cell NAME? ?-layers LIST? ?-width PX?",
      "Draws a cell (default: the current one) with its hierarchy flattened, in the conventional sky130 "
      "layer colours, with pins and their names, a legend of the layers drawn, a scale bar and the cell "
      "size. PNG or SVG by the file's extension; -layers limits the layers drawn; -width sets the image "
-     "width in pixels (default 1200)."},
+     "width in pixels (default 1200).",
+     "Draws a cell as a PNG or SVG picture."},
     {"get_shapes", GetShapesCmd, "get_shapes CELL ?-layer NAME?",
      "Lists the shapes a cell draws itself (not those of its instances), each as {INDEX LAYER {x0 y0 x1 y1} "
-     "NET} in um; INDEX is what edit_shape takes. With -layer only that layer's shapes."},
+     "NET} in um; INDEX is what edit_shape takes. With -layer only that layer's shapes.",
+     "Lists the shapes a cell draws itself."},
     {"edit_shape", EditShapeCmd, "edit_shape CELL INDEX move DX DY | resize {x0 y0 x1 y1} | delete",
      "Moves a shape by DX DY um, gives it a new box, or deletes it (the indices after it shift down). Meant "
-     "for scripts that build test layouts, such as the broken copies the verification corpus checks."},
+     "for scripts that build test layouts, such as the broken copies the verification corpus checks.",
+     "Moves, resizes or deletes one shape of a cell."},
     {"add_shape", AddShapeCmd, "add_shape CELL LAYER {x0 y0 x1 y1} ?NET?",
-     "Adds a rectangle in um on a layer, optionally on a net of the cell. Returns its index."},
+     "Adds a rectangle in um on a layer, optionally on a net of the cell. Returns its index.",
+     "Adds a rectangle on a layer to a cell."},
     {"new_cell", NewCellCmd, "new_cell NAME",
      "Adds an empty cell, which becomes the current cell. With add_instance, add_shape and add_pin, scripts "
-     "build layouts by hand (test corpora, fixtures)."},
+     "build layouts by hand (test corpora, fixtures).",
+     "Adds an empty cell and makes it the current one."},
     {"flatten_cell", FlattenCellCmd, "flatten_cell CELL NEWNAME",
      "Adds NEWNAME holding every shape of CELL's hierarchy in CELL's coordinates and CELL's own pins "
-     "(sub-cell terminal names are dropped); for a cell without instances, an exact copy to edit."},
+     "(sub-cell terminal names are dropped); for a cell without instances, an exact copy to edit.",
+     "Copies a cell's whole hierarchy into one new flat cell."},
     {"add_instance", AddInstanceCmd, "add_instance CELL CHILD NAME X Y ?ORIENT?",
      "Places cell CHILD in CELL as instance NAME with its origin at X Y um and orientation ORIENT (R0 R90 "
-     "R180 R270 MX MY MXR90 MYR90; MX mirrors y)."},
+     "R180 R270 MX MY MXR90 MYR90; MX mirrors y).",
+     "Places one cell inside another."},
     {"add_pin", AddPinCmd, "add_pin CELL NAME LAYER {x0 y0 x1 y1}",
      "Adds a pin: a box in um on a layer carrying terminal or port NAME; at the top cell it names the net "
-     "of the shape under it."},
+     "of the shape under it.",
+     "Adds a pin (a box carrying a terminal name) to a cell."},
     {"get_instances", GetInstancesCmd, "get_instances CELL",
-     "Lists the instances a cell places as {NAME CHILD X Y ORIENT}, X Y the child's origin in um."},
+     "Lists the instances a cell places as {NAME CHILD X Y ORIENT}, X Y the child's origin in um.",
+     "Lists the instances a cell places."},
     {"get_pins", GetPinsCmd, "get_pins CELL",
-     "Lists the pins a cell draws itself as {NAME LAYER {x0 y0 x1 y1}} in um."},
-    {NULL, NULL, NULL, NULL},
+     "Lists the pins a cell draws itself as {NAME LAYER {x0 y0 x1 y1}} in um.",
+     "Lists the pins a cell draws itself."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

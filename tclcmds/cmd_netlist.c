@@ -335,25 +335,30 @@ const HaloCmd halo_netlist_cmds[] = {
      "become X instances. A resistor or capacitor given by value becomes a sky130 poly resistor or "
      "MIM capacitor of that value; ideal V and I sources inside the design are kept for simulation "
      "only; every W and L is checked against the technology's limits (report_design lists what was "
-     "mapped). Errors name file:line. The first line is not a title. Returns the design name."},
+     "mapped). Errors name file:line. The first line is not a title. Returns the design name.",
+     "Reads a SPICE netlist as the current design."},
     {"read_netlist_json", ReadNetlistJsonCmd, "read_netlist_json FILE",
      "Reads a netlist_json file as the current design. The file is the primitive of the "
      "analog-circuits-sky130 schema, {\"nets\": [...], \"devices\": [...]}; the external nets are its ports in their order. Device "
      "types, pin roles and net roles must be in the schema's vocabularies. Returns the design name "
-     "(the file name without .json)."},
+     "(the file name without .json).",
+     "Reads a netlist_json file as the current design."},
     {"write_netlist_json", WriteNetlistJsonCmd, "write_netlist_json FILE",
      "Writes the current design as netlist_json. Nets carry role and external; devices carry type, "
      "model, typed pins and params (MOS W and L in um, W the total width, nf the finger count or "
-     "\"ZZZ\"). Written to a temporary name and renamed."},
+     "\"ZZZ\"). Written to a temporary name and renamed.",
+     "Writes the current design as netlist_json."},
     {"write_spice", WriteSpiceCmd, "write_spice FILE ?-stage schematic|post? ?-fingers nf|m?",
      "Writes the current design as a SPICE .subckt. Ports keep their order; PDK devices are X instances with W and L "
      "in um, ready for ngspice with the sky130 model library. -fingers nf (default) writes the BSIM4/LVS "
      "form W=<total> nf=<fingers>; -fingers m writes W=<finger width> m=<fingers>, the form ngspice 39 "
      "simulates correctly with the sky130 models. -stage post writes the post-layout netlist once "
-     "parasitics are extracted."},
+     "parasitics are extracted.",
+     "Writes the current design as a SPICE .subckt."},
     {"report_design", ReportDesignCmd, "report_design",
      "Prints the current design and returns it as a dict. The table shows ports with their roles, each device with type, model, "
      "W, L, nf, m, pins and match group, device counts by type, match groups; the dict has the keys "
-     "name source ports nets devices counts match_groups."},
-    {NULL, NULL, NULL, NULL},
+     "name source ports nets devices counts match_groups.",
+     "Prints the current design and returns it as a dict."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -133,10 +133,12 @@ const HaloCmd halo_nn_cmds[] = {
     {"nn_info", NnInfoCmd, "nn_info FILE",
      "Reads a model file in the safetensors format (halo's or PyTorch's) and prints its tensors, parameter "
      "count, architecture and metadata. Returns a dict: file tensors parameters architecture metadata, and tensor "
-     "(per name: shape, and sum, the sum of its values as a check)."},
+     "(per name: shape, and sum, the sum of its values as a check).",
+     "Prints a safetensors model file's tensors and metadata."},
     {"nn_copy", NnCopyCmd, "nn_copy IN OUT ?-metadata DICT?",
      "Reads the safetensors file IN and writes it to OUT with halo's writer (F32, header padded to 8 bytes, "
      "written atomically), merging DICT into its metadata -- e.g. to record the architecture of weights "
-     "trained in PyTorch. Returns nn_info's dict of OUT."},
-    {NULL, NULL, NULL, NULL},
+     "trained in PyTorch. Returns nn_info's dict of OUT.",
+     "Rewrites a safetensors file with halo's writer."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

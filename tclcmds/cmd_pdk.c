@@ -138,6 +138,7 @@ const HaloCmd halo_pdk_cmds[] = {
      "additionally records a real installed PDK laid out as DIR/sky130A/libs.tech/{ngspice,magic,"
      "netgen}, used by simulation and the Magic/Netgen cross-checks, and fails naming the missing "
      "file when DIR is not such a tree. pdk info prints the technology and returns it as a dict "
-     "(name grid_um layers rules devices root corner spice_lib magic_tech netgen_setup)."},
-    {NULL, NULL, NULL, NULL},
+     "(name grid_um layers rules devices root corner spice_lib magic_tech netgen_setup).",
+     "Chooses and describes the technology."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -481,21 +481,26 @@ const HaloCmd halo_place_cmds[] = {
      "perturb moves it in. -effort scales the annealing (default 1; 0 = the ILP on the initial pair only); "
      "-random N instead keeps the best of N random pairs. The same seed gives the same placement. Writes the "
      "placement into the design's cell and returns its figures (hpwl um, area um^2 = sum of device boxes, "
-     "halo_area, bbox_area, width, height, axes, moves, ilp_calls, time_ms)."},
+     "halo_area, bbox_area, width, height, axes, moves, ilp_calls, time_ms).",
+     "Places the device cells (annealing, then an exact ILP)."},
     {"report_placement", ReportPlacementCmd, "report_placement",
      "Prints the placement (per device: cell, position, orientation, size, halo box, mirror partner; then HPWL, "
-     "areas and the symmetry axis) and returns it as a dict with a `device` dict per device."},
+     "areas and the symmetry axis) and returns it as a dict with a `device` dict per device.",
+     "Prints the placement and returns it as a dict."},
     {"perturb", PerturbCmd, "perturb DEV left|right|up|down ?-step NM? | perturb DEV -flip x|y",
      "Moves one placed device by -step nanometres (default 100, as OSIRIS) inside its halo box, its matched "
      "partner mirrored (a left move of one is a right move of the other), or flips it in place (-flip x mirrors "
      "left-right, -flip y top-bottom; the partner flips too). Returns 1 when applied, 0 when the move would "
-     "leave the halo or the grid, in which case nothing changes."},
+     "leave the halo or the grid, in which case nothing changes.",
+     "Moves or flips one placed device inside its halo."},
     {"check_placement", CheckPlacementCmd, "check_placement",
      "Checks the placement's legality: halo boxes disjoint and inside the boundary, every device's keep-out "
      "inside its halo, positions on the grid, matched pairs mirror images about their axis. Returns {COUNT "
-     "TEXT}: the number of violations and the first few described."},
+     "TEXT}: the number of violations and the first few described.",
+     "Checks the placement's legality."},
     {"snapshot", SnapshotCmd, "snapshot save|restore|delete NAME | snapshot list",
      "Saves the placement under NAME, restores it (the design's devices must still use the same cells), deletes "
-     "it, or lists the names. Exploration saves a variant before a move and restores it when the move fails."},
-    {NULL, NULL, NULL, NULL},
+     "it, or lists the names. Exploration saves a variant before a move and restores it when the move fails.",
+     "Saves, restores, deletes or lists named placements."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -218,10 +218,12 @@ const HaloCmd halo_route_cmds[] = {
      "mirror images where the placement is symmetric.  The shapes go into the placement's cell with a pin per "
      "port.  -incremental (after perturb) reroutes only the nets of moved devices and the nets they now "
      "obstruct.  Returns a dict: nets routed failed unrouted rerouted symmetric ripups overflow wirelength (um) "
-     "layers vias cuts pitch time_ms."},
+     "layers vias cuts pitch time_ms.",
+     "Routes every net of the placed design, DRC-clean."},
     {"report_route", ReportRouteCmd, "report_route",
      "Prints the last routing: per net its terminals, wirelength per layer and vias, and why a net failed; "
      "returns route's dict with a `net` sub-dict per net (terminals routed supply wirelength layers vias "
-     "mirror_of why)."},
-    {NULL, NULL, NULL, NULL},
+     "mirror_of why).",
+     "Prints the last routing per net; returns it as a dict."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

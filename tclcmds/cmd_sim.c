@@ -792,11 +792,13 @@ const HaloCmd halo_sim_cmds[] = {
      "testbench, type, output, sweep, lines, models_placeholder, models_line ({line N text ...} of the "
      "models line, empty when none), placeholder ({line subckt ports} of the XXX block, empty when "
      "none), roles (the port roles this call set: -roles and those read from the template), "
-     "unknown_roles (ports still unknown), control_kept and dropped."},
+     "unknown_roles (ports still unknown), control_kept and dropped.",
+     "Sets the testbench that simulate and report_qos use."},
     {"read_post_netlist", read_post_netlist_cmd, "read_post_netlist FILE",
      "Reads a post-layout netlist: a SPICE file defining the design's .subckt (same name and ports) with "
      "its devices and parasitic R and C, e.g. from an external extractor.  simulate -stage post and "
-     "report_qos use it.  Returns the subcircuit name."},
+     "report_qos use it.  Returns the subcircuit name.",
+     "Reads a post-layout netlist from an external extractor."},
     {"simulate", simulate_cmd, "simulate ?-stage pre|post? ?-timeout S? ?-models reduced|full? ?-nocache?",
      "Simulates the testbench with the design's schematic (-stage pre, the default; multi-finger devices "
      "as W=<finger> m=<nf>, unset fingers as one) or its post-layout netlist (-stage post) in a worker "
@@ -807,12 +809,14 @@ const HaloCmd halo_sim_cmds[] = {
      "phase_deg, and re_V, im_V: v(out) as ngspice computed it, of the sweep), seconds and cached.  Models: the embedded sky130 models, or with pdk load "
      "-root the real library reduced to the bins the design uses (-models full splices the whole "
      "library, slow).  -timeout (60 s) bounds one simulation; a crash or hang becomes an error value, "
-     "never a dead shell.  Results of an identical deck are reused unless -nocache."},
+     "never a dead shell.  Results of an identical deck are reused unless -nocache.",
+     "Simulates the testbench pre- or post-layout in ngspice."},
     {"write_testbench", write_testbench_cmd,
      "write_testbench FILE ?-stage pre|post? ?-models reduced|full?",
      "Writes the deck simulate runs as one ngspice input with a .control block that runs the same "
      "analyses and prints each metric as halo_<key> (ngspice prints the names in lower case), so a plain "
-     "ngspice -b FILE reproduces simulate's metrics.  Returns FILE."},
+     "ngspice -b FILE reproduces simulate's metrics.  Returns FILE.",
+     "Writes simulate's deck for a plain ngspice -b run."},
     {"report_qos", report_qos_cmd, "report_qos ?-timeout S? ?-models reduced|full? ?-nocache?",
      "Simulates pre- and post-layout (concurrently, reusing identical earlier results), prints and "
      "returns the quality of service: pscore, the OSIRIS score, is the RMSE between the pre- and "
@@ -826,5 +830,6 @@ const HaloCmd halo_sim_cmds[] = {
      "pre -> post (metrics: key {pre post delta}), the testbench (testbench, testbench_type, sweep) and "
      "both simulation results (pre, post).  Once the "
      "design is placed, also area (the sum of device boxes in um^2, OSIRIS's area), bbox_area (the "
-     "placement boundary) and hpwl (um)."},
-    {NULL, NULL, NULL, NULL}};
+     "placement boundary) and hpwl (um).",
+     "Simulates pre and post layout; returns pscore etc."},
+    {NULL, NULL, NULL, NULL, NULL}};

@@ -815,27 +815,32 @@ const HaloCmd halo_verify_cmds[] = {
      "and the cells under it as write_gds writes them (needs pdk load -root): -engine magic runs "
      "Magic's drc(full) with the PDK's tech file, -engine klayout the open_pdks KLayout deck (FEOL on), "
      "waiving the three markers its coding reports where the rule text forbids nothing (engines.tcl, "
-     "README); each returns its count."},
+     "README); each returns its count.",
+     "Checks a cell against the sky130 design rules."},
     {"report_drc", ReportDrcCmd, "report_drc ?-limit N?",
      "Prints the violations of the last check_drc (at most N, default 50): rule id, layer, kind, box in "
      "um, measured and required value. Returns them as a list of dicts {rule layer kind box measured "
      "required}; after an external engine, its verdict as a dict (engine, count, and Magic's rule "
-     "texts as why or KLayout's markers as items {rule where waived})."},
+     "texts as why or KLayout's markers as items {rule where waived}).",
+     "Prints the violations of the last check_drc."},
     {"extract", ExtractCmd, "extract ?-cell NAME?",
      "Extracts the netlist of a cell: connectivity through contacts and vias, net names from top-level "
      "pins and labels, MOS transistors (parallel fingers as one device with W the total width and nf the "
      "finger count), MIM capacitors and poly resistors with their value. Returns a dict {devices nets "
-     "ports warnings spice}; warnings name labels on two unconnected pieces and pins on no shape."},
+     "ports warnings spice}; warnings name labels on two unconnected pieces and pins on no shape.",
+     "Extracts the device netlist of a cell."},
     {"check_lvs", CheckLvsCmd, "check_lvs ?-cell NAME? ?-engine builtin|netgen? ?-netlist FILE?",
      "Compares a cell's extracted netlist with the design after set_fingers (or the subcircuit of "
      "-netlist FILE) by partition refinement, with source/drain and resistor ends permutable and W, L, "
      "nf, C and R checked within 1%; pins are compared by name, and a label on two unconnected pieces or "
      "a pin on no shape fails. Returns 1 when they match. -engine netgen runs Magic's extraction and "
-     "Netgen with halo's pdk/sky130/netgen_setup.tcl, plus the pin checks Netgen lacks."},
+     "Netgen with halo's pdk/sky130/netgen_setup.tcl, plus the pin checks Netgen lacks.",
+     "Compares a cell's layout with the design's netlist."},
     {"report_lvs", ReportLvsCmd, "report_lvs",
      "Prints the last check_lvs: the verdict, device and net counts, and each difference (unmatched nets "
      "and devices, property errors, pin problems) naming the layout and schematic objects. Returns a "
-     "dict {match layout_devices schematic_devices layout_nets schematic_nets items}."},
+     "dict {match layout_devices schematic_devices layout_nets schematic_nets items}.",
+     "Prints the verdict and differences of the last check_lvs."},
     {"extract_parasitics", ExtractParasiticsCmd,
      "extract_parasitics ?-cell NAME? ?-mode c|rc? ?-coefficients nominal|NAME?",
      "Extracts the cell's parasitics from the technology's coefficients: area and fringe capacitance to "
@@ -844,6 +849,7 @@ const HaloCmd halo_verify_cmds[] = {
      "names (sky130: magic2020, those of the Magic tech file Debian's magic loads). The post-layout netlist (devices with their extracted geometry, "
      "R and C) becomes what write_spice -stage post writes and simulate -stage post runs. Returns a dict "
      "{mode coefficients nets_fF capacitors resistors total_fF}: nets_fF each net's total (to substrate and "
-     "to its neighbours), total_fF every capacitor once."},
-    {NULL, NULL, NULL, NULL},
+     "to its neighbours), total_fF every capacitor once.",
+     "Extracts wire capacitance (and resistance) of a cell."},
+    {NULL, NULL, NULL, NULL, NULL},
 };

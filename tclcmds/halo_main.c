@@ -92,13 +92,23 @@ static void history_file(char *path, size_t n)
     snprintf(path, n, "%s/.halo_history", home ? home : ".");
 }
 
+#ifdef HAVE_LIBEDIT
+/* Tcl's exit ends the process from inside the loop below: save the
+ * history from an exit handler, as Ctrl-D saves it at the loop's end. */
+static void save_history(ClientData path)
+{
+    write_history((const char *)path);
+}
+#endif
+
 static int interactive(Tcl_Interp *interp)
 {
-    char hist[4096];
+    static char hist[4096];
     history_file(hist, sizeof hist);
 #ifdef HAVE_LIBEDIT
     using_history();
     read_history(hist);
+    Tcl_CreateExitHandler(save_history, hist);
 #endif
     printf("halo %s -- analog back-end shell on Tcl %s. 'help' lists commands, 'exit' leaves.\n",
            Tcl_GetVar(interp, "::halo::version", TCL_GLOBAL_ONLY), TCL_PATCH_LEVEL);
@@ -131,7 +141,8 @@ static int interactive(Tcl_Interp *interp)
     }
     Tcl_DecrRefCount(cmd);
 #ifdef HAVE_LIBEDIT
-    write_history(hist);
+    Tcl_DeleteExitHandler(save_history, hist);
+    save_history(hist);
 #endif
     putchar('\n');
     return 0;

@@ -92,6 +92,7 @@ typedef struct HaloCmd {
     Tcl_ObjCmdProc *proc;
     const char *usage;   /* "read_spice FILE ?-top SUBCKT? ..." */
     const char *summary; /* one paragraph for `help NAME` */
+    const char *brief;   /* one line (at most 57 characters) for `help`'s list */
 } HaloCmd;
 
 /* Command tables of the modules, each ending with a {NULL} row. */

@@ -54,6 +54,12 @@ proc load_example {name} {
 proc run_tclsh {libdir script} {
     set tclsh [auto_execok tclsh8.6]
     if {$tclsh eq ""} {set tclsh [auto_execok tclsh]}
+    run_host $tclsh {} $libdir $script
+}
+
+# Run a script in another Tcl-driven program (host: its command line up to
+# the script file, after: what follows the file) the same way.
+proc run_host {host after libdir script} {
     set file [write_file [file join $::tmpdir tclsh-[incr ::tclsh_runs].tcl] $script]
     set saved [array get ::env]
     set ::env(TCLLIBPATH) [list $libdir]
@@ -63,7 +69,7 @@ proc run_tclsh {libdir script} {
         set ::env(ASAN_OPTIONS) detect_leaks=0
     }
     try {
-        return [exec {*}$tclsh $file]
+        return [exec {*}$host $file {*}$after 2>@1]
     } finally {
         array unset ::env
         array set ::env $saved
