@@ -192,6 +192,17 @@ static int run(Tcl_Interp *interp, int argc, char **argv)
     return tty ? interactive(interp) : run_stdin(interp);
 }
 
+/* In a sanitizer build (./configure --enable-sanitizers) a failed
+ * allocation returns NULL, as in a normal build, instead of ending the
+ * process: a simulation worker over its memory limit (sim_pool.c) then
+ * fails as it does without the sanitizer.  ASan calls this hook at start;
+ * other builds never do. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
 int main(int argc, char **argv)
 {
     Tcl_FindExecutable(argv[0]);
