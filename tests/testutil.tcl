@@ -9,6 +9,8 @@ set builddir $env(HALO_BUILDDIR)
 set examples [file join $srcdir examples]
 set tmpdir [file join [tcltest::temporaryDirectory] halo-tests-[pid]]
 file mkdir $tmpdir
+# cleanupTests removes it, whatever the suite does itself.
+proc tcltest::cleanupTestsHook {} {file delete -force $::tmpdir}
 
 # The reference PDK beside the project (shared/pdk) when present.
 set pdkroot [file normalize [file join $srcdir .. shared pdk]]
