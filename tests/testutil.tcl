@@ -9,12 +9,80 @@ set builddir $env(HALO_BUILDDIR)
 set examples [file join $srcdir examples]
 set tmpdir [file join [tcltest::temporaryDirectory] halo-tests-[pid]]
 file mkdir $tmpdir
+# cleanupTests removes it, whatever the suite does itself.
+proc tcltest::cleanupTestsHook {} {file delete -force $::tmpdir}
 
-# The reference PDK beside the project (shared/pdk) when present.
+# ---------------------------------------------------------------- constraints
+# A test that needs a tool or data halo does without names a constraint
+# declared here with what it needs and why that is missing, and a skipped
+# test says so: "++++ verify-11 SKIPPED: needs Magic with the sky130 tech:
+# magic not on PATH (Debian package magic)".  tests/all.tcl lists the skips with their
+# reasons, and counts a skip without a reason as a failure.
+
+# constraint NAME NEEDS WHY: NAME holds when WHY is "", else a test it
+# keeps from running prints "needs NEEDS: WHY".
+proc constraint {name needs why} {
+    set ::constraint_why($name) [expr {$why eq "" ? "" : "needs $needs: $why"}]
+    tcltest::testConstraint $name [expr {$why eq ""}]
+}
+
+# Why a test whose constraints are CONSTRAINTS was skipped: the reasons of
+# its false constraints.  tcltest passes the first false constraint of a
+# list, or the whole expression.  (array names: info exists would define
+# the constraint through tcltest's read trace.)
+proc skip_reason {constraints} {
+    set whys {}
+    foreach c [regexp -all -inline {[A-Za-z_][\w.]*} $constraints] {
+        if {![llength [array names tcltest::testConstraints -exact $c]]} {
+            lappend whys "constraint $c is not defined"
+            continue
+        }
+        if {$tcltest::testConstraints($c)} continue
+        if {[info exists ::constraint_why($c)] && $::constraint_why($c) ne ""} {
+            lappend whys $::constraint_why($c)
+        } else {
+            lappend whys "constraint $c is false (no reason given: declare it with constraint in tests/testutil.tcl)"
+        }
+    }
+    if {![llength $whys]} {return $constraints}
+    join [lsort -unique $whys] "; "
+}
+
+# tcltest (2.5.1 on) reports every skip through _noticeSkipped: from
+# Skipped with the constraints, or with the reason given to tcltest::Skip.
+if {[info commands tcltest::_noticeSkipped] ne ""} {
+    rename tcltest::_noticeSkipped tcltest::_noticeSkippedBare
+    proc tcltest::_noticeSkipped {name reason} {
+        if {[string match *Skipped [lindex [info level -1] 0]]} {set reason [::skip_reason $reason]}
+        tailcall tcltest::_noticeSkippedBare $name $reason
+    }
+}
+
+# A program on PATH: "" or why not.
+proc on_path {program package} {
+    expr {[auto_execok $program] ne "" ? "" : "$program not on PATH (Debian package $package)"}
+}
+
+# The reference PDK: HALO_PDK_ROOT (tests/all.tcl sets it to the shared/pdk
+# beside the project when that exists), else that shared/pdk.
 set pdkroot [file normalize [file join $srcdir .. shared pdk]]
 if {[info exists env(HALO_PDK_ROOT)]} {set pdkroot $env(HALO_PDK_ROOT)}
-tcltest::testConstraint pdk [file exists [file join $pdkroot sky130A libs.tech ngspice sky130.lib.spice]]
-tcltest::testConstraint ngspice [expr {[auto_execok ngspice] ne ""}]
+proc pdk_file {what path} {
+    set f [file join $::pdkroot {*}$path]
+    expr {[file exists $f] ? "" : "no $f ($what; set HALO_PDK_ROOT to a PDK_ROOT tree holding sky130A)"}
+}
+constraint pdk "the sky130 PDK" [pdk_file "the foundry's SPICE models" {sky130A libs.tech ngspice sky130.lib.spice}]
+constraint ngspice "ngspice" [on_path ngspice ngspice]
+
+# Magic (Debian's magic) and the reference PDK's Magic tech file.
+set magictech [file join $pdkroot sky130A libs.tech magic sky130A.tech]
+set why [on_path magic magic]
+if {$why eq ""} {set why [pdk_file "Magic's sky130 tech" {sky130A libs.tech magic sky130A.tech}]}
+constraint magic "Magic with the sky130 tech" $why
+# Netgen compares against Magic's extraction.
+if {$why eq ""} {set why [on_path netgen-lvs netgen-lvs]}
+constraint netgen "Netgen with Magic's extraction" $why
+unset why
 
 proc example_names {} {
     lmap d [lsort [glob -nocomplain -type d -directory $::examples *]] {file tail $d}
@@ -76,10 +144,6 @@ proc run_host {host after libdir script} {
     }
 }
 set tclsh_runs 0
-
-# Magic (Debian's magic) and the reference PDK's Magic tech file.
-set magictech [file join $pdkroot sky130A libs.tech magic sky130A.tech]
-tcltest::testConstraint magic [expr {[auto_execok magic] ne "" && [file exists $magictech]}]
 
 # Run one of tools/magic/*.tcl in batch with HALO_MAGIC_* set from opts
 # (a dict: GDS OUT DIR CELLS); returns Magic's log.

@@ -8,4 +8,4 @@ read_spice [file join $example miller_ota.spice]
 read_constraints [file join $example pairs.json]
 read_testbench [file join $example testbench.spice]
 set summary [generate_dataset -quiet 1 {*}[lrange $argv 1 end]]
-puts "records [dict get $summary records] missing [dict get $summary missing]"
+puts "records [dict get $summary records] missing [dict get $summary missing] resumed [dict get $summary resumed]"

@@ -1,7 +1,8 @@
 /* test_extract.c -- layout-to-netlist extraction: the generator cells give
  * the devices they were built for, broken layouts give opens, shorts and
- * label warnings, and (when HALO_EXTRACT_MAGIC_DIR is set) every cell of
- * the generator sweep agrees with Magic's extraction of the same GDS. */
+ * label warnings, and (when magic is on PATH and the PDK's Magic tech is
+ * found through HALO_PDK_ROOT) every cell of the generator sweep agrees
+ * with Magic's extraction of the same GDS. */
 #include "../../core/devgen.h"
 #include "../../core/extract.h"
 #include "../../core/gds.h"
@@ -465,27 +466,37 @@ static int file_exists(const char *p)
 }
 
 /* Run Magic once over the sweep GDS (tools/magic/extract_cells.tcl). */
-static void run_magic(const char *dir)
+static void run_magic(const char *dir, const char *techf, const char *src)
 {
-    const char *techf = getenv("HALO_MAGIC_TECH"), *src = getenv("HALO_SRCDIR");
-    if (!techf || !src) {
-        printf("    Magic not run: set HALO_MAGIC_TECH and HALO_SRCDIR\n");
-        return;
-    }
-    char cmd[2048];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "HALO_MAGIC_GDS='%s/sweep.gds' HALO_MAGIC_DIR='%s' magic -dnull -noconsole -rcfile /dev/null "
-             "'%s/tools/magic/extract_cells.tcl' >'%s/magic.log' 2>&1",
-             dir, dir, src, dir);
+             "HALO_MAGIC_TECH='%s' HALO_MAGIC_GDS='%s/sweep.gds' HALO_MAGIC_DIR='%s' "
+             "magic -dnull -noconsole -rcfile /dev/null '%s/tools/magic/extract_cells.tcl' >'%s/magic.log' 2>&1",
+             techf, dir, dir, src, dir);
     if (system(cmd) != 0) printf("    magic failed, see %s/magic.log\n", dir);
 }
 
+/* Runs whenever Magic and the PDK's Magic tech are here.  Magic works in a
+ * fresh directory under TMPDIR, removed after a pass; HALO_EXTRACT_MAGIC_DIR
+ * names a directory to keep its extraction in (and reuse) instead. */
 TEST(sweep_agrees_with_magic)
 {
+    char why[1200], techf[1200], tmp[600];
+    if (!unit_on_path("magic")) SKIP("needs Magic: magic not on PATH (Debian package magic)");
+    const char *root = unit_pdk_root(why, sizeof why);
+    if (!root) SKIP("needs the sky130 PDK's Magic tech: %s", why);
+    snprintf(techf, sizeof techf, "%s/sky130A/libs.tech/magic/sky130A.tech", root);
+    if (access(techf, R_OK) != 0) SKIP("needs the sky130 PDK's Magic tech: no %s", techf);
+    const char *src = getenv("HALO_SRCDIR");
+    if (!src || !*src) SKIP("needs tools/magic/extract_cells.tcl: set HALO_SRCDIR to the source tree");
     const char *dir = getenv("HALO_EXTRACT_MAGIC_DIR");
-    if (!dir) {
-        printf("    skipped: set HALO_EXTRACT_MAGIC_DIR (and HALO_MAGIC_TECH, HALO_SRCDIR to run Magic)\n");
-        return;
+    int scratch = !dir || !*dir;
+    if (scratch) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/halo_test_extract.XXXXXX", t && *t ? t : "/tmp");
+        dir = mkdtemp(tmp);
+        CHECK(dir != NULL);
+        if (!dir) return;
     }
     lay_lib *lib = lay_lib_new("sweep", tech());
     static devgen_spec specs[200];
@@ -502,7 +513,7 @@ TEST(sweep_agrees_with_magic)
         halo_err err;
         snprintf(path, sizeof path, "%s/sweep.gds", dir);
         CHECK_INT(gds_write_file(lib, NULL, 0, path, &err), 0);
-        run_magic(dir);
+        run_magic(dir, techf, src);
     }
     int compared = 0, agree = 0, fingers = 0;
     for (int i = 0; i < n; i++) {
@@ -526,6 +537,11 @@ TEST(sweep_agrees_with_magic)
     CHECK_INT(compared, n);
     CHECK_INT(agree, compared);
     lay_lib_free(lib);
+    if (scratch && !*unit_failed_) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK_INT(system(cmd), 0);
+    }
 }
 
 TEST(missing_contacts_are_opens)

@@ -985,9 +985,11 @@ static lay_lib *read_tool_file(const char *name, int *unit_failed_)
     halo_err err;
     int missing;
     lay_lib *lib = read_data(name, &err, &missing);
-    if (missing) {
-        printf("    note: tests/data/gds/%s not found (set HALO_SRCDIR)\n", name);
-        CHECK(getenv("HALO_SRCDIR") == NULL);
+    if (missing && !getenv("HALO_SRCDIR")) {
+        unit_skip("needs tests/data/gds/%s: set HALO_SRCDIR to the source tree", name);
+    } else if (missing) {
+        printf("    no tests/data/gds/%s under HALO_SRCDIR\n", name);
+        CHECK(!missing);
     } else if (!lib) {
         printf("    %s\n", err.msg);
         CHECK(lib != NULL);

@@ -311,21 +311,15 @@ TEST(errors_name_the_culprit)
     remove_library();
 }
 
-/* The real sky130 library, when a PDK is installed beside the project. */
+/* The real sky130 library of the PDK (HALO_PDK_ROOT). */
 TEST(real_sky130_library)
 {
-    char root[512];
-    const char *env = getenv("HALO_PDK_ROOT");
-    const char *src = getenv("HALO_SRCDIR");
-    if (env) snprintf(root, sizeof root, "%s", env);
-    else snprintf(root, sizeof root, "%s/../shared/pdk", src ? src : ".");
-    char lib_path[600];
+    char why[1200], lib_path[1200];
+    const char *root = unit_pdk_root(why, sizeof why);
+    if (!root) SKIP("needs the sky130 PDK: %s", why);
     snprintf(lib_path, sizeof lib_path, "%s/sky130A/libs.tech/ngspice/sky130.lib.spice", root);
     struct stat st;
-    if (stat(lib_path, &st) != 0) {
-        printf("    note: %s absent, real-PDK check skipped\n", lib_path);
-        return;
-    }
+    if (stat(lib_path, &st) != 0) SKIP("needs the sky130 PDK's SPICE models: no %s", lib_path);
     halo_err err;
     halo_err_clear(&err);
     modellib *lib = NULL;

@@ -19,30 +19,38 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The reference PDK's Magic tech file: HALO_PDK_ROOT, else the shared/pdk
- * beside the source tree (HALO_SRCDIR/../shared/pdk). */
-static const char *magic_tech(void)
+/* The reference PDK's Magic tech file (unit_pdk_root); NULL, with the
+ * reason in WHY, when it is not here. */
+static const char *magic_tech(char *why, size_t len)
 {
-    static char path[1024];
-    if (!path[0]) {
-        const char *root = getenv("HALO_PDK_ROOT"), *src = getenv("HALO_SRCDIR");
-        if (root) snprintf(path, sizeof path, "%s/sky130A/libs.tech/magic/sky130A.tech", root);
-        else snprintf(path, sizeof path, "%s/../shared/pdk/sky130A/libs.tech/magic/sky130A.tech", src ? src : "../..");
+    static char path[1100];
+    const char *root = unit_pdk_root(why, len);
+    if (!root) return NULL;
+    snprintf(path, sizeof path, "%s/sky130A/libs.tech/magic/sky130A.tech", root);
+    if (access(path, R_OK) != 0) {
+        snprintf(why, len, "no %s", path);
+        return NULL;
     }
     return path;
 }
-#define MAGIC_TECH magic_tech()
 
-/* A directory of this run's own under TMPDIR (or /tmp). */
+/* A directory of this run's own under TMPDIR (or /tmp), removed at exit. */
+static char scratch[512];
+static void remove_scratch(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (system(cmd) != 0) printf("    could not remove %s\n", scratch);
+}
 static const char *scratch_dir(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
+    if (!scratch[0]) {
         const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/halo_test_pex.%d", tmp && *tmp ? tmp : "/tmp", (int)getpid());
-        mkdir(dir, 0777);
+        snprintf(scratch, sizeof scratch, "%s/halo_test_pex.%d", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+        mkdir(scratch, 0777);
+        atexit(remove_scratch);
     }
-    return dir;
+    return scratch;
 }
 static const char *embedded_models(void)
 {
@@ -354,7 +362,9 @@ TEST(post_layout_spice_reads_and_simulates)
         CHECK_INT(back->ndevs, 1 + r->ncaps + r->nres);
         netlist_free(back);
     }
-    if (have_ngspice() && access(EMBEDDED_MODELS, R_OK) == 0 && text) {
+    if (!have_ngspice()) unit_skip("needs ngspice to run the post-layout netlist: ngspice not on PATH (Debian package ngspice)");
+    else if (access(EMBEDDED_MODELS, R_OK) != 0) unit_skip("needs the embedded models: no %s (set HALO_SRCDIR)", EMBEDDED_MODELS);
+    else if (text) {
         char deck[600], cmd[800];
         snprintf(deck, sizeof deck, "%s/deck.sp", scratch_dir());
         FILE *fp = fopen(deck, "w");
@@ -364,8 +374,6 @@ TEST(post_layout_spice_reads_and_simulates)
         snprintf(cmd, sizeof cmd, "cd %s && ngspice -b deck.sp > deck.log 2>&1 && grep -q 'i(vd)' deck.log", scratch_dir());
         int rc = system(cmd);
         CHECK_INT(rc, 0);
-    } else {
-        printf("    (skipped ngspice: no ngspice or embedded models)\n");
     }
     free(text);
     pex_free(r);
@@ -488,10 +496,10 @@ static double compare_cell(lay_lib *lib, int cell, const char *dir, const tech_p
 
 TEST(cross_check_with_magic)
 {
-    if (system("command -v magic >/dev/null 2>&1") != 0 || access(MAGIC_TECH, R_OK) != 0) {
-        printf("    (skipped: no magic or no %s)\n", MAGIC_TECH);
-        return;
-    }
+    char why[1200];
+    if (!unit_on_path("magic")) SKIP("needs Magic: magic not on PATH (Debian package magic)");
+    const char *techf = magic_tech(why, sizeof why);
+    if (!techf) SKIP("needs the sky130 PDK's Magic tech: %s", why);
     char dir[600];
     snprintf(dir, sizeof dir, "%s/magic", scratch_dir());
     mkdir(dir, 0777);
@@ -505,7 +513,7 @@ TEST(cross_check_with_magic)
     char gds[1024];
     snprintf(gds, sizeof gds, "%s/pexcheck.gds", dir);
     CHECK_INT(gds_write_file(lib, NULL, 0, gds, &err), 0);
-    CHECK_INT(magic_pex_run(MAGIC_TECH, dir, gds), 0);
+    CHECK_INT(magic_pex_run(techf, dir, gds), 0);
     /* once with halo's nominal coefficients (tech.json "pex"), once with
      * the ones of Magic's tech file (tech.json "pex_sets" magic2020): the
      * second isolates the model from the numbers */

@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHARED_PDK "/work/shared/pdk"
-
 static halo_tech *load_sky130(void)
 {
     halo_err err;
@@ -265,27 +263,64 @@ TEST(load_by_name_and_path)
     unlink(path);
 }
 
-TEST(set_root_real_pdk)
+/* An empty file at PATH, its directories made. */
+static int make_file(const char *path)
 {
-    struct stat st;
-    if (stat(SHARED_PDK, &st) != 0) {
-        printf("    note: %s absent, real-PDK check skipped\n", SHARED_PDK);
-        return;
-    }
+    char cmd[1800];
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && : > '%s'", path, path);
+    return system(cmd);
+}
+
+/* A PDK_ROOT tree as open_pdks lays it out, holding only the SPICE library
+ * and Magic's tech: those are recorded, the absent Netgen setup and KLayout
+ * deck are not.  Runs everywhere. */
+TEST(set_root_fake_tree)
+{
+    char root[600], lib[800], magic[800], cmd[700];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, sizeof root, "%s/halo_test_tech.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(root)) { CHECK(0); return; }
+    snprintf(lib, sizeof lib, "%s/sky130A/libs.tech/ngspice/sky130.lib.spice", root);
+    snprintf(magic, sizeof magic, "%s/sky130A/libs.tech/magic/sky130A.tech", root);
+    CHECK_INT(make_file(lib), 0);
+    CHECK_INT(make_file(magic), 0);
     halo_tech *t = load_sky130();
     if (!t) { CHECK(0); return; }
     halo_err err;
     halo_err_clear(&err);
-    int rc = tech_set_root(t, SHARED_PDK, "ss", &err);
+    CHECK_INT(tech_set_root(t, root, "ff", &err), 0);
+    CHECK_STR(t->pdk_root, root);
+    CHECK_STR(t->spice_lib, lib);
+    CHECK_STR(t->magic_tech, magic);
+    CHECK(t->netgen_setup == NULL && t->klayout_drc == NULL);
+    CHECK_STR(t->corner, "ff");
+    tech_free(t);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK_INT(system(cmd), 0);
+}
+
+/* The real PDK (HALO_PDK_ROOT). */
+TEST(set_root_real_pdk)
+{
+    char why[1200], lib[1200], magic[1200];
+    const char *root = unit_pdk_root(why, sizeof why);
+    if (!root) SKIP("needs the sky130 PDK: %s", why);
+    halo_tech *t = load_sky130();
+    if (!t) { CHECK(0); return; }
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = tech_set_root(t, root, "ss", &err);
     if (rc) printf("    %s\n", err.msg);
     CHECK_INT(rc, 0);
-    CHECK_STR(t->pdk_root, SHARED_PDK);
-    CHECK_STR(t->spice_lib, SHARED_PDK "/sky130A/libs.tech/ngspice/sky130.lib.spice");
+    snprintf(lib, sizeof lib, "%s/sky130A/libs.tech/ngspice/sky130.lib.spice", root);
+    snprintf(magic, sizeof magic, "%s/sky130A/libs.tech/magic/sky130A.tech", root);
+    CHECK_STR(t->pdk_root, root);
+    CHECK_STR(t->spice_lib, lib);
     CHECK_STR(t->corner, "ss");
-    if (stat(SHARED_PDK "/sky130A/libs.tech/magic/sky130A.tech", &st) == 0)
-        CHECK_STR(t->magic_tech, SHARED_PDK "/sky130A/libs.tech/magic/sky130A.tech");
+    struct stat st;
+    if (stat(magic, &st) == 0) CHECK_STR(t->magic_tech, magic);
     /* setting it twice replaces the record without leaking */
-    CHECK_INT(tech_set_root(t, SHARED_PDK, "tt", &err), 0);
+    CHECK_INT(tech_set_root(t, root, "tt", &err), 0);
     CHECK_STR(t->corner, "tt");
     tech_free(t);
 }
@@ -309,7 +344,7 @@ TEST(set_root_bad_corner)
     if (!t) { CHECK(0); return; }
     halo_err err;
     halo_err_clear(&err);
-    CHECK_INT(tech_set_root(t, SHARED_PDK, "typical", &err), HALO_E_TEC_CORNER);
+    CHECK_INT(tech_set_root(t, "/nonexistent", "typical", &err), HALO_E_TEC_CORNER);
     CHECK(strstr(err.msg, "\"typical\"") != NULL);
     CHECK(t->pdk_root == NULL);
     tech_free(t);

@@ -2,17 +2,23 @@
  * unit.h -- the tiny harness of halo's C unit tests.
  *
  * Each tests/unit/test_*.c is one program: TEST(name) { ... } blocks run by
- * UNIT_MAIN, CHECK* macros record failures with file:line.  The program
- * prints one "ok NAME" / "FAIL NAME: why" line per test and a final
- * "unit FILE: N passed, N failed" line that tests/all.tcl adds up; its exit
- * status is nonzero when a test failed.
+ * UNIT_MAIN, CHECK* macros record failures with file:line.  A test that
+ * cannot run here (a tool or the PDK missing) says why with SKIP(...) and
+ * returns; it is not a pass.  The program prints one "ok NAME" /
+ * "FAIL NAME" / "SKIP NAME: why" line per test and a final
+ * "unit FILE: N passed, N failed, N skipped" line that tests/all.tcl adds
+ * up.  Exit status: 1 when a test failed, else 77 (automake's "skipped")
+ * when every test skipped, else 0.
  */
 #ifndef HALO_UNIT_H
 #define HALO_UNIT_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef void (*unit_fn)(int *failed);
 struct unit_case { const char *name; unit_fn fn; };
@@ -66,18 +72,80 @@ static int unit_ncases;
         }                                                                 \
     } while (0)
 
+/* Why the running test skips ("" while it runs). */
+static char unit_skip_why[512];
+
+/* Record why the running test cannot run here; a helper calls it and
+ * returns a value that makes the test return. */
+__attribute__((format(printf, 1, 2))) static inline void unit_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(unit_skip_why, sizeof unit_skip_why, fmt, ap);
+    va_end(ap);
+}
+
+/* SKIP("needs Magic: %s", why): the test skips and returns. */
+#define SKIP(...)                                                         \
+    do {                                                                  \
+        unit_skip(__VA_ARGS__);                                           \
+        return;                                                           \
+    } while (0)
+
+/* A program on PATH. */
+static inline int unit_on_path(const char *program)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", program);
+    return system(cmd) == 0;
+}
+
+/* The reference PDK_ROOT of the cross-checks: HALO_PDK_ROOT (tests/all.tcl
+ * sets it to the shared/pdk beside the source tree when that exists), else
+ * HALO_SRCDIR/../shared/pdk.  NULL when it holds no sky130A; then WHY (of
+ * LEN bytes) says so. */
+static inline const char *unit_pdk_root(char *why, size_t len)
+{
+    static char root[1024];
+    const char *env = getenv("HALO_PDK_ROOT"), *src = getenv("HALO_SRCDIR");
+    if (env && *env) snprintf(root, sizeof root, "%s", env);
+    else if (src && *src) snprintf(root, sizeof root, "%s/../shared/pdk", src);
+    else {
+        snprintf(why, len, "HALO_PDK_ROOT is not set (set it to a PDK_ROOT tree holding sky130A)");
+        return NULL;
+    }
+    char path[1100];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/sky130A", root);
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "%sno %s (set HALO_PDK_ROOT to a PDK_ROOT tree holding sky130A)",
+                 env && *env ? "" : "HALO_PDK_ROOT is not set and there is ", path);
+        return NULL;
+    }
+    return root;
+}
+
 #define UNIT_MAIN(file)                                                   \
     int main(void)                                                        \
     {                                                                     \
-        int passed = 0, failed = 0;                                       \
+        int passed = 0, failed = 0, skipped = 0;                          \
         for (int i = 0; i < unit_ncases; i++) {                           \
             int f = 0;                                                    \
+            unit_skip_why[0] = 0;                                         \
             unit_cases[i].fn(&f);                                         \
-            printf("%s %s\n", f ? "FAIL" : "ok", unit_cases[i].name);     \
-            if (f) failed++; else passed++;                               \
+            if (f) {                                                      \
+                printf("FAIL %s\n", unit_cases[i].name);                  \
+                failed++;                                                 \
+            } else if (unit_skip_why[0]) {                                \
+                printf("SKIP %s: %s\n", unit_cases[i].name, unit_skip_why); \
+                skipped++;                                                \
+            } else {                                                      \
+                printf("ok %s\n", unit_cases[i].name);                    \
+                passed++;                                                 \
+            }                                                             \
         }                                                                 \
-        printf("unit %s: %d passed, %d failed\n", file, passed, failed);  \
-        return failed ? 1 : 0;                                            \
+        printf("unit %s: %d passed, %d failed, %d skipped\n", file, passed, failed, skipped); \
+        return failed ? 1 : passed == 0 && skipped > 0 ? 77 : 0;         \
     }
 
 #endif
