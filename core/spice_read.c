@@ -821,11 +821,26 @@ static int elem_mos(reader *r, const inst_ctx *ctx, const sline *l)
     const char *model = l->tok[5];
     int mt = su_map_get(&r->models, model);
     netlist_devtype type;
-    if (mt == NL_NMOS || mt == NL_PMOS) type = (netlist_devtype)mt;
-    else if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS))
-        type = (tolower((unsigned char)model[0]) == 'p') ? NL_PMOS : NL_NMOS;
     /* the PDK's transistors are subcircuits: ngspice runs them as X */
     char element = is_pdk_subckt(r, model) ? 'X' : 'M';
+    if (element == 'X') {
+        /* as an X instance only the model's name says what the device is
+         * (and what it reads back as): it must name a transistor */
+        if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS)) {
+            char why[300];
+            if (spice_model_type(model, &type) != 0)
+                snprintf(why, sizeof why, "%s names %s, a PDK subcircuit halo does not know as a transistor "
+                         "(its name says neither nfet nor pfet)", l->tok[0], model);
+            else
+                snprintf(why, sizeof why, "%s names %s, a %s model, on an M element", l->tok[0], model,
+                         netlist_devtype_name(type));
+            return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+        }
+    } else if (mt == NL_NMOS || mt == NL_PMOS) {
+        type = (netlist_devtype)mt;
+    } else if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS)) {
+        type = (tolower((unsigned char)model[0]) == 'p') ? NL_PMOS : NL_NMOS;
+    }
     int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
     static const char *roles[4] = {"D", "G", "S", "B"};
@@ -955,10 +970,15 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
     if (*model && is_pdk_subckt(r, model)) {
         /* C0 a b sky130_fd_pr__cap_mim_m3_1 w=.. l=..: a PDK subcircuit */
         netlist_devtype mt;
-        if (spice_model_type(model, &mt) == 0 && mt != type) {
+        if (spice_model_type(model, &mt) != 0 || mt != type) {
+            /* as an X instance only the model's name says what it is */
             char why[300];
-            snprintf(why, sizeof why, "%s names %s, a %s model, on a %s element", l->tok[0], model,
-                     netlist_devtype_name(mt), netlist_devtype_name(type));
+            if (spice_model_type(model, &mt) != 0)
+                snprintf(why, sizeof why, "%s names %s, a PDK subcircuit halo does not know as a %s", l->tok[0],
+                         model, netlist_devtype_name(type));
+            else
+                snprintf(why, sizeof why, "%s names %s, a %s model, on a %s element", l->tok[0], model,
+                         netlist_devtype_name(mt), netlist_devtype_name(type));
             return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
         }
         element = 'X';
