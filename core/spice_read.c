@@ -223,6 +223,7 @@ static char *include_path(const char *from, const char *name)
 static int do_include(reader *r, const sline *l, int depth)
 {
     if (l->ntok < 2) return fail_at(r, l, HALO_E_SPC_SYNTAX, ".include needs a file name", NULL);
+    if (r->opts->skip_include) return 0;
     if (r->opts->no_include)
         return fail_at(r, l, HALO_E_SPC_SYNTAX, ".include is not allowed here", NULL);
     if (depth >= SPICE_MAX_INCLUDE_DEPTH)
@@ -1265,6 +1266,30 @@ netlist *spice_read_text(const char *text, size_t len, const char *name,
     }
     reader_free(&r);
     return nl;
+}
+
+int spice_subckt_ports(const char *text, size_t len, const char *name, const char *subckt, int *nports, int *line,
+                       halo_err *err)
+{
+    static const spice_read_opts opts = {.wmode = NETLIST_W_TOTAL, .skip_include = 1};
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.opts = &opts;
+    r.err = err;
+    su_map_init(&r.sub_index, 1);
+    su_map_init(&r.models, 1);
+    int file = add_file_name(&r, name ? name : "(text)");
+    int rc = read_text_lines(&r, text, len, file, 0);
+    if (!rc) rc = build_structure(&r);
+    *nports = -1;
+    *line = 0;
+    int s = rc ? -1 : su_map_get(&r.sub_index, subckt);
+    if (s >= 0) {
+        *nports = r.subs[s].first_param_tok - r.subs[s].first_port_tok;
+        *line = r.lines[r.subs[s].def_line].line;
+    }
+    reader_free(&r);
+    return rc;
 }
 
 netlist *spice_read_file(const char *path, const spice_read_opts *opts, halo_err *err)
