@@ -124,6 +124,34 @@ static Tcl_Obj *json_to_obj(const cJSON *j)
     return Tcl_NewObj();
 }
 
+/* cJSON keeps a string as a C string, so the escape \u0000 (which jstr
+ * writes for a NUL) would cut the string short.  The copy of text it
+ * parses has each \u0000 replaced by C0 80, the bytes by which Tcl's own
+ * strings hold U+0000, which cJSON copies as they are.  NULL when the text
+ * has none (then it is parsed as it is; else an error's byte offset counts
+ * each \u0000 before it as two bytes). */
+static char *nul_escapes(const char *text, int len, int *outlen)
+{
+    if (!memmem(text, (size_t)len, "\\u0000", 6)) return NULL;
+    char *out = ckalloc((unsigned)len + 1);
+    int n = 0;
+    for (int i = 0; i < len; i++) {
+        if (text[i] == '\\' && i + 5 < len && memcmp(text + i, "\\u0000", 6) == 0) {
+            out[n++] = (char)0xC0;
+            out[n++] = (char)0x80;
+            i += 5;
+        } else if (text[i] == '\\' && i + 1 < len) {
+            out[n++] = text[i++];   /* an escaped backslash is no escape */
+            out[n++] = text[i];
+        } else {
+            out[n++] = text[i];
+        }
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return out;
+}
+
 /* ::halo::flow::json_decode TEXT */
 static int JsonDecodeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
@@ -134,14 +162,24 @@ static int JsonDecodeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     }
     int len;
     const char *text = Tcl_GetStringFromObj(objv[1], &len);
+    char *copy = nul_escapes(text, len, &len);
+    if (copy) text = copy;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, (size_t)len, &end, 0);
-    if (!j) {
-        long at = end ? (long)(end - text) : 0;
-        return halo_tcl_fail(interp, HALO_E_DST_JSON, Tcl_GetString(Tcl_ObjPrintf("byte %ld", at)));
+    /* one value and nothing after it but white space: cJSON stops after
+     * the first value, and a line holding two is no record */
+    const char *p = j ? end : NULL;
+    while (p && p < text + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    if (!j || p != text + len) {
+        char at[32];
+        snprintf(at, sizeof at, "byte %ld", j ? (long)(p - text) : end ? (long)(end - text) : 0L);
+        cJSON_Delete(j);
+        if (copy) ckfree(copy);
+        return halo_tcl_fail(interp, HALO_E_DST_JSON, at);
     }
     Tcl_SetObjResult(interp, json_to_obj(j));
     cJSON_Delete(j);
+    if (copy) ckfree(copy);
     return TCL_OK;
 }
 
