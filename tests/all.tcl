@@ -55,7 +55,9 @@ foreach exe [lsort [glob -nocomplain -directory [file join $builddir tests unit]
 foreach {exe target} {regress_spice fuzz_spice regress_netjson fuzz_netjson
                       regress_testbench fuzz_testbench regress_modellib fuzz_modellib
                       regress_gds fuzz_gds regress_verify fuzz_verify
-                      regress_safetensors fuzz_safetensors} {
+                      regress_safetensors fuzz_safetensors regress_pairs fuzz_pairs
+                      regress_techjson fuzz_techjson regress_postnet fuzz_postnet
+                      regress_dataset fuzz_dataset} {
     set path [file join $builddir tests unit $exe]
     if {![string match $pattern $exe]} continue
     if {![file executable $path]} {
