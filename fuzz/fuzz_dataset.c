@@ -172,8 +172,9 @@ static void leaves_round_trip(const cJSON *j)
 {
     for (const cJSON *c = j->child; c; c = c->next) leaves_round_trip(c);
     if (cJSON_IsString(j)) {
-        Tcl_Obj *s = Tcl_NewStringObj(j->valuestring, -1);   /* as json_decode makes it */
-        Tcl_IncrRefCount(s);
+        char *quoted = cJSON_PrintUnformatted(j);   /* the string alone, decoded as the record's */
+        Tcl_Obj *s = call1("::halo::flow::json_decode", Tcl_NewStringObj(quoted, -1));
+        cJSON_free(quoted);
         Tcl_Obj *text = call1("::halo::flow::jstr", s), *back = call1("::halo::flow::json_decode", text);
         if (strcmp(Tcl_GetString(back), Tcl_GetString(s)) != 0) {
             fprintf(stderr, "jstr/json_decode: \"%s\" came back as \"%s\" (via %s)\n", Tcl_GetString(s),

@@ -99,22 +99,36 @@ static int MessageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     return TCL_ERROR;
 }
 
+/* A decoded JSON string as a Tcl string, through Tcl's utf-8 encoding:
+ * cJSON turns an escape such as \ud83d\ude00 into UTF-8 bytes that a Tcl
+ * 8.6 string does not hold as they are; decoded, they give the characters
+ * Tcl makes of the same bytes read from a file, so a string reads the same
+ * whichever way a JSON text writes it. */
+static Tcl_Obj *string_obj(Tcl_Encoding utf8, const char *s)
+{
+    Tcl_DString ds;
+    Tcl_ExternalToUtfDString(utf8, s, -1, &ds);
+    Tcl_Obj *o = Tcl_NewStringObj(Tcl_DStringValue(&ds), Tcl_DStringLength(&ds));
+    Tcl_DStringFree(&ds);
+    return o;
+}
+
 /* A cJSON value as a Tcl value: objects as dicts, arrays as lists,
  * booleans as 1/0, null as "". */
-static Tcl_Obj *json_to_obj(const cJSON *j)
+static Tcl_Obj *json_to_obj(Tcl_Encoding utf8, const cJSON *j)
 {
     if (cJSON_IsObject(j)) {
         Tcl_Obj *d = Tcl_NewDictObj();
         for (const cJSON *c = j->child; c; c = c->next)
-            Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(c->string, -1), json_to_obj(c));
+            Tcl_DictObjPut(NULL, d, string_obj(utf8, c->string), json_to_obj(utf8, c));
         return d;
     }
     if (cJSON_IsArray(j)) {
         Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-        for (const cJSON *c = j->child; c; c = c->next) Tcl_ListObjAppendElement(NULL, l, json_to_obj(c));
+        for (const cJSON *c = j->child; c; c = c->next) Tcl_ListObjAppendElement(NULL, l, json_to_obj(utf8, c));
         return l;
     }
-    if (cJSON_IsString(j)) return Tcl_NewStringObj(j->valuestring, -1);
+    if (cJSON_IsString(j)) return string_obj(utf8, j->valuestring);
     if (cJSON_IsBool(j)) return Tcl_NewBooleanObj(cJSON_IsTrue(j));
     if (cJSON_IsNumber(j)) {
         double v = j->valuedouble;
@@ -177,7 +191,9 @@ static int JsonDecodeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
         if (copy) ckfree(copy);
         return halo_tcl_fail(interp, HALO_E_DST_JSON, at);
     }
-    Tcl_SetObjResult(interp, json_to_obj(j));
+    Tcl_Encoding utf8 = Tcl_GetEncoding(NULL, "utf-8");
+    Tcl_SetObjResult(interp, json_to_obj(utf8, j));
+    Tcl_FreeEncoding(utf8);
     cJSON_Delete(j);
     if (copy) ckfree(copy);
     return TCL_OK;
