@@ -1072,8 +1072,32 @@ static int elem_source(reader *r, const inst_ctx *ctx, const sline *l, netlist_d
     return rc;
 }
 
+/* Node and model names are single words.  The tokenizer keeps a
+ * parenthesised group whole (a source's PULSE(0 1 1n)), so "(a b)" is one
+ * token: in a name's place it is no name, and written back it would not
+ * read as one.  A {expression} or 'expression' value may hold spaces. */
+static int check_words(reader *r, const sline *l)
+{
+    char e = (char)tolower((unsigned char)l->tok[0][0]);
+    if (e == 'v' || e == 'i') return 0;
+    for (int t = 1; t < l->ntok && !is_kv(l->tok[t]); t++) {
+        const char *s = l->tok[t];
+        if (s[0] == '{' || s[0] == '\'') continue;
+        for (const char *c = s; *c; c++)
+            if (isspace((unsigned char)*c)) {
+                char why[300];
+                snprintf(why, sizeof why, "%s: \"%.120s\" is not a node or model name (a name is one word)",
+                         l->tok[0], s);
+                return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+            }
+    }
+    return 0;
+}
+
 static int elaborate_element(reader *r, inst_ctx *ctx, const sline *l)
 {
+    int rc = check_words(r, l);
+    if (rc) return rc;
     switch (tolower((unsigned char)l->tok[0][0])) {
     case 'm': return elem_mos(r, ctx, l);
     case 'x': return elem_x(r, ctx, l);
