@@ -97,14 +97,17 @@ static int fail_at(reader *r, const sline *l, halo_msg_id id, const char *a, con
 
 /* ---------------------------------------------------------------- pass 1 */
 
-/* Cut an inline comment: ';' anywhere, '$' between whitespace (or at the
- * end).  ngspice cuts at any '$' after whitespace, but Magic's ext2spice
- * names the substrate node $SUB, so a '$' that starts a word is a name. */
+/* Cut an inline comment: ';' anywhere, '$' after whitespace (or at the
+ * start).  ngspice cuts at any '$' after whitespace, but Magic's
+ * ext2spice names the substrate node $SUB, so a '$' that starts a word of
+ * name characters is a name; "$" alone, "$;" or "$*" is a comment (else a
+ * net "$" would be written as a comment). */
 static void strip_inline_comment(char *s)
 {
     int quote = 0, brace = 0;
     for (char *p = s; *p; p++) {
-        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1])) && (!p[1] || isspace((unsigned char)p[1]));
+        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1]))
+                     && !(isalnum((unsigned char)p[1]) || p[1] == '_');
         if (*p == '\'' && !brace) quote = !quote;
         else if (*p == '{') brace++;
         else if (*p == '}' && brace) brace--;
