@@ -97,8 +97,8 @@ static int fail_at(reader *r, const sline *l, halo_msg_id id, const char *a, con
 
 /* ---------------------------------------------------------------- pass 1 */
 
-/* Cut an inline comment: ';' anywhere, '$' after whitespace (or at the
- * start).  ngspice cuts at any '$' after whitespace, but Magic's
+/* Cut an inline comment: ';' anywhere, '$' after whitespace or a comma
+ * (which separate words alike) or at the start.  ngspice cuts at any '$' after whitespace, but Magic's
  * ext2spice names the substrate node $SUB, so a '$' that starts a word of
  * name characters is a name; "$" alone, "$;" or "$*" is a comment (else a
  * net "$" would be written as a comment). */
@@ -106,7 +106,7 @@ static void strip_inline_comment(char *s)
 {
     int quote = 0, brace = 0;
     for (char *p = s; *p; p++) {
-        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1]))
+        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1]) || p[-1] == ',')
                      && !(isalnum((unsigned char)p[1]) || p[1] == '_');
         if (*p == '\'' && !brace) quote = !quote;
         else if (*p == '{') brace++;
@@ -1010,6 +1010,13 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
     int nnodes = last - 1;
     if (nnodes < 3 || nnodes > 4) return fail_at(r, l, HALO_E_SPC_NODES, l->tok[0], "3 or 4 nodes and a model");
     const char *model = l->tok[last];
+    /* a number there would be read as the area when written back */
+    if (looks_numeric(model)) {
+        char why[300];
+        snprintf(why, sizeof why, "%s: model \"%.100s\" is a number (a BJT is Q C B E [SUB] MODEL [AREA])", l->tok[0],
+                 model);
+        return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+    }
     int mt = su_map_get(&r->models, model);
     netlist_devtype type = mt == NL_PNP ? NL_PNP : NL_NPN;
     if (mt < 0 && su_contains_ci(model, "pnp")) type = NL_PNP;
