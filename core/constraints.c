@@ -4,6 +4,7 @@
 #include "constraints.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,10 +124,32 @@ static int apply_pairs(netlist *nl, const cJSON *pairs, const char *source, int 
     return 0;
 }
 
+/* The whole text must be one JSON value: cJSON stops after the first, so
+ * what follows it (a second object, a stray bracket) is checked here.
+ * NULL with err naming the line and byte where the JSON goes wrong. */
+static cJSON *parse_whole(const char *text, size_t len, const char *source, halo_err *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    const char *p = root ? end : NULL;
+    while (p && p < text + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    if (root && p == text + len) return root;
+    int trailing = root != NULL;
+    const char *at = trailing ? p : end ? end : text;
+    cJSON_Delete(root);
+    int line = 1;
+    for (const char *q = text; q < at; q++) line += *q == '\n';
+    char what[120];
+    snprintf(what, sizeof what, "%s at line %d (byte %ld)", trailing ? "text after the JSON value" : "not valid JSON",
+             line, (long)(at - text));
+    format_error(err, source, what);
+    return NULL;
+}
+
 int constraints_read_pairs_text(netlist *nl, const char *text, size_t len, const char *source, halo_err *err)
 {
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) return format_error(err, source, "not valid JSON");
+    cJSON *root = parse_whole(text, len, source, err);
+    if (!root) return err->id;
     const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(root, "pairs");
     int rc;
     if (!cJSON_IsObject(root) || !cJSON_IsArray(pairs))

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eng.h"
 #include "fileio.h"
 #include "spice.h"
 #include "strutil.h"
@@ -22,17 +23,31 @@ static int writes_w_finger(const netlist_device *d)
     return netlist_is_mos(d) && d->wmode == NETLIST_W_PER_FINGER && d->nf == 0;
 }
 
+/* A number as the shortest text that reads back as the same double:
+ * cJSON prints 15 digits whenever they come within DBL_EPSILON of the
+ * value (9.003879454643068 became 9.00387945464307).  JSON has no inf or
+ * NaN: null, as cJSON writes them. */
+static void add_number(cJSON *o, const char *name, double v)
+{
+    if (!isfinite(v)) {
+        cJSON_AddNullToObject(o, name);
+        return;
+    }
+    char num[32];
+    eng_format(v, num);
+    cJSON_AddRawToObject(o, name, num);
+}
+
 static void write_params(cJSON *params, const netlist_device *d)
 {
     double w;
     if (netlist_is_mos(d) && netlist_param_get(d, "W", &w) == 0)
-        cJSON_AddNumberToObject(params, writes_w_finger(d) ? "W_finger" : "W",
-                                writes_w_finger(d) ? w : netlist_total_w(d));
+        add_number(params, writes_w_finger(d) ? "W_finger" : "W", writes_w_finger(d) ? w : netlist_total_w(d));
     for (int i = 0; i < d->nparams; i++) {
         const netlist_param *p = &d->params[i];
         if (netlist_is_mos(d) && su_casecmp(p->name, "W") == 0) continue;
         if (p->text) cJSON_AddStringToObject(params, p->name, p->text);
-        else cJSON_AddNumberToObject(params, p->name, p->value);
+        else add_number(params, p->name, p->value);
     }
     if (netlist_is_mos(d)) {
         if (d->nf == 0) cJSON_AddStringToObject(params, "nf", "ZZZ");

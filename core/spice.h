@@ -29,6 +29,8 @@ typedef struct spice_read_opts {
     const char *top;     /* subcircuit to flatten as the design, NULL = infer */
     int wmode;           /* NETLIST_W_TOTAL (default) or NETLIST_W_PER_FINGER */
     int no_include;      /* refuse .include (used by the fuzzer) */
+    int skip_include;    /* pass over .include lines (only the structure is
+                            wanted: spice_subckt_ports) */
     spice_units units;
     /* models starting with this are PDK subcircuits: an M, R or C element
      * naming one becomes an X instance (NULL or "": none) */
@@ -57,6 +59,15 @@ netlist *spice_read_file(const char *path, const spice_read_opts *opts, halo_err
  * .include relative paths (its directory). */
 netlist *spice_read_text(const char *text, size_t len, const char *name,
                          const spice_read_opts *opts, halo_err *err);
+
+/* The ports of .subckt subckt in text as the reader sees them (comments,
+ * '+' continuations, params:, NAME=VALUE and .control blocks are not
+ * ports), without elaborating anything; .include lines are passed over.
+ * 0 with *nports and the line of the .subckt (*nports -1 when text
+ * defines no such subcircuit), or the error of a text that does not
+ * parse. */
+int spice_subckt_ports(const char *text, size_t len, const char *name, const char *subckt, int *nports, int *line,
+                       halo_err *err);
 
 /* Netlist as SPICE text (malloc'd, caller frees). */
 char *spice_write_text(const netlist *nl, const spice_write_opts *opts);

@@ -118,14 +118,17 @@ static int fail_tok(reader *r, const sline *l, halo_msg_id id, const char *tok, 
 
 /* ---------------------------------------------------------------- pass 1 */
 
-/* Cut an inline comment: ';' anywhere, '$' between whitespace (or at the
- * end).  ngspice cuts at any '$' after whitespace, but Magic's ext2spice
- * names the substrate node $SUB, so a '$' that starts a word is a name. */
+/* Cut an inline comment: ';' anywhere, '$' after whitespace or a comma
+ * (which separate words alike) or at the start.  ngspice cuts at any '$' after whitespace, but Magic's
+ * ext2spice names the substrate node $SUB, so a '$' that starts a word of
+ * name characters is a name; "$" alone, "$;" or "$*" is a comment (else a
+ * net "$" would be written as a comment). */
 static void strip_inline_comment(char *s)
 {
     int quote = 0, brace = 0;
     for (char *p = s; *p; p++) {
-        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1])) && (!p[1] || isspace((unsigned char)p[1]));
+        int dollar = *p == '$' && (p == s || isspace((unsigned char)p[-1]) || p[-1] == ',')
+                     && !(isalnum((unsigned char)p[1]) || p[1] == '_');
         if (*p == '\'' && !brace) quote = !quote;
         else if (*p == '{') brace++;
         else if (*p == '}' && brace) brace--;
@@ -244,6 +247,7 @@ static char *include_path(const char *from, const char *name)
 static int do_include(reader *r, const sline *l, int depth)
 {
     if (l->ntok < 2) return fail_at(r, l, HALO_E_SPC_SYNTAX, ".include needs a file name", NULL);
+    if (r->opts->skip_include) return 0;
     if (r->opts->no_include)
         return fail_at(r, l, HALO_E_SPC_SYNTAX, ".include is not allowed here", NULL);
     if (depth >= SPICE_MAX_INCLUDE_DEPTH)
@@ -852,11 +856,26 @@ static int elem_mos(reader *r, const inst_ctx *ctx, const sline *l)
     const char *model = l->tok[5];
     int mt = su_map_get(&r->models, model);
     netlist_devtype type;
-    if (mt == NL_NMOS || mt == NL_PMOS) type = (netlist_devtype)mt;
-    else if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS))
-        type = (tolower((unsigned char)model[0]) == 'p') ? NL_PMOS : NL_NMOS;
     /* the PDK's transistors are subcircuits: ngspice runs them as X */
     char element = is_pdk_subckt(r, model) ? 'X' : 'M';
+    if (element == 'X') {
+        /* as an X instance only the model's name says what the device is
+         * (and what it reads back as): it must name a transistor */
+        if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS)) {
+            char why[300];
+            if (spice_model_type(model, &type) != 0)
+                snprintf(why, sizeof why, "%s names %s, a PDK subcircuit halo does not know as a transistor "
+                         "(its name says neither nfet nor pfet)", l->tok[0], model);
+            else
+                snprintf(why, sizeof why, "%s names %s, a %s model, on an M element", l->tok[0], model,
+                         netlist_devtype_name(type));
+            return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+        }
+    } else if (mt == NL_NMOS || mt == NL_PMOS) {
+        type = (netlist_devtype)mt;
+    } else if (spice_model_type(model, &type) != 0 || (type != NL_NMOS && type != NL_PMOS)) {
+        type = (tolower((unsigned char)model[0]) == 'p') ? NL_PMOS : NL_NMOS;
+    }
     int dev, rc = new_device(r, ctx, l, type, element, model, &dev);
     if (rc) return rc;
     static const char *roles[4] = {"D", "G", "S", "B"};
@@ -991,10 +1010,15 @@ static int elem_passive(reader *r, const inst_ctx *ctx, const sline *l, netlist_
     if (*model && is_pdk_subckt(r, model)) {
         /* C0 a b sky130_fd_pr__cap_mim_m3_1 w=.. l=..: a PDK subcircuit */
         netlist_devtype mt;
-        if (spice_model_type(model, &mt) == 0 && mt != type) {
+        if (spice_model_type(model, &mt) != 0 || mt != type) {
+            /* as an X instance only the model's name says what it is */
             char why[300];
-            snprintf(why, sizeof why, "%.20s names %.40s, a %s model, on a %s element", l->tok[0], model,
-                     netlist_devtype_name(mt), netlist_devtype_name(type));
+            if (spice_model_type(model, &mt) != 0)
+                snprintf(why, sizeof why, "%.20s names %.40s, a PDK subcircuit halo does not know as a %s",
+                         l->tok[0], model, netlist_devtype_name(type));
+            else
+                snprintf(why, sizeof why, "%.20s names %.40s, a %s model, on a %s element", l->tok[0], model,
+                         netlist_devtype_name(mt), netlist_devtype_name(type));
             return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
         }
         element = 'X';
@@ -1022,6 +1046,13 @@ static int elem_bjt(reader *r, const inst_ctx *ctx, const sline *l)
     int nnodes = last - 1;
     if (nnodes < 3 || nnodes > 4) return fail_tok(r, l, HALO_E_SPC_NODES, l->tok[0], "3 or 4 nodes and a model");
     const char *model = l->tok[last];
+    /* a number there would be read as the area when written back */
+    if (looks_numeric(model)) {
+        char why[300];
+        snprintf(why, sizeof why, "%.20s: model \"%.20s\" is a number (a BJT is Q C B E [SUB] MODEL [AREA])",
+                 l->tok[0], model);
+        return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+    }
     int mt = su_map_get(&r->models, model);
     netlist_devtype type = mt == NL_PNP ? NL_PNP : NL_NPN;
     if (mt < 0 && su_contains_ci(model, "pnp")) type = NL_PNP;
@@ -1088,8 +1119,32 @@ static int elem_source(reader *r, const inst_ctx *ctx, const sline *l, netlist_d
     return rc;
 }
 
+/* Node and model names are single words.  The tokenizer keeps a
+ * parenthesised group whole (a source's PULSE(0 1 1n)), so "(a b)" is one
+ * token: in a name's place it is no name, and written back it would not
+ * read as one.  A {expression} or 'expression' value may hold spaces. */
+static int check_words(reader *r, const sline *l)
+{
+    char e = (char)tolower((unsigned char)l->tok[0][0]);
+    if (e == 'v' || e == 'i') return 0;
+    for (int t = 1; t < l->ntok && !is_kv(l->tok[t]); t++) {
+        const char *s = l->tok[t];
+        if (s[0] == '{' || s[0] == '\'') continue;
+        for (const char *c = s; *c; c++)
+            if (isspace((unsigned char)*c)) {
+                char why[300];
+                snprintf(why, sizeof why, "%s: \"%.120s\" is not a node or model name (a name is one word)",
+                         l->tok[0], s);
+                return fail_at(r, l, HALO_E_SPC_SYNTAX, why, NULL);
+            }
+    }
+    return 0;
+}
+
 static int elaborate_element(reader *r, inst_ctx *ctx, const sline *l)
 {
+    int rc = check_words(r, l);
+    if (rc) return rc;
     switch (tolower((unsigned char)l->tok[0][0])) {
     case 'm': return elem_mos(r, ctx, l);
     case 'x': return elem_x(r, ctx, l);
@@ -1278,6 +1333,30 @@ netlist *spice_read_text(const char *text, size_t len, const char *name,
     }
     reader_free(&r);
     return nl;
+}
+
+int spice_subckt_ports(const char *text, size_t len, const char *name, const char *subckt, int *nports, int *line,
+                       halo_err *err)
+{
+    static const spice_read_opts opts = {.wmode = NETLIST_W_TOTAL, .skip_include = 1};
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.opts = &opts;
+    r.err = err;
+    su_map_init(&r.sub_index, 1);
+    su_map_init(&r.models, 1);
+    int file = add_file_name(&r, name ? name : "(text)");
+    int rc = read_text_lines(&r, text, len, file, 0);
+    if (!rc) rc = build_structure(&r);
+    *nports = -1;
+    *line = 0;
+    int s = rc ? -1 : su_map_get(&r.sub_index, subckt);
+    if (s >= 0) {
+        *nports = r.subs[s].first_param_tok - r.subs[s].first_port_tok;
+        *line = r.lines[r.subs[s].def_line].line;
+    }
+    reader_free(&r);
+    return rc;
 }
 
 netlist *spice_read_file(const char *path, const spice_read_opts *opts, halo_err *err)

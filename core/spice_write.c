@@ -47,6 +47,25 @@ static int is_special_param(const netlist_device *d, const char *name)
     return 0;
 }
 
+/* Whether d's geometry is written in metres.  M elements always are.  A
+ * PDK subcircuit (X) is written in µm, which a reader tells from metres by
+ * magnitude (spice.h): a W or L below SPICE_UM_MIN µm would read back as
+ * metres, so such a device (no real one: techmap refuses it, but an
+ * unmapped netlist may hold it) is written in metres too. */
+static int geometry_in_metres(const netlist_device *d)
+{
+    if (d->element == 'M') return 1;
+    if (d->element != 'X') return 0;
+    static const char *const wl[] = {"W", "L"};
+    for (int i = 0; i < 2; i++) {
+        double v;
+        if (netlist_param_dim(d, wl[i]) == NETLIST_DIM_LENGTH && netlist_param_get(d, wl[i], &v) == 0
+            && v < SPICE_UM_MIN)
+            return 1;
+    }
+    return 0;
+}
+
 /* A value in halo's units (µm, µm²) as the element takes it: PDK
  * subcircuits (X) in µm as sky130's .option scale=1.0u wants, M elements
  * in metres with a suffix (2.5u, 0.58p). */
@@ -55,7 +74,7 @@ static void add_geometry(su_buf *b, const netlist_device *d, const char *name, d
     char num[32];
     eng_format(v, num);
     const char *suffix = "";
-    if (d->element == 'M') suffix = dim == NETLIST_DIM_AREA ? "p" : dim == NETLIST_DIM_LENGTH ? "u" : "";
+    if (geometry_in_metres(d)) suffix = dim == NETLIST_DIM_AREA ? "p" : dim == NETLIST_DIM_LENGTH ? "u" : "";
     su_buf_printf(b, " %s=%s%s", name, num, suffix);
 }
 
@@ -130,8 +149,8 @@ static void write_x(su_buf *b, const netlist *nl, const netlist_device *d)
     add_pins(b, nl, d);
     su_buf_printf(b, " %s", d->model);
     double v;
-    if (netlist_param_get(d, "W", &v) == 0) add_value(b, "W", v);
-    if (netlist_param_get(d, "L", &v) == 0) add_value(b, "L", v);
+    if (netlist_param_get(d, "W", &v) == 0) add_geometry(b, d, "W", v, netlist_param_dim(d, "W"));
+    if (netlist_param_get(d, "L", &v) == 0) add_geometry(b, d, "L", v, netlist_param_dim(d, "L"));
     add_other_params(b, d, NULL, 0);
 }
 

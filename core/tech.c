@@ -405,9 +405,11 @@ static int read_devices(load_ctx *c, const cJSON *root, halo_tech *t)
         set_entry(c, "device", i + 1, entry_name(o, "name"));
         tech_device *d = &t->devices[i];
         if (read_device(c, o, d)) return -1;
+        /* tech_find_device looks a device up by name or by model: no
+         * name or model may be another device's name or model */
         for (int j = 0; j < i; j++)
-            if (su_casecmp(t->devices[j].name, d->name) == 0
-                || su_casecmp(t->devices[j].model, d->model) == 0)
+            if (su_casecmp(t->devices[j].name, d->name) == 0 || su_casecmp(t->devices[j].model, d->model) == 0
+                || su_casecmp(t->devices[j].name, d->model) == 0 || su_casecmp(t->devices[j].model, d->name) == 0)
                 return fail(c, "same name or model as device %d", j + 1);
         i++;
     }
@@ -632,8 +634,9 @@ halo_tech *tech_load_json(const char *text, const char *source, halo_err *err)
 
 /* ---------------------------------------------------------- loading a file */
 
-/* The whole file as one NUL-terminated string, or NULL with *err filled. */
-static char *read_file(const char *path, halo_err *err)
+/* The whole file as one NUL-terminated string (*len bytes before the
+ * terminator), or NULL with *err filled. */
+static char *read_file(const char *path, size_t *len_out, halo_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -659,6 +662,7 @@ static char *read_file(const char *path, halo_err *err)
         return NULL;
     }
     if (buf) buf[len] = '\0';
+    *len_out = len;
     return buf;
 }
 
@@ -676,8 +680,14 @@ halo_tech *tech_load(const char *name_or_path, halo_err *err)
         halo_err_set(err, HALO_E_TEC_UNKNOWN, NULL, 0, name_or_path ? name_or_path : "");
         return NULL;
     }
-    char *text = read_file(name_or_path, err);
+    size_t len = 0;
+    char *text = read_file(name_or_path, &len, err);
     if (!text) return NULL;
+    if (strlen(text) != len) {   /* the parser would stop at the first NUL */
+        halo_err_set(err, HALO_E_TEC_FORMAT, NULL, 0, name_or_path, "the file holds NUL bytes; a tech.json is text");
+        free(text);
+        return NULL;
+    }
     halo_tech *t = tech_load_json(text, name_or_path, err);
     free(text);
     return t;

@@ -18,6 +18,7 @@
 #include "techmap.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,15 @@ static int fail(halo_err *err, halo_msg_id id, const netlist *nl, const netlist_
     return halo_err_set(err, id, netlist_device_file(nl, d), d->line, d->name, why);
 }
 
+/* um on the grid, in nm.  A length no device is drawn at (a capacitor of
+ * a farad is kilometres a side) saturates rather than overflows: the
+ * callers refuse it by its size. */
 static int32_t snap(double um, int32_t grid_nm)
 {
-    double steps = round(um * 1000.0 / grid_nm);
-    return (int32_t)(steps * grid_nm);
+    double nm = round(um * 1000.0 / grid_nm) * grid_nm;
+    if (!(nm < INT32_MAX)) return INT32_MAX;   /* (NaN too) */
+    if (nm < INT32_MIN) return INT32_MIN;
+    return (int32_t)nm;
 }
 
 /* The fixed-width devices of one resistor family, narrowest first. */

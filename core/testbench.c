@@ -15,6 +15,7 @@
 
 #include "eng.h"
 #include "fileio.h"
+#include "spice.h"
 #include "strutil.h"
 
 #define TB_DEFAULT_SWEEP "ac dec 50 1k 1G"
@@ -1118,49 +1119,16 @@ char *testbench_deck_text(const tb_deck *d)
 int testbench_check_post(const char *text, const char *path, const char *name, int nports,
                          halo_err *err)
 {
-    toks t = {0};
-    int lineno = 0, found = 0;
-    const char *p = text;
-    while (*p && !found) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char *line = su_strndup(p, n);
-        lineno++;
-        toks_clear(&t);
-        tokenize(line, &t);
-        if (t.n >= 2 && su_casecmp(t.v[0], ".subckt") == 0 && su_casecmp(t.v[1], name) == 0) {
-            /* count ports: tokens without '=' after the name, and any on
-             * '+' continuation lines that follow */
-            int ports = 0;
-            for (int i = 2; i < t.n; i++)
-                if (!strchr(t.v[i], '=')) ports++;
-            const char *q = e ? e + 1 : p + n;
-            while (*q == '+') {
-                const char *qe = strchr(q, '\n');
-                char *cont = su_strndup(q + 1, qe ? (size_t)(qe - q - 1) : strlen(q + 1));
-                toks_clear(&t);
-                tokenize(cont, &t);
-                for (int i = 0; i < t.n; i++)
-                    if (!strchr(t.v[i], '=')) ports++;
-                free(cont);
-                q = qe ? qe + 1 : q + strlen(q);
-            }
-            if (ports != nports) {
-                tb_fail(err, HALO_E_TBN_POST, path, lineno,
-                             ".subckt %s has %d ports; the design has %d.", name, ports, nports);
-                free(line);
-                toks_free(&t);
-                return -1;
-            }
-            found = 1;
-        }
-        free(line);
-        p += n + (e ? 1 : 0);
-    }
-    toks_free(&t);
-    if (!found)
+    /* the header as ngspice reads it, by halo's SPICE reader: params:,
+     * NAME=VALUE, comments and continuations are no ports */
+    int ports, line;
+    if (!path) path = "post-layout netlist";
+    if (spice_subckt_ports(text, strlen(text), path, name, &ports, &line, err) != 0) return err->id;
+    if (ports < 0)
         return tb_fail(err, HALO_E_TBN_POST, path, 0,
-                            "No .subckt %s in this post-layout netlist (it must define the design's subcircuit).",
-                            name);
+                       "No .subckt %s in this post-layout netlist (it must define the design's subcircuit).", name);
+    if (ports != nports)
+        return tb_fail(err, HALO_E_TBN_POST, path, line, ".subckt %s has %d ports; the design has %d.", name, ports,
+                       nports);
     return 0;
 }

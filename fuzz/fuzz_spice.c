@@ -2,20 +2,41 @@
  * fuzz_spice.c -- libFuzzer harness of the SPICE reader, the technology
  * mapping and the writer.
  *
- * Any input must either give a netlist or an error with a message; a
- * netlist is mapped onto the embedded sky130 (techmap: passives by value,
- * limits), which again either succeeds or names why; a netlist must write
- * back to SPICE that reads again.  .include is refused so the fuzzer cannot
- * reach the file system.  The first byte chooses the width mode and the
- * unit convention.
+ * Any input must either give a netlist or an error with a message.  The
+ * netlist as read, and again once mapped onto the embedded sky130
+ * (techmap: passives by value, limits; which either succeeds or names
+ * why), must write back to SPICE that reads again into the same netlist,
+ * device by device (fuzz_netcmp.h says what "same" allows).  .include is
+ * refused so the fuzzer cannot reach the file system.  The first byte
+ * chooses the width mode and the unit convention of the first read; the
+ * text halo writes is read back as read_spice reads a file by default.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_netcmp.h"
 #include "fuzz_tech.h"
 #include "spice.h"
 #include "techmap.h"
+
+/* Write nl, read it back, compare.  The only accepted failure to read back
+ * is a name SPICE cannot carry (one with '=', a brace, a quote or a
+ * parenthesis inside is cut differently), and that must come with a
+ * message. */
+static void round_trip(const netlist *nl)
+{
+    char *text = spice_write_text(nl, NULL);
+    halo_err err;
+    halo_err_clear(&err);
+    spice_read_opts again = {.wmode = NETLIST_W_TOTAL, .no_include = 1, .units = SPICE_UNITS_AUTO,
+                             .subckt_prefix = "sky130_fd_pr__"};
+    netlist *back = spice_read_text(text, strlen(text), "fuzz2.sp", &again, &err);
+    if (back) fuzz_same_netlist(nl, back, text);
+    else if (err.id == HALO_OK || err.msg[0] == '\0') abort();
+    netlist_free(back);
+    free(text);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,18 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (err.id == HALO_OK || err.msg[0] == '\0') abort();   /* failure without a message */
         return 0;
     }
+    round_trip(nl);
     halo_err_clear(&err);
-    if (techmap_apply(nl, fuzz_sky130(), &err) != 0 && (err.id == HALO_OK || err.msg[0] == '\0')) abort();
-    char *text = spice_write_text(nl, NULL);
-    halo_err err2;
-    halo_err_clear(&err2);
-    spice_read_opts again = {.wmode = NETLIST_W_TOTAL, .no_include = 1, .units = SPICE_UNITS_AUTO,
-                             .subckt_prefix = "sky130_fd_pr__"};
-    netlist *nl2 = spice_read_text(text, strlen(text), "fuzz2.sp", &again, &err2);
-    /* A netlist halo wrote must read back; names it could not express
-     * (e.g. with '=' or braces inside) are the only accepted failure. */
-    netlist_free(nl2);
-    free(text);
+    if (techmap_apply(nl, fuzz_sky130(), &err) == 0) round_trip(nl);
+    else if (err.id == HALO_OK || err.msg[0] == '\0') abort();
     netlist_free(nl);
     return 0;
 }

@@ -99,22 +99,36 @@ static int MessageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     return TCL_ERROR;
 }
 
+/* A decoded JSON string as a Tcl string, through Tcl's utf-8 encoding:
+ * cJSON turns an escape such as \ud83d\ude00 into UTF-8 bytes that a Tcl
+ * 8.6 string does not hold as they are; decoded, they give the characters
+ * Tcl makes of the same bytes read from a file, so a string reads the same
+ * whichever way a JSON text writes it. */
+static Tcl_Obj *string_obj(Tcl_Encoding utf8, const char *s)
+{
+    Tcl_DString ds;
+    Tcl_ExternalToUtfDString(utf8, s, -1, &ds);
+    Tcl_Obj *o = Tcl_NewStringObj(Tcl_DStringValue(&ds), Tcl_DStringLength(&ds));
+    Tcl_DStringFree(&ds);
+    return o;
+}
+
 /* A cJSON value as a Tcl value: objects as dicts, arrays as lists,
  * booleans as 1/0, null as "". */
-static Tcl_Obj *json_to_obj(const cJSON *j)
+static Tcl_Obj *json_to_obj(Tcl_Encoding utf8, const cJSON *j)
 {
     if (cJSON_IsObject(j)) {
         Tcl_Obj *d = Tcl_NewDictObj();
         for (const cJSON *c = j->child; c; c = c->next)
-            Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(c->string, -1), json_to_obj(c));
+            Tcl_DictObjPut(NULL, d, string_obj(utf8, c->string), json_to_obj(utf8, c));
         return d;
     }
     if (cJSON_IsArray(j)) {
         Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-        for (const cJSON *c = j->child; c; c = c->next) Tcl_ListObjAppendElement(NULL, l, json_to_obj(c));
+        for (const cJSON *c = j->child; c; c = c->next) Tcl_ListObjAppendElement(NULL, l, json_to_obj(utf8, c));
         return l;
     }
-    if (cJSON_IsString(j)) return Tcl_NewStringObj(j->valuestring, -1);
+    if (cJSON_IsString(j)) return string_obj(utf8, j->valuestring);
     if (cJSON_IsBool(j)) return Tcl_NewBooleanObj(cJSON_IsTrue(j));
     if (cJSON_IsNumber(j)) {
         double v = j->valuedouble;
@@ -122,6 +136,34 @@ static Tcl_Obj *json_to_obj(const cJSON *j)
         return Tcl_NewDoubleObj(v);
     }
     return Tcl_NewObj();
+}
+
+/* cJSON keeps a string as a C string, so the escape \u0000 (which jstr
+ * writes for a NUL) would cut the string short.  The copy of text it
+ * parses has each \u0000 replaced by C0 80, the bytes by which Tcl's own
+ * strings hold U+0000, which cJSON copies as they are.  NULL when the text
+ * has none (then it is parsed as it is; else an error's byte offset counts
+ * each \u0000 before it as two bytes). */
+static char *nul_escapes(const char *text, int len, int *outlen)
+{
+    if (!memmem(text, (size_t)len, "\\u0000", 6)) return NULL;
+    char *out = ckalloc((unsigned)len + 1);
+    int n = 0;
+    for (int i = 0; i < len; i++) {
+        if (text[i] == '\\' && i + 5 < len && memcmp(text + i, "\\u0000", 6) == 0) {
+            out[n++] = (char)0xC0;
+            out[n++] = (char)0x80;
+            i += 5;
+        } else if (text[i] == '\\' && i + 1 < len) {
+            out[n++] = text[i++];   /* an escaped backslash is no escape */
+            out[n++] = text[i];
+        } else {
+            out[n++] = text[i];
+        }
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return out;
 }
 
 /* ::halo::flow::json_decode TEXT */
@@ -134,14 +176,26 @@ static int JsonDecodeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     }
     int len;
     const char *text = Tcl_GetStringFromObj(objv[1], &len);
+    char *copy = nul_escapes(text, len, &len);
+    if (copy) text = copy;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, (size_t)len, &end, 0);
-    if (!j) {
-        long at = end ? (long)(end - text) : 0;
-        return halo_tcl_fail(interp, HALO_E_DST_JSON, Tcl_GetString(Tcl_ObjPrintf("byte %ld", at)));
+    /* one value and nothing after it but white space: cJSON stops after
+     * the first value, and a line holding two is no record */
+    const char *p = j ? end : NULL;
+    while (p && p < text + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    if (!j || p != text + len) {
+        char at[32];
+        snprintf(at, sizeof at, "byte %ld", j ? (long)(p - text) : end ? (long)(end - text) : 0L);
+        cJSON_Delete(j);
+        if (copy) ckfree(copy);
+        return halo_tcl_fail(interp, HALO_E_DST_JSON, at);
     }
-    Tcl_SetObjResult(interp, json_to_obj(j));
+    Tcl_Encoding utf8 = Tcl_GetEncoding(NULL, "utf-8");
+    Tcl_SetObjResult(interp, json_to_obj(utf8, j));
+    Tcl_FreeEncoding(utf8);
     cJSON_Delete(j);
+    if (copy) ckfree(copy);
     return TCL_OK;
 }
 

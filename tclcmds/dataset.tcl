@@ -719,6 +719,49 @@ proc ::halo::flow::run_rl {ctx} {
     }
 }
 
+# ------------------------------------------------------------ checking files
+
+# The files of a dataset may come from elsewhere (a shard, a copy, a disk
+# that filled up): a value read from one is checked before it is used, and
+# a bad one is a halo error naming the file, never a Tcl error.
+
+# text decoded as one JSON object, or DST mod/num with where and why.
+proc ::halo::flow::json_object {text mod num where} {
+    if {[catch {json_decode $text} d]} {raise $mod $num $where [string trimright $d .]}
+    if {![string match "\{*" [string trimleft $text]]} {raise $mod $num $where "not a JSON object"}
+    return $d
+}
+
+# The JSON object in the file path (DST-14 when it is missing or bad).
+proc ::halo::flow::read_object {path} {
+    if {![file isfile $path]} {raise DST 14 $path "missing"}
+    json_object [slurp $path] DST 14 $path
+}
+
+# d's key as an integer >= 0, a dict of those, a number (DST-14 naming
+# the file otherwise).
+proc ::halo::flow::field_count {d key path} {
+    if {![dict exists $d $key] || ![string is entier -strict [dict get $d $key]] || [dict get $d $key] < 0} {
+        raise DST 14 $path "$key must be a count (an integer >= 0)"
+    }
+    dict get $d $key
+}
+proc ::halo::flow::field_counts {d key path} {
+    if {![dict exists $d $key] || [catch {dict size [dict get $d $key]}]} {
+        raise DST 14 $path "$key must be an object of counts"
+    }
+    dict for {k v} [dict get $d $key] {
+        if {![string is entier -strict $v] || $v < 0} {raise DST 14 $path "$key: $k must be a count (an integer >= 0)"}
+    }
+    dict get $d $key
+}
+proc ::halo::flow::field_number {d key where} {
+    if {![dict exists $d $key] || ![string is double -strict [dict get $d $key]]} {
+        raise DST 11 $where "the record has no number $key"
+    }
+    dict get $d $key
+}
+
 # index.jsonl, rows.jsonl and summary.json from the committed files of
 # the given arrangements.
 proc ::halo::flow::write_index {ctx indices} {
@@ -734,17 +777,27 @@ proc ::halo::flow::write_index {ctx indices} {
         set sfile [apath $ctx $i].json
         if {[file exists $sfile]} {
             incr arr_done
-            dict for {k v} [dict get [json_decode [slurp $sfile]] failures] {dict incr failures $k $v}
+            dict for {k v} [field_counts [read_object $sfile] failures $sfile] {dict incr failures $k $v}
+        }
+        # the committed variants, by one listing of the directory (a merge
+        # may be asked for many more variants than the shards hold)
+        set committed [dict create]
+        foreach f [glob -nocomplain -tails -directory [file dirname [vpath $ctx $i 0]] v*.json] {
+            if {[regexp {^v0*([0-9]+)\.json$} $f -> j]} {dict set committed $j 1}
         }
         for {set j 0} {$j < [dict get $ctx n]} {incr j} {
-            set base [vpath $ctx $i $j]
-            if {![file exists $base.json]} {
+            if {![dict exists $committed $j] || ![file isfile [set base [vpath $ctx $i $j]].json]} {
                 lappend missing [format a%04d/v%04d $i $j]
                 continue
             }
-            set line [slurp $base.json]
-            append index $line
-            append rows [slurp $base.row.json]
+            # one record, one line: a record that is not one JSON object
+            # (or has no row) would make an index that does not read
+            set line [string trimright [slurp $base.json] \n]
+            if {[string first \n $line] >= 0} {raise DST 14 $base.json "a record must be one line"}
+            json_object $line DST 14 $base.json
+            if {![file isfile $base.row.json]} {raise DST 14 $base.json "its row $base.row.json is missing"}
+            append index $line\n
+            append rows [string trimright [slurp $base.row.json] \n]\n
             incr records
             if {[regexp {"signoff":\{} $line]} {incr signed}
         }
@@ -765,7 +818,7 @@ proc ::halo::flow::write_index {ctx indices} {
     }
     write_atomic [file join $dir summary.json] [jobj [list template [jstr [dict get $ctx template]] \
         arrangements [llength $indices] arrangements_done $arr_done records $records \
-        expected [dict get $summary expected] missing "\[[join [lmap m $missing {jstr $m}] ,]\]" \
+        expected [dict get $summary expected] missing [expr {[llength $missing] ? "\[\"[join $missing {","}]\"\]" : "\[\]"}] \
         failures [jnumdict $failures] {*}$extra]]\n
     return $summary
 }
@@ -791,28 +844,40 @@ proc ::halo::flow::merge_dataset {args} {
         } elseif {$m ne $manifest} {
             raise DST 8 $s "its manifest differs from that of [lindex $shards 0]"
         }
+        if {![file isfile [file join $s shard.txt]]} {raise DST 8 $s "no shard.txt"}
         set shard [string trim [slurp [file join $s shard.txt]]]
+        if {![regexp {^([0-9]+)/([0-9]+)$} $shard -> k nk] || $k < 1 || $k > $nk} {
+            raise DST 8 $s "shard.txt holds \"[string range $shard 0 40]\", not I/N with 1 <= I <= N"
+        }
         if {[dict exists $seen $shard]} {raise DST 8 $s "shard $shard appears twice"}
         dict set seen $shard $s
     }
-    set md [json_decode $manifest]
+    set md [json_object $manifest DST 8 [file join [lindex $shards 0] manifest.json]]
     # the manifest comes from outside: its counts bound the work, so they
     # must agree with what it lists (a run never has more arrangements than
     # candidates, nor more than generate_dataset allows)
     set m [expr {[dict exists $md arrangements] ? [dict get $md arrangements] : ""}]
     set n [expr {[dict exists $md variants] ? [dict get $md variants] : ""}]
-    set ncand [expr {[dict exists $md candidates] ? [llength [dict get $md candidates]] : 0}]
+    if {![dict exists $md candidates] || [catch {llength [dict get $md candidates]} ncand]} {set ncand 0}
     if {![string is integer -strict $m] || $m < 0 || $m > $ncand || $m > 100000} {
         raise DST 8 [lindex $shards 0] "its manifest's arrangements ($m) is not a count of the $ncand candidates it lists"
     }
     if {![string is integer -strict $n] || $n < 1 || $n > 1000000} {
         raise DST 8 [lindex $shards 0] "its manifest's variants ($n) is not a count from 1 to 1000000"
     }
+    # (the merged summary lists every missing variant: the work grows with
+    # arrangements x variants, whatever the shards hold)
+    if {$m * $n > 1000000} {
+        raise DST 8 [lindex $shards 0] "its manifest's arrangements x variants ($m x $n) is more than 1000000 variants"
+    }
     set nshards [lindex [split [lindex [dict keys $seen] 0] /] 1]
     for {set i 1} {$i <= $nshards} {incr i} {
         if {![dict exists $seen $i/$nshards]} {raise DST 8 $out "shard $i/$nshards is missing"}
     }
     if {[dict size $seen] != $nshards} {raise DST 8 $out "the shards are not all of one split"}
+    if {![dict exists $md template] || ![regexp {^[A-Za-z0-9_.-]+$} [dict get $md template]]} {
+        raise DST 8 [lindex $shards 0] "its manifest names no template"
+    }
     file mkdir $out [file join $out arrangements] [file join $out variants]
     write_atomic [file join $out manifest.json] $manifest\n
     write_atomic [file join $out shard.txt] 1/1\n
@@ -858,14 +923,19 @@ proc ::halo::flow::read_dataset {args} {
     set dir [lindex $args 0]
     set traj [expr {[llength $args] == 3 ? [lindex $args 2] : 0}]
     set path [file join $dir index.jsonl]
-    if {![file exists $path]} {raise DST 11 $dir "no index.jsonl (run generate_dataset or merge_dataset)."}
+    if {![file exists $path]} {raise DST 11 $dir "no index.jsonl (run generate_dataset or merge_dataset)"}
     set records {}
     set n 0
     foreach line [split [slurp $path] \n] {
         incr n
         if {[string trim $line] eq ""} continue
-        if {[catch {json_decode $line} r]} {raise DST 11 $path:$n $r}
-        if {$traj} {dict set r trajectory [json_decode [slurp [dataset_file $dir [dict get $r trajectory] $path:$n]]]}
+        set r [json_object $line DST 11 $path:$n]
+        if {$traj} {
+            if {![dict exists $r trajectory]} {raise DST 11 $path:$n "the record names no trajectory file"}
+            set file [dataset_file $dir [dict get $r trajectory] $path:$n]
+            if {[catch {json_decode [slurp $file]} t]} {raise DST 11 $file [string trimright $t .]}
+            dict set r trajectory $t
+        }
         lappend records $r
     }
     return $records
@@ -875,13 +945,16 @@ proc ::halo::flow::read_dataset {args} {
 # path without "..", that stays in dir once links are resolved.
 proc ::halo::flow::dataset_file {dir rel where} {
     set root [file normalize $dir]
+    set bad "the record names \"$rel\", which is not a file inside the dataset"
+    # (pathtype first: Tcl reads a leading ~ as a home directory)
+    if {[file pathtype $rel] ne "relative" || "..." in [file split $rel] || ".." in [file split $rel]} {
+        raise DST 11 $where $bad
+    }
     # (normalize resolves links but for the last component: a child
     # component makes it resolve that one too)
     set full [file dirname [file normalize [file join $root $rel __]]]
-    if {[file pathtype $rel] ne "relative" || "..." in [file split $rel] || ".." in [file split $rel] ||
-        [string first $root/ $full/] != 0} {
-        raise DST 11 $where "the record names \"$rel\", which is not a file inside the dataset"
-    }
+    if {[string first $root/ $full/] != 0} {raise DST 11 $where $bad}
+    if {![file isfile $full]} {raise DST 11 $where "the record names \"$rel\", which is not a file of the dataset"}
     return $full
 }
 
@@ -895,16 +968,23 @@ proc ::halo::flow::report_dataset {args} {
         return -code error -errorcode {HALO CMD USAGE 0} "wrong # args: should be \"report_dataset DIR\""
     }
     set dir [lindex $args 0]
+    set k 0
     set records [lsort -real -index 1 [lmap r [read_dataset $dir] {
-        list [dict get $r id] [dict get $r pscore] [dict get $r pscore_osiris] [dict get $r area] [dict get $r hpwl]
+        set where "[file join $dir index.jsonl]: record [incr k]"
+        if {![dict exists $r id]} {raise DST 11 $where "the record has no id"}
+        list [dict get $r id] [field_number $r pscore $where] [field_number $r pscore_osiris $where] \
+            [field_number $r area $where] [field_number $r hpwl $where]
     }]]
     set failures {}
     set sfile [file join $dir summary.json]
-    if {[file exists $sfile]} {set failures [dict get [json_decode [slurp $sfile]] failures]}
+    if {[file exists $sfile]} {set sum [read_object $sfile]; set failures [field_counts $sum failures $sfile]}
     set text [format "Dataset %s: %d records" $dir [llength $records]]
     if {[dict size $failures]} {append text ", rejected before entering it by cause: $failures"}
-    if {[file exists $sfile] && [dict exists [set sum [json_decode [slurp $sfile]]] signoff]} {
+    if {[file exists $sfile] && [dict exists $sum signoff]} {
         set so [dict get $sum signoff]
+        if {[catch {dict size $so}]} {raise DST 14 $sfile "signoff must be an object"}
+        field_count $so passed $sfile
+        field_count $so rejected $sfile
         append text [format "\nSign-off: %d records judged and passed; %d variants rejected" \
                          [dict get $so passed] [dict get $so rejected]]
         dict set result signoff $so

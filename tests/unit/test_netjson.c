@@ -66,6 +66,27 @@ TEST(json_spice_json)
     netlist_free(b);
 }
 
+/* A value keeps all its digits through write and read (cJSON's printer
+ * keeps 15 when they come within DBL_EPSILON). */
+TEST(numbers_round_trip_exactly)
+{
+    const char *sp = ".subckt a x vss\nV1 x vss 9.003879454643068\nR1 x vss 0.30000000000000004\n.ends\n";
+    halo_err err;
+    netlist *a = spice_read_text(sp, strlen(sp), "a.sp", NULL, &err);
+    CHECK(a != NULL);
+    if (!a) return;
+    char *j = netjson_write_text(a, 0);
+    netlist *b = netjson_read_text(j, strlen(j), "a.json", &err);
+    CHECK(b != NULL);
+    char why[256] = "";
+    CHECK(b && netlist_compare(a, b, 0, why, sizeof why) == 0);
+    if (*why) printf("    %s\n%s\n", why, j);
+    CHECK(strstr(j, "9.003879454643068") != NULL);
+    free(j);
+    netlist_free(b);
+    netlist_free(a);
+}
+
 TEST(template_placeholder)
 {
     const char *t = ".subckt s d g s b\nXM1 d g s b sky130_fd_pr__nfet_01v8 W=2 L=0.5 nf=ZZZ\n.ends\n";

@@ -222,4 +222,25 @@ TEST(per_finger_width)
     netlist_free(nl);
 }
 
+/* A PDK device with W or L below SPICE_UM_MIN um would read back by
+ * magnitude as metres if written in um: it is written in metres. */
+TEST(tiny_pdk_geometry_round_trip)
+{
+    const char *text = ".subckt s d g s b\nXM1 d g s b sky130_fd_pr__nfet_01v8 W=8e-06 L=0.15 ad=1e-6\n.ends\n";
+    spice_read_opts o = {.wmode = NETLIST_W_TOTAL, .units = SPICE_UNITS_UM};
+    halo_err err;
+    netlist *a = spice_read_text(text, strlen(text), "t.sp", &o, &err);
+    CHECK(a != NULL);
+    if (!a) return;
+    char *w = spice_write_text(a, NULL);
+    CHECK(strstr(w, "W=8e-06u L=0.15u") != NULL);
+    netlist *b = spice_read_text(w, strlen(w), "w.sp", NULL, &err);
+    char why[256] = "";
+    CHECK(b && netlist_compare(a, b, 1e-9, why, sizeof why) == 0);
+    if (*why) printf("    %s\n%s", why, w);
+    netlist_free(b);
+    free(w);
+    netlist_free(a);
+}
+
 UNIT_MAIN("test_spice")

@@ -1,0 +1,3 @@
+.subckt c a vss
+C1 a vss 1e6
+.ends
