@@ -743,6 +743,13 @@ static int read_text(greader *r, gelem *e)
 {
     if (!e->has_layer || !e->has_dt || !e->xy || !e->string)
         return elem_fail(r, e, HALO_E_GDS_FORMAT, "LAYER, TEXTTYPE, XY or STRING is missing");
+    /* a label names a net or a pin, which go into SPICE and LVS output */
+    const char *why = *e->string ? su_name_problem(e->string, SU_NAME_MEMBER) : NULL;
+    if (why) {
+        for (char *p = e->string; *p; p++)
+            if (*p < 0x20 || *p >= 0x7f) *p = '?';
+        return elem_fail(r, e, HALO_E_GDS_FORMAT, "label \"%.40s\" is refused as a net name: %s", e->string, why);
+    }
     int purpose, layer = resolve_layer(r, e->layer, e->dt, &purpose);
     int32_t x = 0, y = 0;
     if (to_nm(r, e, xy_raw(e, 0, 0), &x) || to_nm(r, e, xy_raw(e, 0, 1), &y)) return 1;

@@ -12,6 +12,7 @@
  *     reader, in C and in RC mode.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,10 @@ static void post_layout_reads_back(lay_flat *f, const ext_result *x, pex_mode mo
     if (text && x->nl->ndevs + p->ncaps + p->nres > 0) {
         spice_read_opts ro = {.top = "fuzzcell", .wmode = NETLIST_W_TOTAL, .no_include = 1};
         netlist *back = spice_read_text(text, strlen(text), "post.spice", &ro, &err);
-        if (!back) abort();
+        if (!back) {
+            fprintf(stderr, "post-layout netlist does not read back: %s\n%s", err.msg, text);
+            abort();
+        }
         netlist_free(back);
     }
     free(text);
