@@ -220,9 +220,13 @@ const char *su_name_problem(const char *name, su_name_kind kind)
         if (c == ' ') return "it holds a space";
         if (c < 0x20 || c == 0x7f) return "it holds a control character";
         if (c > 0x7e) return "it holds a non-ASCII byte";
+        if (strchr("(){}'\"=;,", c))
+            return "it holds one of ( ) { } ' \" = ; , which SPICE reads as punctuation";
         if (kind == SU_NAME_CELL && (c == '/' || c == '\\'))
             return "a cell or subcircuit name holds no '/' or '\\' (it may become a file name)";
     }
+    if (name[0] == '$' && !(isalnum((unsigned char)name[1]) || name[1] == '_'))
+        return "a '$' that starts a name is followed by a letter, digit or '_' (else SPICE reads a comment)";
     if (kind == SU_NAME_CELL && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
         return "a cell or subcircuit name is not '.' or '..' (it may become a file name)";
     return NULL;

@@ -58,7 +58,9 @@ void su_map_put(su_map *m, const char *key, int val);
 
 /* What a name may hold.  Names travel into GDS structures, SPICE decks,
  * JSON, Tcl lists and file names, so a name is 1..SU_NAME_MAX printable
- * ASCII bytes: no space, control character or non-ASCII byte.  A cell,
+ * ASCII bytes: no space, control character or non-ASCII byte, none of
+ * ( ) { } ' " = ; , (SPICE punctuation), and a leading '$' followed by a
+ * letter, digit or '_' (Magic's $SUB; "$" alone is a comment).  A cell,
  * subcircuit or design name may become a file name, so it also holds no
  * '/' or '\\' and is not "." or "..".  Device, instance, net, pin and tensor
  * names may use '/', the hierarchy separator ("X1/M3", "enc.0.weight").
