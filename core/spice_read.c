@@ -1302,19 +1302,27 @@ static void reader_free(reader *r)
     penv_free(&r->global_env);
 }
 
+/* Read text into lines and build the subcircuit structure (passes 1-2). */
+static int reader_open(reader *r, const char *text, size_t len, const char *name, const spice_read_opts *opts,
+                       halo_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->opts = opts;
+    r->err = err;
+    su_map_init(&r->sub_index, 1);
+    su_map_init(&r->models, 1);
+    int file = add_file_name(r, name ? name : "(text)");
+    int rc = read_text_lines(r, text, len, file, 0);
+    if (!rc) rc = build_structure(r);
+    return rc;
+}
+
 netlist *spice_read_text(const char *text, size_t len, const char *name,
                          const spice_read_opts *opts, halo_err *err)
 {
     static const spice_read_opts defaults = {.wmode = NETLIST_W_TOTAL};
     reader r;
-    memset(&r, 0, sizeof r);
-    r.opts = opts ? opts : &defaults;
-    r.err = err;
-    su_map_init(&r.sub_index, 1);
-    su_map_init(&r.models, 1);
-    int file = add_file_name(&r, name ? name : "(text)");
-    int rc = read_text_lines(&r, text, len, file, 0);
-    if (!rc) rc = build_structure(&r);
+    int rc = reader_open(&r, text, len, name, opts ? opts : &defaults, err);
     int top = -1;
     if (!rc) rc = choose_top(&r, r.files[0], &top);
     if (!rc) {
@@ -1340,14 +1348,7 @@ int spice_subckt_ports(const char *text, size_t len, const char *name, const cha
 {
     static const spice_read_opts opts = {.wmode = NETLIST_W_TOTAL, .skip_include = 1};
     reader r;
-    memset(&r, 0, sizeof r);
-    r.opts = &opts;
-    r.err = err;
-    su_map_init(&r.sub_index, 1);
-    su_map_init(&r.models, 1);
-    int file = add_file_name(&r, name ? name : "(text)");
-    int rc = read_text_lines(&r, text, len, file, 0);
-    if (!rc) rc = build_structure(&r);
+    int rc = reader_open(&r, text, len, name, &opts, err);
     *nports = -1;
     *line = 0;
     int s = rc ? -1 : su_map_get(&r.sub_index, subckt);
