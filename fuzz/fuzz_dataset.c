@@ -243,7 +243,7 @@ static const char merge_check[] =
     "  set m [dict get [json_decode [slurp $dir/manifest.json]] arrangements]\n"
     "  if {$m > 0 && [file exists $dir/variants/a0000/v0000.json]} {\n"
     "    foreach line [split [slurp $dir/variants/a0000/v0000.json] \\n] {\n"
-    "      if {[string trim $line] ne {}} {lappend want [json_decode $line]}\n"
+    "      if {[trim_blank $line] ne {}} {lappend want [json_decode $line]}\n"
     "    }\n"
     "  }\n"
     "  if {$want ne $recs} {return records}\n"

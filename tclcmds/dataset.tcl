@@ -237,8 +237,8 @@ proc ::halo::flow::dataset_prepare {ctx} {
     set shard "[dict get $ctx shard]/[dict get $ctx nshards]"
     set sfile [file join $dir shard.txt]
     if {[file exists $path]} {
-        if {[string trim [slurp $path]] ne $want} {raise DST 2 $dir}
-        if {[file exists $sfile] && [string trim [slurp $sfile]] ne $shard} {raise DST 2 $dir}
+        if {[trim_blank [slurp $path]] ne $want} {raise DST 2 $dir}
+        if {[file exists $sfile] && [trim_blank [slurp $sfile]] ne $shard} {raise DST 2 $dir}
     } else {
         write_atomic $path $want\n
     }
@@ -838,14 +838,14 @@ proc ::halo::flow::merge_dataset {args} {
     set seen [dict create]
     foreach s $shards {
         if {![file exists [file join $s manifest.json]]} {raise DST 8 $s "no manifest.json"}
-        set m [string trim [slurp [file join $s manifest.json]]]
+        set m [trim_blank [slurp [file join $s manifest.json]]]
         if {$manifest eq ""} {
             set manifest $m
         } elseif {$m ne $manifest} {
             raise DST 8 $s "its manifest differs from that of [lindex $shards 0]"
         }
         if {![file isfile [file join $s shard.txt]]} {raise DST 8 $s "no shard.txt"}
-        set shard [string trim [slurp [file join $s shard.txt]]]
+        set shard [trim_blank [slurp [file join $s shard.txt]]]
         if {![regexp {^([0-9]+)/([0-9]+)$} $shard -> k nk] || $k < 1 || $k > $nk} {
             raise DST 8 $s "shard.txt holds \"[string range $shard 0 40]\", not I/N with 1 <= I <= N"
         }
@@ -928,7 +928,7 @@ proc ::halo::flow::read_dataset {args} {
     set n 0
     foreach line [split [slurp $path] \n] {
         incr n
-        if {[string trim $line] eq ""} continue
+        if {[trim_blank $line] eq ""} continue
         set r [json_object $line DST 11 $path:$n]
         if {$traj} {
             if {![dict exists $r trajectory]} {raise DST 11 $path:$n "the record names no trajectory file"}

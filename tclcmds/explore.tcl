@@ -89,6 +89,13 @@ proc ::halo::flow::slurp {path} {
     try {return [read $f]} finally {close $f}
 }
 
+# A file's text without the blank (space, tab, CR, LF) at its ends.  Not
+# Tcl's default [string trim] set, which also takes NUL: a manifest or a
+# record padded with NULs would then pass for the JSON inside it.
+proc ::halo::flow::trim_blank {text} {
+    string trim $text " \t\r\n"
+}
+
 # Write data to path atomically: a temporary name in the same directory,
 # then a rename, so a reader (or a resumed run) never sees half a file.
 proc ::halo::flow::write_atomic {path data} {
