@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gds.h"
-#include "tech.h"
+#include "layout/gds.h"
+#include "tech/tech.h"
 
 static const halo_tech *sky130(void)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "modellib.h"
+#include "sim/modellib.h"
 
 static void reduce_some(const modellib *lib, const uint8_t *data, size_t size)
 {

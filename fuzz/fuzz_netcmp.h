@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netlist.h"
+#include "netlist/netlist.h"
 
 /* The name spice_write.c (add_name) gives a device (malloc'd). */
 static inline char *fuzz_written_name(const netlist_device *d)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netjson.h"
-#include "spice.h"
+#include "netlist/netjson.h"
+#include "netlist/spice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "constraints.h"
-#include "netlist.h"
+#include "netlist/constraints.h"
+#include "netlist/netlist.h"
 
 #define NDEVS 11
 

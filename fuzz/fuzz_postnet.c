@@ -23,9 +23,9 @@
 #include <string.h>
 
 #include "fuzz_netcmp.h"
-#include "netlist.h"
-#include "spice.h"
-#include "testbench.h"
+#include "netlist/netlist.h"
+#include "netlist/spice.h"
+#include "sim/testbench.h"
 
 #define DESIGN "ota"
 

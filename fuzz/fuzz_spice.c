@@ -17,8 +17,8 @@
 
 #include "fuzz_netcmp.h"
 #include "fuzz_tech.h"
-#include "spice.h"
-#include "techmap.h"
+#include "netlist/spice.h"
+#include "tech/techmap.h"
 
 /* Write nl, read it back, compare.  The only accepted failure to read back
  * is a name SPICE cannot carry (one with '=', a brace, a quote or a

@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "tech.h"
+#include "tech/tech.h"
 
 static inline const halo_tech *fuzz_sky130(void)
 {

@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devgen.h"
-#include "layout.h"
-#include "netlist.h"
-#include "tech.h"
-#include "techmap.h"
+#include "layout/devgen.h"
+#include "layout/layout.h"
+#include "netlist/netlist.h"
+#include "tech/tech.h"
+#include "tech/techmap.h"
 
 #define NEED(c) do { if (!(c)) abort(); } while (0)
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netlist.h"
-#include "testbench.h"
+#include "netlist/netlist.h"
+#include "sim/testbench.h"
 
 static netlist *design(void)
 {

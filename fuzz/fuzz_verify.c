@@ -16,15 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drc.h"
-#include "extract.h"
-#include "flat.h"
-#include "gds.h"
-#include "lvs.h"
-#include "pex.h"
+#include "verify/drc.h"
+#include "verify/extract.h"
+#include "layout/flat.h"
+#include "layout/gds.h"
+#include "verify/lvs.h"
+#include "verify/pex.h"
 #include "fuzz_tech.h"
-#include "spice.h"
-#include "tech.h"
+#include "netlist/spice.h"
+#include "tech/tech.h"
 
 static void same_drc(lay_flat *f)
 {

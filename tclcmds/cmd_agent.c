@@ -1,13 +1,12 @@
 /*
- * cmd_agent.c -- rl_agent: the exploration agents of core/explore_agent.h
- * from Tcl.
+ * cmd_agent.c -- rl_agent: the exploration agents of
+ * core/explore/explore_agent.h from Tcl.
  *
- * Owns HaloAgents, the interpreter's agents by handle ("agent1",
- * "agent2", ...; a handle is never reused, so a stale one cannot reach a
- * newer agent).  Every value from a script is checked here -- list
- * lengths, numbers, masks, the agent's kind -- before core sees it, and a
- * bad one raises an AGT-n error with -errorcode {HALO AGT <kind> <n>}.
- * Freed with the interpreter through halo_agent_free.
+ * The agents by handle ("agent1", "agent2", ...) are the design's
+ * (core/explore/agent_set.h, design_agents), freed with it.  Every value
+ * from a script is checked here -- list lengths, numbers, masks, the
+ * agent's kind -- before core sees it, and a bad one raises an AGT-n error
+ * with -errorcode {HALO AGT <kind> <n>}.
  */
 #include "halo_tcl.h"
 
@@ -16,47 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore_agent.h"
-#include "strutil.h"
-
-typedef enum { AGENT_PPO, AGENT_RF } agent_kind;
+#include "explore/agent_set.h"
+#include "base/strutil.h"
 
 static const char *const kind_names[] = {"ppo", "reinforce"};
-
-typedef struct agent_entry {
-    char name[32];
-    agent_kind kind;
-    xagent_ppo *ppo;          /* AGENT_PPO */
-    xagent_rf *rf;            /* AGENT_RF */
-} agent_entry;
-
-struct HaloAgents {
-    agent_entry *e;
-    int n, cap;
-    long next_id;             /* the number of the next handle */
-};
-
-static void entry_free(agent_entry *e)
-{
-    xagent_ppo_free(e->ppo);
-    xagent_rf_free(e->rf);
-}
-
-void halo_agent_free(HaloState *st)
-{
-    HaloAgents *ha = st->agents;
-    if (!ha) return;
-    for (int i = 0; i < ha->n; i++) entry_free(&ha->e[i]);
-    free(ha->e);
-    free(ha);
-    st->agents = NULL;
-}
-
-static HaloAgents *agents_of(HaloState *st)
-{
-    if (!st->agents) st->agents = halo_xcalloc(1, sizeof *st->agents);
-    return st->agents;
-}
 
 /* ---------------------------------------------------------------- arguments */
 
@@ -69,21 +31,19 @@ static int sub_usage(Tcl_Interp *interp, const char *usage)
 }
 
 /* The agent named by obj, of the wanted kind (-1: any). */
-static agent_entry *find_agent(Tcl_Interp *interp, HaloState *st, Tcl_Obj *obj, int want, const char *sub)
+static xagent_entry *find_agent(Tcl_Interp *interp, halo_design *d, Tcl_Obj *obj, int want, const char *sub)
 {
-    HaloAgents *ha = agents_of(st);
     const char *name = Tcl_GetString(obj);
-    for (int i = 0; i < ha->n; i++) {
-        agent_entry *e = &ha->e[i];
-        if (strcmp(e->name, name) != 0) continue;
-        if (want >= 0 && (int)e->kind != want) {
-            halo_tcl_fail(interp, HALO_E_AGT_KIND, name, kind_names[e->kind], sub, kind_names[want]);
-            return NULL;
-        }
-        return e;
+    xagent_entry *e = xagent_set_find(design_agents(d), name);
+    if (!e) {
+        halo_tcl_fail(interp, HALO_E_AGT_HANDLE, name);
+        return NULL;
     }
-    halo_tcl_fail(interp, HALO_E_AGT_HANDLE, name);
-    return NULL;
+    if (want >= 0 && (int)e->kind != want) {
+        halo_tcl_fail(interp, HALO_E_AGT_KIND, name, kind_names[e->kind], sub, kind_names[want]);
+        return NULL;
+    }
+    return e;
 }
 
 /* A finite number, or AGT-6 naming what it is for. */
@@ -172,17 +132,9 @@ static int get_candidates(Tcl_Interp *interp, Tcl_Obj *list, int fdim, float **f
 
 /* ---------------------------------------------------------------- create */
 
-static int add_agent(Tcl_Interp *interp, HaloState *st, agent_kind kind, xagent_ppo *ppo, xagent_rf *rf)
+static int add_agent(Tcl_Interp *interp, halo_design *d, xagent_kind kind, xagent_ppo *ppo, xagent_rf *rf)
 {
-    HaloAgents *ha = agents_of(st);
-    su_grow((void **)&ha->e, &ha->cap, ha->n + 1, sizeof *ha->e);
-    agent_entry *e = &ha->e[ha->n++];
-    memset(e, 0, sizeof *e);
-    snprintf(e->name, sizeof e->name, "agent%ld", ++ha->next_id);
-    e->kind = kind;
-    e->ppo = ppo;
-    e->rf = rf;
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(e->name, -1));
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(xagent_set_add(design_agents(d), kind, ppo, rf), -1));
     return TCL_OK;
 }
 
@@ -209,7 +161,7 @@ static int ppo_option(Tcl_Interp *interp, int which, Tcl_Obj *v, const char *nam
     "?-seed S?"
 
 /* rl_agent ppo ...: ranges are core's to check (AGT-1). */
-static int SubPpo(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubPpo(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-state_dim", "-actions", "-hidden", "-lr", "-gamma", "-lambda",
                                           "-clip", "-entropy", "-epochs", "-seed", NULL};
@@ -232,11 +184,11 @@ static int SubPpo(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const ob
     halo_err_clear(&err);
     xagent_ppo *a = xagent_ppo_new(dims[0], dims[1], &o, &err);
     if (!a) return halo_tcl_error(interp, &err);
-    return add_agent(interp, st, AGENT_PPO, a, NULL);
+    return add_agent(interp, d, XAGENT_PPO, a, NULL);
 }
 
 /* rl_agent reinforce -features F ?-hidden H? ?-lr X? ?-seed S? */
-static int SubReinforce(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubReinforce(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-features", "-hidden", "-lr", "-seed", NULL};
     xagent_rf_opts o;
@@ -265,14 +217,14 @@ static int SubReinforce(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *co
     halo_err_clear(&err);
     xagent_rf *a = xagent_rf_new(fdim, &o, &err);
     if (!a) return halo_tcl_error(interp, &err);
-    return add_agent(interp, st, AGENT_RF, NULL, a);
+    return add_agent(interp, d, XAGENT_RF, NULL, a);
 }
 
 /* ---------------------------------------------------------------- acting */
 
 /* STATE ?MASK? of a ppo agent into state (state_dim) and mask (actions,
  * all 1 when no MASK was given). */
-static int ppo_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Obj *const objv[], float *state,
+static int ppo_inputs(Tcl_Interp *interp, const xagent_entry *e, int objc, Tcl_Obj *const objv[], float *state,
                       unsigned char *mask)
 {
     xagent_ppo *a = e->ppo;
@@ -284,9 +236,9 @@ static int ppo_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Ob
 }
 
 /* rl_agent act H STATE ?MASK? */
-static int SubAct(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubAct(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
-    agent_entry *e = find_agent(interp, st, objv[2], AGENT_PPO, "act");
+    xagent_entry *e = find_agent(interp, d, objv[2], XAGENT_PPO, "act");
     if (!e) return TCL_ERROR;
     float *state = halo_xmalloc((size_t)xagent_ppo_state_dim(e->ppo) * sizeof *state);
     unsigned char *mask = halo_xmalloc((size_t)xagent_ppo_actions(e->ppo));
@@ -301,7 +253,7 @@ static int SubAct(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const ob
 }
 
 /* CANDIDATES ?MASK? of a reinforce agent; feats and mask malloc'ed. */
-static int rf_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Obj *const objv[], float **feats,
+static int rf_inputs(Tcl_Interp *interp, const xagent_entry *e, int objc, Tcl_Obj *const objv[], float **feats,
                      unsigned char **mask, int *n)
 {
     *mask = NULL;
@@ -313,9 +265,9 @@ static int rf_inputs(Tcl_Interp *interp, const agent_entry *e, int objc, Tcl_Obj
 }
 
 /* rl_agent choose H CANDIDATES ?MASK? */
-static int SubChoose(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubChoose(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
-    agent_entry *e = find_agent(interp, st, objv[2], AGENT_RF, "choose");
+    xagent_entry *e = find_agent(interp, d, objv[2], XAGENT_RF, "choose");
     if (!e) return TCL_ERROR;
     float *feats;
     unsigned char *mask;
@@ -333,45 +285,45 @@ static int SubChoose(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const
 
 /* rl_agent reward H R ?DONE?: DONE is an episode end, which only the ppo
  * agent has. */
-static int SubReward(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubReward(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
-    agent_entry *e = find_agent(interp, st, objv[2], objc == 5 ? AGENT_PPO : -1, "reward with DONE");
+    xagent_entry *e = find_agent(interp, d, objv[2], objc == 5 ? XAGENT_PPO : -1, "reward with DONE");
     if (!e) return TCL_ERROR;
     double r;
     int done = 0;
     if (get_real(interp, objv[3], "Reward", &r) != TCL_OK) return TCL_ERROR;
     if (objc == 5 && (Tcl_GetIntFromObj(NULL, objv[4], &done) != TCL_OK || (done != 0 && done != 1)))
         return halo_tcl_fail(interp, HALO_E_AGT_VALUE, "DONE", Tcl_GetString(objv[4]), "0 or 1");
-    int pending = e->kind == AGENT_PPO ? xagent_ppo_pending(e->ppo) : xagent_rf_pending(e->rf);
+    int pending = e->kind == XAGENT_PPO ? xagent_ppo_pending(e->ppo) : xagent_rf_pending(e->rf);
     if (pending == 0) {
         char why[160];
         snprintf(why, sizeof why, "Agent %s has no step to reward: rl_agent %s records one.", e->name,
-                 e->kind == AGENT_PPO ? "act" : "choose");
+                 e->kind == XAGENT_PPO ? "act" : "choose");
         return halo_tcl_fail(interp, HALO_E_AGT_STATE, why);
     }
-    if (e->kind == AGENT_PPO) xagent_ppo_reward(e->ppo, r, done);
+    if (e->kind == XAGENT_PPO) xagent_ppo_reward(e->ppo, r, done);
     else xagent_rf_reward(e->rf, r);
     return TCL_OK;
 }
 
 /* rl_agent update H */
-static int SubUpdate(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubUpdate(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     (void)objc;
-    agent_entry *e = find_agent(interp, st, objv[2], -1, "update");
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "update");
     if (!e) return TCL_ERROR;
     xagent_stats s;
     halo_err err;
     halo_err_clear(&err);
-    int rc = e->kind == AGENT_PPO ? xagent_ppo_update(e->ppo, &s, &err) : xagent_rf_update(e->rf, &s, &err);
+    int rc = e->kind == XAGENT_PPO ? xagent_ppo_update(e->ppo, &s, &err) : xagent_rf_update(e->rf, &s, &err);
     if (rc != 0) return halo_tcl_error(interp, &err);
-    Tcl_Obj *d = Tcl_NewDictObj();
-    halo_dict_put(d, "steps", Tcl_NewIntObj(s.steps));
-    halo_dict_put(d, "policy_loss", Tcl_NewDoubleObj(s.policy_loss));
-    halo_dict_put(d, "value_loss", Tcl_NewDoubleObj(s.value_loss));
-    halo_dict_put(d, "entropy", Tcl_NewDoubleObj(s.entropy));
-    halo_dict_put(d, "mean_return", Tcl_NewDoubleObj(s.mean_return));
-    Tcl_SetObjResult(interp, d);
+    Tcl_Obj *res = Tcl_NewDictObj();
+    halo_dict_put(res, "steps", Tcl_NewIntObj(s.steps));
+    halo_dict_put(res, "policy_loss", Tcl_NewDoubleObj(s.policy_loss));
+    halo_dict_put(res, "value_loss", Tcl_NewDoubleObj(s.value_loss));
+    halo_dict_put(res, "entropy", Tcl_NewDoubleObj(s.entropy));
+    halo_dict_put(res, "mean_return", Tcl_NewDoubleObj(s.mean_return));
+    Tcl_SetObjResult(interp, res);
     return TCL_OK;
 }
 
@@ -383,14 +335,14 @@ static Tcl_Obj *probs_obj(const float *p, int n)
 }
 
 /* rl_agent probs H STATE|CANDIDATES ?MASK? */
-static int SubProbs(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubProbs(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
-    agent_entry *e = find_agent(interp, st, objv[2], -1, "probs");
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "probs");
     if (!e) return TCL_ERROR;
     float *in = NULL, *p = NULL;
     unsigned char *mask = NULL;
     int n, rc;
-    if (e->kind == AGENT_PPO) {
+    if (e->kind == XAGENT_PPO) {
         n = xagent_ppo_actions(e->ppo);
         in = halo_xmalloc((size_t)xagent_ppo_state_dim(e->ppo) * sizeof *in);
         mask = halo_xmalloc((size_t)n);
@@ -400,9 +352,9 @@ static int SubProbs(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const 
     }
     if (rc == TCL_OK) {
         p = halo_xmalloc((size_t)n * sizeof *p);
-        int all_masked = e->kind == AGENT_PPO ? xagent_ppo_probs(e->ppo, in, mask, p)
+        int all_masked = e->kind == XAGENT_PPO ? xagent_ppo_probs(e->ppo, in, mask, p)
                                               : xagent_rf_probs(e->rf, in, n, mask, p);
-        if (all_masked) rc = halo_tcl_fail(interp, HALO_E_AGT_MASKED, e->kind == AGENT_PPO ? "action" : "candidate");
+        if (all_masked) rc = halo_tcl_fail(interp, HALO_E_AGT_MASKED, e->kind == XAGENT_PPO ? "action" : "candidate");
         else Tcl_SetObjResult(interp, probs_obj(p, n));
     }
     free(in);
@@ -414,49 +366,45 @@ static int SubProbs(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const 
 /* ---------------------------------------------------------------- handles */
 
 /* rl_agent save H FILE */
-static int SubSave(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubSave(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     (void)objc;
-    agent_entry *e = find_agent(interp, st, objv[2], -1, "save");
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "save");
     if (!e) return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
     const char *path = Tcl_GetString(objv[3]);
-    int rc = e->kind == AGENT_PPO ? xagent_ppo_save(e->ppo, path, &err) : xagent_rf_save(e->rf, path, &err);
+    int rc = e->kind == XAGENT_PPO ? xagent_ppo_save(e->ppo, path, &err) : xagent_rf_save(e->rf, path, &err);
     if (rc != 0) return halo_tcl_error(interp, &err);
     Tcl_SetObjResult(interp, objv[3]);
     return TCL_OK;
 }
 
 /* rl_agent delete H */
-static int SubDelete(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubDelete(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     (void)objc;
-    agent_entry *e = find_agent(interp, st, objv[2], -1, "delete");
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "delete");
     if (!e) return TCL_ERROR;
-    HaloAgents *ha = st->agents;
-    int i = (int)(e - ha->e);
-    entry_free(e);
-    memmove(&ha->e[i], &ha->e[i + 1], (size_t)(ha->n - i - 1) * sizeof *ha->e);
-    ha->n--;
+    xagent_set_remove(design_agents(d), e);
     return TCL_OK;
 }
 
 /* rl_agent list: the handles, oldest first. */
-static int SubList(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int SubList(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     (void)objc;
     (void)objv;
-    HaloAgents *ha = agents_of(st);
+    const xagent_set *set = design_agents(d);
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-    for (int i = 0; i < ha->n; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(ha->e[i].name, -1));
+    for (int i = 0; i < set->n; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(set->e[i].name, -1));
     Tcl_SetObjResult(interp, l);
     return TCL_OK;
 }
 
 /* ---------------------------------------------------------------- dispatch */
 
-typedef int sub_proc(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[]);
+typedef int sub_proc(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[]);
 
 typedef struct agent_sub {
     const char *name;         /* first: Tcl_GetIndexFromObjStruct reads it */
@@ -481,7 +429,7 @@ static const agent_sub subs[] = {
 
 static int RlAgentCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc < 2) return halo_usage(interp, "rl_agent");
     int which;
     if (Tcl_GetIndexFromObjStruct(NULL, objv[1], subs, sizeof subs[0], "subcommand", TCL_EXACT, &which) != TCL_OK)
@@ -489,7 +437,7 @@ static int RlAgentCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
                              "ppo, reinforce, act, choose, reward, update, probs, save, delete or list");
     const agent_sub *s = &subs[which];
     if (objc < s->min || objc > s->max) return sub_usage(interp, s->usage);
-    return s->proc(interp, st, objc, objv);
+    return s->proc(interp, d, objc, objv);
 }
 
 const HaloCmd halo_agent_cmds[] = {

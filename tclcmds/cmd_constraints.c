@@ -3,10 +3,10 @@
  */
 #include "halo_tcl.h"
 
-#include "constraints.h"
+#include "netlist/constraints.h"
 #include <stdlib.h>
 
-#include "strutil.h"
+#include "base/strutil.h"
 
 static int ReadConstraintsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fingers.h"
-#include "strutil.h"
+#include "fingers/fingers.h"
+#include "base/strutil.h"
 
 /* Listing more than this many arrangements needs -count or -sample. */
 #define FINGERS_LIST_LIMIT 2000000
@@ -100,14 +100,14 @@ static int list_sample(Tcl_Interp *interp, const netlist *nl, const fingers_spac
 
 static int EnumerateFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     enum_opts o = {NULL, 0, 0, -1, 1};
-    netlist *nl = halo_need_design(interp, st);
+    netlist *nl = halo_need_design(interp, d);
     int rc = nl ? parse_enum_opts(interp, objc, objv, &o) : TCL_ERROR;
     fingers_space fs;
     halo_err err;
     halo_err_clear(&err);
-    if (rc == TCL_OK && fingers_space_build(nl, st->tech, o.values, o.nvalues, &fs, &err) != 0)
+    if (rc == TCL_OK && fingers_space_build(nl, design_tech(d), o.values, o.nvalues, &fs, &err) != 0)
         rc = halo_tcl_error(interp, &err);
     else if (rc == TCL_OK) {
         if (o.count_only) {
@@ -133,9 +133,9 @@ static int EnumerateFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_
 
 static int SetFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc != 2) return halo_usage(interp, "set_fingers");
-    netlist *nl = halo_need_design(interp, st);
+    netlist *nl = halo_need_design(interp, d);
     if (!nl) return TCL_ERROR;
     int n;
     Tcl_Obj **elems;
@@ -154,11 +154,10 @@ static int SetFingersCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     }
     halo_err err;
     halo_err_clear(&err);
-    if (rc == TCL_OK && fingers_apply(nl, st->tech, names, values, npairs, &err) != 0) rc = halo_tcl_error(interp, &err);
+    if (rc == TCL_OK && design_set_fingers(d, names, values, npairs, &err) != 0) rc = halo_tcl_error(interp, &err);
     free(names);
     free(values);
     if (rc != TCL_OK) return rc;
-    halo_layout_forget_design(st);   /* the device cells no longer match */
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < nl->ndevs; i++) {
         if (!netlist_is_mos(&nl->devs[i])) continue;

@@ -2,10 +2,9 @@
  * cmd_layout.c -- the layout commands: generate_devices, generate_device,
  * report_devices, report_layout, write_gds, read_gds, write_image.
  *
- * Owns HaloLayout, the interpreter's layout: one lay_lib (device cells and
- * top cells), the current top cell, and which cell each device of the
- * current design uses.  The binding is dropped whenever the design is
- * replaced (halo_layout_forget_design); the library stays.
+ * The layout, the current cell and which cell each device of the design
+ * uses are the design's (core/design.h); these commands read and edit
+ * them.
  */
 #include "halo_tcl.h"
 
@@ -14,153 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devgen.h"
-#include "gds.h"
-#include "layout.h"
-#include "render.h"
-#include "strutil.h"
-
-struct HaloLayout {
-    lay_lib *lib;
-    int top;                 /* the cell pictures and GDS default to, -1 none */
-    int ndev;                /* design devices bound, 0 when none */
-    int *dev_cell;           /* per design device: its cell, -1 when it has none */
-    devgen_spec *dev_spec;
-};
-
-void halo_layout_forget_design(HaloState *st)
-{
-    halo_place_forget(st);   /* the placement was of these cells */
-    HaloLayout *hl = st->layout;
-    if (!hl) return;
-    free(hl->dev_cell);
-    free(hl->dev_spec);
-    hl->dev_cell = NULL;
-    hl->dev_spec = NULL;
-    hl->ndev = 0;
-}
-
-void halo_layout_free(HaloState *st)
-{
-    if (!st->layout) return;
-    halo_layout_forget_design(st);
-    lay_lib_free(st->layout->lib);
-    free(st->layout);
-    st->layout = NULL;
-}
-
-static HaloLayout *layout_of(HaloState *st)
-{
-    if (!st->layout) {
-        st->layout = halo_xcalloc(1, sizeof *st->layout);
-        st->layout->lib = lay_lib_new("halo", st->tech);
-        st->layout->top = -1;
-    }
-    return st->layout;
-}
-
-static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell);
-
-lay_lib *halo_layout_lib(HaloState *st)
-{
-    return layout_of(st)->lib;
-}
-
-int halo_layout_device_cells(HaloState *st, const int **dev_cell)
-{
-    HaloLayout *hl = st->layout;
-    if (!hl || hl->ndev == 0) return 0;
-    *dev_cell = hl->dev_cell;
-    return hl->ndev;
-}
-
-int halo_layout_use_top(HaloState *st, const char *name)
-{
-    HaloLayout *hl = layout_of(st);
-    int top = lay_cell_find(hl->lib, name);
-    if (top < 0) top = lay_cell_new(hl->lib, name);
-    hl->top = top;
-    return top;
-}
-
-int halo_layout_pick_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell)
-{
-    HaloLayout *hl = layout_of(st);
-    if (name) return need_cell(interp, hl, name, cell);
-    *cell = hl->top;
-    if (*cell >= 0) return TCL_OK;
-    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL,
-                         "No current cell: generate_devices, generate_device or read_gds make one, or name it with -cell.");
-}
-
-int halo_layout_check_expansion(Tcl_Interp *interp, HaloState *st, int cell)
-{
-    HaloLayout *hl = layout_of(st);
-    Tcl_WideInt limit = HALO_MAX_SHAPES;
-    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::max_shapes", NULL, TCL_GLOBAL_ONLY);
-    if (v && (Tcl_GetWideIntFromObj(NULL, v, &limit) != TCL_OK || limit < 1))
-        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::max_shapes", Tcl_GetString(v), "a positive integer");
-    uint64_t n = lay_expanded_shapes(hl->lib, cell);
-    if (n <= (uint64_t)limit) return TCL_OK;
-    char have[32], max[32];
-    if (n == UINT64_MAX) snprintf(have, sizeof have, "more than 1.8e19");
-    else snprintf(have, sizeof have, "%llu", (unsigned long long)n);
-    snprintf(max, sizeof max, "%lld", (long long)limit);
-    return halo_tcl_fail(interp, HALO_E_GDS_EXPAND, hl->lib->cells[cell]->name, have, max);
-}
-
-int halo_layout_pick_flat_cell(Tcl_Interp *interp, HaloState *st, Tcl_Obj *name, int *cell)
-{
-    if (halo_layout_pick_cell(interp, st, name, cell) != TCL_OK) return TCL_ERROR;
-    return halo_layout_check_expansion(interp, st, *cell);
-}
-
-static void replace_lib(HaloState *st, lay_lib *lib, int top)
-{
-    HaloLayout *hl = layout_of(st);
-    halo_layout_forget_design(st);
-    lay_lib_free(hl->lib);
-    hl->lib = lib;
-    hl->top = top;
-}
+#include "layout/devgen.h"
+#include "layout/gds.h"
+#include "layout/layout.h"
+#include "layout/render.h"
+#include "base/strutil.h"
 
 static double um(int64_t nm)
 {
     return nm / 1000.0;
 }
 
-/* The cell named by name, or an error saying how to list the cells. */
-static int need_cell(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *name, int *cell)
-{
-    *cell = lay_cell_find(hl->lib, Tcl_GetString(name));
-    if (*cell >= 0) return TCL_OK;
-    char why[300];
-    snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.", Tcl_GetString(name));
-    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
-}
-
 /* ---------------------------------------------------------------- generate */
-
-/* The design's top cell: its devices in one row, halos abutting -- a
- * preview of the cells until place arranges them. */
-static int build_preview_top(HaloLayout *hl, const netlist *nl)
-{
-    lay_lib *lib = hl->lib;
-    int top = lay_cell_find(lib, nl->name);
-    if (top < 0) top = lay_cell_new(lib, nl->name);
-    else lay_cell_clear(lib->cells[top]);
-    int32_t x = 0;
-    for (int i = 0; i < hl->ndev; i++) {
-        int c = hl->dev_cell[i];
-        if (c < 0) continue;
-        const int32_t *h = lib->cells[c]->halo;
-        lay_box bb = lay_cell_bbox(lib, c);
-        x += h[0];
-        if (lay_inst_add(lib, top, nl->devs[i].name, c, x - bb.x0, h[1] - bb.y0, LAY_R0) < 0) return -1;
-        x += bb.x1 - bb.x0 + h[2];
-    }
-    return top;
-}
 
 static int parse_generate_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], devgen_opts *o)
 {
@@ -178,46 +42,21 @@ static int parse_generate_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv
 
 static int GenerateDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     devgen_opts o = {0};
     if (parse_generate_opts(interp, objc, objv, &o) != TCL_OK) return TCL_ERROR;
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return TCL_ERROR;
-    /* Resolve every device first: a bad one changes nothing. */
-    devgen_spec *specs = halo_xcalloc((size_t)nl->ndevs + 1, sizeof *specs);
-    int *has = halo_xcalloc((size_t)nl->ndevs + 1, sizeof *has);
     halo_err err;
     halo_err_clear(&err);
-    for (int i = 0; i < nl->ndevs; i++) {
-        int rc = devgen_spec_from_device(&nl->devs[i], st->tech, &o, &specs[i], &err);
-        if (rc < 0) {
-            free(specs);
-            free(has);
-            return halo_tcl_error(interp, &err);
-        }
-        has[i] = rc;
-    }
-    HaloLayout *hl = layout_of(st);
-    halo_layout_forget_design(st);
-    hl->ndev = nl->ndevs;
-    hl->dev_spec = specs;
-    hl->dev_cell = halo_xmalloc(((size_t)nl->ndevs + 1) * sizeof *hl->dev_cell);
+    if (design_generate_devices(d, &o, &err) != 0) return halo_tcl_error(interp, &err);
+    const netlist *nl = design_netlist(d);
+    const int *dev_cell;
+    int n = design_device_cells(d, &dev_cell, NULL);
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
-    for (int i = 0; i < nl->ndevs; i++) {
-        hl->dev_cell[i] = -1;
-        if (!has[i]) continue;
-        int c = devgen_build(hl->lib, st->tech, &specs[i], &err);
-        if (c < 0) {
-            free(has);
-            halo_layout_forget_design(st);
-            return halo_tcl_error(interp, &err);
-        }
-        hl->dev_cell[i] = c;
+    for (int i = 0; i < n; i++) {
+        if (dev_cell[i] < 0) continue;
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewStringObj(nl->devs[i].name, -1));
-        Tcl_ListObjAppendElement(NULL, result, Tcl_NewStringObj(hl->lib->cells[c]->name, -1));
+        Tcl_ListObjAppendElement(NULL, result, Tcl_NewStringObj(design_layout(d)->cells[dev_cell[i]]->name, -1));
     }
-    free(has);
-    hl->top = build_preview_top(hl, nl);
     Tcl_SetObjResult(interp, result);
     return TCL_OK;
 }
@@ -225,7 +64,7 @@ static int GenerateDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 /* generate_device MODEL ?-w W? ?-l L? ?-nf N? ?-m M? ?-dummies B? ?-r OHMS? */
 static int GenerateDeviceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-w", "-l", "-nf", "-m", "-dummies", "-r", NULL};
     if (objc < 2) return halo_usage(interp, "generate_device");
     double val[6] = {0, 0, 1, 1, 0, 0};
@@ -244,30 +83,13 @@ static int GenerateDeviceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, options[which], Tcl_GetString(v), "a positive number");
         }
     }
-    const char *model = Tcl_GetString(objv[1]);
-    const tech_device *dev = tech_find_device(st->tech, model);
     halo_err err;
     halo_err_clear(&err);
-    devgen_spec spec;
-    int rc;
-    if (!dev) {
-        halo_err_set(&err, HALO_E_DEV_KIND, NULL, 0, model, "an unknown device (pdk info lists the devices)");
-        rc = -1;
-    } else if (strcmp(dev->type, "nmos") == 0 || strcmp(dev->type, "pmos") == 0) {
-        if (val[2] != (int)val[2] || val[3] != (int)val[3])
-            return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-nf/-m", "", "integers");
-        rc = devgen_spec_mos(st->tech, model, val[0], val[1], (int)val[2], (int)val[3], (int)val[4], &spec, &err);
-    } else if (strcmp(dev->type, "cap") == 0) {
-        rc = devgen_spec_cap(st->tech, model, val[0], val[1], &spec, &err);
-    } else {
-        rc = devgen_spec_res(st->tech, model, val[0], val[1], val[5], &spec, &err);
-    }
-    if (rc != 0) return halo_tcl_error(interp, &err);
-    HaloLayout *hl = layout_of(st);
-    int c = devgen_build(hl->lib, st->tech, &spec, &err);
-    if (c < 0) return halo_tcl_error(interp, &err);
-    hl->top = c;
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(hl->lib->cells[c]->name, -1));
+    int c;
+    if (design_generate_device(d, Tcl_GetString(objv[1]), val[0], val[1], val[2], val[3], (int)val[4], val[5], &c,
+                               &err) != 0)
+        return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(design_layout(d)->cells[c]->name, -1));
     return TCL_OK;
 }
 
@@ -275,8 +97,8 @@ static int ClearLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 {
     (void)objv;
     if (objc != 1) return halo_usage(interp, "clear_layout");
-    HaloState *st = cd;
-    replace_lib(st, lay_lib_new("halo", st->tech), -1);
+    halo_design *d = cd;
+    design_replace_layout(d, lay_lib_new("halo", design_tech(d)), -1);
     return TCL_OK;
 }
 
@@ -337,24 +159,27 @@ static void device_row(su_buf *b, const lay_lib *lib, const char *name, int cell
 
 static int ReportDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     (void)objv;
     if (objc != 1) return halo_usage(interp, "report_devices");
-    HaloLayout *hl = st->layout;
-    if (!hl || hl->ndev == 0 || !st->design)
+    const netlist *nl = design_netlist(d);
+    const int *dev_cell;
+    const devgen_spec *spec;
+    int ndev = design_device_cells(d, &dev_cell, &spec);
+    if (ndev == 0 || !nl)
         return halo_tcl_fail(interp, HALO_E_DEV_STATE, "No devices are generated for the current design; run generate_devices first.");
     su_buf b = {0};
-    su_buf_printf(&b, "Devices of %s (um; halo left/bottom/right/top)\n", st->design->name);
+    su_buf_printf(&b, "Devices of %s (um; halo left/bottom/right/top)\n", nl->name);
     su_buf_printf(&b, "  %-8s %-16s %-24s %-17s %9s  %s\n", "device", "kind", "size", "box", "area", "halo");
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     double total = 0;
-    for (int i = 0; i < hl->ndev; i++) {
-        int c = hl->dev_cell[i];
+    const lay_lib *lib = design_layout(d);
+    for (int i = 0; i < ndev; i++) {
+        int c = dev_cell[i];
         if (c < 0) continue;
-        device_row(&b, hl->lib, st->design->devs[i].name, c, &hl->dev_spec[i]);
-        Tcl_Obj *d = device_dict(hl->lib, &st->design->devs[i], c, &hl->dev_spec[i]);
-        Tcl_ListObjAppendElement(NULL, result, d);
-        lay_box bb = lay_cell_bbox(hl->lib, c);
+        device_row(&b, lib, nl->devs[i].name, c, &spec[i]);
+        Tcl_ListObjAppendElement(NULL, result, device_dict(lib, &nl->devs[i], c, &spec[i]));
+        lay_box bb = lay_cell_bbox(lib, c);
         total += um(bb.x1 - bb.x0) * um(bb.y1 - bb.y0);
     }
     su_buf_printf(&b, "  total device area %.2f um^2\n", total);
@@ -366,14 +191,13 @@ static int ReportDevicesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
 
 static int ReportLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     (void)objv;
     if (objc != 1) return halo_usage(interp, "report_layout");
-    HaloLayout *hl = layout_of(st);
-    const lay_lib *lib = hl->lib;
+    const lay_lib *lib = design_layout(d);
     su_buf b = {0};
-    su_buf_printf(&b, "Layout %s: %d cells%s%s\n", lib->name, lib->ncells, hl->top >= 0 ? ", current " : "",
-                  hl->top >= 0 ? lib->cells[hl->top]->name : "");
+    su_buf_printf(&b, "Layout %s: %d cells%s%s\n", lib->name, lib->ncells, design_top(d) >= 0 ? ", current " : "",
+                  design_top(d) >= 0 ? lib->cells[design_top(d)]->name : "");
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < lib->ncells; i++) {
         const lay_cell *c = lib->cells[i];
@@ -397,14 +221,14 @@ static int ReportLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 /* ---------------------------------------------------------------- files */
 
 /* Cell indices of a list of names; an unknown name is an error. */
-static int cells_of_list(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *list, int **out, int *n)
+static int cells_of_list(Tcl_Interp *interp, halo_design *d, Tcl_Obj *list, int **out, int *n)
 {
     int count;
     Tcl_Obj **elems;
     if (Tcl_ListObjGetElements(interp, list, &count, &elems) != TCL_OK) return TCL_ERROR;
     *out = halo_xmalloc(((size_t)count + 1) * sizeof **out);
     for (int i = 0; i < count; i++)
-        if (need_cell(interp, hl, elems[i], &(*out)[i]) != TCL_OK) {
+        if (halo_pick_cell(interp, d, elems[i], &(*out)[i]) != TCL_OK) {
             free(*out);
             *out = NULL;
             return TCL_ERROR;
@@ -419,10 +243,9 @@ static int cells_of_list(Tcl_Interp *interp, HaloLayout *hl, Tcl_Obj *list, int 
  * would be more tops). */
 static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-cells", "-all", NULL};
     if (objc < 2) return halo_usage(interp, "write_gds");
-    HaloLayout *hl = layout_of(st);
     int *cells = NULL, n = 0, all = 0, listed = 0;
     for (int i = 2; i < objc; i++) {
         int which;
@@ -441,10 +264,10 @@ static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
         }
         free(cells);
         cells = NULL;
-        if (cells_of_list(interp, hl, v, &cells, &n) != TCL_OK) return TCL_ERROR;
+        if (cells_of_list(interp, d, v, &cells, &n) != TCL_OK) return TCL_ERROR;
         listed = 1;
     }
-    if (hl->lib->ncells == 0) {
+    if (design_layout(d)->ncells == 0) {
         free(cells);
         return halo_tcl_fail(interp, HALO_E_DEV_STATE, "The layout is empty: generate_devices or read_gds first.");
     }
@@ -452,14 +275,14 @@ static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
         free(cells);
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-all", "with -cells", "one of -cells LIST or -all");
     }
-    if (!all && !listed && hl->top >= 0) {
+    if (!all && !listed && design_top(d) >= 0) {
         cells = halo_xmalloc(sizeof *cells);
-        cells[0] = hl->top;
+        cells[0] = design_top(d);
         n = 1;
     }
     halo_err err;
     halo_err_clear(&err);
-    int rc = gds_write_file(hl->lib, cells, n, Tcl_GetString(objv[1]), &err);
+    int rc = gds_write_file(design_layout(d), cells, n, Tcl_GetString(objv[1]), &err);
     free(cells);
     if (rc != 0) return halo_tcl_error(interp, &err);
     Tcl_SetObjResult(interp, objv[1]);
@@ -468,7 +291,7 @@ static int WriteGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 
 static int ReadGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-top", NULL};
     if (objc < 2) return halo_usage(interp, "read_gds");
     const char *want_top = NULL;
@@ -481,7 +304,7 @@ static int ReadGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     }
     halo_err err;
     halo_err_clear(&err);
-    lay_lib *lib = gds_read_file(Tcl_GetString(objv[1]), st->tech, &err);
+    lay_lib *lib = gds_read_file(Tcl_GetString(objv[1]), design_tech(d), &err);
     if (!lib) return halo_tcl_error(interp, &err);
     int top = -1;
     if (want_top) {
@@ -497,7 +320,7 @@ static int ReadGdsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         if (n > 0) top = tops[n - 1];
         free(tops);
     }
-    replace_lib(st, lib, top);
+    design_replace_layout(d, lib, top);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(top >= 0 ? lib->cells[top]->name : "", -1));
     return TCL_OK;
 }
@@ -513,13 +336,12 @@ static int parse_layers(Tcl_Interp *interp, const lay_lib *lib, Tcl_Obj *list, i
 
 static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-cell", "-layers", "-width", NULL};
     if (objc < 2) return halo_usage(interp, "write_image");
-    HaloLayout *hl = layout_of(st);
     render_opts ro;
     memset(&ro, 0, sizeof ro);
-    int cell = hl->top, *layers = NULL, nlayers = 0, rc = TCL_OK;
+    int cell = design_top(d), *layers = NULL, nlayers = 0, rc = TCL_OK;
     for (int i = 2; i < objc && rc == TCL_OK; i++) {
         int which;
         if (halo_get_option(interp, objv, objc, &i, options, "-cell, -layers or -width", &which) != TCL_OK) {
@@ -530,10 +352,10 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
         if (!v) {
             rc = TCL_ERROR;
         } else if (which == 0) {
-            rc = need_cell(interp, hl, v, &cell);
+            rc = halo_pick_cell(interp, d, v, &cell);
         } else if (which == 1) {
             free(layers);
-            rc = parse_layers(interp, hl->lib, v, &layers, &nlayers);
+            rc = parse_layers(interp, design_layout(d), v, &layers, &nlayers);
         } else if (Tcl_GetIntFromObj(NULL, v, &ro.width_px) != TCL_OK || ro.width_px < 160 || ro.width_px > 8000) {
             rc = halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-width", Tcl_GetString(v), "a width in pixels, 160..8000");
         }
@@ -541,20 +363,20 @@ static int WriteImageCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
     if (rc == TCL_OK && cell < 0)
         rc = halo_tcl_fail(interp, HALO_E_DEV_STATE,
                            "No cell to draw: generate_devices, generate_device or read_gds first, or name one with -cell.");
-    if (rc == TCL_OK) rc = halo_layout_check_expansion(interp, st, cell);
+    if (rc == TCL_OK) rc = halo_check_expansion(interp, d, cell);
     render_overlay *overlays = NULL;
     if (rc == TCL_OK) {
         ro.layers = layers;
         ro.nlayers = nlayers;
-        ro.noverlays = halo_place_overlays(st, cell, &overlays);
+        ro.noverlays = design_place_overlays(d, cell, &overlays);
         ro.overlays = overlays;
         halo_err err;
         halo_err_clear(&err);
-        if (render_write(hl->lib, cell, Tcl_GetString(objv[1]), &ro, &err) != 0) rc = halo_tcl_error(interp, &err);
+        if (render_write(design_layout(d), cell, Tcl_GetString(objv[1]), &ro, &err) != 0) rc = halo_tcl_error(interp, &err);
         else Tcl_SetObjResult(interp, objv[1]);
     }
     free(layers);
-    halo_place_free_overlays(overlays, ro.noverlays);
+    design_free_overlays(overlays, ro.noverlays);
     return rc;
 }
 
@@ -579,23 +401,23 @@ static int box_from_obj(Tcl_Interp *interp, Tcl_Obj *o, lay_box *b)
 /* get_shapes CELL ?-layer NAME?: {INDEX LAYER {x0 y0 x1 y1} NET} per shape. */
 static int GetShapesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     if (objc != 2 && !(objc == 4 && strcmp(Tcl_GetString(objv[2]), "-layer") == 0))
         return halo_usage(interp, "get_shapes");
     int cell, layer = -1;
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
     if (objc == 4) {
         int *ls, n;
-        if (parse_layers(interp, hl->lib, objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
+        if (parse_layers(interp, design_layout(d), objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
         layer = n > 0 ? ls[0] : -1;
         free(ls);
     }
-    const lay_cell *c = hl->lib->cells[cell];
+    const lay_cell *c = design_layout(d)->cells[cell];
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < c->nrects; i++) {
         if (layer >= 0 && c->rects[i].layer != layer) continue;
         const char *net = lay_net_name(c, c->rects[i].net);
-        Tcl_Obj *e[4] = {Tcl_NewIntObj(i), Tcl_NewStringObj(hl->lib->layers[c->rects[i].layer].name, -1),
+        Tcl_Obj *e[4] = {Tcl_NewIntObj(i), Tcl_NewStringObj(design_layout(d)->layers[c->rects[i].layer].name, -1),
                          halo_box_obj(&c->rects[i].box), Tcl_NewStringObj(net ? net : "", -1)};
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(4, e));
     }
@@ -606,12 +428,12 @@ static int GetShapesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 /* edit_shape CELL INDEX move DX DY | resize {x0 y0 x1 y1} | delete */
 static int EditShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     static const char *const actions[] = {"move", "resize", "delete", NULL};
     int cell, index, action;
     if (objc < 4) return halo_usage(interp, "edit_shape");
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    lay_cell *c = hl->lib->cells[cell];
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    lay_cell *c = design_layout(d)->cells[cell];
     if (Tcl_GetIntFromObj(NULL, objv[2], &index) != TCL_OK || index < 0 || index >= c->nrects)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "shape index", Tcl_GetString(objv[2]), "an index from get_shapes");
     if (Tcl_GetIndexFromObj(NULL, objv[3], actions, "action", 0, &action) != TCL_OK)
@@ -642,17 +464,17 @@ static int EditShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 /* add_shape CELL LAYER {x0 y0 x1 y1} ?NET? */
 static int AddShapeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     if (objc != 4 && objc != 5) return halo_usage(interp, "add_shape");
     int cell, *ls, n;
     lay_box b;
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    if (parse_layers(interp, hl->lib, objv[2], &ls, &n) != TCL_OK) return TCL_ERROR;
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (parse_layers(interp, design_layout(d), objv[2], &ls, &n) != TCL_OK) return TCL_ERROR;
     int layer = n == 1 ? ls[0] : -1;
     free(ls);
     if (layer < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "layer", Tcl_GetString(objv[2]), "one layer name");
     if (box_from_obj(interp, objv[3], &b) != TCL_OK) return TCL_ERROR;
-    lay_cell *c = hl->lib->cells[cell];
+    lay_cell *c = design_layout(d)->cells[cell];
     int net = objc == 5 ? lay_net(c, Tcl_GetString(objv[4])) : -1;
     Tcl_SetObjResult(interp, Tcl_NewIntObj(lay_rect_add(c, layer, b, net)));
     return TCL_OK;
@@ -673,12 +495,12 @@ static int check_name(Tcl_Interp *interp, const char *what, Tcl_Obj *name, int c
 /* new_cell NAME: an empty cell, which becomes the current one. */
 static int NewCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     if (objc != 2) return halo_usage(interp, "new_cell");
     if (check_name(interp, "cell", objv[1], 1) != TCL_OK) return TCL_ERROR;
-    int c = lay_cell_new(hl->lib, Tcl_GetString(objv[1]));
+    int c = lay_cell_new(design_layout(d), Tcl_GetString(objv[1]));
     if (c < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[1]), "a name no cell has");
-    hl->top = c;
+    design_set_top(d, c);
     Tcl_SetObjResult(interp, objv[1]);
     return TCL_OK;
 }
@@ -686,13 +508,13 @@ static int NewCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 /* flatten_cell CELL NEWNAME */
 static int FlattenCellCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     int cell;
     if (objc != 3) return halo_usage(interp, "flatten_cell");
     if (check_name(interp, "cell", objv[2], 1) != TCL_OK) return TCL_ERROR;
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_check_expansion(interp, (HaloState *)cd, cell) != TCL_OK) return TCL_ERROR;
-    if (lay_cell_flatten(hl->lib, cell, Tcl_GetString(objv[2])) < 0)
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (halo_check_expansion(interp, d, cell) != TCL_OK) return TCL_ERROR;
+    if (lay_cell_flatten(design_layout(d), cell, Tcl_GetString(objv[2])) < 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "cell name", Tcl_GetString(objv[2]), "a name no cell has");
     Tcl_SetObjResult(interp, objv[2]);
     return TCL_OK;
@@ -710,23 +532,23 @@ static int um_to_nm(Tcl_Interp *interp, Tcl_Obj *o, int32_t *nm)
 /* add_instance CELL CHILD NAME X Y ?ORIENT? */
 static int AddInstanceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     int cell, child;
     int32_t x, y;
     lay_orient o = LAY_R0;
     if (objc != 6 && objc != 7) return halo_usage(interp, "add_instance");
     if (check_name(interp, "instance", objv[3], 0) != TCL_OK) return TCL_ERROR;
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK || need_cell(interp, hl, objv[2], &child) != TCL_OK ||
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK || halo_pick_cell(interp, d, objv[2], &child) != TCL_OK ||
         um_to_nm(interp, objv[4], &x) != TCL_OK || um_to_nm(interp, objv[5], &y) != TCL_OK)
         return TCL_ERROR;
     if (objc == 7 && lay_orient_parse(Tcl_GetString(objv[6]), &o) != 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "orientation", Tcl_GetString(objv[6]), "R0 R90 R180 R270 MX MY MXR90 or MYR90");
-    const lay_cell *parent = hl->lib->cells[cell];
+    const lay_cell *parent = design_layout(d)->cells[cell];
     for (int i = 0; i < parent->ninsts; i++)
         if (strcmp(parent->insts[i].name, Tcl_GetString(objv[3])) == 0)
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "instance name", Tcl_GetString(objv[3]),
                                  "a name no other instance of the cell has");
-    if (lay_inst_add(hl->lib, cell, Tcl_GetString(objv[3]), child, x, y, o) < 0)
+    if (lay_inst_add(design_layout(d), cell, Tcl_GetString(objv[3]), child, x, y, o) < 0)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "child cell", Tcl_GetString(objv[2]), "a cell that does not contain the parent");
     return TCL_OK;
 }
@@ -734,33 +556,33 @@ static int AddInstanceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
 /* add_pin CELL NAME LAYER {x0 y0 x1 y1} */
 static int AddPinCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     int cell, *ls, n;
     lay_box b;
     if (objc != 5) return halo_usage(interp, "add_pin");
     if (check_name(interp, "pin", objv[2], 0) != TCL_OK) return TCL_ERROR;
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    if (parse_layers(interp, hl->lib, objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    if (parse_layers(interp, design_layout(d), objv[3], &ls, &n) != TCL_OK) return TCL_ERROR;
     int layer = n == 1 ? ls[0] : -1;
     free(ls);
     if (layer < 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "layer", Tcl_GetString(objv[3]), "one layer name");
     if (box_from_obj(interp, objv[4], &b) != TCL_OK) return TCL_ERROR;
-    lay_pin_add(hl->lib->cells[cell], Tcl_GetString(objv[2]), layer, b);
+    lay_pin_add(design_layout(d)->cells[cell], Tcl_GetString(objv[2]), layer, b);
     return TCL_OK;
 }
 
 /* get_instances CELL: {NAME CHILD X Y ORIENT} per instance. */
 static int GetInstancesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     int cell;
     if (objc != 2) return halo_usage(interp, "get_instances");
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    const lay_cell *c = hl->lib->cells[cell];
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    const lay_cell *c = design_layout(d)->cells[cell];
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < c->ninsts; i++) {
         const lay_inst *in = &c->insts[i];
-        Tcl_Obj *e[5] = {Tcl_NewStringObj(in->name, -1), Tcl_NewStringObj(hl->lib->cells[in->cell]->name, -1),
+        Tcl_Obj *e[5] = {Tcl_NewStringObj(in->name, -1), Tcl_NewStringObj(design_layout(d)->cells[in->cell]->name, -1),
                          Tcl_NewDoubleObj(um(in->x)), Tcl_NewDoubleObj(um(in->y)),
                          Tcl_NewStringObj(lay_orient_name(in->orient), -1)};
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(5, e));
@@ -772,14 +594,14 @@ static int GetInstancesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 /* get_pins CELL: {NAME LAYER {x0 y0 x1 y1}} per pin of the cell itself. */
 static int GetPinsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloLayout *hl = layout_of(cd);
+    halo_design *d = cd;
     int cell;
     if (objc != 2) return halo_usage(interp, "get_pins");
-    if (need_cell(interp, hl, objv[1], &cell) != TCL_OK) return TCL_ERROR;
-    const lay_cell *c = hl->lib->cells[cell];
+    if (halo_pick_cell(interp, d, objv[1], &cell) != TCL_OK) return TCL_ERROR;
+    const lay_cell *c = design_layout(d)->cells[cell];
     Tcl_Obj *result = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < c->npins; i++) {
-        Tcl_Obj *e[3] = {Tcl_NewStringObj(c->pins[i].name, -1), Tcl_NewStringObj(hl->lib->layers[c->pins[i].layer].name, -1),
+        Tcl_Obj *e[3] = {Tcl_NewStringObj(c->pins[i].name, -1), Tcl_NewStringObj(design_layout(d)->layers[c->pins[i].layer].name, -1),
                          halo_box_obj(&c->pins[i].box)};
         Tcl_ListObjAppendElement(NULL, result, Tcl_NewListObj(3, e));
     }

@@ -7,40 +7,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "constraints.h"
-#include "eng.h"
-#include "fileio.h"
-#include "netjson.h"
-#include "spice.h"
-#include "strutil.h"
-#include "techmap.h"
+#include "netlist/constraints.h"
+#include "base/eng.h"
+#include "base/fileio.h"
+#include "netlist/netjson.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 
-static void set_design(HaloState *st, netlist *nl)
+/* The design's name as the result of a read. */
+static int read_done(Tcl_Interp *interp, halo_design *d, int rc, const halo_err *err)
 {
-    halo_layout_forget_design(st);
-    if (st->sim) halo_sim_set_post(st, NULL, NULL);   /* it was another design's */
-    netlist_free(st->design);
-    st->design = nl;
-}
-
-/* A netlist read from outside becomes the design once it is mapped onto
- * the technology's devices and within their limits (techmap). */
-static int adopt_design(Tcl_Interp *interp, HaloState *st, netlist *nl)
-{
-    halo_err err;
-    halo_err_clear(&err);
-    if (techmap_apply(nl, st->tech, &err) != 0) {
-        netlist_free(nl);
-        return halo_tcl_error(interp, &err);
-    }
-    set_design(st, nl);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    if (rc != 0) return halo_tcl_error(interp, err);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(design_netlist(d)->name, -1));
     return TCL_OK;
 }
 
 static int ReadSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-top", "-width", "-units", NULL};
     if (objc < 2) return halo_usage(interp, "read_spice");
     spice_read_opts opts = {.wmode = NETLIST_W_TOTAL};
@@ -64,12 +48,9 @@ static int ReadSpiceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
             else return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-units", s, "auto, um or m");
         }
     }
-    opts.subckt_prefix = st->tech ? st->tech->spice_subckt_prefix : NULL;
     halo_err err;
     halo_err_clear(&err);
-    netlist *nl = spice_read_file(Tcl_GetString(objv[1]), &opts, &err);
-    if (!nl) return halo_tcl_error(interp, &err);
-    return adopt_design(interp, st, nl);
+    return read_done(interp, d, design_read_spice(d, Tcl_GetString(objv[1]), &opts, &err), &err);
 }
 
 static int ReadNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -77,9 +58,7 @@ static int ReadNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     if (objc != 2) return halo_usage(interp, "read_netlist_json");
     halo_err err;
     halo_err_clear(&err);
-    netlist *nl = netjson_read_file(Tcl_GetString(objv[1]), &err);
-    if (!nl) return halo_tcl_error(interp, &err);
-    return adopt_design(interp, cd, nl);
+    return read_done(interp, cd, design_read_netlist_json(cd, Tcl_GetString(objv[1]), &err), &err);
 }
 
 static int WriteNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
@@ -94,9 +73,9 @@ static int WriteNetlistJsonCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_
 }
 
 /* write_spice FILE -stage post: the netlist extract_parasitics made. */
-static int write_post(Tcl_Interp *interp, HaloState *st, const char *path)
+static int write_post(Tcl_Interp *interp, halo_design *d, const char *path)
 {
-    const char *text = halo_sim_post_text(st);
+    const char *text = design_post_text(d);
     if (!text)
         return halo_tcl_fail(interp, HALO_E_CMD_STAGE,
                              "write_spice -stage post needs a post-layout netlist: run extract_parasitics "

@@ -14,7 +14,7 @@
 
 #include "nn/nn.h"
 #include "nn/nn_safetensors.h"
-#include "strutil.h"
+#include "base/strutil.h"
 
 static Tcl_Obj *shape_obj(const nn_param *p)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "strutil.h"
+#include "base/strutil.h"
 
 static double um(int32_t nm)
 {
@@ -77,7 +77,7 @@ static void info_report(Tcl_Interp *interp, const halo_tech *t)
     su_buf_free(&b);
 }
 
-static int pdk_load(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[])
+static int pdk_load(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-root", "-corner", NULL};
     if (objc < 3) return halo_usage(interp, "pdk");
@@ -101,15 +101,14 @@ static int pdk_load(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const 
         tech_free(t);
         return halo_tcl_error(interp, &err);
     }
-    tech_free(st->tech);
-    st->tech = t;
+    design_set_tech(d, t);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(t->name, -1));
     return TCL_OK;
 }
 
 static int PdkCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const subs[] = {"load", "info", NULL};
     enum { SUB_LOAD, SUB_INFO };
     int sub;
@@ -120,11 +119,11 @@ static int PdkCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const ob
     }
     switch (sub) {
     case SUB_LOAD:
-        return pdk_load(interp, st, objc, objv);
+        return pdk_load(interp, d, objc, objv);
     case SUB_INFO:
         if (objc != 2) return halo_usage(interp, "pdk");
-        info_report(interp, st->tech);
-        Tcl_SetObjResult(interp, info_dict(st->tech));
+        info_report(interp, design_tech(d));
+        Tcl_SetObjResult(interp, info_dict(design_tech(d)));
         return TCL_OK;
     }
     return TCL_ERROR;

@@ -2,12 +2,10 @@
  * cmd_place.c -- the placement commands: place, report_placement, perturb,
  * snapshot.
  *
- * Owns HaloPlace: the design's placement IR (core/place.h), the top cell
- * it is written into (the design's cell, named after the design), the
- * last run's figures, and the named snapshots of the IR that exploration
- * saves and restores.  The IR is dropped whenever the design's device
- * cells change (halo_place_forget, called by the layout module); the
- * snapshots stay and are checked against the cells when restored.
+ * The placement (core/place/place.h), the cell it is written into, the
+ * last run's figures and the named snapshots that exploration saves and
+ * restores are the design's (core/design.h), which drops the placement
+ * whenever the device cells change.
  */
 #include "halo_tcl.h"
 
@@ -17,90 +15,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "layout.h"
-#include "place.h"
-#include "render.h"
-#include "strutil.h"
-
-typedef struct place_snapshot {
-    char *name;
-    place_ir ir;
-    char **cell_names;       /* per item: its cell's name when saved */
-} place_snapshot;
-
-struct HaloPlace {
-    place_ir ir;
-    int have;                /* ir holds a placement */
-    int top;                 /* the cell it is written into */
-    place_stats stats;
-    double time_ms;
-    place_snapshot *snaps; int nsnaps, capsnaps;
-};
-
-static HaloPlace *place_of(HaloState *st)
-{
-    if (!st->place) st->place = halo_xcalloc(1, sizeof *st->place);
-    return st->place;
-}
-
-place_ir *halo_place_ir(HaloState *st, int *top)
-{
-    HaloPlace *hp = st->place;
-    if (!hp || !hp->have) return NULL;
-    *top = hp->top;
-    return &hp->ir;
-}
-
-/* Drop the IR only: a restored snapshot keeps the routing, which
- * route -incremental then brings to the restored positions. */
-static void drop_ir(HaloPlace *hp)
-{
-    if (!hp || !hp->have) return;
-    place_ir_free(&hp->ir);
-    hp->have = 0;
-}
-
-void halo_place_forget(HaloState *st)
-{
-    halo_route_forget(st);
-    drop_ir(st->place);
-}
-
-static void snapshot_free(place_snapshot *s)
-{
-    for (int i = 0; i < s->ir.n; i++) free(s->cell_names[i]);
-    free(s->cell_names);
-    place_ir_free(&s->ir);
-    free(s->name);
-}
-
-void halo_place_free(HaloState *st)
-{
-    HaloPlace *hp = st->place;
-    if (!hp) return;
-    halo_place_forget(st);
-    for (int i = 0; i < hp->nsnaps; i++) snapshot_free(&hp->snaps[i]);
-    free(hp->snaps);
-    free(hp);
-    st->place = NULL;
-}
+#include "layout/layout.h"
+#include "place/place.h"
+#include "layout/render.h"
+#include "base/strutil.h"
 
 static double um(double nm)
 {
     return nm / 1000.0;
 }
 
-static double now_ms(void)
+/* The placement, or an error saying how to make one. */
+static place_ir *need_placement(Tcl_Interp *interp, halo_design *d, int *top)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int need_placement(Tcl_Interp *interp, HaloState *st)
-{
-    if (st->place && st->place->have) return TCL_OK;
-    return halo_tcl_fail(interp, HALO_E_PLC_STATE, "No placement: run place first (after generate_devices).");
+    place_ir *ir = design_placement(d, top);
+    if (!ir) halo_tcl_fail(interp, HALO_E_PLC_STATE, "No placement: run place first (after generate_devices).");
+    return ir;
 }
 
 /* ---------------------------------------------------------------- place */
@@ -178,7 +108,7 @@ static Tcl_Obj *summary_obj(const place_ir *ir)
 
 static int PlaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     place_args a;
     memset(&a, 0, sizeof a);
     a.o.seed = 1;
@@ -187,37 +117,19 @@ static int PlaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     a.grid_um = 0.005;
     a.halo_um = 0.5;
     if (parse_place_args(interp, objc, objv, &a) != TCL_OK) return TCL_ERROR;
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return TCL_ERROR;
-    const int *dev_cell;
-    if (halo_layout_device_cells(st, &dev_cell) == 0)
-        return halo_tcl_fail(interp, HALO_E_PLC_STATE, "No device cells to place: run generate_devices first.");
-    double t0 = now_ms();
     halo_err err;
     halo_err_clear(&err);
-    place_ir ir;
-    if (place_ir_init(&ir, halo_layout_lib(st), nl, dev_cell, (int32_t)llround(a.grid_um * 1000),
-                      (int32_t)llround(a.halo_um * 1000), &err) != 0)
+    if (design_place(d, &a.o, (int32_t)llround(a.grid_um * 1000), (int32_t)llround(a.halo_um * 1000), &err) != 0)
         return halo_tcl_error(interp, &err);
     place_stats stats;
-    if (place_run(&ir, &a.o, &stats, &err) != 0) {
-        place_ir_free(&ir);
-        return halo_tcl_error(interp, &err);
-    }
-    HaloPlace *hp = place_of(st);
-    halo_place_forget(st);
-    hp->ir = ir;
-    hp->have = 1;
-    hp->stats = stats;
-    hp->top = halo_layout_use_top(st, nl->name);
-    place_apply(&hp->ir, halo_layout_lib(st), hp->top);
-    hp->time_ms = now_ms() - t0;
-    Tcl_Obj *d = summary_obj(&hp->ir);
-    halo_dict_put(d, "moves", Tcl_NewIntObj(stats.moves));
-    halo_dict_put(d, "accepted", Tcl_NewIntObj(stats.accepted));
-    halo_dict_put(d, "ilp_calls", Tcl_NewIntObj(stats.ilp_calls));
-    halo_dict_put(d, "time_ms", halo_num_obj(round(hp->time_ms * 1000) / 1000));
-    Tcl_SetObjResult(interp, d);
+    double time_ms;
+    design_place_stats(d, &stats, &time_ms);
+    Tcl_Obj *r = summary_obj(design_placement(d, NULL));
+    halo_dict_put(r, "moves", Tcl_NewIntObj(stats.moves));
+    halo_dict_put(r, "accepted", Tcl_NewIntObj(stats.accepted));
+    halo_dict_put(r, "ilp_calls", Tcl_NewIntObj(stats.ilp_calls));
+    halo_dict_put(r, "time_ms", halo_num_obj(round(time_ms * 1000) / 1000));
+    Tcl_SetObjResult(interp, r);
     return TCL_OK;
 }
 
@@ -265,22 +177,22 @@ static void report_text(const place_ir *ir, const lay_lib *lib, const char *desi
 static int ReportPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     (void)objv;
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc != 1) return halo_usage(interp, "report_placement");
-    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
-    const place_ir *ir = &st->place->ir;
-    const lay_lib *lib = halo_layout_lib(st);
+    const place_ir *ir = need_placement(interp, d, NULL);
+    if (!ir) return TCL_ERROR;
+    const lay_lib *lib = design_layout(d);
     su_buf b = {0};
-    report_text(ir, lib, st->design ? st->design->name : "", &b);
+    report_text(ir, lib, design_netlist(d) ? design_netlist(d)->name : "", &b);
     halo_report(interp, b.s);
     su_buf_free(&b);
-    Tcl_Obj *d = summary_obj(ir), *devs = Tcl_NewDictObj();
+    Tcl_Obj *r = summary_obj(ir), *devs = Tcl_NewDictObj();
     for (int i = 0; i < ir->n; i++) halo_dict_put(devs, ir->items[i].name, item_obj(ir, lib, &ir->items[i]));
-    halo_dict_put(d, "boundary", halo_box_obj(&ir->boundary));
-    halo_dict_put(d, "grid", halo_num_obj(um(ir->grid)));
-    halo_dict_put(d, "margin", halo_num_obj(um(ir->margin)));
-    halo_dict_put(d, "device", devs);
-    Tcl_SetObjResult(interp, d);
+    halo_dict_put(r, "boundary", halo_box_obj(&ir->boundary));
+    halo_dict_put(r, "grid", halo_num_obj(um(ir->grid)));
+    halo_dict_put(r, "margin", halo_num_obj(um(ir->margin)));
+    halo_dict_put(r, "device", devs);
+    Tcl_SetObjResult(interp, r);
     return TCL_OK;
 }
 
@@ -288,12 +200,12 @@ static int ReportPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 
 static int PerturbCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const dirs[] = {"left", "right", "up", "down", "-flip", NULL};
     if (objc != 3 && objc != 4 && objc != 5) return halo_usage(interp, "perturb");
-    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
-    HaloPlace *hp = st->place;
-    int item = place_find(&hp->ir, Tcl_GetString(objv[1])), dir;
+    place_ir *ir = need_placement(interp, d, NULL);
+    if (!ir) return TCL_ERROR;
+    int item = place_find(ir, Tcl_GetString(objv[1])), dir;
     if (item < 0) return halo_tcl_fail(interp, HALO_E_PLC_DEVICE, Tcl_GetString(objv[1]));
     if (Tcl_GetIndexFromObj(NULL, objv[2], dirs, "direction", 0, &dir) != TCL_OK)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "direction", Tcl_GetString(objv[2]),
@@ -303,7 +215,7 @@ static int PerturbCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         const char *axis = objc == 4 ? Tcl_GetString(objv[3]) : "";
         if (objc != 4 || (strcmp(axis, "x") != 0 && strcmp(axis, "y") != 0))
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-flip", axis, "x (mirror left-right) or y (mirror top-bottom)");
-        applied = place_flip(&hp->ir, item, axis[0] == 'x');
+        applied = design_flip(d, item, axis[0] == 'x');
     } else {
         int step = 100;
         if (objc == 4) return halo_usage(interp, "perturb");
@@ -312,13 +224,7 @@ static int PerturbCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
             return halo_tcl_fail(interp, HALO_E_CMD_VALUE, Tcl_GetString(objv[3]), Tcl_GetString(objv[4]),
                                  "-step NM, a positive whole number of nanometres");
         int32_t dx = dir == 0 ? -step : dir == 1 ? step : 0, dy = dir == 2 ? step : dir == 3 ? -step : 0;
-        applied = place_shift(&hp->ir, item, dx, dy);
-    }
-    if (applied) {
-        lay_lib *lib = halo_layout_lib(st);
-        place_apply_item(&hp->ir, lib, hp->top, item);
-        int p = hp->ir.items[item].partner;
-        if (p >= 0 && p != item) place_apply_item(&hp->ir, lib, hp->top, p);
+        applied = design_shift(d, item, dx, dy);
     }
     Tcl_SetObjResult(interp, Tcl_NewIntObj(applied));
     return TCL_OK;
@@ -329,11 +235,12 @@ static int PerturbCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 static int CheckPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     (void)objv;
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc != 1) return halo_usage(interp, "check_placement");
-    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
+    const place_ir *ir = need_placement(interp, d, NULL);
+    if (!ir) return TCL_ERROR;
     char why[1200];
-    int n = place_check(&st->place->ir, why, sizeof why);
+    int n = place_check(ir, why, sizeof why);
     Tcl_Obj *r = Tcl_NewListObj(0, NULL);
     Tcl_ListObjAppendElement(NULL, r, Tcl_NewIntObj(n));
     Tcl_ListObjAppendElement(NULL, r, Tcl_NewStringObj(why, -1));
@@ -343,131 +250,30 @@ static int CheckPlacementCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
 
 /* ---------------------------------------------------------------- snapshots */
 
-static int find_snapshot(const HaloPlace *hp, const char *name)
-{
-    for (int i = 0; i < hp->nsnaps; i++)
-        if (strcmp(hp->snaps[i].name, name) == 0) return i;
-    return -1;
-}
-
-static int snapshot_save(Tcl_Interp *interp, HaloState *st, const char *name)
-{
-    if (need_placement(interp, st) != TCL_OK) return TCL_ERROR;
-    HaloPlace *hp = st->place;
-    int i = find_snapshot(hp, name);
-    if (i >= 0) {
-        snapshot_free(&hp->snaps[i]);
-    } else {
-        su_grow((void **)&hp->snaps, &hp->capsnaps, hp->nsnaps + 1, sizeof *hp->snaps);
-        i = hp->nsnaps++;
-    }
-    place_snapshot *s = &hp->snaps[i];
-    s->name = su_strdup(name);
-    place_ir_copy(&s->ir, &hp->ir);
-    const lay_lib *lib = halo_layout_lib(st);
-    s->cell_names = halo_xcalloc((size_t)s->ir.n + 1, sizeof *s->cell_names);
-    for (int k = 0; k < s->ir.n; k++) s->cell_names[k] = su_strdup(lib->cells[s->ir.items[k].cell]->name);
-    return TCL_OK;
-}
-
-/* Restore: the snapshot's devices must have the cells they had. */
-static int snapshot_restore(Tcl_Interp *interp, HaloState *st, const char *name)
-{
-    HaloPlace *hp = place_of(st);
-    int i = find_snapshot(hp, name);
-    char why[400];
-    if (i < 0) {
-        snprintf(why, sizeof why, "No snapshot named \"%s\"; snapshot list names them.", name);
-        return halo_tcl_fail(interp, HALO_E_PLC_SNAPSHOT, why);
-    }
-    const place_snapshot *s = &hp->snaps[i];
-    const int *dev_cell;
-    int ndev = halo_layout_device_cells(st, &dev_cell);
-    const lay_lib *lib = halo_layout_lib(st);
-    for (int k = 0; k < s->ir.n; k++) {
-        const place_item *it = &s->ir.items[k];
-        int c = it->dev < ndev ? dev_cell[it->dev] : -1;
-        if (c < 0 || strcmp(lib->cells[c]->name, s->cell_names[k]) != 0) {
-            snprintf(why, sizeof why,
-                     "Snapshot \"%s\" placed %s as cell %s, which the design's devices no longer use; "
-                     "set_fingers and generate_devices as when it was saved.", name, it->name, s->cell_names[k]);
-            return halo_tcl_fail(interp, HALO_E_PLC_SNAPSHOT, why);
-        }
-    }
-    drop_ir(hp);
-    place_ir_copy(&hp->ir, &s->ir);
-    for (int k = 0; k < hp->ir.n; k++) hp->ir.items[k].cell = dev_cell[hp->ir.items[k].dev];
-    hp->have = 1;
-    hp->top = halo_layout_use_top(st, st->design ? st->design->name : name);
-    place_apply(&hp->ir, halo_layout_lib(st), hp->top);
-    return TCL_OK;
-}
-
 static int SnapshotCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const subs[] = {"save", "restore", "delete", "list", NULL};
     int sub;
     if (objc < 2 || Tcl_GetIndexFromObj(NULL, objv[1], subs, "subcommand", 0, &sub) != TCL_OK ||
         (sub == 3 ? objc != 2 : objc != 3))
         return halo_usage(interp, "snapshot");
-    HaloPlace *hp = place_of(st);
     if (sub == 3) {
         Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-        for (int i = 0; i < hp->nsnaps; i++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(hp->snaps[i].name, -1));
+        for (int i = 0; i < design_snapshot_count(d); i++)
+            Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(design_snapshot_name(d, i), -1));
         Tcl_SetObjResult(interp, l);
         return TCL_OK;
     }
     const char *name = Tcl_GetString(objv[2]);
-    if (sub == 0) return snapshot_save(interp, st, name);
-    if (sub == 1) return snapshot_restore(interp, st, name);
-    int i = find_snapshot(hp, name);
-    if (i >= 0) {
-        snapshot_free(&hp->snaps[i]);
-        memmove(hp->snaps + i, hp->snaps + i + 1, (size_t)(hp->nsnaps - i - 1) * sizeof *hp->snaps);
-        hp->nsnaps--;
+    halo_err err;
+    halo_err_clear(&err);
+    if (sub == 2) {
+        Tcl_SetObjResult(interp, Tcl_NewBooleanObj(design_snapshot_delete(d, name)));
+        return TCL_OK;
     }
-    Tcl_SetObjResult(interp, Tcl_NewBooleanObj(i >= 0));
-    return TCL_OK;
-}
-
-int halo_place_qos(HaloState *st, double *area_um2, double *bbox_um2, double *hpwl_um)
-{
-    const HaloPlace *hp = st->place;
-    if (!hp || !hp->have) return 0;
-    lay_box b = hp->ir.boundary;
-    *area_um2 = place_device_area(&hp->ir) / 1e6;
-    *bbox_um2 = (double)(b.x1 - b.x0) * (b.y1 - b.y0) / 1e6;
-    *hpwl_um = place_hpwl(&hp->ir) / 1e3;
-    return 1;
-}
-
-/* ---------------------------------------------------------------- pictures */
-
-int halo_place_overlays(HaloState *st, int cell, render_overlay **out)
-{
-    HaloPlace *hp = st->place;
-    *out = NULL;
-    if (!hp || !hp->have || cell != hp->top) return 0;
-    const place_ir *ir = &hp->ir;
-    int n = 0;
-    render_overlay *ov = halo_xcalloc((size_t)ir->n + (size_t)ir->nclasses + 2, sizeof *ov);
-    ov[n++] = (render_overlay){ir->boundary, NULL, 0x404040, 1};
-    for (int i = 0; i < ir->n; i++) ov[n++] = (render_overlay){ir->items[i].halo, NULL, 0x2f7fd0, 1};
-    int32_t thick = ir->boundary.y1 / 500 > 10 ? ir->boundary.y1 / 500 : 10;
-    for (int k = 0; k < ir->nclasses; k++) {
-        int32_t x = (int32_t)(ir->axis4[k] / 4);
-        ov[n++] = (render_overlay){lay_box_make(x - thick / 2, 0, x + thick / 2 + 1, ir->boundary.y1),
-                                   su_strdup("axis"), 0xd02020, 1};
-    }
-    *out = ov;
-    return n;
-}
-
-void halo_place_free_overlays(render_overlay *ov, int n)
-{
-    for (int i = 0; i < n; i++) free((char *)ov[i].text);
-    free(ov);
+    int rc = sub == 0 ? design_snapshot_save(d, name, &err) : design_snapshot_restore(d, name, &err);
+    return rc == 0 ? TCL_OK : halo_tcl_error(interp, &err);
 }
 
 const HaloCmd halo_place_cmds[] = {

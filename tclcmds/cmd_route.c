@@ -1,12 +1,11 @@
 /*
  * cmd_route.c -- the routing commands: route, report_route.
  *
- * Owns HaloRoute: the router's database (core/route.h) for the current
- * placement and the figures of its last run.  route writes the routed
- * shapes into the placement's cell, next to the device instances; after a
- * perturb, route -incremental reroutes what moved.  The routing is dropped
- * whenever the placement is (halo_route_forget, called by the placement
- * module).
+ * The router's database (core/route/route.h) and the figures of its last
+ * run are the design's (core/design.h), which drops them whenever the
+ * placement is replaced.  route writes the routed shapes into the
+ * placement's cell, next to the device instances; after a perturb, route
+ * -incremental reroutes what moved.
  */
 #include "halo_tcl.h"
 
@@ -14,33 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "place.h"
-#include "route.h"
-#include "strutil.h"
-
-struct HaloRoute {
-    route_db *db;
-    route_stats stats;
-};
+#include "layout/layout.h"
+#include "place/place.h"
+#include "route/route.h"
+#include "base/strutil.h"
 
 static const char *const layer_names[ROUTE_NLAYERS] = {"li1", "met1", "met2", "met3", "met4"};
 static const char *const cut_names[ROUTE_NLAYERS - 1] = {"mcon", "via", "via2", "via3"};
-
-void halo_route_forget(HaloState *st)
-{
-    HaloRoute *hr = st->route;
-    if (!hr) return;
-    route_db_free(hr->db);
-    hr->db = NULL;
-}
-
-void halo_route_free(HaloState *st)
-{
-    halo_route_forget(st);
-    free(st->route);
-    st->route = NULL;
-}
 
 static Tcl_Obj *per_layer_obj(const int64_t *wl)
 {
@@ -105,7 +84,7 @@ static Tcl_Obj *summary_obj(const route_db *db, const route_stats *s)
 
 static int RouteCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     static const char *const options[] = {"-incremental", "-no_symmetry", NULL};
     route_opts o;
     route_opts_default(&o);
@@ -117,25 +96,12 @@ static int RouteCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
         if (which == 0) incremental = 1;
         else o.symmetric = 0;
     }
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return TCL_ERROR;
-    int top;
-    place_ir *ir = halo_place_ir(st, &top);
-    if (!ir) return halo_tcl_fail(interp, HALO_E_RTE_STATE, "No placement to route: run place first.");
-    if (!st->route) st->route = halo_xcalloc(1, sizeof *st->route);
-    HaloRoute *hr = st->route;
-    if (!hr->db) hr->db = route_db_new();
-    lay_lib *lib = halo_layout_lib(st);
     halo_err err;
     halo_err_clear(&err);
-    int rc = incremental ? route_incremental(hr->db, ir, lib, nl, st->tech, &o, &hr->stats, &err)
-                         : route_run(hr->db, ir, lib, nl, st->tech, &o, &hr->stats, &err);
-    if (rc != 0 || route_write(hr->db, lib, top, &err) != 0) {
-        route_db_free(hr->db);
-        hr->db = NULL;
-        return halo_tcl_error(interp, &err);
-    }
-    Tcl_SetObjResult(interp, summary_obj(hr->db, &hr->stats));
+    if (design_route(d, &o, incremental, &err) != 0) return halo_tcl_error(interp, &err);
+    const route_stats *stats;
+    const route_db *db = design_routing(d, &stats);
+    Tcl_SetObjResult(interp, summary_obj(db, stats));
     return TCL_OK;
 }
 
@@ -194,19 +160,20 @@ static Tcl_Obj *nets_obj(const route_db *db)
 
 static int ReportRouteCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     (void)objv;
     if (objc != 1) return halo_usage(interp, "report_route");
-    if (!st->route || !st->route->db || !route_has_result(st->route->db))
+    const route_stats *stats;
+    const route_db *db = design_routing(d, &stats);
+    if (!db || !route_has_result(db))
         return halo_tcl_fail(interp, HALO_E_RTE_STATE, "No routing: run route first (after place).");
-    const route_db *db = st->route->db;
     su_buf b = {NULL, 0, 0};
-    report_text(&b, db, &st->route->stats);
+    report_text(&b, db, stats);
     halo_report(interp, b.s);
     su_buf_free(&b);
-    Tcl_Obj *d = summary_obj(db, &st->route->stats);
-    halo_dict_put(d, "net", nets_obj(db));
-    Tcl_SetObjResult(interp, d);
+    Tcl_Obj *r = summary_obj(db, stats);
+    halo_dict_put(r, "net", nets_obj(db));
+    Tcl_SetObjResult(interp, r);
     return TCL_OK;
 }
 

@@ -2,12 +2,10 @@
  * cmd_sim.c -- read_testbench, read_post_netlist, simulate, write_testbench,
  * report_qos: simulation and the parasitic quality score.
  *
- * Owns: HaloSim, the per-interpreter simulation state (the testbench, the
- * post-layout netlist, the worker pool, the real PDK's model library once
- * loaded, and a small cache of results keyed by the exact deck, so the
- * unchanged pre-layout simulation of an arrangement runs once however many
- * layout variants are scored against it).  The work is in core/: testbench
- * (decks), sim_pool/sim_engine (libngspice in workers), sim_metrics.
+ * The testbench, the post-layout netlist, the workers and the result cache
+ * are the design's (core/design.h, design_sim.c); these commands parse
+ * options, call it and turn results into dicts.  ::halo::sim_memory_limit
+ * bounds a worker's memory.
  */
 #include "halo_tcl.h"
 
@@ -16,108 +14,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "modellib.h"
-#include "sim.h"
-#include "sim_metrics.h"
-#include "sim_models.h"
-#include "spice.h"
-#include "strutil.h"
-#include "testbench.h"
-
-#define SIM_CACHE_SIZE 8
-
-typedef struct cache_entry {
-    char *key;           /* the deck and its commands, verbatim */
-    sim_result result;
-} cache_entry;
-
-struct HaloSim {
-    testbench *tb;
-    char *post_text;     /* post-layout netlist, NULL when none */
-    char *post_source;
-    sim_pool *pool;
-    modellib *lib;       /* the real PDK's library, loaded once */
-    char *lib_key;       /* "path|corner" it was loaded for */
-    cache_entry cache[SIM_CACHE_SIZE];
-    int cache_next;
-};
-
-static HaloSim *sim_state(HaloState *st)
-{
-    if (!st->sim) {
-        st->sim = (HaloSim *)ckalloc(sizeof(HaloSim));
-        memset(st->sim, 0, sizeof(HaloSim));
-    }
-    return st->sim;
-}
-
-static void result_copy(sim_result *dst, const sim_result *src)
-{
-    *dst = *src;
-    dst->detail = su_strdup(src->detail ? src->detail : "");
-    size_t n = (size_t)src->npoints * sizeof(double);
-    dst->freq = dst->mag = dst->phase_deg = dst->re = dst->im = NULL;
-    dst->log = src->log ? su_strdup(src->log) : NULL;
-    if (src->npoints) {
-        dst->freq = halo_xmalloc(n);
-        dst->mag = halo_xmalloc(n);
-        dst->phase_deg = halo_xmalloc(n);
-        dst->re = halo_xmalloc(n);
-        dst->im = halo_xmalloc(n);
-        memcpy(dst->freq, src->freq, n);
-        memcpy(dst->mag, src->mag, n);
-        memcpy(dst->phase_deg, src->phase_deg, n);
-        memcpy(dst->re, src->re, n);
-        memcpy(dst->im, src->im, n);
-    }
-}
-
-void halo_sim_free(HaloState *st)
-{
-    HaloSim *s = st->sim;
-    if (!s) return;
-    testbench_free(s->tb);
-    free(s->post_text);
-    free(s->post_source);
-    sim_pool_free(s->pool);
-    modellib_free(s->lib);
-    free(s->lib_key);
-    for (int i = 0; i < SIM_CACHE_SIZE; i++) {
-        free(s->cache[i].key);
-        sim_result_free(&s->cache[i].result);
-    }
-    ckfree(s);
-    st->sim = NULL;
-}
-
-static int pool_workers(void)
-{
-    const char *env = getenv("HALO_SIM_WORKERS");
-    int n = env ? atoi(env) : 0;
-    if (n <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
-    }
-    return n;
-}
-
-static sim_pool *get_pool(HaloSim *s)
-{
-    if (!s->pool) s->pool = sim_pool_new(pool_workers());
-    return s->pool;
-}
+#include "base/fileio.h"
+#include "sim/modellib.h"
+#include "sim/sim.h"
+#include "sim/sim_metrics.h"
+#include "sim/sim_models.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
+#include "sim/testbench.h"
 
 /* ::halo::sim_memory_limit MB (default SIM_DEFAULT_MEMORY_MB, 0 for none):
  * the address space a simulation worker may add to its start-up size. */
-static int apply_memory_limit(Tcl_Interp *interp, HaloSim *s)
+static int memory_limit(Tcl_Interp *interp, design_sim_opts *o)
 {
     Tcl_WideInt mb = SIM_DEFAULT_MEMORY_MB;
     Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::sim_memory_limit", NULL, TCL_GLOBAL_ONLY);
     if (v && (Tcl_GetWideIntFromObj(NULL, v, &mb) != TCL_OK || mb < 0 || mb > (1 << 30)))
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::sim_memory_limit", Tcl_GetString(v),
                              "a size in MB (0 for no limit)");
-    sim_pool_set_memory_limit(get_pool(s), (long)mb);
+    o->memory_mb = (long)mb;
     return TCL_OK;
 }
 
@@ -125,9 +40,7 @@ static int apply_memory_limit(Tcl_Interp *interp, HaloSim *s)
 
 typedef struct sim_opts {
     int post;            /* -stage post */
-    double timeout;      /* -timeout S */
-    int full_models;     /* -models full */
-    int nocache;
+    design_sim_opts run; /* -timeout S, -models full, -nocache */
 } sim_opts;
 
 static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, sim_opts *o,
@@ -135,16 +48,14 @@ static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], i
 {
     static const char *const options[] = {"-stage", "-timeout", "-models", "-nocache", NULL};
     o->post = 0;
-    o->timeout = 60;
-    o->full_models = 0;
-    o->nocache = 0;
+    design_sim_opts_default(&o->run);
     for (int i = first; i < objc; i++) {
         int which;
         if (halo_get_option(interp, objv, objc, &i, options, "-stage, -timeout, -models or -nocache",
                             &which) != TCL_OK)
             return TCL_ERROR;
         if (which == 3) {
-            o->nocache = 1;
+            o->run.nocache = 1;
             continue;
         }
         Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
@@ -158,12 +69,12 @@ static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], i
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-stage", s, "pre or post");
             o->post = strcmp(s, "post") == 0;
         } else if (which == 1) {
-            if (Tcl_GetDoubleFromObj(NULL, v, &o->timeout) != TCL_OK || !(o->timeout > 0))
+            if (Tcl_GetDoubleFromObj(NULL, v, &o->run.timeout_s) != TCL_OK || !(o->run.timeout_s > 0))
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-timeout", s, "seconds > 0");
         } else if (which == 2) {
             if (strcmp(s, "reduced") != 0 && strcmp(s, "full") != 0)
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-models", s, "reduced or full");
-            o->full_models = strcmp(s, "full") == 0;
+            o->run.full_models = strcmp(s, "full") == 0;
         }
     }
     return TCL_OK;
@@ -171,192 +82,24 @@ static int parse_sim_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], i
 
 /* ------------------------------------------------------------- decks */
 
-/* The design as simulated: an unset finger count (template placeholder
- * ZZZ) is one finger.  A clone, freed by the caller. */
-static netlist *simulated_design(const netlist *design)
+/* The deck of one stage. */
+static int build_deck(Tcl_Interp *interp, halo_design *d, const sim_opts *o, tb_deck *deck)
 {
-    netlist *nl = netlist_clone(design);
-    for (int i = 0; i < nl->ndevs; i++)
-        if (netlist_is_mos(&nl->devs[i]) && nl->devs[i].nf == 0) netlist_set_nf(&nl->devs[i], 1);
-    return nl;
-}
-
-/* The schematic subcircuit, fingers as W=<finger> m=<nf>. */
-static char *schematic_subckt(const netlist *design)
-{
-    netlist *nl = simulated_design(design);
-    spice_write_opts wo = {1, "schematic (pre-layout) netlist", 0};
-    char *text = spice_write_text(nl, &wo);
-    netlist_free(nl);
-    return text;
-}
-
-/* Model text (or .lib line) for the loaded technology.  *owned is freed
- * by the caller. */
-static int choose_models(Tcl_Interp *interp, HaloState *st, const sim_opts *o, const char *dut_text,
-                         tb_models *m, char **owned, char *label, size_t labellen)
-{
-    HaloSim *s = sim_state(st);
     halo_err err;
-    const halo_tech *t = st->tech;
-    const char *corner = t->corner[0] ? t->corner : "tt";
-    *owned = NULL;
-    memset(m, 0, sizeof *m);
-    m->label = label;
-    if (!t->spice_lib) {
-        if (sim_models_embedded(corner, owned, &err) != 0) return halo_tcl_error(interp, &err);
-        m->text = *owned;
-        snprintf(label, labellen, "embedded sky130 models (%s)", corner);
-        return TCL_OK;
-    }
-    if (o->full_models) {
-        m->lib_path = t->spice_lib;
-        m->corner = corner;
-        snprintf(label, labellen, "sky130 %s models from %s", corner, t->spice_lib);
-        return TCL_OK;
-    }
-    char key[2048];
-    snprintf(key, sizeof key, "%s|%s", t->spice_lib, corner);
-    if (!s->lib || strcmp(s->lib_key, key) != 0) {
-        modellib_free(s->lib);
-        free(s->lib_key);
-        s->lib = NULL;
-        s->lib_key = NULL;
-        if (modellib_load(t->spice_lib, corner, &s->lib, &err) != 0) return halo_tcl_error(interp, &err);
-        s->lib_key = su_strdup(key);
-    }
-    /* the uses: the design's devices, and the post-layout netlist's */
-    modellib_use *uses = NULL;
-    size_t n = 0, cap = 0;
-    netlist *dut = NULL;
-    spice_read_opts ro = {.top = st->design->name, .wmode = NETLIST_W_TOTAL, .no_include = 1};
-    halo_err perr;
-    if (o->post)   /* the schematic's uses are the design's own */
-        dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
-    netlist *fingered = simulated_design(st->design);
-    sim_models_uses(fingered, &uses, &n, &cap);
-    if (dut) sim_models_uses(dut, &uses, &n, &cap);
-    su_buf text = {0};
-    int rc = modellib_reduce(s->lib, uses, n, &text, &err);
-    free(uses);
-    netlist_free(dut);
-    netlist_free(fingered);
-    if (rc != 0) {
-        su_buf_free(&text);
-        return halo_tcl_error(interp, &err);
-    }
-    *owned = text.s ? text.s : su_strdup("");
-    m->text = *owned;
-    snprintf(label, labellen, "sky130 %s models from %s, reduced to %zu bytes", corner, t->spice_lib,
-             strlen(*owned));
+    halo_err_clear(&err);
+    if (design_deck(d, o->post, &o->run, deck, &err) != 0) return halo_tcl_error(interp, &err);
     return TCL_OK;
-}
-
-/* Build the deck of one stage. */
-static int build_deck(Tcl_Interp *interp, HaloState *st, const sim_opts *o, tb_deck *deck)
-{
-    HaloSim *s = sim_state(st);
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return TCL_ERROR;
-    if (!s->tb)
-        return halo_tcl_fail(interp, HALO_E_SIM_STATE,
-                             "No testbench: read one with read_testbench FILE (or a built-in type such as OpampTestbench).");
-    char *dut = NULL;
-    halo_err err;
-    if (o->post) {
-        if (!s->post_text)
-            return halo_tcl_fail(interp, HALO_E_SIM_STATE,
-                                 "No post-layout netlist: read one with read_post_netlist FILE.");
-        if (testbench_check_post(s->post_text, s->post_source, nl->name, nl->nports, &err) != 0)
-            return halo_tcl_error(interp, &err);
-        dut = su_strdup(s->post_text);
-    } else {
-        dut = schematic_subckt(nl);
-    }
-    tb_models m;
-    char *owned = NULL, label[1200];
-    if (choose_models(interp, st, o, dut, &m, &owned, label, sizeof label) != TCL_OK) {
-        free(dut);
-        return TCL_ERROR;
-    }
-    int rc = testbench_deck(s->tb, nl, dut, &m, o->post ? "post-layout" : "pre-layout", deck, &err);
-    free(dut);
-    free(owned);
-    return rc == 0 ? TCL_OK : halo_tcl_error(interp, &err);
-}
-
-static char *deck_key(const tb_deck *d)
-{
-    su_buf b = {0};
-    for (int i = 0; i < d->nlines; i++) su_buf_printf(&b, "%s\n", d->lines[i]);
-    for (int i = 0; i < d->ncommands; i++) su_buf_printf(&b, "!%s\n", d->commands[i]);
-    su_buf_printf(&b, "@%s %s %g %d %s\n", d->out_vec, d->supply_vec ? d->supply_vec : "-", d->vdd, d->type,
-                  d->fault ? d->fault : "-");
-    return b.s;
-}
-
-static const sim_result *cache_find(HaloSim *s, const char *key)
-{
-    for (int i = 0; i < SIM_CACHE_SIZE; i++)
-        if (s->cache[i].key && strcmp(s->cache[i].key, key) == 0) return &s->cache[i].result;
-    return NULL;
-}
-
-static void cache_put(HaloSim *s, const char *key, const sim_result *r)
-{
-    cache_entry *e = &s->cache[s->cache_next];
-    s->cache_next = (s->cache_next + 1) % SIM_CACHE_SIZE;
-    free(e->key);
-    sim_result_free(&e->result);
-    e->key = su_strdup(key);
-    result_copy(&e->result, r);
 }
 
 /* Simulate decks[0..n-1] (concurrently on the pool), results into res[],
  * cached[i] says which came from the cache. */
-static int run_decks(Tcl_Interp *interp, HaloSim *s, tb_deck *decks, int n, const sim_opts *o,
-                     sim_result *res, int *cached)
+static int run_decks(Tcl_Interp *interp, halo_design *d, tb_deck *decks, int n, sim_opts *o, sim_result *res,
+                     int *cached)
 {
-    sim_job jobs[2];
-    sim_job *torun[2];
-    int idx[2], nrun = 0;
-    char *keys[2] = {NULL, NULL};
-    if (apply_memory_limit(interp, s) != TCL_OK) return TCL_ERROR;
-    memset(jobs, 0, sizeof jobs);
-    for (int i = 0; i < n; i++) {
-        keys[i] = deck_key(&decks[i]);
-        const sim_result *hit = o->nocache ? NULL : cache_find(s, keys[i]);
-        cached[i] = hit != NULL;
-        if (hit) {
-            result_copy(&res[i], hit);
-            continue;
-        }
-        sim_job *j = &jobs[i];
-        j->lines = decks[i].lines;
-        j->nlines = decks[i].nlines;
-        j->commands = decks[i].commands;
-        j->ncommands = decks[i].ncommands;
-        j->want = decks[i].want;
-        j->nwant = decks[i].nwant;
-        j->timeout_s = o->timeout;
-        j->fault = decks[i].fault;
-        torun[nrun] = j;
-        idx[nrun++] = i;
-    }
+    if (memory_limit(interp, &o->run) != TCL_OK) return TCL_ERROR;
     halo_err err;
-    int rc = nrun ? sim_pool_run(get_pool(s), torun, nrun, &err) : 0;
-    for (int k = 0; k < nrun; k++) {
-        int i = idx[k];
-        sim_result_from_job(&decks[i], torun[k], &res[i]);
-        if (res[i].status == SIM_OK) cache_put(s, keys[i], &res[i]);
-        sim_job_clear(torun[k]);
-    }
-    free(keys[0]);
-    free(keys[1]);
-    if (rc != 0) {
-        for (int i = 0; i < n; i++) sim_result_free(&res[i]);
-        return halo_tcl_error(interp, &err);
-    }
+    halo_err_clear(&err);
+    if (design_run_decks(d, decks, n, &o->run, res, cached, &err) != 0) return halo_tcl_error(interp, &err);
     return TCL_OK;
 }
 
@@ -448,8 +191,7 @@ static int parse_roles(Tcl_Interp *interp, const netlist *nl, Tcl_Obj *list, int
 
 static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
-    HaloSim *s = sim_state(st);
+    halo_design *d = cd;
     if (objc < 2) return halo_usage(interp, "read_testbench");
     static const char *const options[] = {"-output", "-control", "-vdd", "-vin", "-cl", "-ibias",
                                           "-vbias", "-roles", NULL};
@@ -487,8 +229,8 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     if (!vbias_set) bo.vbias = bo.vdd / 2;
     const char *what = Tcl_GetString(objv[1]);
     int builtin = testbench_is_builtin(what);
-    netlist *nl = st->design;
-    if ((builtin || roles_opt) && !(nl = halo_need_design(interp, st))) return TCL_ERROR;
+    netlist *nl = design_netlist(d);
+    if ((builtin || roles_opt) && !(nl = halo_need_design(interp, d))) return TCL_ERROR;
     int *rport = NULL, nroles = 0;
     netlist_netrole *rrole = NULL, *saved = NULL;
     if (roles_opt && (nroles = parse_roles(interp, nl, roles_opt, &rport, &rrole)) < 0) return TCL_ERROR;
@@ -532,8 +274,7 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
         Tcl_DecrRefCount(given);
         return halo_tcl_error(interp, &err);
     }
-    testbench_free(s->tb);
-    s->tb = tb;
+    design_set_testbench(d, tb);
     Tcl_Obj *o = Tcl_NewDictObj();
     halo_dict_put(o, "testbench", Tcl_NewStringObj(tb->name, -1));
     halo_dict_put(o, "type", Tcl_NewStringObj(testbench_type_name(tb->type), -1));
@@ -569,54 +310,27 @@ static int read_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
     return TCL_OK;
 }
 
-void halo_sim_set_post(HaloState *st, char *text, const char *source)
-{
-    HaloSim *s = sim_state(st);
-    free(s->post_text);
-    free(s->post_source);
-    s->post_text = text;
-    s->post_source = source ? su_strdup(source) : NULL;
-}
-
-const char *halo_sim_post_text(HaloState *st)
-{
-    return st->sim ? st->sim->post_text : NULL;
-}
-
 static int read_post_netlist_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc != 2) return halo_usage(interp, "read_post_netlist");
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return TCL_ERROR;
-    const char *path = Tcl_GetString(objv[1]);
     halo_err err;
-    size_t len;
-    char *text = halo_read_file(path, &len, &err, NULL, 0);
-    if (!text) return halo_tcl_error(interp, &err);
-    if (strlen(text) != len) {
-        free(text);
-        return halo_tcl_fail(interp, HALO_E_TBN_POST, "A post-layout netlist must be text; this file holds NUL bytes.");
-    }
-    if (testbench_check_post(text, path, nl->name, nl->nports, &err) != 0) {
-        free(text);
-        return halo_tcl_error(interp, &err);
-    }
-    halo_sim_set_post(st, text, path);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(nl->name, -1));
+    halo_err_clear(&err);
+    if (design_read_post(d, Tcl_GetString(objv[1]), &err) != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(design_netlist(d)->name, -1));
     return TCL_OK;
 }
 
 static int simulate_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     sim_opts o;
     if (parse_sim_opts(interp, objc, objv, 1, &o, 1) != TCL_OK) return TCL_ERROR;
     tb_deck deck;
-    if (build_deck(interp, st, &o, &deck) != TCL_OK) return TCL_ERROR;
+    if (build_deck(interp, d, &o, &deck) != TCL_OK) return TCL_ERROR;
     sim_result r;
     int cached = 0;
-    if (run_decks(interp, sim_state(st), &deck, 1, &o, &r, &cached) != TCL_OK) {
+    if (run_decks(interp, d, &deck, 1, &o, &r, &cached) != TCL_OK) {
         tb_deck_free(&deck);
         return TCL_ERROR;
     }
@@ -628,12 +342,12 @@ static int simulate_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 
 static int write_testbench_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     if (objc < 2) return halo_usage(interp, "write_testbench");
     sim_opts o;
     if (parse_sim_opts(interp, objc, objv, 2, &o, 1) != TCL_OK) return TCL_ERROR;
     tb_deck deck;
-    if (build_deck(interp, st, &o, &deck) != TCL_OK) return TCL_ERROR;
+    if (build_deck(interp, d, &o, &deck) != TCL_OK) return TCL_ERROR;
     char *text = testbench_deck_text(&deck);
     tb_deck_free(&deck);
     halo_err err;
@@ -652,13 +366,14 @@ static void fmt_value(char *buf, size_t n, const double *v)
 }
 
 /* The table report_qos prints. */
-static void qos_report(Tcl_Interp *interp, HaloState *st, const HaloSim *s, const char *node,
+static void qos_report(Tcl_Interp *interp, halo_design *d, const char *node,
                        const sim_result *r, const sim_pscore *ps, const char *why)
 {
-    const netlist *nl = st->design;
+    const netlist *nl = design_netlist(d);
+    const char *post = design_post_source(d);
     su_buf b = {0};
-    su_buf_printf(&b, "QoS of %s  (testbench %s, post-layout netlist %s)\n", nl->name, s->tb->name,
-                  s->post_source ? s->post_source : "-");
+    su_buf_printf(&b, "QoS of %s  (testbench %s, post-layout netlist %s)\n", nl->name, design_testbench(d)->name,
+                  post ? post : "-");
     if (!why) {
         su_buf_printf(&b, "pscore  RMSE of |v(%s)| pre vs post over %d points %.4g..%.4g Hz\n",
                       node, ps->npoints, r[0].freq[0], r[0].freq[ps->npoints - 1]);
@@ -683,7 +398,7 @@ static void qos_report(Tcl_Interp *interp, HaloState *st, const HaloSim *s, cons
         su_buf_printf(&b, "%-18s %14s %14s %14s\n", key, sa, sp, sd);
     }
     double area, bbox, hpwl;
-    if (halo_place_qos(st, &area, &bbox, &hpwl))
+    if (design_place_qos(d, &area, &bbox, &hpwl))
         su_buf_printf(&b, "area               %.2f um^2 (sum of device boxes; boundary %.2f um^2), HPWL %.3f um\n",
                       area, bbox, hpwl);
     else
@@ -709,26 +424,25 @@ static Tcl_Obj *deltas_obj(const sim_result *r)
 
 static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
-    HaloSim *s = sim_state(st);
+    halo_design *d = cd;
     sim_opts o;
     if (parse_sim_opts(interp, objc, objv, 1, &o, 0) != TCL_OK) return TCL_ERROR;
     tb_deck decks[2];
     o.post = 0;
-    if (build_deck(interp, st, &o, &decks[0]) != TCL_OK) return TCL_ERROR;
+    if (build_deck(interp, d, &o, &decks[0]) != TCL_OK) return TCL_ERROR;
     o.post = 1;
-    if (build_deck(interp, st, &o, &decks[1]) != TCL_OK) {
+    if (build_deck(interp, d, &o, &decks[1]) != TCL_OK) {
         tb_deck_free(&decks[0]);
         return TCL_ERROR;
     }
     sim_result r[2];
     int cached[2];
-    int rc = run_decks(interp, s, decks, 2, &o, r, cached);
+    int rc = run_decks(interp, d, decks, 2, &o, r, cached);
     if (rc == TCL_OK) {
         sim_pscore ps;
         char why[300];
         int bad = sim_pscore_compute(&r[0], &r[1], &ps, why, sizeof why);
-        qos_report(interp, st, s, decks[0].out_vec, r, &ps, bad ? why : NULL);
+        qos_report(interp, d, decks[0].out_vec, r, &ps, bad ? why : NULL);
         Tcl_Obj *q = Tcl_NewDictObj();
         if (!bad) {
             halo_dict_put(q, "pscore", Tcl_NewDoubleObj(ps.overall));
@@ -742,15 +456,16 @@ static int report_qos_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *
             halo_dict_put(q, "pscore_error", Tcl_NewStringObj(why, -1));
         }
         double area, bbox, hpwl;
-        if (halo_place_qos(st, &area, &bbox, &hpwl)) {
+        if (design_place_qos(d, &area, &bbox, &hpwl)) {
             halo_dict_put(q, "area", Tcl_NewDoubleObj(area));
             halo_dict_put(q, "bbox_area", Tcl_NewDoubleObj(bbox));
             halo_dict_put(q, "hpwl", Tcl_NewDoubleObj(hpwl));
         }
         halo_dict_put(q, "metrics", deltas_obj(r));
-        halo_dict_put(q, "testbench", Tcl_NewStringObj(s->tb->name, -1));
-        halo_dict_put(q, "testbench_type", Tcl_NewStringObj(testbench_type_name(s->tb->type), -1));
-        halo_dict_put(q, "sweep", Tcl_NewStringObj(s->tb->ac_sweep, -1));
+        const testbench *tb = design_testbench(d);
+        halo_dict_put(q, "testbench", Tcl_NewStringObj(tb->name, -1));
+        halo_dict_put(q, "testbench_type", Tcl_NewStringObj(testbench_type_name(tb->type), -1));
+        halo_dict_put(q, "sweep", Tcl_NewStringObj(tb->ac_sweep, -1));
         halo_dict_put(q, "pre", result_obj(&r[0], "pre", &decks[0], cached[0]));
         halo_dict_put(q, "post", result_obj(&r[1], "post", &decks[1], cached[1]));
         Tcl_SetObjResult(interp, q);

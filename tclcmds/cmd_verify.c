@@ -3,11 +3,10 @@
  * extract, check_lvs, report_lvs, extract_parasitics, and the Magic and
  * Netgen engines behind check_drc -engine magic / check_lvs -engine netgen.
  *
- * Owns HaloVerify: the last DRC, extraction, LVS and parasitic results of
- * the interpreter, which the report_* commands print and write_spice
- * -stage post / simulate -stage post use.  Every check flattens the cell
- * afresh (lay_flat), so a result always describes the layout as it was
- * when the check ran.  The external engines are Tcl procs
+ * The last DRC, extraction, LVS and parasitic results are the design's
+ * (core/design.h, design_verify.c), which the report_* commands print and
+ * write_spice -stage post / simulate -stage post use.  The external
+ * engines are Tcl procs
  * (tclcmds/engines.tcl, compiled in) that this file calls after writing
  * the GDS and schematic they need to a scratch directory.
  */
@@ -18,76 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drc.h"
-#include "extract.h"
-#include "flat.h"
-#include "gds.h"
-#include "layout.h"
-#include "lvs.h"
-#include "pex.h"
-#include "spice.h"
-#include "strutil.h"
-
-struct HaloVerify {
-    drc_result *drc;         /* last check_drc -engine builtin */
-    char *drc_cell;
-    Tcl_Obj *engine_drc;     /* last check_drc -engine magic|klayout dict */
-    lay_lib *drc_lib;        /* layer names of the report (not owned) */
-    lvs_result *lvs;         /* last check_lvs -engine builtin */
-    char *lvs_cell;
-    Tcl_Obj *engine_lvs;     /* last check_lvs -engine netgen dict */
-    ext_result *ext;         /* extraction behind the last extract_parasitics */
-    pex_result *pex;
-    lay_flat *flat;          /* the flat view ext and pex refer to */
-};
-
-static HaloVerify *verify_of(HaloState *st)
-{
-    if (!st->verify) st->verify = halo_xcalloc(1, sizeof *st->verify);
-    return st->verify;
-}
-
-static void forget_drc(HaloVerify *v)
-{
-    drc_free(v->drc);
-    free(v->drc_cell);
-    v->drc = NULL;
-    v->drc_cell = NULL;
-    if (v->engine_drc) Tcl_DecrRefCount(v->engine_drc);
-    v->engine_drc = NULL;
-}
-
-static void forget_lvs(HaloVerify *v)
-{
-    lvs_free(v->lvs);
-    free(v->lvs_cell);
-    v->lvs = NULL;
-    v->lvs_cell = NULL;
-    if (v->engine_lvs) Tcl_DecrRefCount(v->engine_lvs);
-    v->engine_lvs = NULL;
-}
-
-static void forget_pex(HaloVerify *v)
-{
-    pex_free(v->pex);
-    extract_free(v->ext);
-    flat_free(v->flat);
-    v->pex = NULL;
-    v->ext = NULL;
-    v->flat = NULL;
-}
-
-void halo_verify_free(HaloState *st)
-{
-    HaloVerify *v = st->verify;
-    if (!v) return;
-    forget_drc(v);
-    forget_lvs(v);
-    forget_pex(v);
-    free(v);
-    st->verify = NULL;
-}
-
+#include "verify/drc.h"
+#include "verify/extract.h"
+#include "layout/flat.h"
+#include "layout/gds.h"
+#include "layout/layout.h"
+#include "verify/lvs.h"
+#include "verify/pex.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 
 static Tcl_Obj *box_um(lay_box b)
 {
@@ -153,24 +91,20 @@ static int external_engine(const verify_opts *o)
 
 /* ---------------------------------------------------------------- DRC */
 
-static int run_drc_builtin(Tcl_Interp *interp, HaloState *st, int cell)
+static int run_drc_builtin(Tcl_Interp *interp, halo_design *d, int cell)
 {
-    HaloVerify *v = verify_of(st);
-    lay_lib *lib = halo_layout_lib(st);
-    lay_flat *flat = flat_build(lib, cell);
-    forget_drc(v);
-    v->drc = drc_run(flat, st->tech);
-    v->drc_cell = su_strdup(lib->cells[cell]->name);
-    v->drc_lib = lib;
-    flat_free(flat);
-    Tcl_SetObjResult(interp, Tcl_NewIntObj(v->drc->n));
+    halo_err err;
+    halo_err_clear(&err);
+    int n;
+    if (design_check_drc(d, cell, &n, &err) != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(n));
     return TCL_OK;
 }
 
 /* The real PDK's Magic tech file, or an error saying how to get one. */
-static const char *need_magic_tech(Tcl_Interp *interp, HaloState *st)
+static const char *need_magic_tech(Tcl_Interp *interp, halo_design *d)
 {
-    if (st->tech->magic_tech) return st->tech->magic_tech;
+    if (design_tech(d)->magic_tech) return design_tech(d)->magic_tech;
     halo_tcl_fail(interp, HALO_E_VER_ENGINE,
                   "The Magic engines need a real PDK's tech file: pdk load sky130 -root DIR first "
                   "(DIR/sky130A/libs.tech/magic/sky130A.tech).");
@@ -179,13 +113,13 @@ static const char *need_magic_tech(Tcl_Interp *interp, HaloState *st)
 
 /* Write a flattened copy of cell (named prefix+name) to a GDS file in a
  * fresh scratch directory; returns the copy's name in *flat_name. */
-static int write_flat_gds(Tcl_Interp *interp, HaloState *st, int cell, Tcl_Obj **dir, Tcl_Obj **gds,
+static int write_flat_gds(Tcl_Interp *interp, halo_design *d, int cell, Tcl_Obj **dir, Tcl_Obj **gds,
                           Tcl_Obj **flat_name)
 {
     if (Tcl_Eval(interp, "::halo::engine::tempdir") != TCL_OK) return TCL_ERROR;
     *dir = Tcl_GetObjResult(interp);
     Tcl_IncrRefCount(*dir);
-    lay_lib *lib = halo_layout_lib(st);
+    lay_lib *lib = design_layout(d);
     char name[512];
     snprintf(name, sizeof name, "halo_flat_%s", lib->cells[cell]->name);
     *flat_name = Tcl_NewStringObj(name, -1);
@@ -234,7 +168,7 @@ static void finish_engine(Tcl_Interp *interp, Tcl_Obj *dir, Tcl_Obj *gds, Tcl_Ob
 /* Write cell and the cells under it, as write_gds does, to a GDS file in a
  * fresh scratch directory: the external engines judge the file as halo
  * writes it, hierarchy and all. */
-static int write_cell_gds(Tcl_Interp *interp, HaloState *st, int cell, Tcl_Obj **dir, Tcl_Obj **gds)
+static int write_cell_gds(Tcl_Interp *interp, halo_design *d, int cell, Tcl_Obj **dir, Tcl_Obj **gds)
 {
     if (Tcl_Eval(interp, "::halo::engine::tempdir") != TCL_OK) return TCL_ERROR;
     *dir = Tcl_GetObjResult(interp);
@@ -243,25 +177,24 @@ static int write_cell_gds(Tcl_Interp *interp, HaloState *st, int cell, Tcl_Obj *
     Tcl_IncrRefCount(*gds);
     halo_err err;
     halo_err_clear(&err);
-    if (gds_write_file(halo_layout_lib(st), &cell, 1, Tcl_GetString(*gds), &err) != 0)
+    if (gds_write_file(design_layout(d), &cell, 1, Tcl_GetString(*gds), &err) != 0)
         return halo_tcl_error(interp, &err);
     return TCL_OK;
 }
 
 /* Keep an engine's DRC verdict (a dict with count) for report_drc. */
-static int keep_engine_drc(Tcl_Interp *interp, HaloState *st, int cell, const char *engine, Tcl_Obj *entry)
+static int keep_engine_drc(Tcl_Interp *interp, halo_design *d, int cell, const char *engine, Tcl_Obj *entry)
 {
     Tcl_Obj *count = NULL, *k = Tcl_NewStringObj("count", -1);
     Tcl_IncrRefCount(k);
     int ok = entry && Tcl_DictObjGet(NULL, entry, k, &count) == TCL_OK && count;
     Tcl_DecrRefCount(k);
     if (!ok) return halo_tcl_fail(interp, HALO_E_VER_ENGINE, "The engine reported nothing for the cell.");
-    HaloVerify *v = verify_of(st);
-    forget_drc(v);
-    v->engine_drc = Tcl_DuplicateObj(entry);
-    Tcl_IncrRefCount(v->engine_drc);
-    halo_dict_put(v->engine_drc, "engine", Tcl_NewStringObj(engine, -1));
-    v->drc_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
+    Tcl_Obj *verdict = Tcl_DuplicateObj(entry);
+    Tcl_IncrRefCount(verdict);
+    halo_dict_put(verdict, "engine", Tcl_NewStringObj(engine, -1));
+    design_keep_engine_drc(d, cell, Tcl_GetString(verdict));
+    Tcl_DecrRefCount(verdict);
     Tcl_SetObjResult(interp, count);
     return TCL_OK;
 }
@@ -269,13 +202,13 @@ static int keep_engine_drc(Tcl_Interp *interp, HaloState *st, int cell, const ch
 /* Magic's drc(full) of the cell's hierarchy as written: Magic reads a
  * parent's shapes over a sub-cell's as its own types meeting, which a
  * flattened copy hides. */
-static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
+static int run_drc_magic(Tcl_Interp *interp, halo_design *d, int cell)
 {
-    const char *techfile = need_magic_tech(interp, st);
+    const char *techfile = need_magic_tech(interp, d);
     if (!techfile) return TCL_ERROR;
-    Tcl_Obj *dir = NULL, *gds = NULL, *name = Tcl_NewStringObj(halo_layout_lib(st)->cells[cell]->name, -1);
+    Tcl_Obj *dir = NULL, *gds = NULL, *name = Tcl_NewStringObj(design_layout(d)->cells[cell]->name, -1);
     Tcl_IncrRefCount(name);
-    int rc = write_cell_gds(interp, st, cell, &dir, &gds);
+    int rc = write_cell_gds(interp, d, cell, &dir, &gds);
     if (rc == TCL_OK) {
         Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::magic_drc", -1), Tcl_NewStringObj(techfile, -1), gds,
                           Tcl_NewListObj(1, &name)};
@@ -287,7 +220,7 @@ static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
     if (rc == TCL_OK) {
         Tcl_Obj *entry = NULL;
         Tcl_DictObjGet(NULL, Tcl_GetObjResult(interp), name, &entry);
-        rc = keep_engine_drc(interp, st, cell, "magic", entry);
+        rc = keep_engine_drc(interp, d, cell, "magic", entry);
     }
     finish_engine(interp, dir, gds, name);
     return rc;
@@ -295,15 +228,15 @@ static int run_drc_magic(Tcl_Interp *interp, HaloState *st, int cell)
 
 /* The open_pdks KLayout deck (FEOL on) on the cell's hierarchy, with the
  * waivers engines.tcl documents. */
-static int run_drc_klayout(Tcl_Interp *interp, HaloState *st, int cell)
+static int run_drc_klayout(Tcl_Interp *interp, halo_design *d, int cell)
 {
-    const char *deck = st->tech->klayout_drc;
+    const char *deck = design_tech(d)->klayout_drc;
     if (!deck)
         return halo_tcl_fail(interp, HALO_E_VER_ENGINE,
                              "The KLayout engine needs a real PDK's deck: pdk load sky130 -root DIR first "
                              "(DIR/sky130A/libs.tech/klayout/sky130.drc).");
     Tcl_Obj *dir = NULL, *gds = NULL;
-    int rc = write_cell_gds(interp, st, cell, &dir, &gds);
+    int rc = write_cell_gds(interp, d, cell, &dir, &gds);
     if (rc == TCL_OK) {
         Tcl_Obj *cmd[] = {Tcl_NewStringObj("::halo::engine::klayout_drc", -1), Tcl_NewStringObj(deck, -1), gds};
         Tcl_Obj *call = Tcl_NewListObj(3, cmd);
@@ -311,7 +244,7 @@ static int run_drc_klayout(Tcl_Interp *interp, HaloState *st, int cell)
         rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
         Tcl_DecrRefCount(call);
     }
-    if (rc == TCL_OK) rc = keep_engine_drc(interp, st, cell, "klayout", Tcl_GetObjResult(interp));
+    if (rc == TCL_OK) rc = keep_engine_drc(interp, d, cell, "klayout", Tcl_GetObjResult(interp));
     finish_engine(interp, dir, gds, NULL);
     return rc;
 }
@@ -319,30 +252,31 @@ static int run_drc_klayout(Tcl_Interp *interp, HaloState *st, int cell)
 /* check_drc ?-cell NAME? ?-engine builtin|magic|klayout? */
 static int CheckDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     verify_opts o;
     int cell;
     if (parse_verify_opts(interp, objc, objv, NULL, "magic klayout", &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
-    if (!external_engine(&o)) return run_drc_builtin(interp, st, cell);
-    return strcmp(o.engine, "magic") == 0 ? run_drc_magic(interp, st, cell) : run_drc_klayout(interp, st, cell);
+    if (halo_pick_flat_cell(interp, d, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    if (!external_engine(&o)) return run_drc_builtin(interp, d, cell);
+    return strcmp(o.engine, "magic") == 0 ? run_drc_magic(interp, d, cell) : run_drc_klayout(interp, d, cell);
 }
 
 /* report_drc after an external engine: its verdict as it gave it (Magic:
  * the rule texts; KLayout: the markers, waived ones with why). */
-static int report_engine_drc(Tcl_Interp *interp, HaloVerify *v, int limit)
+static int report_engine_drc(Tcl_Interp *interp, const char *cell, const char *text, int limit)
 {
+    Tcl_Obj *verdict = Tcl_NewStringObj(text, -1);
     Tcl_Obj *engine = NULL, *count = NULL, *list = NULL;
     Tcl_Obj *keys[3] = {Tcl_NewStringObj("engine", -1), Tcl_NewStringObj("count", -1), NULL};
     for (int i = 0; i < 2; i++) Tcl_IncrRefCount(keys[i]);
-    Tcl_DictObjGet(NULL, v->engine_drc, keys[0], &engine);
-    Tcl_DictObjGet(NULL, v->engine_drc, keys[1], &count);
+    Tcl_DictObjGet(NULL, verdict, keys[0], &engine);
+    Tcl_DictObjGet(NULL, verdict, keys[1], &count);
     int is_magic = engine && strcmp(Tcl_GetString(engine), "magic") == 0;
     keys[2] = Tcl_NewStringObj(is_magic ? "why" : "items", -1);
     Tcl_IncrRefCount(keys[2]);
-    Tcl_DictObjGet(NULL, v->engine_drc, keys[2], &list);
+    Tcl_DictObjGet(NULL, verdict, keys[2], &list);
     su_buf b = {0};
-    su_buf_printf(&b, "DRC of %s (%s): %s violation(s)\n", v->drc_cell, is_magic ? "Magic" : "KLayout deck",
+    su_buf_printf(&b, "DRC of %s (%s): %s violation(s)\n", cell, is_magic ? "Magic" : "KLayout deck",
                   count ? Tcl_GetString(count) : "?");
     int n = 0;
     if (list) Tcl_ListObjLength(NULL, list, &n);
@@ -355,14 +289,14 @@ static int report_engine_drc(Tcl_Interp *interp, HaloVerify *v, int limit)
     halo_report(interp, b.s);
     su_buf_free(&b);
     for (int i = 0; i < 3; i++) Tcl_DecrRefCount(keys[i]);
-    Tcl_SetObjResult(interp, v->engine_drc);
+    Tcl_SetObjResult(interp, verdict);
     return TCL_OK;
 }
 
 /* report_drc ?-limit N? */
 static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloVerify *v = verify_of(cd);
+    halo_design *d = cd;
     int limit = 50;
     if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-limit") == 0) {
         if (Tcl_GetIntFromObj(NULL, objv[2], &limit) != TCL_OK || limit < 0)
@@ -370,30 +304,33 @@ static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     } else if (objc != 1) {
         return halo_usage(interp, "report_drc");
     }
-    if (v->engine_drc) return report_engine_drc(interp, v, limit);
-    if (!v->drc) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No DRC result: run check_drc first.");
+    const char *cell, *const *layers;
+    int nlayers;
+    const drc_result *drc = design_drc(d, &cell, &layers, &nlayers);
+    if (design_engine_drc(d)) return report_engine_drc(interp, cell, design_engine_drc(d), limit);
+    if (!drc) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No DRC result: run check_drc first.");
     su_buf b = {0};
-    su_buf_printf(&b, "DRC of %s: %d violation%s (%d rules checked)\n", v->drc_cell, v->drc->n,
-                  v->drc->n == 1 ? "" : "s", v->drc->rules_checked);
+    su_buf_printf(&b, "DRC of %s: %d violation%s (%d rules checked)\n", cell, drc->n, drc->n == 1 ? "" : "s",
+                  drc->rules_checked);
     Tcl_Obj *list = Tcl_NewListObj(0, NULL);
-    for (int i = 0; i < v->drc->n && i < limit; i++) {
-        const drc_violation *x = &v->drc->v[i];
-        const char *layer = x->layer >= 0 && x->layer < v->drc_lib->nlayers ? v->drc_lib->layers[x->layer].name : "";
+    for (int i = 0; i < drc->n && i < limit; i++) {
+        const drc_violation *x = &drc->v[i];
+        const char *layer = x->layer >= 0 && x->layer < nlayers ? layers[x->layer] : "";
         int area = strcmp(x->kind, "area") == 0 || strcmp(x->kind, "hole_area") == 0;
         double scale = area ? 1e6 : 1e3;
         su_buf_printf(&b, "  %-12s %-7s %-18s (%.3f %.3f) (%.3f %.3f)  measured %g required %g %s\n", x->rule,
                       layer, x->kind, x->box.x0 / 1e3, x->box.y0 / 1e3, x->box.x1 / 1e3, x->box.y1 / 1e3,
                       x->measured / scale, x->required / scale, area ? "um^2" : "um");
-        Tcl_Obj *d = Tcl_NewDictObj();
-        halo_dict_put(d, "rule", Tcl_NewStringObj(x->rule, -1));
-        halo_dict_put(d, "layer", Tcl_NewStringObj(layer, -1));
-        halo_dict_put(d, "kind", Tcl_NewStringObj(x->kind, -1));
-        halo_dict_put(d, "box", box_um(x->box));
-        halo_dict_put(d, "measured", halo_num_obj(x->measured / scale));
-        halo_dict_put(d, "required", halo_num_obj(x->required / scale));
-        Tcl_ListObjAppendElement(NULL, list, d);
+        Tcl_Obj *e = Tcl_NewDictObj();
+        halo_dict_put(e, "rule", Tcl_NewStringObj(x->rule, -1));
+        halo_dict_put(e, "layer", Tcl_NewStringObj(layer, -1));
+        halo_dict_put(e, "kind", Tcl_NewStringObj(x->kind, -1));
+        halo_dict_put(e, "box", box_um(x->box));
+        halo_dict_put(e, "measured", halo_num_obj(x->measured / scale));
+        halo_dict_put(e, "required", halo_num_obj(x->required / scale));
+        Tcl_ListObjAppendElement(NULL, list, e);
     }
-    if (v->drc->n > limit) su_buf_printf(&b, "  ... %d more (report_drc -limit N)\n", v->drc->n - limit);
+    if (drc->n > limit) su_buf_printf(&b, "  ... %d more (report_drc -limit N)\n", drc->n - limit);
     halo_report(interp, b.s);
     su_buf_free(&b);
     Tcl_SetObjResult(interp, list);
@@ -401,24 +338,6 @@ static int ReportDrcCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 }
 
 /* ---------------------------------------------------------------- extraction */
-
-/* Extract cell into v->flat / v->ext (replacing the previous ones). */
-static int run_extract(Tcl_Interp *interp, HaloState *st, int cell)
-{
-    HaloVerify *v = verify_of(st);
-    lay_lib *lib = halo_layout_lib(st);
-    forget_pex(v);
-    v->flat = flat_build(lib, cell);
-    halo_err err;
-    halo_err_clear(&err);
-    v->ext = extract_run(v->flat, st->tech, lib->cells[cell]->name, &err);
-    if (!v->ext) {
-        flat_free(v->flat);
-        v->flat = NULL;
-        return halo_tcl_error(interp, &err);
-    }
-    return TCL_OK;
-}
 
 static Tcl_Obj *warnings_obj(const ext_result *r)
 {
@@ -433,70 +352,35 @@ static Tcl_Obj *warnings_obj(const ext_result *r)
 /* extract ?-cell NAME?: the netlist of the layout as a dict. */
 static int ExtractCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     verify_opts o;
     int cell;
     if (parse_verify_opts(interp, objc, objv, NULL, NULL, &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
-    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
-    const ext_result *r = st->verify->ext;
+    if (halo_pick_flat_cell(interp, d, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    const ext_result *r;
+    halo_err err;
+    halo_err_clear(&err);
+    if (design_extract(d, cell, &r, &err) != 0) return halo_tcl_error(interp, &err);
     spice_write_opts wo = {0, "extracted by halo", 1};
     char *text = spice_write_text(r->nl, &wo);
-    Tcl_Obj *d = Tcl_NewDictObj();
-    halo_dict_put(d, "devices", Tcl_NewIntObj(r->nl->ndevs));
-    halo_dict_put(d, "nets", Tcl_NewIntObj(r->nl->nnets));
-    halo_dict_put(d, "ports", Tcl_NewIntObj(r->nl->nports));
-    halo_dict_put(d, "warnings", warnings_obj(r));
-    halo_dict_put(d, "spice", Tcl_NewStringObj(text, -1));
+    Tcl_Obj *res = Tcl_NewDictObj();
+    halo_dict_put(res, "devices", Tcl_NewIntObj(r->nl->ndevs));
+    halo_dict_put(res, "nets", Tcl_NewIntObj(r->nl->nnets));
+    halo_dict_put(res, "ports", Tcl_NewIntObj(r->nl->nports));
+    halo_dict_put(res, "warnings", warnings_obj(r));
+    halo_dict_put(res, "spice", Tcl_NewStringObj(text, -1));
     free(text);
-    Tcl_SetObjResult(interp, d);
+    Tcl_SetObjResult(interp, res);
     return TCL_OK;
 }
 
 /* ---------------------------------------------------------------- LVS */
 
-/* The reference netlist: -netlist FILE (subcircuit = the cell's name when
- * the file defines one, else its only one), or the design after
- * set_fingers.  *owned is set when the caller must free it. */
-static netlist *schematic_of(Tcl_Interp *interp, HaloState *st, Tcl_Obj *file, const char *cell, int *owned)
-{
-    *owned = 0;
-    if (file) {
-        halo_err err;
-        halo_err_clear(&err);
-        spice_read_opts ro = {.top = cell, .wmode = NETLIST_W_TOTAL};
-        netlist *nl = spice_read_file(Tcl_GetString(file), &ro, &err);
-        if (!nl) {
-            ro.top = NULL;
-            halo_err_clear(&err);
-            nl = spice_read_file(Tcl_GetString(file), &ro, &err);
-        }
-        if (!nl) {
-            halo_tcl_error(interp, &err);
-            return NULL;
-        }
-        *owned = 1;
-        return nl;
-    }
-    netlist *nl = halo_need_design(interp, st);
-    if (!nl) return NULL;
-    for (int i = 0; i < nl->ndevs; i++)
-        if (netlist_is_mos(&nl->devs[i]) && nl->devs[i].nf < 1) {
-            halo_tcl_fail(interp, HALO_E_VER_SCHEMATIC,
-                          "The design's finger counts are not set: set_fingers first, or give -netlist FILE.");
-            return NULL;
-        }
-    if (netlist_count_sim_only(nl) == 0) return nl;
-    /* ideal sources are simulation-only: not in the layout, not compared */
-    *owned = 1;
-    return netlist_layout_view(nl);
-}
-
 /* "I0 V1": the design's simulation-only devices, "" when none. */
-static Tcl_Obj *sim_only_list(const HaloState *st)
+static Tcl_Obj *sim_only_list(const halo_design *d)
 {
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-    const netlist *nl = st->design;
+    const netlist *nl = design_netlist(d);
     for (int i = 0; nl && i < nl->ndevs; i++)
         if (netlist_is_sim_only(&nl->devs[i])) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(nl->devs[i].name, -1));
     return l;
@@ -516,48 +400,22 @@ static Tcl_Obj *lvs_items_obj(const lvs_result *r)
     return l;
 }
 
-/* Append an item to an LVS result (what extraction saw that the netlists
- * cannot show). */
-static void add_lvs_item(lvs_result *r, const char *kind, const char *layout, const char *schematic,
-                         const char *message)
+static int run_lvs_builtin(Tcl_Interp *interp, halo_design *d, int cell, netlist *schematic)
 {
-    r->items = realloc(r->items, (size_t)(r->nitems + 1) * sizeof *r->items);
-    if (!r->items) abort();
-    lvs_item *it = &r->items[r->nitems++];
-    it->kind = su_strdup(kind);
-    it->layout = su_strdup(layout);
-    it->schematic = su_strdup(schematic);
-    it->message = su_strdup(message);
-    r->match = 0;
-}
-
-static int run_lvs_builtin(Tcl_Interp *interp, HaloState *st, int cell, netlist *schematic)
-{
-    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
-    HaloVerify *v = st->verify;
-    forget_lvs(v);
-    lvs_opts lo;
-    lvs_opts_default(&lo);
-    v->lvs = lvs_compare(v->ext->nl, schematic, &lo);
-    v->lvs_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
-    /* what Netgen would not see: a label on two unconnected pieces, a pin
-     * on no shape */
-    for (int i = 0; i < v->ext->nwarnings; i++) {
-        const ext_warning *w = &v->ext->warnings[i];
-        if (strcmp(w->code, "name_conflict") == 0) continue;
-        const char *net = w->net >= 0 ? v->ext->nl->nets[w->net].name : "";
-        add_lvs_item(v->lvs, w->code, net, "", w->message);
-    }
-    Tcl_SetObjResult(interp, Tcl_NewBooleanObj(v->lvs->match));
+    halo_err err;
+    halo_err_clear(&err);
+    int match;
+    if (design_check_lvs(d, cell, schematic, &match, &err) != 0) return halo_tcl_error(interp, &err);
+    Tcl_SetObjResult(interp, Tcl_NewBooleanObj(match));
     return TCL_OK;
 }
 
-static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *schematic)
+static int run_lvs_netgen(Tcl_Interp *interp, halo_design *d, int cell, netlist *schematic)
 {
-    const char *techfile = need_magic_tech(interp, st);
+    const char *techfile = need_magic_tech(interp, d);
     if (!techfile) return TCL_ERROR;
     Tcl_Obj *dir = NULL, *gds = NULL, *name = NULL;
-    int rc = write_flat_gds(interp, st, cell, &dir, &gds, &name);
+    int rc = write_flat_gds(interp, d, cell, &dir, &gds, &name);
     if (rc == TCL_OK) {
         /* the schematic as a subcircuit of the flattened copy's name */
         netlist *copy = netlist_clone(schematic);
@@ -592,11 +450,7 @@ static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *
         if (!match) {
             rc = halo_tcl_fail(interp, HALO_E_VER_ENGINE, "Netgen reported nothing for the cell.");
         } else {
-            HaloVerify *v = verify_of(st);
-            forget_lvs(v);
-            v->engine_lvs = entry;
-            Tcl_IncrRefCount(entry);
-            v->lvs_cell = su_strdup(halo_layout_lib(st)->cells[cell]->name);
+            design_keep_engine_lvs(d, cell, Tcl_GetString(entry));
             Tcl_SetObjResult(interp, match);
         }
     }
@@ -607,15 +461,18 @@ static int run_lvs_netgen(Tcl_Interp *interp, HaloState *st, int cell, netlist *
 /* check_lvs ?-cell NAME? ?-engine builtin|netgen? ?-netlist FILE? */
 static int CheckLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     verify_opts o;
     int cell, owned;
     if (parse_verify_opts(interp, objc, objv, "-netlist", "netgen", &o) != TCL_OK) return TCL_ERROR;
-    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
-    netlist *schematic = schematic_of(interp, st, o.extra, halo_layout_lib(st)->cells[cell]->name, &owned);
-    if (!schematic) return TCL_ERROR;
-    int rc = external_engine(&o) ? run_lvs_netgen(interp, st, cell, schematic)
-                                 : run_lvs_builtin(interp, st, cell, schematic);
+    if (halo_pick_flat_cell(interp, d, o.cell, &cell) != TCL_OK) return TCL_ERROR;
+    halo_err err;
+    halo_err_clear(&err);
+    netlist *schematic = design_schematic(d, o.extra ? Tcl_GetString(o.extra) : NULL,
+                                          design_layout(d)->cells[cell]->name, &owned, &err);
+    if (!schematic) return halo_tcl_error(interp, &err);
+    int rc = external_engine(&o) ? run_lvs_netgen(interp, d, cell, schematic)
+                                 : run_lvs_builtin(interp, d, cell, schematic);
     if (owned) netlist_free(schematic);
     return rc;
 }
@@ -624,17 +481,20 @@ static int CheckLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     (void)objv;
-    HaloVerify *v = verify_of(cd);
+    halo_design *d = cd;
     if (objc != 1) return halo_usage(interp, "report_lvs");
-    if (v->engine_lvs) {
+    const char *cell;
+    const lvs_result *r = design_lvs(d, &cell);
+    if (design_engine_lvs(d)) {
+        Tcl_Obj *verdict = Tcl_NewStringObj(design_engine_lvs(d), -1);
         Tcl_Obj *problems = NULL, *k = Tcl_NewStringObj("problems", -1);
         Tcl_IncrRefCount(k);
-        Tcl_DictObjGet(NULL, v->engine_lvs, k, &problems);
+        Tcl_DictObjGet(NULL, verdict, k, &problems);
         Tcl_DecrRefCount(k);
         su_buf b = {0};
         int n = 0;
         if (problems) Tcl_ListObjLength(NULL, problems, &n);
-        su_buf_printf(&b, "LVS of %s (Magic + Netgen): %s\n", v->lvs_cell, n ? "MISMATCH" : "match");
+        su_buf_printf(&b, "LVS of %s (Magic + Netgen): %s\n", cell, n ? "MISMATCH" : "match");
         for (int i = 0; i < n; i++) {
             Tcl_Obj *p;
             Tcl_ListObjIndex(NULL, problems, i, &p);
@@ -642,101 +502,35 @@ static int ReportLvsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
         }
         halo_report(interp, b.s);
         su_buf_free(&b);
-        Tcl_SetObjResult(interp, v->engine_lvs);
+        Tcl_SetObjResult(interp, verdict);
         return TCL_OK;
     }
-    if (!v->lvs) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No LVS result: run check_lvs first.");
-    const lvs_result *r = v->lvs;
+    if (!r) return halo_tcl_fail(interp, HALO_E_VER_STATE, "No LVS result: run check_lvs first.");
     su_buf b = {0};
     su_buf_printf(&b, "LVS of %s: %s\n  devices: layout %d, schematic %d\n  nets:    layout %d, schematic %d\n",
-                  v->lvs_cell, r->match ? "match" : "MISMATCH", r->layout_devices, r->schematic_devices,
+                  cell, r->match ? "match" : "MISMATCH", r->layout_devices, r->schematic_devices,
                   r->layout_nets, r->schematic_nets);
     for (int i = 0; i < r->nitems; i++)
         su_buf_printf(&b, "  %-8s %s\n", r->items[i].kind, r->items[i].message);
-    Tcl_Obj *sim_only = sim_only_list(cd);
+    Tcl_Obj *sim_only = sim_only_list(d);
     int nsim = 0;
     Tcl_ListObjLength(NULL, sim_only, &nsim);
     if (nsim) su_buf_printf(&b, "  simulation only, not in the layout and not compared: %s\n", Tcl_GetString(sim_only));
     halo_report(interp, b.s);
     su_buf_free(&b);
-    Tcl_Obj *d = Tcl_NewDictObj();
-    halo_dict_put(d, "match", Tcl_NewBooleanObj(r->match));
-    halo_dict_put(d, "layout_devices", Tcl_NewIntObj(r->layout_devices));
-    halo_dict_put(d, "schematic_devices", Tcl_NewIntObj(r->schematic_devices));
-    halo_dict_put(d, "layout_nets", Tcl_NewIntObj(r->layout_nets));
-    halo_dict_put(d, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
-    halo_dict_put(d, "items", lvs_items_obj(r));
-    halo_dict_put(d, "sim_only", sim_only);
-    Tcl_SetObjResult(interp, d);
+    Tcl_Obj *o = Tcl_NewDictObj();
+    halo_dict_put(o, "match", Tcl_NewBooleanObj(r->match));
+    halo_dict_put(o, "layout_devices", Tcl_NewIntObj(r->layout_devices));
+    halo_dict_put(o, "schematic_devices", Tcl_NewIntObj(r->schematic_devices));
+    halo_dict_put(o, "layout_nets", Tcl_NewIntObj(r->layout_nets));
+    halo_dict_put(o, "schematic_nets", Tcl_NewIntObj(r->schematic_nets));
+    halo_dict_put(o, "items", lvs_items_obj(r));
+    halo_dict_put(o, "sim_only", sim_only);
+    Tcl_SetObjResult(interp, o);
     return TCL_OK;
 }
 
 /* ---------------------------------------------------------------- PEX */
-
-/* The design's ideal sources, each pin on the extracted net LVS matches
- * with its schematic net: the post-layout netlist simulates with the same
- * bias as the schematic.  0, or an error naming a net without a
- * counterpart. */
-static int sim_only_extras(const netlist *design, const ext_result *ext, pex_extra **out, int *n,
-                           halo_err *err)
-{
-    *out = NULL;
-    *n = 0;
-    if (netlist_count_sim_only(design) == 0) return 0;
-    netlist *view = netlist_layout_view(design);
-    lvs_opts lo;
-    lvs_opts_default(&lo);
-    lvs_result *r = lvs_compare(ext->nl, view, &lo);
-    int rc = 0;
-    *out = halo_xcalloc((size_t)netlist_count_sim_only(design), sizeof **out);
-    for (int i = 0; i < design->ndevs && !rc; i++) {
-        const netlist_device *d = &design->devs[i];
-        if (!netlist_is_sim_only(d)) continue;
-        int *pin_net = halo_xmalloc((size_t)(d->npins ? d->npins : 1) * sizeof *pin_net);
-        (*out)[(*n)++] = (pex_extra){d, pin_net};
-        for (int k = 0; k < d->npins && !rc; k++) {
-            const char *name = design->nets[d->pins[k].net].name;
-            int gnd = strcmp(name, "0") == 0;
-            pin_net[k] = gnd ? -1 : r->net_map[d->pins[k].net];
-            if (!gnd && pin_net[k] < 0) {
-                char why[400];
-                snprintf(why, sizeof why, "The post-layout netlist needs %s on net %s, which has no counterpart in "
-                         "the layout (run check_lvs to see why).", d->name, name);
-                rc = halo_err_set(err, HALO_E_VER_SCHEMATIC, NULL, 0, why);
-            }
-        }
-    }
-    lvs_free(r);
-    netlist_free(view);
-    return rc;
-}
-
-/* The post-layout netlist: named and ported like the design when there is
- * one whose ports all exist in the layout, else like the extraction. */
-static char *post_netlist(Tcl_Interp *interp, HaloState *st, halo_err *err)
-{
-    const ext_result *ext = st->verify->ext;
-    const netlist *design = st->design;
-    const netlist *named = ext->nl;
-    if (design) {
-        int all = 1;
-        for (int i = 0; i < design->nports && all; i++)
-            all = netlist_net_find(ext->nl, design->nets[design->ports[i]].name) >= 0;
-        if (all) named = design;
-    }
-    (void)interp;
-    const char **ports = halo_xcalloc((size_t)named->nports + 1, sizeof *ports);
-    for (int i = 0; i < named->nports; i++) ports[i] = named->nets[named->ports[i]].name;
-    pex_extra *extra = NULL;
-    int nextra = 0;
-    char *text = NULL;
-    if (!design || sim_only_extras(design, ext, &extra, &nextra, err) == 0)
-        text = pex_spice_with(st->verify->pex, ext, named->name, ports, named->nports, extra, nextra, err);
-    for (int i = 0; i < nextra; i++) free((int *)extra[i].pin_net);
-    free(extra);
-    free(ports);
-    return text;
-}
 
 /* Options of extract_parasitics. */
 typedef struct pex_opts {
@@ -745,7 +539,7 @@ typedef struct pex_opts {
     const tech_pex_set *set;     /* NULL: the nominal coefficients */
 } pex_opts;
 
-static int parse_pex_opts(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *const objv[], pex_opts *o)
+static int parse_pex_opts(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[], pex_opts *o)
 {
     static const char *const options[] = {"-cell", "-mode", "-coefficients", NULL};
     memset(o, 0, sizeof *o);
@@ -763,7 +557,7 @@ static int parse_pex_opts(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *
             if (strcmp(s, "rc") == 0) o->mode = PEX_RC;
             else if (strcmp(s, "c") != 0) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-mode", s, "c or rc");
         } else if (strcmp(s, "nominal") != 0) {
-            o->set = tech_find_pex_set(st->tech, s);
+            o->set = tech_find_pex_set(design_tech(d), s);
             if (!o->set) return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-coefficients", s, "nominal or a pex_sets name of the tech");
         }
     }
@@ -773,35 +567,31 @@ static int parse_pex_opts(Tcl_Interp *interp, HaloState *st, int objc, Tcl_Obj *
 /* extract_parasitics ?-cell NAME? ?-mode c|rc? ?-coefficients NAME? */
 static int ExtractParasiticsCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    HaloState *st = cd;
+    halo_design *d = cd;
     pex_opts o;
     int cell;
-    if (parse_pex_opts(interp, st, objc, objv, &o) != TCL_OK) return TCL_ERROR;
+    if (parse_pex_opts(interp, d, objc, objv, &o) != TCL_OK) return TCL_ERROR;
     pex_mode mode = o.mode;
-    if (halo_layout_pick_flat_cell(interp, st, o.cell, &cell) != TCL_OK) return TCL_ERROR;
-    if (run_extract(interp, st, cell) != TCL_OK) return TCL_ERROR;
-    HaloVerify *v = st->verify;
+    if (halo_pick_flat_cell(interp, d, o.cell, &cell) != TCL_OK) return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
-    v->pex = pex_run_set(v->flat, v->ext, st->tech, o.set, mode, &err);
-    if (!v->pex) return halo_tcl_error(interp, &err);
-    char *text = post_netlist(interp, st, &err);
-    if (!text) return halo_tcl_error(interp, &err);
-    halo_sim_set_post(st, text, "extract_parasitics");   /* takes text */
+    const pex_result *pex;
+    const ext_result *ext;
+    if (design_extract_parasitics(d, cell, mode, o.set, &pex, &ext, &err) != 0) return halo_tcl_error(interp, &err);
     Tcl_Obj *nets = Tcl_NewDictObj();
-    for (int i = 0; i < v->pex->nnets; i++)
-        halo_dict_put(nets, v->ext->nl->nets[i].name, halo_num_obj(v->pex->net_cap_f[i] * 1e15));
+    for (int i = 0; i < pex->nnets; i++)
+        halo_dict_put(nets, ext->nl->nets[i].name, halo_num_obj(pex->net_cap_f[i] * 1e15));
     /* each capacitor once (a net's total counts its couplings too) */
     double total = 0;
-    for (int i = 0; i < v->pex->ncaps; i++) total += v->pex->caps[i].farad;
-    Tcl_Obj *d = Tcl_NewDictObj();
-    halo_dict_put(d, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
-    halo_dict_put(d, "coefficients", Tcl_NewStringObj(o.set ? o.set->name : "nominal", -1));
-    halo_dict_put(d, "nets_fF", nets);
-    halo_dict_put(d, "capacitors", Tcl_NewIntObj(v->pex->ncaps));
-    halo_dict_put(d, "resistors", Tcl_NewIntObj(v->pex->nres));
-    halo_dict_put(d, "total_fF", halo_num_obj(total * 1e15));
-    Tcl_SetObjResult(interp, d);
+    for (int i = 0; i < pex->ncaps; i++) total += pex->caps[i].farad;
+    Tcl_Obj *r = Tcl_NewDictObj();
+    halo_dict_put(r, "mode", Tcl_NewStringObj(mode == PEX_RC ? "rc" : "c", -1));
+    halo_dict_put(r, "coefficients", Tcl_NewStringObj(o.set ? o.set->name : "nominal", -1));
+    halo_dict_put(r, "nets_fF", nets);
+    halo_dict_put(r, "capacitors", Tcl_NewIntObj(pex->ncaps));
+    halo_dict_put(r, "resistors", Tcl_NewIntObj(pex->nres));
+    halo_dict_put(r, "total_fF", halo_num_obj(total * 1e15));
+    Tcl_SetObjResult(interp, r);
     return TCL_OK;
 }
 

@@ -4,8 +4,9 @@
  *
  * It initialises the stubs, creates ::halo with every command of every
  * module table (exported, so a shell or script may import them), loads the
- * embedded sky130 technology and provides the package.  The per-interp
- * state is associated with the interpreter and freed with it.
+ * embedded sky130 technology and provides the package.  The interpreter's
+ * halo_design (core/design.h), every command's ClientData, is associated
+ * with the interpreter and freed with it.
  */
 #include "halo_tcl.h"
 
@@ -33,16 +34,7 @@ const HaloCmd *halo_find_cmd(const char *name)
 static void free_state(ClientData cd, Tcl_Interp *interp)
 {
     (void)interp;
-    HaloState *st = cd;
-    halo_sim_free(st);
-    halo_agent_free(st);
-    halo_verify_free(st);
-    halo_route_free(st);
-    halo_place_free(st);
-    halo_layout_free(st);
-    netlist_free(st->design);
-    tech_free(st->tech);
-    ckfree(st);
+    design_free(cd);
 }
 
 /* The engines' scripts (generated from tclcmds/engines.tcl, tools/magic/
@@ -75,13 +67,13 @@ static int load_engines(Tcl_Interp *interp)
     return Tcl_Eval(interp, halo_engines_tcl);
 }
 
-static int register_commands(Tcl_Interp *interp, HaloState *st)
+static int register_commands(Tcl_Interp *interp, halo_design *d)
 {
     for (int t = 0; halo_cmd_tables[t]; t++) {
         for (const HaloCmd *c = halo_cmd_tables[t]; c->name; c++) {
             Tcl_Obj *name = Tcl_ObjPrintf("::halo::%s", c->name);
             Tcl_IncrRefCount(name);
-            Tcl_CreateObjCommand(interp, Tcl_GetString(name), c->proc, st, NULL);
+            Tcl_CreateObjCommand(interp, Tcl_GetString(name), c->proc, d, NULL);
             Tcl_DecrRefCount(name);
         }
     }
@@ -96,13 +88,11 @@ int Halo_Init(Tcl_Interp *interp)
     halo_err_clear(&err);
     halo_tech *tech = tech_load("sky130", &err);
     if (!tech) return halo_tcl_error(interp, &err);
-    HaloState *st = (HaloState *)ckalloc(sizeof *st);
-    memset(st, 0, sizeof *st);
-    st->tech = tech;
-    Tcl_SetAssocData(interp, "halo", free_state, st);
+    halo_design *d = design_new(tech);
+    Tcl_SetAssocData(interp, "halo", free_state, d);
     if (Tcl_Eval(interp, "namespace eval ::halo {variable version " HALO_VERSION "; variable output stdout}") != TCL_OK)
         return TCL_ERROR;
-    if (register_commands(interp, st) != TCL_OK) return TCL_ERROR;
+    if (register_commands(interp, d) != TCL_OK) return TCL_ERROR;
     if (load_engines(interp) != TCL_OK) return TCL_ERROR;
     if (load_flows(interp) != TCL_OK) return TCL_ERROR;
     return Tcl_PkgProvide(interp, "halo", HALO_VERSION);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "layout.h"
+#include "layout/layout.h"
 
 int halo_tcl_error(Tcl_Interp *interp, const halo_err *err)
 {
@@ -50,10 +50,45 @@ int halo_usage(Tcl_Interp *interp, const char *name)
     return TCL_ERROR;
 }
 
-netlist *halo_need_design(Tcl_Interp *interp, HaloState *st)
+netlist *halo_need_design(Tcl_Interp *interp, halo_design *d)
 {
-    if (!st->design) halo_tcl_fail(interp, HALO_E_NODESIGN);
-    return st->design;
+    netlist *nl = design_netlist(d);
+    if (!nl) halo_tcl_fail(interp, HALO_E_NODESIGN);
+    return nl;
+}
+
+int halo_pick_cell(Tcl_Interp *interp, halo_design *d, Tcl_Obj *name, int *cell)
+{
+    if (name) {
+        *cell = lay_cell_find(design_layout(d), Tcl_GetString(name));
+        if (*cell >= 0) return TCL_OK;
+        char why[300];
+        snprintf(why, sizeof why, "No cell named \"%s\" in the layout; report_layout lists the cells.",
+                 Tcl_GetString(name));
+        return halo_tcl_fail(interp, HALO_E_GDS_NOCELL, why);
+    }
+    *cell = design_top(d);
+    if (*cell >= 0) return TCL_OK;
+    return halo_tcl_fail(interp, HALO_E_GDS_NOCELL,
+                         "No current cell: generate_devices, generate_device or read_gds make one, or name it with -cell.");
+}
+
+int halo_check_expansion(Tcl_Interp *interp, halo_design *d, int cell)
+{
+    Tcl_WideInt limit = HALO_MAX_SHAPES;
+    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::max_shapes", NULL, TCL_GLOBAL_ONLY);
+    if (v && (Tcl_GetWideIntFromObj(NULL, v, &limit) != TCL_OK || limit < 1))
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::max_shapes", Tcl_GetString(v), "a positive integer");
+    halo_err err;
+    halo_err_clear(&err);
+    if (design_check_expansion(d, cell, (uint64_t)limit, &err) != 0) return halo_tcl_error(interp, &err);
+    return TCL_OK;
+}
+
+int halo_pick_flat_cell(Tcl_Interp *interp, halo_design *d, Tcl_Obj *name, int *cell)
+{
+    if (halo_pick_cell(interp, d, name, cell) != TCL_OK) return TCL_ERROR;
+    return halo_check_expansion(interp, d, *cell);
 }
 
 void halo_report(Tcl_Interp *interp, const char *text)

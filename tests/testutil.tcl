@@ -84,8 +84,14 @@ if {$why eq ""} {set why [on_path netgen-lvs netgen-lvs]}
 constraint netgen "Netgen with Magic's extraction" $why
 unset why
 
+# The example circuits: the folders of examples/ holding NAME/NAME.spice
+# (examples/c holds the C example of the flow).
 proc example_names {} {
-    lmap d [lsort [glob -nocomplain -type d -directory $::examples *]] {file tail $d}
+    set names {}
+    foreach d [lsort [glob -nocomplain -type d -directory $::examples *]] {
+        if {[file exists [file join $d [file tail $d].spice]]} {lappend names [file tail $d]}
+    }
+    return $names
 }
 
 proc write_file {path text} {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strutil.h"
+#include "base/strutil.h"
 
 size_t nn_shape_count(int ndim, const int *shape)
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
-#include "strutil.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
 
 void nn_meta_set(nn_meta *m, const char *key, const char *value)
 {

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "halo_err.h"
+#include "base/halo_err.h"
 #include "nn.h"
 
 typedef struct nn_meta {

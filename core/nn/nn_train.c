@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strutil.h"
+#include "base/strutil.h"
 
 static double sigmoid(double x)
 {

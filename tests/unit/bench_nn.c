@@ -7,8 +7,8 @@
  * their ratio: what im2col/col2im, bias and bookkeeping cost on top of the
  * BLAS.  Each measurement repeats until about half a second has passed.
  * Not a test: `make bench` runs it, nothing checks its numbers. */
-#include "../../core/nn/nn_conv.h"
-#include "../../core/rng.h"
+#include "nn/nn_conv.h"
+#include "base/rng.h"
 
 #include <cblas.h>
 #include <stdio.h>

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/extract.h"
-#include "../../core/flat.h"
-#include "../../core/layout.h"
+#include "verify/extract.h"
+#include "layout/flat.h"
+#include "layout/layout.h"
 
 /* Snap every rectangle and pin of cell outward to the 10 nm grid. */
 static inline void magic_pex_snap10(lay_cell *c)

@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/gds.h"
-#include "../../core/pex.h"
+#include "layout/gds.h"
+#include "verify/pex.h"
 #include "magic_pex.h"
 
 /* A label for every net of cell that has none, on one of its

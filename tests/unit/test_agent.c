@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "explore_agent.h"
+#include "explore/explore_agent.h"
 #include "nn/nn_safetensors.h"
-#include "rng.h"
+#include "base/rng.h"
 #include "unit.h"
 
 /* ---------------------------------------------------------------- PPO bandit */

@@ -1,8 +1,8 @@
 /* test_devgen.c -- device generators: geometry checked against the rules
  * and the request (Magic's verdicts are in tests/devgen_magic.test). */
-#include "../../core/devgen.h"
-#include "../../core/spice.h"
-#include "../../core/strutil.h"
+#include "layout/devgen.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* test_drc.c -- the DRC engine: no violation on any generator cell or on
  * cells placed at their halos, and each kind of breakage found under its
  * rule id (Magic's verdicts on the same layouts: tools/magic/drc_cells.tcl). */
-#include "../../core/devgen.h"
-#include "../../core/drc.h"
-#include "../../core/flat.h"
+#include "layout/devgen.h"
+#include "verify/drc.h"
+#include "layout/flat.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* test_eng.c -- SPICE engineering numbers. */
-#include "../../core/eng.h"
+#include "base/eng.h"
 #include "unit.h"
 
 #include <stdlib.h>

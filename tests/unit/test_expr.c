@@ -1,5 +1,5 @@
 /* test_expr.c -- parameter expressions. */
-#include "../../core/expr.h"
+#include "base/expr.h"
 #include "unit.h"
 
 #include <string.h>

@@ -3,10 +3,10 @@
  * label warnings, and (when magic is on PATH and the PDK's Magic tech is
  * found through HALO_PDK_ROOT) every cell of the generator sweep agrees
  * with Magic's extraction of the same GDS. */
-#include "../../core/devgen.h"
-#include "../../core/extract.h"
-#include "../../core/gds.h"
-#include "../../core/strutil.h"
+#include "layout/devgen.h"
+#include "verify/extract.h"
+#include "layout/gds.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_fileio.c -- guarded reads, atomic writes, the string map. */
-#include "../../core/fileio.h"
-#include "../../core/strutil.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

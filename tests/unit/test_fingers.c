@@ -1,8 +1,8 @@
 /* test_fingers.c -- finger arrangements against counts worked out by hand. */
-#include "../../core/constraints.h"
-#include "../../core/fingers.h"
-#include "../../core/spice.h"
-#include "../../core/strutil.h"
+#include "netlist/constraints.h"
+#include "fingers/fingers.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

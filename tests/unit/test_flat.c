@@ -1,7 +1,7 @@
 /* test_flat.c -- flattening, the bin index and the slab merge, checked
  * against brute force on random rectangle sets. */
-#include "../../core/flat.h"
-#include "../../core/rng.h"
+#include "layout/flat.h"
+#include "base/rng.h"
 #include "unit.h"
 
 #include <stdlib.h>

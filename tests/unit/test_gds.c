@@ -2,8 +2,8 @@
  * nets, pins, labels, 8 orientations, byte-identical rewrite), polygon and
  * path cutting, AREF, forward references, errors, and files written by
  * KLayout and Magic (tests/data/gds). */
-#include "../../core/gds.h"
-#include "../../core/tech.h"
+#include "layout/gds.h"
+#include "tech/tech.h"
 #include "unit.h"
 
 #include <stdarg.h>

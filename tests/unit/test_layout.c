@@ -1,7 +1,7 @@
 /* test_layout.c -- the layout database: orientations against their
  * definitions, bounding boxes through a hierarchy, the walk, cycles,
  * comparison. */
-#include "../../core/layout.h"
+#include "layout/layout.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* test_lvs.c -- LVS comparison: equivalent netlists in disguise match, and
  * each kind of layout error is found and named. */
-#include "../../core/lvs.h"
-#include "../../core/spice.h"
-#include "../../core/strutil.h"
+#include "verify/lvs.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -5,8 +5,8 @@
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #endif
-#include "../../core/modellib.h"
-#include "../../core/strutil.h"
+#include "sim/modellib.h"
+#include "base/strutil.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_netjson.c -- netlist_json read/write and round trips with SPICE. */
-#include "../../core/netjson.h"
-#include "../../core/spice.h"
+#include "netlist/netjson.h"
+#include "netlist/spice.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_netlist.c -- the netlist database: vocabularies, roles, clone, compare. */
-#include "../../core/constraints.h"
-#include "../../core/netlist.h"
+#include "netlist/constraints.h"
+#include "netlist/netlist.h"
 #include "unit.h"
 
 #include <string.h>

@@ -4,10 +4,10 @@
  * float32, losses summed in double), the optimisers against PyTorch's
  * update rules worked by hand, an MLP that learns XOR, and files written
  * and read back (and refused when broken). */
-#include "../../core/nn/nn.h"
-#include "../../core/nn/nn_layers.h"
-#include "../../core/nn/nn_safetensors.h"
-#include "../../core/nn/nn_train.h"
+#include "nn/nn.h"
+#include "nn/nn_layers.h"
+#include "nn/nn_safetensors.h"
+#include "nn/nn_train.h"
 #include "nn_gradcheck.h"
 #include "unit.h"
 

@@ -4,8 +4,8 @@
  * sizes, init shapes and bounds, finite-difference checks of every
  * gradient, upsample and both poolings against direct loops and finite
  * differences.  Everything is drawn from a seeded halo_rng. */
-#include "../../core/nn/nn_conv.h"
-#include "../../core/rng.h"
+#include "nn/nn_conv.h"
+#include "base/rng.h"
 #include "nn_gradcheck.h"
 #include "unit.h"
 
@@ -425,8 +425,8 @@ TEST(avgpool_counts_padding)
 
 /* ---------------------------------------------------------------- training */
 
-#include "../../core/nn/nn_layers.h"
-#include "../../core/nn/nn_train.h"
+#include "nn/nn_layers.h"
+#include "nn/nn_train.h"
 
 /* The synthetic shapes task: 16x16 images holding one filled square, one
  * hollow square or one plus sign of random size and place, on noise. */

@@ -6,10 +6,10 @@
  * computations (layer norm statistics, softmax rows, the timestep
  * embedding, attention against a naive implementation); names, shapes and
  * initial values of the parameters. */
-#include "../../core/nn/nn.h"
-#include "../../core/nn/nn_attn.h"
-#include "../../core/nn/nn_norm.h"
-#include "../../core/rng.h"
+#include "nn/nn.h"
+#include "nn/nn_attn.h"
+#include "nn/nn_norm.h"
+#include "base/rng.h"
 #include "nn_gradcheck.h"
 #include "unit.h"
 

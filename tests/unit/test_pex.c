@@ -5,11 +5,11 @@
  *
  * Nets come from the generators' own rectangle nets (a hand-built
  * ext_result), so these tests do not depend on extract.c. */
-#include "../../core/devgen.h"
-#include "../../core/gds.h"
-#include "../../core/pex.h"
-#include "../../core/spice.h"
-#include "../../core/strutil.h"
+#include "layout/devgen.h"
+#include "layout/gds.h"
+#include "verify/pex.h"
+#include "netlist/spice.h"
+#include "base/strutil.h"
 #include "magic_pex.h"
 #include "unit.h"
 

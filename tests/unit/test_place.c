@@ -4,9 +4,9 @@
  * never loses to the packing (and matches a hand computation), the moves
  * of exploration keep legality, HPWL by hand.  Fixtures are synthetic
  * device cells built here; no technology or generator is involved. */
-#include "../../core/constraints.h"
-#include "../../core/place_int.h"
-#include "../../core/rng.h"
+#include "netlist/constraints.h"
+#include "place/place_int.h"
+#include "base/rng.h"
 #include "unit.h"
 
 #include <stdlib.h>

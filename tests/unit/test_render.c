@@ -4,9 +4,9 @@
  * With HALO_RENDER_SAMPLES=DIR set, the pictures of the test cells are also
  * written to DIR (nfet.png/.svg, pair.png/.svg, met1.png, placement.png)
  * for a person to look at. */
-#include "../../core/render.h"
-#include "../../core/render_scene.h"
-#include "../../core/tech.h"
+#include "layout/render.h"
+#include "layout/render_scene.h"
+#include "tech/tech.h"
 #include "unit.h"
 
 #include <math.h>

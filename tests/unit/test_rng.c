@@ -1,6 +1,6 @@
 /* test_rng.c -- the seeded generator: known answers of xoshiro256** and
  * splitmix64, reproducible, uniform enough. */
-#include "../../core/rng.h"
+#include "base/rng.h"
 #include "unit.h"
 
 TEST(reproducible)

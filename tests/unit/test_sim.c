@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/sim.h"
-#include "../../core/sim_metrics.h"
+#include "sim/sim.h"
+#include "sim/sim_metrics.h"
 #include "unit.h"
 
 TEST(classify_vocabulary)

@@ -1,5 +1,5 @@
 /* test_spice.c -- the SPICE reader and writer on inline netlists. */
-#include "../../core/spice.h"
+#include "netlist/spice.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "unit.h"
-#include "tech.h"
+#include "tech/tech.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
