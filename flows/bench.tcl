@@ -127,7 +127,9 @@ set entries [corpus_build]
 set scratch [file join [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}] halo-bench-[pid]]
 file mkdir $scratch [file join $scratch sch] [file join $scratch magic]
 set schematics [dict create]
+set lvs_cells [dict create]   ;# the cells LVS judges (corpus_family entries: DRC only)
 foreach e $entries {
+    if {![dict exists $e lvs] || [dict get $e lvs]} {dict set lvs_cells [dict get $e cell] 1}
     set path [file join $scratch sch [dict get $e cell].spice]
     set f [open $path w]
     puts -nonewline $f [dict get $e schematic]
@@ -135,10 +137,13 @@ foreach e $entries {
     dict set schematics [dict get $e cell] $path
 }
 set cells [dict keys $schematics]
+set lvs_schematics [dict filter $schematics script {cell path} {dict exists $lvs_cells $cell}]
 set t_drc 0; set t_lvs 0; set t_pex 0; set shapes 0
 foreach cell $cells {
     set t_drc [expr {$t_drc + [ms {check_drc -cell $cell}]}]
-    set t_lvs [expr {$t_lvs + [ms {check_lvs -cell $cell -netlist [dict get $schematics $cell]}]}]
+    if {[dict exists $lvs_cells $cell]} {
+        set t_lvs [expr {$t_lvs + [ms {check_lvs -cell $cell -netlist [dict get $schematics $cell]}]}]
+    }
     set t_pex [expr {$t_pex + [ms {extract_parasitics -cell $cell}]}]
     foreach s [get_shapes $cell] {incr shapes}
 }
@@ -153,7 +158,7 @@ if {[auto_execok magic] ne "" && [auto_execok netgen-lvs] ne "" && [file exists 
     set gds [file join $scratch corpus.gds]
     write_gds $gds -cells $cells
     set t_mdrc [ms {::halo::engine::magic_drc $magictech $gds $cells}]
-    set t_mlvs [ms {::halo::engine::lvs_cells $magictech $gds $schematics [file join $scratch magic]}]
+    set t_mlvs [ms {::halo::engine::lvs_cells $magictech $gds $lvs_schematics [file join $scratch magic]}]
     set t_magic [expr {$t_mdrc + $t_mlvs}]
     puts [format "  Magic, one process for all layouts:  DRC %8.1f ms   extract+Netgen %8.1f ms   total %8.1f ms  (%.1f ms per layout)" \
               $t_mdrc $t_mlvs $t_magic [expr {$t_magic / [llength $cells]}]]
@@ -169,8 +174,11 @@ if {[auto_execok magic] ne "" && [auto_execok netgen-lvs] ne "" && [file exists 
         set one [file join $scratch one.gds]
         write_gds $one -cells [list $cell]
         set t_flow [expr {$t_flow + [ms {::halo::engine::magic_drc $magictech $one [list $cell]}]}]
-        set t_flow [expr {$t_flow + [ms {::halo::engine::lvs_cells $magictech $one [dict create $cell [dict get $schematics $cell]] [file join $scratch magic]}]}]
-        set t_hs [expr {$t_hs + [ms {check_drc -cell $cell}] + [ms {check_lvs -cell $cell -netlist [dict get $schematics $cell]}] + [ms {extract_parasitics -cell $cell}]}]
+        set t_hs [expr {$t_hs + [ms {check_drc -cell $cell}] + [ms {extract_parasitics -cell $cell}]}]
+        if {[dict exists $lvs_cells $cell]} {
+            set t_flow [expr {$t_flow + [ms {::halo::engine::lvs_cells $magictech $one [dict create $cell [dict get $schematics $cell]] [file join $scratch magic]}]}]
+            set t_hs [expr {$t_hs + [ms {check_lvs -cell $cell -netlist [dict get $schematics $cell]}]}]
+        }
     }
     puts [format "  Magic per layout, as a flow runs it (%d layouts): %8.1f ms per layout; halo %.3f ms per layout: %.0fx faster" \
               [llength $sample] [expr {$t_flow / [llength $sample]}] [expr {$t_hs / [llength $sample]}] [expr {$t_flow / $t_hs}]]

@@ -240,6 +240,7 @@ proc corpus_break_sample {cells} {
 proc corpus_foreach_arrangement {body} {
     foreach dir [lsort [glob -type d -directory $::corpus_examples *]] {
         set example [file tail $dir]
+        if {![file exists [file join $dir $example.spice]]} continue   ;# examples/c: C code
         read_spice [file join $dir $example.spice]
         read_constraints [file join $dir pairs.json]
         set k 0
