@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netlist/constraints.h"
-#include "base/eng.h"
 #include "base/fileio.h"
 #include "netlist/netjson.h"
 #include "netlist/spice.h"

@@ -12,13 +12,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/fileio.h"
-#include "sim/modellib.h"
 #include "sim/sim.h"
 #include "sim/sim_metrics.h"
-#include "sim/sim_models.h"
 #include "netlist/spice.h"
 #include "base/strutil.h"
 #include "sim/testbench.h"

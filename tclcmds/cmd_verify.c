@@ -19,7 +19,6 @@
 
 #include "verify/drc.h"
 #include "verify/extract.h"
-#include "layout/flat.h"
 #include "layout/gds.h"
 #include "layout/layout.h"
 #include "verify/lvs.h"
