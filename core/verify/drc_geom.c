@@ -232,6 +232,7 @@ static void rgn_index(drc_rgn *r)
     r->start = cnt;
     r->items = halo_xmalloc((nitems + nb + 1) * sizeof *r->items);   /* + fill */
     r->stamp = (unsigned *)halo_xcalloc((size_t)r->n, sizeof *r->stamp);
+    r->binh = halo_xcalloc(nb, sizeof *r->binh);
     int *fill = r->items + nitems;
     memcpy(fill, r->start, nb * sizeof *fill);
     for (int i = 0; i < r->n; i++) {
@@ -239,9 +240,32 @@ static void rgn_index(drc_rgn *r)
         int by0 = (r->b[i].y0 - r->oy) / r->bs, by1 = (r->b[i].y1 - r->oy) / r->bs;
         if (bx1 >= r->nbx) bx1 = r->nbx - 1;
         if (by1 >= r->nby) by1 = r->nby - 1;
+        int32_t h = r->b[i].y1 - r->b[i].y0;
         for (int y = by0; y <= by1; y++)
-            for (int x = bx0; x <= bx1; x++) r->items[fill[(size_t)y * r->nbx + x]++] = i;
+            for (int x = bx0; x <= bx1; x++) {
+                size_t k = (size_t)y * r->nbx + x;
+                r->items[fill[k]++] = i;
+                if (h > r->binh[k]) r->binh[k] = h;
+            }
     }
+}
+
+/* The first entry of bin k whose box can reach down to y (a box no taller
+ * than the bin's tallest and starting lower ends below y).  Boxes are in
+ * (y0, x0) order (rgn_merge makes them so; join_neighbours relies on it
+ * too), so a binary search finds it: a window's scan of a dense bin, a
+ * staircase of 1 nm slabs, then costs the slabs near the window, not the
+ * whole bin. */
+static int bin_first(const drc_rgn *r, size_t k, int64_t y)
+{
+    int64_t from = y - r->binh[k];
+    int lo = r->start[k], hi = r->start[k + 1];
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (r->b[r->items[mid]].y0 < from) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
 
 /* A region owning boxes b[0..n) (already merged); indexed on its first
@@ -276,6 +300,7 @@ void drc_rgn_free(drc_rgn *r)
     free(r->start);
     free(r->items);
     free(r->stamp);
+    free(r->binh);
     free(r->comp);
     free(r->hit);
     free(r);
@@ -361,8 +386,9 @@ int drc_rgn_query(drc_rgn *r, lay_box w, int strict, int **out, int *cap)
     for (int y = by0; y <= by1; y++)
         for (int x = bx0; x <= bx1; x++) {
             size_t k = (size_t)y * r->nbx + x;
-            for (int j = r->start[k]; j < r->start[k + 1]; j++) {
+            for (int j = bin_first(r, k, w.y0); j < r->start[k + 1]; j++) {
                 int i = r->items[j];
+                if (r->b[i].y0 > w.y1) break;        /* the rest start higher */
                 if (many) {
                     if (r->stamp[i] == r->cur) continue;
                     r->stamp[i] = r->cur;
@@ -414,8 +440,9 @@ int drc_rgn_covers(drc_rgn *r, lay_box w)
     for (int y = by0; y <= by1; y++)
         for (int x = bx0; x <= bx1; x++) {
             size_t k = (size_t)y * r->nbx + x;
-            for (int j = r->start[k]; j < r->start[k + 1]; j++) {
+            for (int j = bin_first(r, k, w.y0); j < r->start[k + 1]; j++) {
                 int i = r->items[j];
+                if (r->b[i].y0 >= w.y1) break;       /* the rest start higher */
                 if (many) {
                     if (r->stamp[i] == r->cur) continue;
                     r->stamp[i] = r->cur;
@@ -425,6 +452,7 @@ int drc_rgn_covers(drc_rgn *r, lay_box w)
                 if (b.x0 <= w.x0 && b.y0 <= w.y0 && b.x1 >= w.x1 && b.y1 >= w.y1) return 1;
                 lay_box c = isect(b, w);
                 a += (int64_t)(c.x1 - c.x0) * (c.y1 - c.y0);
+                if (a == need) return 1;             /* disjoint slabs: no more to add */
             }
         }
     return a == need;

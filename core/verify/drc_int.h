@@ -23,7 +23,10 @@ typedef struct drc_rgn {
     int grid, exact;        /* grid computed; exact: every box in the grid
                                (queries see all of r; see drc_rgn_exact) */
     int nbx, nby;
-    int *start, *items;     /* nbx*nby+1 offsets, box indices */
+    int *start, *items;     /* nbx*nby+1 offsets, box indices (ascending,
+                               so in (y0, x0) order within a bin) */
+    int32_t *binh;          /* tallest box of each bin: a window's scan of a
+                               bin starts at y0 >= win.y0 - binh */
     unsigned *stamp;
     unsigned cur;
     int *comp;              /* connected component per box, lazily built */

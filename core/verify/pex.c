@@ -836,38 +836,85 @@ static double sheet(const cx *c, int layer)
     return c->pl[layer] ? c->pl[layer]->sheet_ohm : 0;
 }
 
-/* Touching pieces of one net and layer, centre to centre. */
-static void wire_res(cx *c, int nd)
+/* Touching pieces of one net and layer, centre to centre.
+ *
+ * Found by a sweep in y over each layer's pieces, not by scanning the
+ * grid's bins: a hostile layout (thousands of 1 nm slabs of a staircase in
+ * one bin) made the bin scan quadratic.  The resistors are then added in
+ * the order the bin scan gave them, so netlists stay the same: by the
+ * lower node, then the bin of the joint's low corner, then the other node. */
+
+typedef struct wire_joint {
+    int a, b;           /* nodes, a < b */
+    size_t bin;         /* bin of the joint's low corner in a's grid */
+    double ohm;
+} wire_joint;
+
+typedef struct joint_list { wire_joint *v; int n, cap; } joint_list;
+
+static int cmp_joint(const void *x, const void *y)
 {
-    node n = c->nodes[nd];
-    if (n.kind == NK_LUMP) return;
-    const grid *g = &c->grids[n.layer];
-    if (!g->start) return;
-    lay_box b = n.box;
-    int bx0 = (b.x0 - g->org_x) / g->bin, bx1 = (b.x1 - g->org_x) / g->bin;
-    int by0 = (b.y0 - g->org_y) / g->bin, by1 = (b.y1 - g->org_y) / g->bin;
-    for (int by = by0; by <= by1 && by < g->nby; by++)
-        for (int bx = bx0; bx <= bx1 && bx < g->nbx; bx++) {
-            size_t k = (size_t)by * g->nbx + bx;
-            for (int j = g->start[k]; j < g->start[k + 1]; j++) {
-                int o = g->items[j];
-                if (o <= nd || c->nodes[o].net != n.net) continue;
-                lay_box d = c->nodes[o].box;
-                /* count each pair once: only in the bin holding the joint's low corner */
-                int32_t ox0 = b.x0 > d.x0 ? b.x0 : d.x0, ox1 = b.x1 < d.x1 ? b.x1 : d.x1;
-                int32_t oy0 = b.y0 > d.y0 ? b.y0 : d.y0, oy1 = b.y1 < d.y1 ? b.y1 : d.y1;
-                if ((ox0 - g->org_x) / g->bin != bx || (oy0 - g->org_y) / g->bin != by) continue;
-                double ra, rb, sh = sheet(c, n.layer);
-                if (ox0 == ox1 && oy1 > oy0) {          /* side by side in x */
-                    ra = sh * 0.5 * (b.x1 - b.x0) / (b.y1 - b.y0);
-                    rb = sh * 0.5 * (d.x1 - d.x0) / (d.y1 - d.y0);
-                } else if (oy0 == oy1 && ox1 > ox0) {   /* stacked in y */
-                    ra = sh * 0.5 * (b.y1 - b.y0) / (b.x1 - b.x0);
-                    rb = sh * 0.5 * (d.y1 - d.y0) / (d.x1 - d.x0);
-                } else continue;
-                res_add(c, nd, o, ra + rb, n.net);
+    const wire_joint *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->bin != q->bin) return p->bin < q->bin ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
+/* The joint of nodes a < b (same net and layer) when they touch along an
+ * edge of positive length. */
+static void wire_joint_add(cx *c, int a, int b, joint_list *out)
+{
+    lay_box p = c->nodes[a].box, d = c->nodes[b].box;
+    int32_t ox0 = p.x0 > d.x0 ? p.x0 : d.x0, ox1 = p.x1 < d.x1 ? p.x1 : d.x1;
+    int32_t oy0 = p.y0 > d.y0 ? p.y0 : d.y0, oy1 = p.y1 < d.y1 ? p.y1 : d.y1;
+    double ra, rb, sh = sheet(c, c->nodes[a].layer);
+    if (ox0 == ox1 && oy1 > oy0) {          /* side by side in x */
+        ra = sh * 0.5 * (p.x1 - p.x0) / (p.y1 - p.y0);
+        rb = sh * 0.5 * (d.x1 - d.x0) / (d.y1 - d.y0);
+    } else if (oy0 == oy1 && ox1 > ox0) {   /* stacked in y */
+        ra = sh * 0.5 * (p.y1 - p.y0) / (p.x1 - p.x0);
+        rb = sh * 0.5 * (d.y1 - d.y0) / (d.x1 - d.x0);
+    } else return;
+    const grid *g = &c->grids[c->nodes[a].layer];
+    size_t bin = (size_t)((oy0 - g->org_y) / g->bin) * g->nbx + (size_t)((ox0 - g->org_x) / g->bin);
+    su_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v);
+    out->v[out->n++] = (wire_joint){a, b, bin, ra + rb};
+}
+
+/* A node by the bottom of its box, for the sweep. */
+typedef struct node_y0 { int32_t y0; int node; } node_y0;
+
+static int cmp_node_by_y0(const void *x, const void *y)
+{
+    const node_y0 *p = x, *q = y;
+    if (p->y0 != q->y0) return p->y0 < q->y0 ? -1 : 1;
+    return (p->node > q->node) - (p->node < q->node);
+}
+
+static void wire_res(cx *c, int nwire)
+{
+    joint_list j = {0};
+    node_y0 *ord = halo_xmalloc((size_t)(nwire + 1) * sizeof *ord);
+    for (int L = 0; L < c->nl; L++) {
+        if (!c->grids[L].start) continue;
+        int n = 0;
+        for (int i = 0; i < nwire; i++)
+            if (c->nodes[i].kind != NK_LUMP && c->nodes[i].layer == L) ord[n++] = (node_y0){c->nodes[i].box.y0, i};
+        qsort(ord, (size_t)n, sizeof *ord, cmp_node_by_y0);
+        for (int p = 0; p < n; p++) {
+            const node *a = &c->nodes[ord[p].node];
+            for (int q = p + 1; q < n && ord[q].y0 <= a->box.y1; q++) {
+                int x = ord[p].node, y = ord[q].node;
+                if (c->nodes[y].net != a->net) continue;
+                if (x < y) wire_joint_add(c, x, y, &j);
+                else wire_joint_add(c, y, x, &j);
             }
         }
+    }
+    qsort(j.v, (size_t)j.n, sizeof *j.v, cmp_joint);
+    for (int k = 0; k < j.n; k++) res_add(c, j.v[k].a, j.v[k].b, j.v[k].ohm, c->nodes[j.v[k].a].net);
+    free(j.v);
+    free(ord);
 }
 
 static const tech_pex_contact *find_contact(const halo_tech *t, const char *name)
@@ -1177,7 +1224,7 @@ pex_result *pex_run_set(lay_flat *flat, const ext_result *ext, const halo_tech *
             free(b.v);
         }
     }
-    for (int i = 0; i < nwire; i++) wire_res(&c, i);
+    wire_res(&c, nwire);
     cut_res(&c);
     gate_res(&c);
     connect_components(&c);
