@@ -93,6 +93,55 @@ static int corner_touch(drc_rgn *r, lay_box a, lay_box b)
     return ne + nw + se + sw == 2 && ne == sw;
 }
 
+/* The window around one slab last proved covered by its region.  A
+ * staircase of 1 nm slabs (an off-grid array of small shapes) asks, for
+ * each slab, about hundreds of gap windows that grow one slab at a time:
+ * proving each from scratch cost the slabs inside it, so the check grew
+ * with the cube of the slab count.  A window the memo holds is covered;
+ * one that extends it on one side needs only the strip beyond it.  The
+ * answers are drc_rgn_covers' own; only the work differs. */
+typedef struct cover_memo { lay_box c; int valid; } cover_memo;
+
+static int inside(int32_t lo, int32_t hi, int32_t a, int32_t b) { return lo >= a && hi <= b; }
+
+/* covers(g) given that m->c is covered: the strip of g beyond m->c when
+ * g extends m->c on one side only (1 or 0), -1 when it does not. */
+static int covers_beyond(drc_rgn *r, const cover_memo *m, lay_box g, lay_box *grown)
+{
+    lay_box c = m->c, s;
+    if (inside(g.x0, g.x1, c.x0, c.x1) && g.y0 >= c.y0 && g.y0 <= c.y1) {          /* above */
+        s = (lay_box){g.x0, c.y1, g.x1, g.y1};
+        *grown = (lay_box){g.x0, c.y0, g.x1, g.y1 > c.y1 ? g.y1 : c.y1};
+    } else if (inside(g.x0, g.x1, c.x0, c.x1) && g.y1 <= c.y1 && g.y1 >= c.y0) {   /* below */
+        s = (lay_box){g.x0, g.y0, g.x1, c.y0};
+        *grown = (lay_box){g.x0, g.y0, g.x1, c.y1};
+    } else if (inside(g.y0, g.y1, c.y0, c.y1) && g.x0 >= c.x0 && g.x0 <= c.x1) {   /* right */
+        s = (lay_box){c.x1, g.y0, g.x1, g.y1};
+        *grown = (lay_box){c.x0, g.y0, g.x1 > c.x1 ? g.x1 : c.x1, g.y1};
+    } else if (inside(g.y0, g.y1, c.y0, c.y1) && g.x1 <= c.x1 && g.x1 >= c.x0) {   /* left */
+        s = (lay_box){g.x0, g.y0, c.x0, g.y1};
+        *grown = (lay_box){g.x0, g.y0, c.x1, g.y1};
+    } else
+        return -1;
+    return drc_rgn_covers(r, s);      /* an empty strip is covered */
+}
+
+static int covers_memo(drc_rgn *r, cover_memo *m, lay_box g)
+{
+    lay_box grown = g;
+    int got = -1;
+    if (m->valid) {
+        if (inside(g.x0, g.x1, m->c.x0, m->c.x1) && inside(g.y0, g.y1, m->c.y0, m->c.y1)) return 1;
+        got = covers_beyond(r, m, g, &grown);
+    }
+    if (got < 0) got = drc_rgn_covers(r, g);
+    if (got) {
+        m->c = grown;
+        m->valid = 1;
+    }
+    return got;
+}
+
 /* Spacing and notch of one region: two slabs closer than v with open
  * space between them.  At corners the distance is the larger of the x and
  * y gaps, not Euclidean: Magic's corner check is a v x v square (the tech
@@ -105,6 +154,7 @@ void drc_ev_space(drc_ctx *c, const drc_rule_def *d, int32_t v)
     int *hit = NULL, cap = 0;
     for (int i = 0; i < r->n; i++) {
         int n = drc_rgn_query(r, lay_box_grow(r->b[i], v), 0, &hit, &cap);
+        cover_memo memo = {.valid = 0};
         for (int k = 0; k < n; k++) {
             int j = hit[k];
             if (j <= i || (d->flag && r->comp[i] == r->comp[j])) continue;
@@ -116,7 +166,7 @@ void drc_ev_space(drc_ctx *c, const drc_rule_def *d, int32_t v)
             }
             if ((dx == 0 && dy == 0) || (dx > dy ? dx : dy) >= v) continue;
             lay_box g = gap_box(r->b[i], r->b[j]);
-            if (drc_rgn_covers(r, g)) continue;
+            if (covers_memo(r, &memo, g)) continue;
             drc_report(c, g, (dx > dy ? dx : dy), v);
         }
     }

@@ -232,7 +232,6 @@ static void rgn_index(drc_rgn *r)
     r->start = cnt;
     r->items = halo_xmalloc((nitems + nb + 1) * sizeof *r->items);   /* + fill */
     r->stamp = (unsigned *)halo_xcalloc((size_t)r->n, sizeof *r->stamp);
-    r->binh = halo_xcalloc(nb, sizeof *r->binh);
     int *fill = r->items + nitems;
     memcpy(fill, r->start, nb * sizeof *fill);
     for (int i = 0; i < r->n; i++) {
@@ -240,29 +239,32 @@ static void rgn_index(drc_rgn *r)
         int by0 = (r->b[i].y0 - r->oy) / r->bs, by1 = (r->b[i].y1 - r->oy) / r->bs;
         if (bx1 >= r->nbx) bx1 = r->nbx - 1;
         if (by1 >= r->nby) by1 = r->nby - 1;
-        int32_t h = r->b[i].y1 - r->b[i].y0;
         for (int y = by0; y <= by1; y++)
-            for (int x = bx0; x <= bx1; x++) {
-                size_t k = (size_t)y * r->nbx + x;
-                r->items[fill[k]++] = i;
-                if (h > r->binh[k]) r->binh[k] = h;
-            }
+            for (int x = bx0; x <= bx1; x++) r->items[fill[(size_t)y * r->nbx + x]++] = i;
+    }
+    r->reach = halo_xmalloc((nitems + 1) * sizeof *r->reach);
+    for (size_t k = 0; k < nb; k++) {
+        int32_t top = INT32_MIN;
+        for (int j = r->start[k]; j < r->start[k + 1]; j++) {
+            if (r->b[r->items[j]].y1 > top) top = r->b[r->items[j]].y1;
+            r->reach[j] = top;
+        }
     }
 }
 
-/* The first entry of bin k whose box can reach down to y (a box no taller
- * than the bin's tallest and starting lower ends below y).  Boxes are in
- * (y0, x0) order (rgn_merge makes them so; join_neighbours relies on it
- * too), so a binary search finds it: a window's scan of a dense bin, a
- * staircase of 1 nm slabs, then costs the slabs near the window, not the
- * whole bin. */
-static int bin_first(const drc_rgn *r, size_t k, int64_t y)
+/* The first entry of bin k from which a box can reach y: every box before
+ * it ends below y (reach, the running top of the bin's boxes, is
+ * monotone, so a binary search finds it).  Boxes are in (y0, x0) order
+ * (rgn_merge makes them so; join_neighbours relies on it too), so a scan
+ * can also stop at the first box starting above a window: a window's scan
+ * of a dense bin (a staircase of 1 nm slabs) costs the slabs near the
+ * window, not the whole bin. */
+static int bin_first(const drc_rgn *r, size_t k, int32_t y)
 {
-    int64_t from = y - r->binh[k];
     int lo = r->start[k], hi = r->start[k + 1];
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        if (r->b[r->items[mid]].y0 < from) lo = mid + 1;
+        if (r->reach[mid] < y) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -300,7 +302,7 @@ void drc_rgn_free(drc_rgn *r)
     free(r->start);
     free(r->items);
     free(r->stamp);
-    free(r->binh);
+    free(r->reach);
     free(r->comp);
     free(r->hit);
     free(r);

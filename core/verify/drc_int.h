@@ -25,8 +25,8 @@ typedef struct drc_rgn {
     int nbx, nby;
     int *start, *items;     /* nbx*nby+1 offsets, box indices (ascending,
                                so in (y0, x0) order within a bin) */
-    int32_t *binh;          /* tallest box of each bin: a window's scan of a
-                               bin starts at y0 >= win.y0 - binh */
+    int32_t *reach;         /* per entry of items: the highest y1 of its bin's
+                               boxes up to it (a scan's start, bin_first) */
     unsigned *stamp;
     unsigned cur;
     int *comp;              /* connected component per box, lazily built */

@@ -60,6 +60,7 @@ typedef struct cx {
     int poly, diff, tap, polyres, psdm;
     node *nodes; int nn, capn;
     grid *grids;                /* per layer */
+    struct outline_index **outl; /* per layer, lazily: edge_outline's shapes */
     int *main_node, *sd_node, *gate_node;   /* per net */
     pairmap caps, cuts;
     pex_res *res; int nres, capres;
@@ -684,17 +685,173 @@ static void probe_point(const edge *e, int32_t s, int32_t *x, int32_t *y)
     *y = e->horiz ? a : s;
 }
 
+/* ------------------------------------------------ same-net outlines
+ * edge_outline needs, along a piece's edge, where more of the same net
+ * lies just outside.  The flat shapes answer that, but shapes can overlap
+ * without bound (an off-grid array of thousands of copies a fraction of a
+ * nanometre apart), and every edge's query then returned every copy.  The
+ * answer depends only on each net's union, so it is read from the layer's
+ * shapes merged per net: disjoint slabs in y order, binned, each bin
+ * scanned from the first slab that reaches the probe (running top, as in
+ * the DRC's regions) to the first that starts above it. */
+
+typedef struct outline_index {
+    lay_box *b;
+    int *net, n;
+    grid g;
+    int32_t *reach;             /* per entry of g.items: running top of its bin */
+} outline_index;
+
+typedef struct net_box { int net; lay_box b; } net_box;
+
+static int cmp_net_box(const void *x, const void *y)
+{
+    const net_box *p = x, *q = y;
+    return (p->net > q->net) - (p->net < q->net);
+}
+
+static int cmp_slab_y0(const void *x, const void *y)
+{
+    const net_box *p = x, *q = y;
+    if (p->b.y0 != q->b.y0) return p->b.y0 < q->b.y0 ? -1 : 1;
+    if (p->b.x0 != q->b.x0) return p->b.x0 < q->b.x0 ? -1 : 1;
+    return (p->net > q->net) - (p->net < q->net);
+}
+
+/* The layer's shapes with a net, merged per net, in (y0, x0) order. */
+static int outline_slabs(cx *c, int layer, net_box **out)
+{
+    const flat_layer *L = &c->f->layers[layer];
+    net_box *in = halo_xmalloc((size_t)(L->n + 1) * sizeof *in);
+    int m = 0;
+    for (int i = 0; i < L->n; i++) {
+        int net = rect_net(c, layer, i);
+        if (net >= 0) in[m++] = (net_box){net, L->boxes[i]};
+    }
+    qsort(in, (size_t)m, sizeof *in, cmp_net_box);
+    net_box *o = NULL;
+    int n = 0, cap = 0;
+    lay_box *bx = halo_xmalloc((size_t)(m + 1) * sizeof *bx);
+    for (int s = 0; s < m;) {
+        int e = s;
+        for (; e < m && in[e].net == in[s].net; e++) bx[e - s] = in[e].b;
+        lay_box *slabs = NULL;
+        int ns = flat_merge(bx, e - s, &slabs);
+        su_grow((void **)&o, &cap, n + ns + 1, sizeof *o);
+        for (int k = 0; k < ns; k++) o[n++] = (net_box){in[s].net, slabs[k]};
+        free(slabs);
+        s = e;
+    }
+    if (n) qsort(o, (size_t)n, sizeof *o, cmp_slab_y0);
+    free(bx);
+    free(in);
+    *out = o;
+    return n;
+}
+
+static outline_index *outline_build(cx *c, int layer)
+{
+    outline_index *x = halo_xcalloc(1, sizeof *x);
+    net_box *nb = NULL;
+    x->n = outline_slabs(c, layer, &nb);
+    x->b = halo_xmalloc((size_t)(x->n + 1) * sizeof *x->b);
+    x->net = halo_xmalloc((size_t)(x->n + 1) * sizeof *x->net);
+    for (int i = 0; i < x->n; i++) x->b[i] = nb[i].b, x->net[i] = nb[i].net;
+    free(nb);
+    if (x->n == 0) return x;
+    /* bins about as many as slabs, as grid_build sizes them */
+    lay_box bb = x->b[0];
+    int64_t sum = 0;
+    for (int i = 0; i < x->n; i++) {
+        bb = lay_box_union(bb, x->b[i]);
+        sum += (int64_t)(x->b[i].x1 - x->b[i].x0) + (x->b[i].y1 - x->b[i].y0);
+    }
+    int64_t bin = 2 * sum / x->n;
+    if (bin < 200) bin = 200;
+    if (bin > LAY_COORD_LIMIT) bin = LAY_COORD_LIMIT;
+    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)x->n + 64)
+        bin *= 2;
+    grid *g = &x->g;
+    g->org_x = bb.x0; g->org_y = bb.y0; g->bin = (int32_t)bin;
+    g->nbx = (int)((bb.x1 - bb.x0) / bin) + 1;
+    g->nby = (int)((bb.y1 - bb.y0) / bin) + 1;
+    size_t nbins = (size_t)g->nbx * g->nby;
+    g->start = halo_xcalloc(nbins + 1, sizeof *g->start);
+    int *fill = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            for (size_t k = 0; k < nbins; k++) g->start[k + 1] += g->start[k];
+            g->items = halo_xmalloc((size_t)(g->start[nbins] + 1) * sizeof *g->items);
+            fill = halo_xmalloc(nbins * sizeof *fill);
+            memcpy(fill, g->start, nbins * sizeof *fill);
+        }
+        for (int i = 0; i < x->n; i++) {
+            lay_box b = x->b[i];
+            for (int by = (int)((b.y0 - g->org_y) / bin); by <= (b.y1 - g->org_y) / bin; by++)
+                for (int bx = (int)((b.x0 - g->org_x) / bin); bx <= (b.x1 - g->org_x) / bin; bx++) {
+                    size_t k = (size_t)by * g->nbx + bx;
+                    if (pass) g->items[fill[k]++] = i; else g->start[k + 1]++;
+                }
+        }
+    }
+    free(fill);
+    x->reach = halo_xmalloc((size_t)(g->start[nbins] + 1) * sizeof *x->reach);
+    for (size_t k = 0; k < nbins; k++) {
+        int32_t top = INT32_MIN;
+        for (int j = g->start[k]; j < g->start[k + 1]; j++) {
+            if (x->b[g->items[j]].y1 > top) top = x->b[g->items[j]].y1;
+            x->reach[j] = top;
+        }
+    }
+    return x;
+}
+
+static void outline_free(outline_index *x)
+{
+    if (!x) return;
+    free(x->b);
+    free(x->net);
+    free(x->g.start);
+    free(x->g.items);
+    free(x->reach);
+    free(x);
+}
+
+/* Cut from s what of net lies just outside e, from the slabs of x that
+ * meet window w.  A slab in two bins is cut twice: cutting is idempotent. */
+static void outline_cut(const outline_index *x, int net, const edge *e, lay_box w, ivv *s)
+{
+    const grid *g = &x->g;
+    if (x->n == 0 || w.x1 < g->org_x || w.y1 < g->org_y) return;
+    int bx0 = w.x0 < g->org_x ? 0 : (int)(((int64_t)w.x0 - g->org_x) / g->bin);
+    int by0 = w.y0 < g->org_y ? 0 : (int)(((int64_t)w.y0 - g->org_y) / g->bin);
+    int bx1 = (int)(((int64_t)w.x1 - g->org_x) / g->bin), by1 = (int)(((int64_t)w.y1 - g->org_y) / g->bin);
+    if (bx1 >= g->nbx) bx1 = g->nbx - 1;
+    if (by1 >= g->nby) by1 = g->nby - 1;
+    for (int by = by0; by <= by1 && s->n; by++)
+        for (int bx = bx0; bx <= bx1 && s->n; bx++) {
+            size_t k = (size_t)by * g->nbx + bx;
+            int lo = g->start[k], hi = g->start[k + 1];
+            while (lo < hi) {                       /* first slab reaching w.y0 */
+                int mid = lo + (hi - lo) / 2;
+                if (x->reach[mid] < w.y0) lo = mid + 1;
+                else hi = mid;
+            }
+            for (int j = lo; j < g->start[k + 1] && s->n; j++) {
+                int i = g->items[j];
+                if (x->b[i].y0 > w.y1) break;       /* the rest start higher */
+                int32_t a, b;
+                if (x->net[i] == net && outside_span(e, x->b[i], &a, &b)) iv_cut(s, a, b);
+            }
+        }
+}
+
 /* Edge intervals, after removing parts that face more of the same net. */
 static void edge_outline(cx *c, const node *n, const edge *e, ivv *s)
 {
     iv_push(s, e->lo, e->hi);
-    int q = query(c, n->layer, edge_probe(e, 1));
-    for (int k = 0; k < q; k++) {
-        int i = c->q[k];
-        int32_t lo, hi;
-        if (rect_net(c, n->layer, i) != n->net) continue;
-        if (outside_span(e, c->f->layers[n->layer].boxes[i], &lo, &hi)) iv_cut(s, lo, hi);
-    }
+    if (!c->outl[n->layer]) c->outl[n->layer] = outline_build(c, n->layer);
+    outline_cut(c->outl[n->layer], n->net, e, edge_probe(e, 1), s);
 }
 
 /* Fringe of edge part s: down onto lower conductors just outside (nearest
@@ -1163,6 +1320,8 @@ static void result_c(cx *c, pex_result *r)
 static void cx_free(cx *c)
 {
     for (int i = 0; i < c->nl && c->grids; i++) { free(c->grids[i].start); free(c->grids[i].items); }
+    for (int i = 0; i < c->nl && c->outl; i++) outline_free(c->outl[i]);
+    free(c->outl);
     free(c->grids);
     free(c->role); free(c->rank); free(c->pl); free(c->order);
     free(c->nodes); free(c->main_node); free(c->sd_node); free(c->gate_node);
@@ -1200,6 +1359,7 @@ pex_result *pex_run_set(lay_flat *flat, const ext_result *ext, const halo_tech *
     for (int L = 0; L < c.nl; L++)
         if (c.role[L] == RL_POLY || c.role[L] == RL_METAL) build_layer_nodes(&c, L);
     c.grids = halo_xcalloc((size_t)c.nl, sizeof *c.grids);
+    c.outl = halo_xcalloc((size_t)c.nl, sizeof *c.outl);
     for (int L = 0; L < c.nl; L++)
         if (c.role[L] == RL_POLY || c.role[L] == RL_METAL) grid_build(&c, L, &c.grids[L]);
     main_nodes(&c);
