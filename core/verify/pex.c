@@ -35,11 +35,15 @@ typedef struct node {
     int layer, net, kind;
 } node;
 
-/* A uniform grid over the node boxes of one layer, for point lookups. */
+/* A uniform grid over boxes (the node boxes of one layer, for point
+ * lookups; the same-net outlines).  Each bin lists its boxes in (y0, id)
+ * order with their running top, so a lookup in a dense bin (thousands of
+ * 1 nm slabs) binary-searches to the boxes that can reach it. */
 typedef struct grid {
     int32_t org_x, org_y, bin;
     int nbx, nby;
-    int *start, *items;
+    int *start, *items;         /* per bin, ids in (y0, id) order */
+    int32_t *reach;             /* per entry: highest y1 of its bin so far */
 } grid;
 
 /* Pair -> accumulated value (capacitance or cut count), open addressing. */
@@ -423,50 +427,98 @@ static void build_layer_nodes(cx *c, int layer)
     free(pairs);
 }
 
-static void grid_build(cx *c, int layer, grid *g)
+typedef struct grid_entry { int32_t y0, y1; int id; } grid_entry;
+
+static int cmp_grid_entry(const void *x, const void *y)
 {
-    int first = 1;
-    lay_box bb = {0, 0, 0, 0};
-    int64_t sum = 0, cnt = 0;
-    for (int i = 0; i < c->nn; i++) {
-        if (c->nodes[i].layer != layer) continue;
-        lay_box b = c->nodes[i].box;
-        bb = first ? b : lay_box_union(bb, b);
-        first = 0;
-        sum += (b.x1 - b.x0) + (b.y1 - b.y0);
-        cnt++;
+    const grid_entry *p = x, *q = y;
+    if (p->y0 != q->y0) return p->y0 < q->y0 ? -1 : 1;
+    return (p->id > q->id) - (p->id < q->id);
+}
+
+/* Index boxes b[0..n) under the ids id[0..n): bins about as wide as the
+ * boxes' mean half-perimeter, at most ~4 bins per box (see flat.c). */
+static void grid_make(grid *g, const lay_box *b, const int *id, int n)
+{
+    if (n == 0) return;
+    lay_box bb = b[0];
+    int64_t sum = 0;
+    for (int i = 0; i < n; i++) {
+        bb = lay_box_union(bb, b[i]);
+        sum += (int64_t)(b[i].x1 - b[i].x0) + (b[i].y1 - b[i].y0);
     }
-    if (!cnt) return;
-    int64_t bin = 2 * sum / cnt;
+    int64_t bin = 2 * sum / n;
     if (bin < 200) bin = 200;
     if (bin > LAY_COORD_LIMIT) bin = LAY_COORD_LIMIT;    /* one bin spans the design space */
-    /* at most ~4 bins per node (see flat.c) */
-    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)cnt + 64)
+    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)n + 64)
         bin *= 2;
     g->org_x = bb.x0; g->org_y = bb.y0; g->bin = (int32_t)bin;
     g->nbx = (int)((bb.x1 - bb.x0) / bin) + 1;
     g->nby = (int)((bb.y1 - bb.y0) / bin) + 1;
     size_t nb = (size_t)g->nbx * g->nby;
     g->start = halo_xcalloc(nb + 1, sizeof *g->start);
+    grid_entry *e = NULL;
+    int *fill = NULL;
     for (int pass = 0; pass < 2; pass++) {
-        int *fill = NULL;
         if (pass) {
             for (size_t k = 0; k < nb; k++) g->start[k + 1] += g->start[k];
-            g->items = halo_xmalloc((size_t)(g->start[nb] + 1) * sizeof *g->items);
+            e = halo_xmalloc((size_t)(g->start[nb] + 1) * sizeof *e);
             fill = halo_xmalloc(nb * sizeof *fill);
             memcpy(fill, g->start, nb * sizeof *fill);
         }
-        for (int i = 0; i < c->nn; i++) {
-            if (c->nodes[i].layer != layer) continue;
-            lay_box b = c->nodes[i].box;
-            for (int by = (int)((b.y0 - g->org_y) / bin); by <= (b.y1 - g->org_y) / bin; by++)
-                for (int bx = (int)((b.x0 - g->org_x) / bin); bx <= (b.x1 - g->org_x) / bin; bx++) {
+        for (int i = 0; i < n; i++)
+            for (int by = (int)((b[i].y0 - g->org_y) / bin); by <= (b[i].y1 - g->org_y) / bin; by++)
+                for (int bx = (int)((b[i].x0 - g->org_x) / bin); bx <= (b[i].x1 - g->org_x) / bin; bx++) {
                     size_t k = (size_t)by * g->nbx + bx;
-                    if (pass) g->items[fill[k]++] = i; else g->start[k + 1]++;
+                    if (pass) e[fill[k]++] = (grid_entry){b[i].y0, b[i].y1, id[i]};
+                    else g->start[k + 1]++;
                 }
-        }
-        free(fill);
     }
+    free(fill);
+    int total = g->start[nb];
+    g->items = halo_xmalloc((size_t)(total + 1) * sizeof *g->items);
+    g->reach = halo_xmalloc((size_t)(total + 1) * sizeof *g->reach);
+    for (size_t k = 0; k < nb; k++) {
+        qsort(e + g->start[k], (size_t)(g->start[k + 1] - g->start[k]), sizeof *e, cmp_grid_entry);
+        int32_t top = INT32_MIN;
+        for (int j = g->start[k]; j < g->start[k + 1]; j++) {
+            if (e[j].y1 > top) top = e[j].y1;
+            g->items[j] = e[j].id;
+            g->reach[j] = top;
+        }
+    }
+    free(e);
+}
+
+/* The first entry of bin k whose box can reach down to y. */
+static int grid_first(const grid *g, size_t k, int32_t y)
+{
+    int lo = g->start[k], hi = g->start[k + 1];
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (g->reach[mid] < y) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void grid_free(grid *g)
+{
+    free(g->start);
+    free(g->items);
+    free(g->reach);
+}
+
+static void grid_build(cx *c, int layer, grid *g)
+{
+    lay_box *b = halo_xmalloc((size_t)(c->nn + 1) * sizeof *b);
+    int *id = halo_xmalloc((size_t)(c->nn + 1) * sizeof *id);
+    int n = 0;
+    for (int i = 0; i < c->nn; i++)
+        if (c->nodes[i].layer == layer) b[n] = c->nodes[i].box, id[n++] = i;
+    grid_make(g, b, id, n);
+    free(b);
+    free(id);
 }
 
 /* The node of layer (a routing layer) covering point (x, y) with net (-2:
@@ -478,14 +530,16 @@ static int grid_find(const cx *c, int layer, int net, int32_t x, int32_t y)
     int bx = (x - g->org_x) / g->bin, by = (y - g->org_y) / g->bin;
     if (bx >= g->nbx || by >= g->nby) return -1;
     size_t k = (size_t)by * g->nbx + bx;
-    for (int j = g->start[k]; j < g->start[k + 1]; j++) {
+    int best = -1;              /* the lowest node: on a shared edge two hold the point */
+    for (int j = grid_first(g, k, y); j < g->start[k + 1]; j++) {
         const node *n = &c->nodes[g->items[j]];
-        if ((n->net == net || net == -2) && n->box.x0 <= x && x <= n->box.x1 && n->box.y0 <= y && y <= n->box.y1)
-            return g->items[j];
+        if (n->box.y0 > y) break;
+        if ((n->net == net || net == -2) && n->box.x0 <= x && x <= n->box.x1 && n->box.y0 <= y && y <= n->box.y1
+            && (best < 0 || g->items[j] < best))
+            best = g->items[j];
     }
-    return -1;
+    return best;
 }
-
 /* The net of the diffusion at (x, y): one diffusion rectangle holds the
  * sources and drains of every finger, so its own net (if any) cannot tell;
  * the piece between gates around the point takes the net of the li1 that
@@ -696,10 +750,9 @@ static void probe_point(const edge *e, int32_t s, int32_t *x, int32_t *y)
  * the DRC's regions) to the first that starts above it. */
 
 typedef struct outline_index {
-    lay_box *b;
+    lay_box *b;                 /* the slabs, in (y0, x0) order */
     int *net, n;
     grid g;
-    int32_t *reach;             /* per entry of g.items: running top of its bin */
 } outline_index;
 
 typedef struct net_box { int net; lay_box b; } net_box;
@@ -758,51 +811,10 @@ static outline_index *outline_build(cx *c, int layer)
     x->net = halo_xmalloc((size_t)(x->n + 1) * sizeof *x->net);
     for (int i = 0; i < x->n; i++) x->b[i] = nb[i].b, x->net[i] = nb[i].net;
     free(nb);
-    if (x->n == 0) return x;
-    /* bins about as many as slabs, as grid_build sizes them */
-    lay_box bb = x->b[0];
-    int64_t sum = 0;
-    for (int i = 0; i < x->n; i++) {
-        bb = lay_box_union(bb, x->b[i]);
-        sum += (int64_t)(x->b[i].x1 - x->b[i].x0) + (x->b[i].y1 - x->b[i].y0);
-    }
-    int64_t bin = 2 * sum / x->n;
-    if (bin < 200) bin = 200;
-    if (bin > LAY_COORD_LIMIT) bin = LAY_COORD_LIMIT;
-    while (((int64_t)(bb.x1 - bb.x0) / bin + 1) * ((int64_t)(bb.y1 - bb.y0) / bin + 1) > 4 * (int64_t)x->n + 64)
-        bin *= 2;
-    grid *g = &x->g;
-    g->org_x = bb.x0; g->org_y = bb.y0; g->bin = (int32_t)bin;
-    g->nbx = (int)((bb.x1 - bb.x0) / bin) + 1;
-    g->nby = (int)((bb.y1 - bb.y0) / bin) + 1;
-    size_t nbins = (size_t)g->nbx * g->nby;
-    g->start = halo_xcalloc(nbins + 1, sizeof *g->start);
-    int *fill = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass) {
-            for (size_t k = 0; k < nbins; k++) g->start[k + 1] += g->start[k];
-            g->items = halo_xmalloc((size_t)(g->start[nbins] + 1) * sizeof *g->items);
-            fill = halo_xmalloc(nbins * sizeof *fill);
-            memcpy(fill, g->start, nbins * sizeof *fill);
-        }
-        for (int i = 0; i < x->n; i++) {
-            lay_box b = x->b[i];
-            for (int by = (int)((b.y0 - g->org_y) / bin); by <= (b.y1 - g->org_y) / bin; by++)
-                for (int bx = (int)((b.x0 - g->org_x) / bin); bx <= (b.x1 - g->org_x) / bin; bx++) {
-                    size_t k = (size_t)by * g->nbx + bx;
-                    if (pass) g->items[fill[k]++] = i; else g->start[k + 1]++;
-                }
-        }
-    }
-    free(fill);
-    x->reach = halo_xmalloc((size_t)(g->start[nbins] + 1) * sizeof *x->reach);
-    for (size_t k = 0; k < nbins; k++) {
-        int32_t top = INT32_MIN;
-        for (int j = g->start[k]; j < g->start[k + 1]; j++) {
-            if (x->b[g->items[j]].y1 > top) top = x->b[g->items[j]].y1;
-            x->reach[j] = top;
-        }
-    }
+    int *id = halo_xmalloc((size_t)(x->n + 1) * sizeof *id);
+    for (int i = 0; i < x->n; i++) id[i] = i;
+    grid_make(&x->g, x->b, id, x->n);
+    free(id);
     return x;
 }
 
@@ -811,9 +823,7 @@ static void outline_free(outline_index *x)
     if (!x) return;
     free(x->b);
     free(x->net);
-    free(x->g.start);
-    free(x->g.items);
-    free(x->reach);
+    grid_free(&x->g);
     free(x);
 }
 
@@ -831,13 +841,7 @@ static void outline_cut(const outline_index *x, int net, const edge *e, lay_box 
     for (int by = by0; by <= by1 && s->n; by++)
         for (int bx = bx0; bx <= bx1 && s->n; bx++) {
             size_t k = (size_t)by * g->nbx + bx;
-            int lo = g->start[k], hi = g->start[k + 1];
-            while (lo < hi) {                       /* first slab reaching w.y0 */
-                int mid = lo + (hi - lo) / 2;
-                if (x->reach[mid] < w.y0) lo = mid + 1;
-                else hi = mid;
-            }
-            for (int j = lo; j < g->start[k + 1] && s->n; j++) {
+            for (int j = grid_first(g, k, w.y0); j < g->start[k + 1] && s->n; j++) {
                 int i = g->items[j];
                 if (x->b[i].y0 > w.y1) break;       /* the rest start higher */
                 int32_t a, b;
@@ -1319,7 +1323,7 @@ static void result_c(cx *c, pex_result *r)
 
 static void cx_free(cx *c)
 {
-    for (int i = 0; i < c->nl && c->grids; i++) { free(c->grids[i].start); free(c->grids[i].items); }
+    for (int i = 0; i < c->nl && c->grids; i++) grid_free(&c->grids[i]);
     for (int i = 0; i < c->nl && c->outl; i++) outline_free(c->outl[i]);
     free(c->outl);
     free(c->grids);
