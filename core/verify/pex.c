@@ -1072,7 +1072,7 @@ static void wire_res(cx *c, int nwire)
             }
         }
     }
-    qsort(j.v, (size_t)j.n, sizeof *j.v, cmp_joint);
+    if (j.n) qsort(j.v, (size_t)j.n, sizeof *j.v, cmp_joint);   /* j.v is NULL when empty */
     for (int k = 0; k < j.n; k++) res_add(c, j.v[k].a, j.v[k].b, j.v[k].ohm, c->nodes[j.v[k].a].net);
     free(j.v);
     free(ord);
