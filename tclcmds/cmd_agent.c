@@ -18,7 +18,7 @@
 #include "explore/agent_set.h"
 #include "base/strutil.h"
 
-static const char *const kind_names[] = {"ppo", "reinforce"};
+static const char *const kind_names[] = {"ppo", "reinforce", "sppo"};
 
 /* ---------------------------------------------------------------- arguments */
 
@@ -132,9 +132,9 @@ static int get_candidates(Tcl_Interp *interp, Tcl_Obj *list, int fdim, float **f
 
 /* ---------------------------------------------------------------- create */
 
-static int add_agent(Tcl_Interp *interp, halo_design *d, xagent_kind kind, xagent_ppo *ppo, xagent_rf *rf)
+static int add_agent(Tcl_Interp *interp, halo_design *d, xagent_kind kind, void *agent)
 {
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(xagent_set_add(design_agents(d), kind, ppo, rf), -1));
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(xagent_set_add(design_agents(d), kind, agent), -1));
     return TCL_OK;
 }
 
@@ -184,7 +184,49 @@ static int SubPpo(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const o
     halo_err_clear(&err);
     xagent_ppo *a = xagent_ppo_new(dims[0], dims[1], &o, &err);
     if (!a) return halo_tcl_error(interp, &err);
-    return add_agent(interp, d, XAGENT_PPO, a, NULL);
+    return add_agent(interp, d, XAGENT_PPO, a);
+}
+
+#define SPPO_USAGE                                                                                      \
+    "sppo -context_dim C -features F ?-hidden H? ?-lr X? ?-gamma X? ?-lambda X? ?-clip X? ?-entropy X? " \
+    "?-epochs N? ?-seed S?"
+
+/* rl_agent sppo ...: the options of ppo, with -context_dim and -features
+ * for -state_dim and -actions (the same slots of ppo_option). */
+static int SubSppo(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {"-context_dim", "-features", "-hidden", "-lr", "-gamma", "-lambda",
+                                          "-clip", "-entropy", "-epochs", "-seed", NULL};
+    xagent_ppo_opts o;
+    xagent_ppo_defaults(&o);
+    int dims[2] = {0, 0}, given[2] = {0, 0};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options,
+                            "-context_dim, -features, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
+                            &which) != TCL_OK)
+            return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v || ppo_option(interp, which, v, options[which], dims, &o) != TCL_OK) return TCL_ERROR;
+        if (which < 2) given[which] = 1;
+    }
+    if (!given[0] || !given[1]) return sub_usage(interp, SPPO_USAGE);
+    halo_err err;
+    halo_err_clear(&err);
+    xagent_sppo *a = xagent_sppo_new(dims[0], dims[1], &o, &err);
+    if (!a) return halo_tcl_error(interp, &err);
+    return add_agent(interp, d, XAGENT_SPPO, a);
+}
+
+/* rl_agent load FILE: an sppo agent saved by rl_agent save. */
+static int SubLoad(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    halo_err err;
+    halo_err_clear(&err);
+    xagent_sppo *a = xagent_sppo_load(Tcl_GetString(objv[2]), &err);
+    if (!a) return halo_tcl_error(interp, &err);
+    return add_agent(interp, d, XAGENT_SPPO, a);
 }
 
 /* rl_agent reinforce -features F ?-hidden H? ?-lr X? ?-seed S? */
@@ -217,7 +259,7 @@ static int SubReinforce(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *c
     halo_err_clear(&err);
     xagent_rf *a = xagent_rf_new(fdim, &o, &err);
     if (!a) return halo_tcl_error(interp, &err);
-    return add_agent(interp, d, XAGENT_RF, NULL, a);
+    return add_agent(interp, d, XAGENT_RF, a);
 }
 
 /* ---------------------------------------------------------------- acting */
@@ -283,26 +325,94 @@ static int SubChoose(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *cons
     return rc;
 }
 
+/* CONTEXT CANDIDATES ?MASK? of an sppo agent at objv[3..]; ctx, feats and
+ * mask malloc'ed. */
+static int sppo_inputs(Tcl_Interp *interp, const xagent_entry *e, int objc, Tcl_Obj *const objv[], float **ctx,
+                       float **feats, unsigned char **mask, int *n)
+{
+    *feats = NULL;
+    *mask = NULL;
+    *ctx = halo_xmalloc((size_t)xagent_sppo_ctx_dim(e->sppo) * sizeof **ctx);
+    if (get_floats(interp, objv[3], "CONTEXT", xagent_sppo_ctx_dim(e->sppo), *ctx) != TCL_OK) return TCL_ERROR;
+    if (get_candidates(interp, objv[4], xagent_sppo_feat_dim(e->sppo), feats, n) != TCL_OK) return TCL_ERROR;
+    *mask = halo_xmalloc((size_t)*n);
+    memset(*mask, 1, (size_t)*n);
+    if (objc == 6) return get_mask(interp, objv[5], *n, *mask);
+    return TCL_OK;
+}
+
+/* rl_agent pick H CONTEXT CANDIDATES ?MASK? */
+static int SubPick(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    xagent_entry *e = find_agent(interp, d, objv[2], XAGENT_SPPO, "pick");
+    if (!e) return TCL_ERROR;
+    float *ctx, *feats;
+    unsigned char *mask;
+    int n = 0, choice = -1;
+    int rc = sppo_inputs(interp, e, objc, objv, &ctx, &feats, &mask, &n);
+    halo_err err;
+    halo_err_clear(&err);
+    if (rc == TCL_OK && xagent_sppo_act(e->sppo, ctx, feats, n, mask, &choice, &err) != 0)
+        rc = halo_tcl_error(interp, &err);
+    free(ctx);
+    free(feats);
+    free(mask);
+    if (rc == TCL_OK) Tcl_SetObjResult(interp, Tcl_NewIntObj(choice));
+    return rc;
+}
+
+/* rl_agent truncate H NEXT_CONTEXT */
+static int SubTruncate(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    xagent_entry *e = find_agent(interp, d, objv[2], XAGENT_SPPO, "truncate");
+    if (!e) return TCL_ERROR;
+    float *ctx = halo_xmalloc((size_t)xagent_sppo_ctx_dim(e->sppo) * sizeof *ctx);
+    int rc = get_floats(interp, objv[3], "NEXT_CONTEXT", xagent_sppo_ctx_dim(e->sppo), ctx);
+    if (rc == TCL_OK) xagent_sppo_truncate(e->sppo, ctx);
+    free(ctx);
+    return rc;
+}
+
+/* rl_agent learning H 0|1 */
+static int SubLearning(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    xagent_entry *e = find_agent(interp, d, objv[2], XAGENT_SPPO, "learning");
+    if (!e) return TCL_ERROR;
+    int on;
+    if (Tcl_GetIntFromObj(NULL, objv[3], &on) != TCL_OK || (on != 0 && on != 1))
+        return halo_tcl_fail(interp, HALO_E_AGT_VALUE, "Learning", Tcl_GetString(objv[3]), "0 or 1");
+    xagent_sppo_set_learning(e->sppo, on);
+    return TCL_OK;
+}
+
 /* rl_agent reward H R ?DONE?: DONE is an episode end, which only the ppo
  * agent has. */
 static int SubReward(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
-    xagent_entry *e = find_agent(interp, d, objv[2], objc == 5 ? XAGENT_PPO : -1, "reward with DONE");
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "reward");
     if (!e) return TCL_ERROR;
+    if (objc == 5 && e->kind == XAGENT_RF)
+        return halo_tcl_fail(interp, HALO_E_AGT_KIND, e->name, kind_names[e->kind], "reward with DONE", "ppo or sppo");
     double r;
     int done = 0;
     if (get_real(interp, objv[3], "Reward", &r) != TCL_OK) return TCL_ERROR;
     if (objc == 5 && (Tcl_GetIntFromObj(NULL, objv[4], &done) != TCL_OK || (done != 0 && done != 1)))
         return halo_tcl_fail(interp, HALO_E_AGT_VALUE, "DONE", Tcl_GetString(objv[4]), "0 or 1");
-    int pending = e->kind == XAGENT_PPO ? xagent_ppo_pending(e->ppo) : xagent_rf_pending(e->rf);
+    static const char *const records[] = {"act", "choose", "pick"};
+    int pending = e->kind == XAGENT_PPO ? xagent_ppo_pending(e->ppo)
+                : e->kind == XAGENT_RF  ? xagent_rf_pending(e->rf)
+                                        : xagent_sppo_pending(e->sppo);
     if (pending == 0) {
         char why[160];
         snprintf(why, sizeof why, "Agent %s has no step to reward: rl_agent %s records one.", e->name,
-                 e->kind == XAGENT_PPO ? "act" : "choose");
+                 records[e->kind]);
         return halo_tcl_fail(interp, HALO_E_AGT_STATE, why);
     }
     if (e->kind == XAGENT_PPO) xagent_ppo_reward(e->ppo, r, done);
-    else xagent_rf_reward(e->rf, r);
+    else if (e->kind == XAGENT_RF) xagent_rf_reward(e->rf, r);
+    else xagent_sppo_reward(e->sppo, r, done);
     return TCL_OK;
 }
 
@@ -315,7 +425,9 @@ static int SubUpdate(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *cons
     xagent_stats s;
     halo_err err;
     halo_err_clear(&err);
-    int rc = e->kind == XAGENT_PPO ? xagent_ppo_update(e->ppo, &s, &err) : xagent_rf_update(e->rf, &s, &err);
+    int rc = e->kind == XAGENT_PPO ? xagent_ppo_update(e->ppo, &s, &err)
+           : e->kind == XAGENT_RF  ? xagent_rf_update(e->rf, &s, &err)
+                                   : xagent_sppo_update(e->sppo, &s, &err);
     if (rc != 0) return halo_tcl_error(interp, &err);
     Tcl_Obj *res = Tcl_NewDictObj();
     halo_dict_put(res, "steps", Tcl_NewIntObj(s.steps));
@@ -341,8 +453,17 @@ static int SubProbs(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const
     if (!e) return TCL_ERROR;
     float *in = NULL, *p = NULL;
     unsigned char *mask = NULL;
-    int n, rc;
-    if (e->kind == XAGENT_PPO) {
+    float *ctx = NULL;
+    int n = 0, rc;
+    if (e->kind == XAGENT_SPPO) {
+        if (objc < 5) {
+            free(ctx);
+            return sub_usage(interp, "probs H CONTEXT CANDIDATES ?MASK? (an sppo agent)");
+        }
+        rc = sppo_inputs(interp, e, objc, objv, &ctx, &in, &mask, &n);
+    } else if (objc == 6) {
+        return sub_usage(interp, "probs H STATE|CANDIDATES ?MASK?");
+    } else if (e->kind == XAGENT_PPO) {
         n = xagent_ppo_actions(e->ppo);
         in = halo_xmalloc((size_t)xagent_ppo_state_dim(e->ppo) * sizeof *in);
         mask = halo_xmalloc((size_t)n);
@@ -353,10 +474,12 @@ static int SubProbs(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const
     if (rc == TCL_OK) {
         p = halo_xmalloc((size_t)n * sizeof *p);
         int all_masked = e->kind == XAGENT_PPO ? xagent_ppo_probs(e->ppo, in, mask, p)
-                                              : xagent_rf_probs(e->rf, in, n, mask, p);
+                       : e->kind == XAGENT_RF  ? xagent_rf_probs(e->rf, in, n, mask, p)
+                                               : xagent_sppo_probs(e->sppo, ctx, in, n, mask, p);
         if (all_masked) rc = halo_tcl_fail(interp, HALO_E_AGT_MASKED, e->kind == XAGENT_PPO ? "action" : "candidate");
         else Tcl_SetObjResult(interp, probs_obj(p, n));
     }
+    free(ctx);
     free(in);
     free(mask);
     free(p);
@@ -374,7 +497,9 @@ static int SubSave(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const 
     halo_err err;
     halo_err_clear(&err);
     const char *path = Tcl_GetString(objv[3]);
-    int rc = e->kind == XAGENT_PPO ? xagent_ppo_save(e->ppo, path, &err) : xagent_rf_save(e->rf, path, &err);
+    int rc = e->kind == XAGENT_PPO ? xagent_ppo_save(e->ppo, path, &err)
+           : e->kind == XAGENT_RF  ? xagent_rf_save(e->rf, path, &err)
+                                   : xagent_sppo_save(e->sppo, path, &err);
     if (rc != 0) return halo_tcl_error(interp, &err);
     Tcl_SetObjResult(interp, objv[3]);
     return TCL_OK;
@@ -416,11 +541,16 @@ typedef struct agent_sub {
 static const agent_sub subs[] = {
     {"ppo", SubPpo, 2, 64, PPO_USAGE},
     {"reinforce", SubReinforce, 2, 64, "reinforce -features F ?-hidden H? ?-lr X? ?-seed S?"},
+    {"sppo", SubSppo, 2, 64, SPPO_USAGE},
+    {"load", SubLoad, 3, 3, "load FILE"},
+    {"pick", SubPick, 5, 6, "pick H CONTEXT CANDIDATES ?MASK?"},
+    {"truncate", SubTruncate, 4, 4, "truncate H NEXT_CONTEXT"},
+    {"learning", SubLearning, 4, 4, "learning H 0|1"},
     {"act", SubAct, 4, 5, "act H STATE ?MASK?"},
     {"choose", SubChoose, 4, 5, "choose H CANDIDATES ?MASK?"},
     {"reward", SubReward, 4, 5, "reward H R ?DONE?"},
     {"update", SubUpdate, 3, 3, "update H"},
-    {"probs", SubProbs, 4, 5, "probs H STATE|CANDIDATES ?MASK?"},
+    {"probs", SubProbs, 4, 6, "probs H STATE|CANDIDATES ?MASK? | probs H CONTEXT CANDIDATES ?MASK?"},
     {"save", SubSave, 4, 4, "save H FILE"},
     {"delete", SubDelete, 3, 3, "delete H"},
     {"list", SubList, 2, 2, "list"},
@@ -434,7 +564,8 @@ static int RlAgentCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     int which;
     if (Tcl_GetIndexFromObjStruct(NULL, objv[1], subs, sizeof subs[0], "subcommand", TCL_EXACT, &which) != TCL_OK)
         return halo_tcl_fail(interp, HALO_E_AGT_SUBCMD, Tcl_GetString(objv[1]),
-                             "ppo, reinforce, act, choose, reward, update, probs, save, delete or list");
+                             "ppo, reinforce, sppo, load, act, choose, pick, reward, truncate, learning, update, "
+                             "probs, save, delete or list");
     const agent_sub *s = &subs[which];
     if (objc < s->min || objc > s->max) return sub_usage(interp, s->usage);
     return s->proc(interp, d, objc, objv);
@@ -446,9 +577,11 @@ const HaloCmd halo_agent_cmds[] = {
      "?-gamma X? ?-lambda X? ?-clip X? ?-entropy X? ?-epochs N? ?-seed S?` makes a PPO actor-critic over A "
      "actions (the inner agent: which device to move, and how); `rl_agent reinforce -features F ?-hidden H? ?-lr "
      "X? ?-seed S?` makes a REINFORCE chooser among candidates of F features (the outer agent: which finger "
-     "arrangement). Both return a handle H. `act H STATE ?MASK?` samples an action (MASK: 0/1 per action, 0 "
+     "arrangement); `rl_agent sppo -context_dim C -features F ?...ppo options...?` makes a PPO agent over a set of "
+     "candidate actions, each with F features, scored with a C-value context (the inner agent that carries over "
+     "between arrangements and circuits); `load FILE` makes one from a file `save` wrote. Each returns a handle H. `act H STATE ?MASK?` samples an action (MASK: 0/1 per action, 0 "
      "forbids it), `choose H CANDIDATES ?MASK?` samples the index of one candidate (a list of feature lists), "
-     "`reward H R ?DONE?` rewards the last one (DONE 1 ends a PPO episode), `update H` learns from everything "
+     "`pick H CONTEXT CANDIDATES ?MASK?` samples an sppo agent's candidate, `reward H R ?DONE?` rewards the last one (DONE 1 ends a PPO episode), `truncate H NEXT_CONTEXT` closes an sppo episode cut by the step budget (bootstrapped with the critic's value there), `learning H 0|1` turns an sppo agent's weight updates off or on, `update H` learns from everything "
      "recorded since the last update and returns a dict: steps policy_loss value_loss entropy mean_return. "
      "`probs H STATE|CANDIDATES ?MASK?` returns the policy's probabilities, `save H FILE` writes the weights as "
      "safetensors (nn_info reads them), `delete H` frees an agent, `list` returns the handles. The same -seed "

@@ -9,15 +9,16 @@
 
 #include "base/strutil.h"
 
-const char *xagent_set_add(xagent_set *s, xagent_kind kind, xagent_ppo *ppo, xagent_rf *rf)
+const char *xagent_set_add(xagent_set *s, xagent_kind kind, void *agent)
 {
     su_grow((void **)&s->e, &s->cap, s->n + 1, sizeof *s->e);
     xagent_entry *e = &s->e[s->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "agent%ld", ++s->next_id);
     e->kind = kind;
-    e->ppo = ppo;
-    e->rf = rf;
+    if (kind == XAGENT_PPO) e->ppo = agent;
+    else if (kind == XAGENT_RF) e->rf = agent;
+    else e->sppo = agent;
     return e->name;
 }
 
@@ -32,6 +33,7 @@ static void entry_free(xagent_entry *e)
 {
     xagent_ppo_free(e->ppo);
     xagent_rf_free(e->rf);
+    xagent_sppo_free(e->sppo);
 }
 
 void xagent_set_remove(xagent_set *s, xagent_entry *e)

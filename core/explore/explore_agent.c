@@ -7,6 +7,7 @@
  * Buffers grow by doubling and are cleared (not freed) by an update.
  */
 #include "explore_agent.h"
+#include "explore_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,30 +22,12 @@
 #include "base/rng.h"
 #include "base/strutil.h"
 
-/* Logit of a masked action: exp() of it underflows to exactly 0 in float,
- * so the action has probability 0 and contributes nothing to the entropy. */
-#define XAGENT_MASKED_LOGIT (-1e9f)
-#define XAGENT_MAX_DIM 65536
-#define XAGENT_MAX_HIDDEN 4096
-#define ARENA_BLOCK (1u << 16)
 
 /* ---------------------------------------------------------------- MLP */
 
-/* Up to three linear layers with tanh between them. */
-typedef struct mlp {
-    nn_linear l[3];
-    int nl;
-} mlp;
-
-/* A forward pass's activations, kept for the backward pass. */
-typedef struct mlp_trace {
-    float *pre[2], *post[2];  /* before and after tanh, per hidden layer */
-    float *out;
-} mlp_trace;
-
 /* Layers named "name.0", "name.2", ... like PyTorch's Sequential with the
  * activations at the odd indices, so the file loads there unchanged. */
-static void mlp_init(mlp *m, nn_params *ps, const char *name, const int *sizes, int nl, halo_rng *rng)
+void mlp_init(mlp *m, nn_params *ps, const char *name, const int *sizes, int nl, halo_rng *rng)
 {
     char key[64];
     m->nl = nl;
@@ -54,7 +37,7 @@ static void mlp_init(mlp *m, nn_params *ps, const char *name, const int *sizes, 
     }
 }
 
-static void mlp_forward(const mlp *m, const float *x, int rows, nn_arena *ar, mlp_trace *t)
+void mlp_forward(const mlp *m, const float *x, int rows, nn_arena *ar, mlp_trace *t)
 {
     const float *in = x;
     for (int k = 0; k < m->nl - 1; k++) {
@@ -70,7 +53,7 @@ static void mlp_forward(const mlp *m, const float *x, int rows, nn_arena *ar, ml
 }
 
 /* Accumulate the parameters' gradients for dout; the input needs none. */
-static void mlp_backward(const mlp *m, const float *x, const mlp_trace *t, const float *dout, int rows,
+void mlp_backward(const mlp *m, const float *x, const mlp_trace *t, const float *dout, int rows,
                          nn_arena *ar)
 {
     const float *dy = dout;
@@ -91,7 +74,7 @@ static void mlp_backward(const mlp *m, const float *x, const mlp_trace *t, const
 /* ---------------------------------------------------------------- helpers */
 
 /* Overwrite masked logits; the count of allowed ones. */
-static int apply_mask(float *logits, const unsigned char *mask, int n)
+int apply_mask(float *logits, const unsigned char *mask, int n)
 {
     int allowed = 0;
     for (int i = 0; i < n; i++) {
@@ -101,23 +84,14 @@ static int apply_mask(float *logits, const unsigned char *mask, int n)
     return allowed;
 }
 
-static int count_allowed(const unsigned char *mask, int n)
+int count_allowed(const unsigned char *mask, int n)
 {
     int allowed = 0;
     for (int i = 0; i < n; i++) allowed += !mask || mask[i];
     return allowed;
 }
 
-/* What both agents learn with: parameters, Adam, their rng (weights and
- * sampling) and the arena of one forward/backward. */
-typedef struct learner {
-    nn_params ps;
-    nn_optim opt;
-    halo_rng rng;
-    nn_arena ar;
-} learner;
-
-static void learner_init(learner *l, uint64_t seed, double lr)
+void learner_init(learner *l, uint64_t seed, double lr)
 {
     rng_seed(&l->rng, seed);
     nn_params_init(&l->ps);
@@ -125,20 +99,20 @@ static void learner_init(learner *l, uint64_t seed, double lr)
     nn_arena_init(&l->ar, ARENA_BLOCK);
 }
 
-static void learner_free(learner *l)
+void learner_free(learner *l)
 {
     nn_params_free(&l->ps);
     nn_arena_free(&l->ar);
 }
 
-static int bad_option(halo_err *err, const char *name, double value, const char *expected)
+int bad_option(halo_err *err, const char *name, double value, const char *expected)
 {
     char v[64];
     snprintf(v, sizeof v, "%g", value);
     return halo_err_set(err, HALO_E_AGT_OPTION, NULL, 0, name, v, expected);
 }
 
-static int check_int(halo_err *err, const char *name, int v, int lo, int hi)
+int check_int(halo_err *err, const char *name, int v, int lo, int hi)
 {
     if (v >= lo && v <= hi) return 0;
     char expected[64];
@@ -147,7 +121,7 @@ static int check_int(halo_err *err, const char *name, int v, int lo, int hi)
 }
 
 /* lo_open: v > lo, else v >= lo; NaN always fails. */
-static int check_real(halo_err *err, const char *name, double v, double lo, int lo_open, double hi)
+int check_real(halo_err *err, const char *name, double v, double lo, int lo_open, double hi)
 {
     int ok = (lo_open ? v > lo : v >= lo) && v <= hi;
     if (ok) return 0;
@@ -156,7 +130,7 @@ static int check_real(halo_err *err, const char *name, double v, double lo, int 
     return bad_option(err, name, v, expected);
 }
 
-static void meta_num(nn_meta *m, const char *key, double v)
+void meta_num(nn_meta *m, const char *key, double v)
 {
     char text[64];
     snprintf(text, sizeof text, "%.9g", v);
@@ -164,7 +138,7 @@ static void meta_num(nn_meta *m, const char *key, double v)
 }
 
 /* Grow a buffer of elem-byte items to hold need of them. */
-static void *grow(void *p, int *cap, int need, size_t elem)
+void *grow(void *p, int *cap, int need, size_t elem)
 {
     if (need <= *cap) return p;
     int c = *cap ? *cap : 64;
