@@ -374,6 +374,19 @@ static int SubTruncate(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *co
     return rc;
 }
 
+/* rl_agent pending H: steps (or choices) recorded since the last update. */
+static int SubPending(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
+{
+    (void)objc;
+    xagent_entry *e = find_agent(interp, d, objv[2], -1, "pending");
+    if (!e) return TCL_ERROR;
+    int n = e->kind == XAGENT_PPO ? xagent_ppo_pending(e->ppo)
+          : e->kind == XAGENT_RF  ? xagent_rf_pending(e->rf)
+                                  : xagent_sppo_pending(e->sppo);
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(n));
+    return TCL_OK;
+}
+
 /* rl_agent learning H 0|1 */
 static int SubLearning(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
@@ -546,6 +559,7 @@ static const agent_sub subs[] = {
     {"pick", SubPick, 5, 6, "pick H CONTEXT CANDIDATES ?MASK?"},
     {"truncate", SubTruncate, 4, 4, "truncate H NEXT_CONTEXT"},
     {"learning", SubLearning, 4, 4, "learning H 0|1"},
+    {"pending", SubPending, 3, 3, "pending H"},
     {"act", SubAct, 4, 5, "act H STATE ?MASK?"},
     {"choose", SubChoose, 4, 5, "choose H CANDIDATES ?MASK?"},
     {"reward", SubReward, 4, 5, "reward H R ?DONE?"},
@@ -564,7 +578,7 @@ static int RlAgentCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     int which;
     if (Tcl_GetIndexFromObjStruct(NULL, objv[1], subs, sizeof subs[0], "subcommand", TCL_EXACT, &which) != TCL_OK)
         return halo_tcl_fail(interp, HALO_E_AGT_SUBCMD, Tcl_GetString(objv[1]),
-                             "ppo, reinforce, sppo, load, act, choose, pick, reward, truncate, learning, update, "
+                             "ppo, reinforce, sppo, load, act, choose, pick, reward, truncate, learning, pending, update, "
                              "probs, save, delete or list");
     const agent_sub *s = &subs[which];
     if (objc < s->min || objc > s->max) return sub_usage(interp, s->usage);
@@ -581,7 +595,7 @@ const HaloCmd halo_agent_cmds[] = {
      "candidate actions, each with F features, scored with a C-value context (the inner agent that carries over "
      "between arrangements and circuits); `load FILE` makes one from a file `save` wrote. Each returns a handle H. `act H STATE ?MASK?` samples an action (MASK: 0/1 per action, 0 "
      "forbids it), `choose H CANDIDATES ?MASK?` samples the index of one candidate (a list of feature lists), "
-     "`pick H CONTEXT CANDIDATES ?MASK?` samples an sppo agent's candidate, `reward H R ?DONE?` rewards the last one (DONE 1 ends a PPO episode), `truncate H NEXT_CONTEXT` closes an sppo episode cut by the step budget (bootstrapped with the critic's value there), `learning H 0|1` turns an sppo agent's weight updates off or on, `update H` learns from everything "
+     "`pick H CONTEXT CANDIDATES ?MASK?` samples an sppo agent's candidate, `reward H R ?DONE?` rewards the last one (DONE 1 ends a PPO episode), `truncate H NEXT_CONTEXT` closes an sppo episode cut by the step budget (bootstrapped with the critic's value there), `learning H 0|1` turns an sppo agent's weight updates off or on, `pending H` counts the steps recorded since the last update, `update H` learns from everything "
      "recorded since the last update and returns a dict: steps policy_loss value_loss entropy mean_return. "
      "`probs H STATE|CANDIDATES ?MASK?` returns the policy's probabilities, `save H FILE` writes the weights as "
      "safetensors (nn_info reads them), `delete H` frees an agent, `list` returns the handles. The same -seed "

@@ -34,7 +34,7 @@ namespace eval ::halo::flow {}
 proc ::halo::flow::dataset_defaults {} {
     dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
         -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0 \
-        -values {} -place_tries 3 -signoff none -signoff_fraction 0.1
+        -values {} -place_tries 3 -signoff none -signoff_fraction 0.1 -agent {} -learn 1 -batch 64 -outer_batch 4
 }
 
 proc ::halo::flow::check_dataset_options {o} {
@@ -54,6 +54,12 @@ proc ::halo::flow::check_dataset_options {o} {
     }
     foreach k {-lr -outer_lr} {need_number generate_dataset $k [dict get $o $k]}
     need_int generate_dataset -place_tries [dict get $o -place_tries] 1
+    need_int generate_dataset -batch [dict get $o -batch] 1
+    need_int generate_dataset -outer_batch [dict get $o -outer_batch] 1
+    if {[dict get $o -learn] ni {0 1}} {raise XPL 2 generate_dataset -learn [dict get $o -learn] "0 or 1"}
+    if {[dict get $o -agent] ne "" && [dict get $o -mode] ne "rl"} {
+        raise XPL 2 generate_dataset -agent [dict get $o -agent] "no agent with -mode random"
+    }
     foreach v [dict get $o -values] {need_int generate_dataset -values $v 1}
     check_signoff_options $o
 }
@@ -187,6 +193,19 @@ proc ::halo::flow::dataset_context {o} {
         set count [enumerate_fingers {*}$values -count]
         if {$count > 100000} {raise DST 4 $count}
         set list [enumerate_fingers {*}$values]
+        set m [llength $list]
+    } elseif {[dict get $o -pool] > 0} {
+        # the pool -mode rl chooses from (same -pool, same -seed), and m of
+        # it drawn uniformly: random and RL explore the same candidates
+        set pool [enumerate_fingers {*}$values -sample [dict get $o -pool] -seed [dict get $o -seed]]
+        set rng [derive_seed [dict get $o -seed] pool_draw]
+        set left $pool
+        set list {}
+        while {[llength $list] < $m && [llength $left]} {
+            set k [rng_below rng [llength $left]]
+            lappend list [lindex $left $k]
+            set left [lreplace $left $k $k]
+        }
         set m [llength $list]
     } else {
         set list [enumerate_fingers {*}$values -sample $m -seed [dict get $o -seed]]
@@ -441,8 +460,9 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
     set xo [list -mode [dict get $o -mode] -variants [expr {[dict get $ctx n] - 1}] -seed $seed \
                 -step [dict get $o -step] -flips [dict get $o -flips] -retries [dict get $o -retries] \
                 -episode [dict get $o -episode] -alpha [dict get $o -alpha] -beta [dict get $o -beta] \
-                -lr [dict get $o -lr] \
+                -lr [dict get $o -lr] -batch [dict get $o -batch] \
                 -callback ::halo::flow::commit_variant]
+    if {[dict exists $ctx inner]} {lappend xo -agent [dict get $ctx inner]}
     if {[llength [signoff_engines $o]]} {lappend xo -judge ::halo::flow::signoff_judge}
     # A placement whose baseline cannot be routed and verified is not the
     # arrangement's fault: place again with the next derived seed, up to
@@ -463,6 +483,7 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
         if {$try == 0} {write_netlist_files $ctx $i}
         if {![catch {explore {*}$xo} result opts]} {
             dict for {k v} [dict get $result failures] {dict incr failures $k $v}
+            if {[dict exists $result learning]} {learning_note $i [dict get $result learning]}
             if {$try > 0} {lappend extra place_tries [expr {$try + 1}]}
             break
         }
@@ -482,6 +503,15 @@ proc ::halo::flow::dataset_arrangement {ctx i fingers {extra {}}} {
         dict set s tries [dict get $result tries]
         dict set s baseline [dict create pscore [dict get $result baseline pscore] area [dict get $result baseline area]]
         dict set s best [dict get $result best]
+    }
+    if {[dict exists $ctx inner]} {
+        # the inner agent learns from what is left of this arrangement and
+        # is kept with it, before the summary commits the arrangement: a
+        # resumed run reads it back and goes on exactly as this one would
+        set u [rl_agent update [dict get $ctx inner]]
+        if {[dict get $u steps] > 0} {learning_note $i [list [dict merge {update 1} $u]]}
+        rl_agent save [dict get $ctx inner] [apath $ctx $i].agent.safetensors
+        write_atomic [apath $ctx $i].learning.csv [learning_rows $i]
     }
     write_atomic $summary [summary_json $s]\n
     set current {}
@@ -679,12 +709,18 @@ proc ::halo::flow::log_tail {path} {
     join [lrange [split [string trimright $text] \n] end-5 end] \n
 }
 
-# -mode rl: OSIRIS's outer agent.  REINFORCE over the finger-count vector
-# (each candidate's fingers scaled by the largest value) picks the next
-# arrangement among the pool's unused candidates; its reward is the best
-# inner result, alpha (p_ref - p) + beta (a_ref - a) against the first
-# arrangement's baseline.  A resumed run replays the finished arrangements'
-# choices and rewards from their summaries, so the agent is the same.
+# -mode rl: OSIRIS's two agents.  The outer one, REINFORCE over the
+# finger-count vector (each candidate's fingers scaled by the largest
+# value), picks the next arrangement among the pool's unused candidates;
+# its reward is the best inner result, alpha (p_ref - p) + beta (a_ref - a)
+# against the first arrangement's baseline; it learns from -outer_batch
+# arrangements at a time.  The inner one (rl_agent sppo) is one agent for
+# the whole run: made fresh, or read from -agent FILE when the file exists
+# (and written back there at the end), so what it learns on one
+# arrangement serves the next.  -learn 0 keeps both agents as they start
+# (the learning-off arm of a comparison).  A resumed run replays the
+# finished arrangements' outer choices and rewards from their summaries;
+# the inner agent learns only from arrangements explored in this process.
 proc ::halo::flow::run_rl {ctx} {
     set cands [dict get $ctx candidates]
     set devices [dict keys [lindex $cands 0]]
@@ -692,15 +728,29 @@ proc ::halo::flow::run_rl {ctx} {
     foreach c $cands {dict for {d v} $c {set maxnf [expr {max($maxnf, $v)}]}}
     set feats [lmap c $cands {lmap d $devices {expr {double([dict get $c $d]) / $maxnf}}}]
     set o [dict get $ctx opts]
+    set learn [dict get $o -learn]
     set agent [rl_agent reinforce -features [llength $devices] -lr [dict get $o -outer_lr] \
                    -seed [derive_seed [dict get $o -seed] outer]]
+    set inner [inner_agent $o]
+    dict set ctx inner $inner
+    rl_agent learning $inner $learn
+    variable learning_log {}
     set used [lrepeat [llength $cands] 1]
     set ref {}
+    set batched 0
     try {
         for {set i 0} {$i < [dict get $ctx m]} {incr i} {
             set c [rl_agent choose $agent $feats $used]
             lset used $c 0
+            set resumed [file exists [apath $ctx $i].json]
             set s [dataset_arrangement $ctx $i [lindex $cands $c] [list pool_index $c]]
+            if {$resumed && [file exists [apath $ctx $i].agent.safetensors]} {
+                # the inner agent as it was when this arrangement committed
+                rl_agent delete $inner
+                set inner [rl_agent load [apath $ctx $i].agent.safetensors]
+                rl_agent learning $inner $learn
+                dict set ctx inner $inner
+            }
             if {[dict exists $s pool_index] && [dict get $s pool_index] != $c} {raise DST 7 $i}
             if {![dict exists $s best]} {
                 rl_agent reward $agent [expr {-[dict get $o -episode]}]
@@ -712,11 +762,105 @@ proc ::halo::flow::run_rl {ctx} {
                              ($a_ref - [dict get $s best area]) / max($a_ref, 1e-12)}]
                 rl_agent reward $agent $r
             }
-            rl_agent update $agent
+            incr batched
+            if {$batched == [dict get $o -outer_batch] || $i == [dict get $ctx m] - 1} {
+                if {$learn} {rl_agent update $agent}
+                set batched 0
+            }
         }
+        if {[dict get $o -agent] ne ""} {rl_agent save $inner [dict get $o -agent]}
+        write_learning [dict get $ctx dir]
     } finally {
         rl_agent delete $agent
+        rl_agent delete $inner
     }
+}
+
+# The run's inner agent: -agent FILE's when the file exists, else fresh.
+proc ::halo::flow::inner_agent {o} {
+    set path [dict get $o -agent]
+    if {$path ne "" && [file exists $path]} {return [rl_agent load $path]}
+    rl_agent sppo -context_dim $::halo::flow::rl_ctx_dim -features $::halo::flow::rl_feat_dim \
+        -lr [dict get $o -lr] -seed [derive_seed [dict get $o -seed] inner]
+}
+
+# The inner agent's learning curve: one entry per episode (its summed
+# reward) and per update (steps, losses, entropy), with the arrangement.
+proc ::halo::flow::learning_note {arrangement entries} {
+    variable learning_log
+    foreach e $entries {lappend learning_log [dict merge [dict create arrangement $arrangement] $e]}
+}
+
+# The learning-curve rows (CSV, no header) of arrangement i.
+proc ::halo::flow::learning_rows {i} {
+    variable learning_log
+    set csv ""
+    foreach e $learning_log {
+        if {[dict get $e arrangement] != $i} continue
+        if {[dict exists $e update]} {
+            append csv [format "update,%s,,,%d,%.6g,%.6g,%.6g,%.6g\n" $i [dict get $e steps] \
+                            [dict get $e policy_loss] [dict get $e value_loss] [dict get $e entropy] [dict get $e mean_return]]
+        } else {
+            append csv [format "episode,%s,%d,%.6g,,,,,\n" $i [dict get $e episode] [dict get $e reward]]
+        }
+    }
+    return $csv
+}
+
+# learning.csv and learning.svg in the dataset directory, from every
+# arrangement's rows (a resumed run's too: they are kept per arrangement).
+proc ::halo::flow::write_learning {dir} {
+    set csv "kind,arrangement,episode,reward,steps,policy_loss,value_loss,entropy,mean_return\n"
+    set rewards {}
+    set entropy {}
+    set vloss {}
+    foreach f [lsort [glob -nocomplain -directory [file join $dir arrangements] a*.learning.csv]] {
+        foreach line [split [string trim [slurp $f]] \n] {
+            if {$line eq ""} continue
+            append csv $line\n
+            set v [split $line ,]
+            if {[lindex $v 0] eq "update"} {
+                lappend entropy [lindex $v 7]
+                lappend vloss [lindex $v 6]
+            } else {
+                lappend rewards [lindex $v 3]
+            }
+        }
+    }
+    write_atomic [file join $dir learning.csv] $csv
+    write_atomic [file join $dir learning.svg] [learning_svg [list "reward per episode" $rewards \
+        "policy entropy per update (nats)" $entropy "value loss per update" $vloss]]
+}
+
+# Panels of line charts, one per {title values} pair, as SVG.
+proc ::halo::flow::learning_svg {panels} {
+    set w 640
+    set h 180
+    set n [expr {[llength $panels] / 2}]
+    set svg "<svg xmlns='http://www.w3.org/2000/svg' width='$w' height='[expr {$h * $n}]' font-family='sans-serif' font-size='12'>\n"
+    append svg "<rect width='100%' height='100%' fill='white'/>\n"
+    set k 0
+    foreach {title values} $panels {
+        set y0 [expr {$k * $h}]
+        append svg "<text x='10' y='[expr {$y0 + 16}]'>$title ([llength $values] points)</text>\n"
+        if {[llength $values] > 0} {
+            set lo [tcl::mathfunc::min {*}$values]
+            set hi [tcl::mathfunc::max {*}$values]
+            if {$hi == $lo} {set hi [expr {$lo + 1}]}
+            set pts {}
+            set m [llength $values]
+            for {set i 0} {$i < $m} {incr i} {
+                set x [expr {50 + ($m > 1 ? 570.0 * $i / ($m - 1) : 0)}]
+                set y [expr {$y0 + 160 - 130.0 * ([lindex $values $i] - $lo) / ($hi - $lo)}]
+                lappend pts [format "%.1f,%.1f" $x $y]
+            }
+            append svg [format "<text x='4' y='%.0f'>%.3g</text><text x='4' y='%.0f'>%.3g</text>\n" \
+                            [expr {$y0 + 34}] $hi [expr {$y0 + 164}] $lo]
+            append svg "<polyline fill='none' stroke='#1f77b4' stroke-width='1.5' points='[join $pts { }]'/>\n"
+        }
+        incr k
+    }
+    append svg "</svg>\n"
 }
 
 # ------------------------------------------------------------ checking files

@@ -258,7 +258,8 @@ proc ::halo::flow::apply_move {device move step} {
 
 proc ::halo::flow::explore_defaults {} {
     dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} -judge {} \
-        -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {}
+        -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {} \
+        -batch 64
 }
 
 proc ::halo::flow::explore {args} {
@@ -297,6 +298,7 @@ proc ::halo::flow::check_explore_options {o} {
     need_int explore -episode [dict get $o -episode] 1
     need_int explore -hidden [dict get $o -hidden] 1
     need_int explore -epochs [dict get $o -epochs] 1
+    need_int explore -batch [dict get $o -batch] 1
     foreach k {-penalty -lr -gamma} {need_number explore $k [dict get $o $k]}
     foreach k {-alpha -beta} {
         if {[dict get $o $k] ne "auto"} {need_number explore $k [dict get $o $k]}
@@ -402,24 +404,102 @@ proc ::halo::flow::explore_random {o} {
 # Device kinds of the state vector.
 variable ::halo::flow::kinds {nmos pmos cap res}
 
-# The RL state: per device (design order) a one-hot kind, its position
-# inside its halo box scaled to [0, 1], and its orientation's two mirror
-# bits: "device type + coordinates" as OSIRIS's inner agent sees them.
-proc ::halo::flow::rl_state {types} {
-    set p [report_placement]
-    set state {}
-    dict for {name d} [dict get $p device] {
-        set kind [dict get $types $name]
-        foreach k $::halo::flow::kinds {lappend state [expr {$k eq $kind}]}
+# The inner agent sees a layout through features that mean the same in
+# every arrangement and every circuit, so one agent explores all the
+# arrangements of a run and a saved one explores a circuit it never saw.
+# An action is a candidate (device, move); its features:
+#   kind one-hot (4) | position inside its halo box, x y in [0, 1] (2) |
+#   orientation's mirror bits (2) | width, height over its halo box's (2) |
+#   nearest other device, centre to centre, over sqrt(layout area) (1) |
+#   devices it shares a D/G/S net with, over the others (1) | move one-hot (6)
+# The context (the critic's input, and the actor's with each candidate):
+#   episode progress (1) | kind mix (4) | area and pscore of the last
+#   variant over the baseline's (2) | log2 of the device count / 5 (1)
+variable ::halo::flow::rl_ctx_dim 8
+variable ::halo::flow::rl_feat_dim 18
+
+# The fraction of the other devices each device shares a D/G/S net with.
+proc ::halo::flow::rl_net_context {devices} {
+    set ::halo::output ""
+    set design [dict get [report_design] devices]
+    set nets [dict create]
+    foreach d $devices {
+        set own {}
+        dict for {role net} [dict get $design $d pins] {if {$role ne "B"} {lappend own $net}}
+        dict set nets $d [lsort -unique $own]
+    }
+    set share [dict create]
+    foreach d $devices {
+        set n 0
+        foreach e $devices {
+            if {$e eq $d} continue
+            foreach net [dict get $nets $d] {if {$net in [dict get $nets $e]} {incr n; break}}
+        }
+        dict set share $d [expr {[llength $devices] > 1 ? double($n) / ([llength $devices] - 1) : 0.0}]
+    }
+    return $share
+}
+
+# Per device: its candidate features without the move part (12 values).
+proc ::halo::flow::rl_device_features {types share} {
+    set p [dict get [report_placement] device]
+    set centres [dict create]
+    set xs {}
+    set ys {}
+    dict for {name d} $p {
+        dict set centres $name [list [expr {[dict get $d x] + [dict get $d w] / 2.0}] [expr {[dict get $d y] + [dict get $d h] / 2.0}]]
+        lappend xs [dict get $d x] [expr {[dict get $d x] + [dict get $d w]}]
+        lappend ys [dict get $d y] [expr {[dict get $d y] + [dict get $d h]}]
+    }
+    set span [expr {max(1e-9, sqrt(([tcl::mathfunc::max {*}$xs] - [tcl::mathfunc::min {*}$xs]) *
+                                    ([tcl::mathfunc::max {*}$ys] - [tcl::mathfunc::min {*}$ys])))}]
+    set out [dict create]
+    dict for {name d} $p {
+        set f {}
+        foreach k $::halo::flow::kinds {lappend f [expr {$k eq [dict get $types $name]}]}
         lassign [dict get $d halo] hx0 hy0 hx1 hy1
         set fx [expr {$hx1 - $hx0 - [dict get $d w]}]
         set fy [expr {$hy1 - $hy0 - [dict get $d h]}]
-        lappend state [expr {$fx > 0 ? ([dict get $d x] - $hx0) / $fx : 0.5}]
-        lappend state [expr {$fy > 0 ? ([dict get $d y] - $hy0) / $fy : 0.5}]
+        lappend f [expr {$fx > 0 ? ([dict get $d x] - $hx0) / $fx : 0.5}]
+        lappend f [expr {$fy > 0 ? ([dict get $d y] - $hy0) / $fy : 0.5}]
         set orient [dict get $d orient]
-        lappend state [expr {$orient in {MY R180 MXR90 R270}}] [expr {$orient in {MX R180 MYR90 R270}}]
+        lappend f [expr {$orient in {MY R180 MXR90 R270}}] [expr {$orient in {MX R180 MYR90 R270}}]
+        lappend f [expr {[dict get $d w] / max(1e-9, $hx1 - $hx0)}] [expr {[dict get $d h] / max(1e-9, $hy1 - $hy0)}]
+        lassign [dict get $centres $name] cx cy
+        set near $span
+        dict for {other c} $centres {
+            if {$other eq $name} continue
+            set near [expr {min($near, hypot([lindex $c 0] - $cx, [lindex $c 1] - $cy))}]
+        }
+        lappend f [expr {$near / $span}] [dict get $share $name]
+        dict set out $name $f
     }
-    return $state
+    return $out
+}
+
+# The candidates (device, move) of the current placement: {actions feats}.
+proc ::halo::flow::rl_candidates {devices kinds types share} {
+    set per [rl_device_features $types $share]
+    set actions {}
+    set feats {}
+    foreach d $devices {
+        foreach m $kinds {
+            lappend actions [list $d $m]
+            lappend feats [list {*}[dict get $per $d] {*}[lmap k $::halo::flow::moves {expr {$k eq $m}}]]
+        }
+    }
+    list $actions $feats
+}
+
+proc ::halo::flow::rl_context {step episode types area_ratio pscore_ratio} {
+    set c [list [expr {double($step) / $episode}]]
+    set n [dict size $types]
+    foreach k $::halo::flow::kinds {
+        set m 0
+        dict for {name t} $types {if {$t eq $k} {incr m}}
+        lappend c [expr {double($m) / max(1, $n)}]
+    }
+    lappend c [expr {min(10.0, $area_ratio)}] [expr {min(10.0, $pscore_ratio)}] [expr {log(max(1, $n)) / log(2) / 5.0}]
 }
 
 proc ::halo::flow::device_types {} {
@@ -429,17 +509,24 @@ proc ::halo::flow::device_types {} {
     return $types
 }
 
-# RL exploration: OSIRIS's inner agent.  An actor-critic (PPO) picks
-# (device, move) from the state; each episode starts at the baseline and
-# runs up to -episode verified steps.  Step reward
+# RL exploration: OSIRIS's inner agent, a PPO over (device, move)
+# candidates (rl_agent sppo).  Each episode starts at the baseline and runs
+# up to -episode verified steps.  Step reward
 # r = alpha (pscore_b - pscore_j) + beta (area_b - area_j), lower being
 # better; a move that leaves the halo or fails validation ends the episode
-# with reward -penalty and is not retried.  alpha and beta default to
-# 1/pscore_b and 1/area_b, so r is a sum of relative improvements.
+# with reward -penalty and is not retried; an episode cut by the step
+# budget is bootstrapped with the critic's value where it stopped.  alpha
+# and beta default to 1/pscore_b and 1/area_b, so r is a sum of relative
+# improvements.  -agent H explores with an sppo agent the caller owns (one
+# agent for every arrangement of a run); it learns whenever -batch steps
+# have gathered, and what is left at the end stays for the caller's next
+# call (or its final update).  Without -agent a fresh agent is made and
+# learns from everything before it is freed.
 proc ::halo::flow::explore_rl {o baseline} {
     set devices [placed_devices]
     set kinds [move_kinds $o]
     set types [device_types]
+    set share [rl_net_context $devices]
     set ::halo::output ""
     set pb [dict get $baseline pscore]
     set ab [dict get $baseline area]
@@ -448,30 +535,37 @@ proc ::halo::flow::explore_rl {o baseline} {
     set agent [dict get $o -agent]
     set own [expr {$agent eq ""}]
     if {$own} {
-        set agent [rl_agent ppo -state_dim [expr {[llength $devices] * 8}] \
-                       -actions [expr {[llength $devices] * [llength $kinds]}] -hidden [dict get $o -hidden] \
-                       -lr [dict get $o -lr] -gamma [dict get $o -gamma] -epochs [dict get $o -epochs] \
-                       -seed [derive_seed [dict get $o -seed] agent]]
+        set agent [rl_agent sppo -context_dim $::halo::flow::rl_ctx_dim -features $::halo::flow::rl_feat_dim \
+                       -hidden [dict get $o -hidden] -lr [dict get $o -lr] -gamma [dict get $o -gamma] \
+                       -epochs [dict get $o -epochs] -seed [derive_seed [dict get $o -seed] agent]]
     }
     set records {}
     set failures [dict create]
+    set learning {}
     set tries 0
     set episodes 0
     set best_reward -1e300
     set max_tries [expr {[dict get $o -variants] * [dict get $o -retries]}]
+    set episode [dict get $o -episode]
     snapshot save explore_base
     try {
         while {[llength $records] < [dict get $o -variants] && $tries < $max_tries} {
             if {$episodes > 0} {snapshot restore explore_base}
             incr episodes
-            for {set step 0} {$step < [dict get $o -episode]} {incr step} {
+            set ar 1.0
+            set pr 1.0
+            set ended 0
+            set episode_reward 0.0
+            for {set step 0} {$step < $episode} {incr step} {
                 incr tries
-                set action [rl_agent act $agent [rl_state $types]]
-                set device [lindex $devices [expr {$action / [llength $kinds]}]]
-                set move [lindex $kinds [expr {$action % [llength $kinds]}]]
+                lassign [rl_candidates $devices $kinds $types $share] actions feats
+                set c [rl_agent pick $agent [rl_context $step $episode $types $ar $pr] $feats]
+                lassign [lindex $actions $c] device move
                 set v [try_move $device $move [dict get $o -step] failures]
                 if {![dict get $v ok]} {
                     rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
+                    set episode_reward [expr {$episode_reward - [dict get $o -penalty]}]
+                    set ended 1
                     break
                 }
                 set j [expr {[llength $records] + 1}]
@@ -482,20 +576,32 @@ proc ::halo::flow::explore_rl {o baseline} {
                     dict incr failures [dict get $verdict cause]
                     snapshot restore explore_prev
                     rl_agent reward $agent [expr {-[dict get $o -penalty]}] 1
+                    set episode_reward [expr {$episode_reward - [dict get $o -penalty]}]
+                    set ended 1
                     break
                 }
                 dict set rec signoff [dict get $verdict signoff]
                 set reward [expr {$alpha * ($pb - [dict get $rec pscore]) + $beta * ($ab - [dict get $rec area])}]
                 dict set rec reward $reward
                 set best_reward [expr {max($best_reward, $reward)}]
+                set episode_reward [expr {$episode_reward + $reward}]
                 lappend records $rec
                 if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
-                set last [expr {$step == [dict get $o -episode] - 1 || $j == [dict get $o -variants]}]
-                rl_agent reward $agent $reward $last
+                set ar [expr {[dict get $rec area] / max($ab, 1e-12)}]
+                set pr [expr {[dict get $rec pscore] / max($pb, 1e-12)}]
+                rl_agent reward $agent $reward 0
                 if {$j == [dict get $o -variants]} break
             }
-            rl_agent update $agent
+            if {!$ended} {
+                # cut by the step or variant budget, not ended: bootstrap
+                rl_agent truncate $agent [rl_context [expr {min($step + 1, $episode)}] $episode $types $ar $pr]
+            }
+            lappend learning [dict create episode $episodes reward $episode_reward]
+            if {[rl_agent pending $agent] >= [dict get $o -batch]} {
+                lappend learning [dict merge {update 1} [rl_agent update $agent]]
+            }
         }
+        if {$own && [rl_agent pending $agent] > 0} {lappend learning [dict merge {update 1} [rl_agent update $agent]]}
     } finally {
         if {$own} {rl_agent delete $agent}
         catch {snapshot delete explore_prev}
@@ -503,5 +609,5 @@ proc ::halo::flow::explore_rl {o baseline} {
     }
     if {[llength $records] < [dict get $o -variants]} {dict incr failures retry_cap}
     dict create mode rl variants [llength $records] tries $tries failures $failures records $records \
-        episodes $episodes alpha $alpha beta $beta best_reward $best_reward
+        episodes $episodes alpha $alpha beta $beta best_reward $best_reward learning $learning
 }

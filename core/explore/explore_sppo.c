@@ -303,6 +303,19 @@ int xagent_sppo_update(xagent_sppo *a, xagent_stats *out, halo_err *err)
 
 /* ---------------------------------------------------------------- files */
 
+/* A copy of p's values under another name into ps. */
+static void add_copy(nn_params *ps, const char *prefix, const nn_param *p, const float *values)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s%s", prefix, p->name);
+    nn_param *q = nn_params_add(ps, name, p->ndim, p->shape);
+    memcpy(q->w, values, p->n * sizeof *q->w);
+}
+
+/* The whole state, so that a run resumed from it goes on exactly as the
+ * run that wrote it: the weights, Adam's moments ("optim.m.", "optim.v."
+ * tensors) and step count, and the sampling rng (metadata).  Steps
+ * recorded since the last update are not kept. */
 int xagent_sppo_save(const xagent_sppo *a, const char *path, halo_err *err)
 {
     nn_meta m = {NULL, NULL, 0};
@@ -319,10 +332,25 @@ int xagent_sppo_save(const xagent_sppo *a, const char *path, halo_err *err)
     meta_num(&m, "value_coef", a->o.value_coef);
     meta_num(&m, "epochs", a->o.epochs);
     meta_num(&m, "max_grad_norm", a->o.max_grad_norm);
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->o.seed);
-    nn_meta_set(&m, "seed", seed);
-    int rc = nn_safetensors_write(path, &a->core.ps, &m, err);
+    char text[96];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)a->o.seed);
+    nn_meta_set(&m, "seed", text);
+    snprintf(text, sizeof text, "%ld", a->core.opt.step);
+    nn_meta_set(&m, "optim_step", text);
+    snprintf(text, sizeof text, "%016llx%016llx%016llx%016llx", (unsigned long long)a->core.rng.s[0],
+             (unsigned long long)a->core.rng.s[1], (unsigned long long)a->core.rng.s[2],
+             (unsigned long long)a->core.rng.s[3]);
+    nn_meta_set(&m, "rng", text);
+    nn_params all;
+    nn_params_init(&all);
+    for (int i = 0; i < a->core.ps.n; i++) add_copy(&all, "", a->core.ps.p[i], a->core.ps.p[i]->w);
+    for (int i = 0; i < a->core.ps.n; i++) {
+        const nn_param *p = a->core.ps.p[i];
+        if (p->m) add_copy(&all, "optim.m.", p, p->m);
+        if (p->v) add_copy(&all, "optim.v.", p, p->v);
+    }
+    int rc = nn_safetensors_write(path, &all, &m, err);
+    nn_params_free(&all);
     nn_meta_free(&m);
     return rc;
 }
@@ -349,21 +377,75 @@ static int load_options(const nn_meta *m, const char *path, int *cdim, int *fdim
     const char *arch = nn_meta_get(m, "architecture");
     if (!arch || strcmp(arch, "xagent_sppo") != 0) return load_fail(err, path, "its architecture is not xagent_sppo");
     double c = meta_number(m, "context_dim"), f = meta_number(m, "feat_dim"), h = meta_number(m, "hidden");
-    double e = meta_number(m, "epochs"), seed = meta_number(m, "seed");
+    double e = meta_number(m, "epochs");
+    const char *seed = nn_meta_get(m, "seed");
     if (!(c >= 1 && c <= XAGENT_MAX_DIM && f >= 1 && f <= XAGENT_MAX_DIM && h >= 1 && h <= XAGENT_MAX_HIDDEN &&
-          e >= 1 && e <= 1000 && seed >= 0 && seed < 1.8e19))
+          e >= 1 && e <= 1000))
         return load_fail(err, path, "its dimensions are missing or out of range");
+    /* a 64-bit seed: read as an integer, a double would round it */
+    if (!seed || !*seed || strlen(seed) > 20 || strspn(seed, "0123456789") != strlen(seed))
+        return load_fail(err, path, "its seed is not an unsigned integer");
     xagent_ppo_defaults(o);
     *cdim = (int)c;
     *fdim = (int)f;
     o->hidden = (int)h;
     o->epochs = (int)e;
-    o->seed = (uint64_t)seed;
+    o->seed = strtoull(seed, NULL, 10);
     struct { const char *key; double *v; } reals[] = {
         {"lr", &o->lr}, {"gamma", &o->gamma}, {"lambda", &o->lambda}, {"clip", &o->clip},
         {"entropy_coef", &o->entropy_coef}, {"value_coef", &o->value_coef}, {"max_grad_norm", &o->max_grad_norm}};
     for (size_t k = 0; k < sizeof reals / sizeof reals[0]; k++) *reals[k].v = meta_number(m, reals[k].key);
     return sppo_check(*cdim, *fdim, o, err);
+}
+
+static int finite_all(const float *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(v[k])) return 0;
+    return 1;
+}
+
+/* Values of tensor prefix+p->name from the file into *dst (allocated when
+ * optional and present); -1 with err when missing (and required), of
+ * another shape or not finite. */
+static int restore(const nn_params *file, const char *path, const char *prefix, const nn_param *p, float **dst,
+                   int required, halo_err *err)
+{
+    char name[160], why[200];
+    snprintf(name, sizeof name, "%s%s", prefix, p->name);
+    const nn_param *q = nn_params_find(file, name);
+    if (!q && !required) return 0;
+    if (!q || q->n != p->n || !finite_all(q->w, q->n)) {
+        snprintf(why, sizeof why, "tensor %s is %s", name,
+                 !q ? "missing" : q->n != p->n ? "of another shape" : "not all finite numbers");
+        return load_fail(err, path, why);
+    }
+    if (!*dst) *dst = halo_xcalloc(p->n, sizeof **dst);
+    memcpy(*dst, q->w, p->n * sizeof **dst);
+    return 0;
+}
+
+/* Adam's step count and the rng, when the file has them. */
+static int restore_meta(xagent_sppo *a, const nn_meta *m, const char *path, halo_err *err)
+{
+    double step = meta_number(m, "optim_step");
+    if (!isnan(step)) {
+        if (step < 0 || step > 1e15) return load_fail(err, path, "its optim_step is out of range");
+        a->core.opt.step = (long)step;
+    }
+    const char *r = nn_meta_get(m, "rng");
+    if (r) {
+        if (strlen(r) != 64 || strspn(r, "0123456789abcdef") != 64) return load_fail(err, path, "its rng is not 64 hex digits");
+        for (int k = 0; k < 4; k++) {
+            char word[17];
+            memcpy(word, r + 16 * k, 16);
+            word[16] = 0;
+            a->core.rng.s[k] = strtoull(word, NULL, 16);
+        }
+        if ((a->core.rng.s[0] | a->core.rng.s[1] | a->core.rng.s[2] | a->core.rng.s[3]) == 0)
+            return load_fail(err, path, "its rng state is all zero");
+    }
+    return 0;
 }
 
 xagent_sppo *xagent_sppo_load(const char *path, halo_err *err)
@@ -376,25 +458,15 @@ xagent_sppo *xagent_sppo_load(const char *path, halo_err *err)
     xagent_ppo_opts o;
     if (nn_safetensors_read(path, &file, &m, err) == 0 && load_options(&m, path, &cdim, &fdim, &o, err) == 0 &&
         (a = xagent_sppo_new(cdim, fdim, &o, err)) != NULL) {
-        for (int i = 0; i < a->core.ps.n; i++) {
-            nn_param *p = a->core.ps.p[i], *q = nn_params_find(&file, p->name);
-            if (!q || q->n != p->n) {
-                char why[160];
-                snprintf(why, sizeof why, "tensor %s is %s", p->name, q ? "of another shape" : "missing");
-                load_fail(err, path, why);
-                xagent_sppo_free(a);
-                a = NULL;
-                break;
-            }
-            memcpy(p->w, q->w, p->n * sizeof *p->w);
-            for (size_t k = 0; k < p->n; k++)
-                if (!isfinite(p->w[k])) {
-                    load_fail(err, path, "a weight is not a finite number");
-                    xagent_sppo_free(a);
-                    a = NULL;
-                    break;
-                }
-            if (!a) break;
+        int bad = restore_meta(a, &m, path, err);
+        for (int i = 0; i < a->core.ps.n && !bad; i++) {
+            nn_param *p = a->core.ps.p[i];
+            bad = restore(&file, path, "", p, &p->w, 1, err) || restore(&file, path, "optim.m.", p, &p->m, 0, err) ||
+                  restore(&file, path, "optim.v.", p, &p->v, 0, err);
+        }
+        if (bad) {
+            xagent_sppo_free(a);
+            a = NULL;
         }
     }
     nn_params_free(&file);

@@ -57,9 +57,13 @@ int xagent_sppo_probs(xagent_sppo *a, const float *ctx, const float *feats, int 
 /* Learn from the recorded steps (the buffer's end closes an episode) and
  * clear them. */
 int xagent_sppo_update(xagent_sppo *a, xagent_stats *out, halo_err *err);
+/* The whole state: weights, Adam's moments and step, the sampling rng (a
+ * run resumed from it goes on exactly as the one that wrote it); steps
+ * recorded since the last update are not kept. */
 int xagent_sppo_save(const xagent_sppo *a, const char *path, halo_err *err);
 /* An agent from a file xagent_sppo_save wrote (dims and options from its
- * metadata, weights checked by name and shape); NULL with err filled. */
+ * metadata; tensors checked by name, shape and finiteness; Adam state and
+ * rng when present); NULL with err filled. */
 xagent_sppo *xagent_sppo_load(const char *path, halo_err *err);
 
 #endif
