@@ -15,19 +15,20 @@
 # interval (Student t); an interval that excludes 0 is marked *.
 #
 #   halo flows/rl_vs_random.tcl ?-arrangements M? ?-variants N? ?-seeds LIST?
-#                               ?-examples LIST? ?-curves DIR? ?-lr X?
+#                               ?-examples LIST? ?-curves DIR? ?-lr X? ?-batch N?
 #
 # -curves DIR keeps each rl run's learning.csv and learning.svg there; -lr
-# is the inner agent's learning rate (generate_dataset's default otherwise).
+# and -batch are the inner agent's learning rate and update batch
+# (generate_dataset's defaults otherwise).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 source [file join $root flows rl_stats.tcl]
 set o [dict merge {-arrangements 5 -variants 30 -seeds {1 2 3 4 5 6 7 8 9 10}
-                   -examples {miller_ota ahuja_ota ff_ota ota_5t lpf} -curves {} -lr {}} $argv]
+                   -examples {miller_ota ahuja_ota ff_ota ota_5t lpf} -curves {} -lr {} -batch {}} $argv]
 set base [file join [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}] halo-rl-vs-random-[pid]]
 set pool [expr {4 * [dict get $o -arrangements]}]
 set common [list -arrangements [dict get $o -arrangements] -variants [dict get $o -variants] -pool $pool]
-if {[dict get $o -lr] ne ""} {lappend common -lr [dict get $o -lr]}
+foreach k {-lr -batch} {if {[dict get $o $k] ne ""} {lappend common $k [dict get $o $k]}}
 set arms [dict create random {-mode random} rl {-mode rl} rl-off {-mode rl -learn 0}]
 
 puts [format "%-11s %4s %-7s %12s %10s %9s %6s %7s" circuit seed arm "best pscore" "min area" "top 10%" sims s]
