@@ -160,26 +160,36 @@ static int ppo_option(Tcl_Interp *interp, int which, Tcl_Obj *v, const char *nam
     "ppo -state_dim D -actions A ?-hidden H? ?-lr X? ?-gamma X? ?-lambda X? ?-clip X? ?-entropy X? ?-epochs N? " \
     "?-seed S?"
 
-/* rl_agent ppo ...: ranges are core's to check (AGT-1). */
+/* The options of rl_agent ppo or sppo (names: the two dimension options
+ * first, then ppo_option's); AGT errors or the usage when a dimension is
+ * missing.  Ranges are core's to check (AGT-1). */
+static int ppo_family_options(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], const char *const options[],
+                              const char *expected, const char *usage, int dims[2], xagent_ppo_opts *o)
+{
+    xagent_ppo_defaults(o);
+    int given[2] = {0, 0};
+    for (int i = 2; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, options, expected, &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v || ppo_option(interp, which, v, options[which], dims, o) != TCL_OK) return TCL_ERROR;
+        if (which < 2) given[which] = 1;
+    }
+    if (!given[0] || !given[1]) return sub_usage(interp, usage);
+    return TCL_OK;
+}
+
+/* rl_agent ppo ... */
 static int SubPpo(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const objv[])
 {
     static const char *const options[] = {"-state_dim", "-actions", "-hidden", "-lr", "-gamma", "-lambda",
                                           "-clip", "-entropy", "-epochs", "-seed", NULL};
     xagent_ppo_opts o;
-    xagent_ppo_defaults(&o);
-    int dims[2] = {0, 0}, given[2] = {0, 0};
-    for (int i = 2; i < objc; i++) {
-        int which;
-        if (halo_get_option(interp, objv, objc, &i, options,
-                            "-state_dim, -actions, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
-                            &which) != TCL_OK)
-            return TCL_ERROR;
-        const char *name = options[which];
-        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
-        if (!v || ppo_option(interp, which, v, name, dims, &o) != TCL_OK) return TCL_ERROR;
-        if (which < 2) given[which] = 1;
-    }
-    if (!given[0] || !given[1]) return sub_usage(interp, PPO_USAGE);
+    int dims[2] = {0, 0};
+    if (ppo_family_options(interp, objc, objv, options,
+                           "-state_dim, -actions, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
+                           PPO_USAGE, dims, &o) != TCL_OK)
+        return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
     xagent_ppo *a = xagent_ppo_new(dims[0], dims[1], &o, &err);
@@ -198,19 +208,11 @@ static int SubSppo(Tcl_Interp *interp, halo_design *d, int objc, Tcl_Obj *const 
     static const char *const options[] = {"-context_dim", "-features", "-hidden", "-lr", "-gamma", "-lambda",
                                           "-clip", "-entropy", "-epochs", "-seed", NULL};
     xagent_ppo_opts o;
-    xagent_ppo_defaults(&o);
-    int dims[2] = {0, 0}, given[2] = {0, 0};
-    for (int i = 2; i < objc; i++) {
-        int which;
-        if (halo_get_option(interp, objv, objc, &i, options,
-                            "-context_dim, -features, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
-                            &which) != TCL_OK)
-            return TCL_ERROR;
-        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
-        if (!v || ppo_option(interp, which, v, options[which], dims, &o) != TCL_OK) return TCL_ERROR;
-        if (which < 2) given[which] = 1;
-    }
-    if (!given[0] || !given[1]) return sub_usage(interp, SPPO_USAGE);
+    int dims[2] = {0, 0};
+    if (ppo_family_options(interp, objc, objv, options,
+                           "-context_dim, -features, -hidden, -lr, -gamma, -lambda, -clip, -entropy, -epochs or -seed",
+                           SPPO_USAGE, dims, &o) != TCL_OK)
+        return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
     xagent_sppo *a = xagent_sppo_new(dims[0], dims[1], &o, &err);

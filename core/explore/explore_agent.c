@@ -176,10 +176,9 @@ void xagent_ppo_defaults(xagent_ppo_opts *o)
     o->seed = 1;
 }
 
-static int ppo_check(int sdim, int nact, const xagent_ppo_opts *o, halo_err *err)
+int ppo_opts_check(const xagent_ppo_opts *o, halo_err *err)
 {
-    if (check_int(err, "state_dim", sdim, 1, XAGENT_MAX_DIM) || check_int(err, "actions", nact, 1, XAGENT_MAX_DIM) ||
-        check_int(err, "hidden", o->hidden, 1, XAGENT_MAX_HIDDEN) || check_int(err, "epochs", o->epochs, 1, 1000) ||
+    if (check_int(err, "hidden", o->hidden, 1, XAGENT_MAX_HIDDEN) || check_int(err, "epochs", o->epochs, 1, 1000) ||
         check_real(err, "lr", o->lr, 0, 1, 1) || check_real(err, "gamma", o->gamma, 0, 0, 1) ||
         check_real(err, "lambda", o->lambda, 0, 0, 1) || check_real(err, "clip", o->clip, 0, 1, 1) ||
         check_real(err, "entropy", o->entropy_coef, 0, 0, 1e6) ||
@@ -187,6 +186,27 @@ static int ppo_check(int sdim, int nact, const xagent_ppo_opts *o, halo_err *err
         check_real(err, "max_grad_norm", o->max_grad_norm, 0, 1, 1e6))
         return -1;
     return 0;
+}
+
+static int ppo_check(int sdim, int nact, const xagent_ppo_opts *o, halo_err *err)
+{
+    if (check_int(err, "state_dim", sdim, 1, XAGENT_MAX_DIM) || check_int(err, "actions", nact, 1, XAGENT_MAX_DIM))
+        return -1;
+    return ppo_opts_check(o, err);
+}
+
+void actor_critic_init(learner *l, mlp *actor, mlp *critic, int actor_in, int actor_out, int critic_in,
+                       const xagent_ppo_opts *o)
+{
+    learner_init(l, o->seed, o->lr);
+    int as[4] = {actor_in, o->hidden, o->hidden, actor_out}, cs[4] = {critic_in, o->hidden, o->hidden, 1};
+    mlp_init(actor, &l->ps, "actor", as, 3, &l->rng);
+    mlp_init(critic, &l->ps, "critic", cs, 3, &l->rng);
+    /* a small policy head starts the policy near uniform over the allowed
+     * actions, so early exploration does not favour any of them */
+    nn_param *head = actor->l[2].w;
+    for (size_t i = 0; i < head->n; i++) head->w[i] *= 0.01f;
+    nn_init_const(actor->l[2].b, 0.0f);
 }
 
 xagent_ppo *xagent_ppo_new(int state_dim, int n_actions, const xagent_ppo_opts *o, halo_err *err)
@@ -199,15 +219,7 @@ xagent_ppo *xagent_ppo_new(int state_dim, int n_actions, const xagent_ppo_opts *
     a->sdim = state_dim;
     a->nact = n_actions;
     a->o = *o;
-    learner_init(&a->core, o->seed, o->lr);
-    int as[4] = {state_dim, o->hidden, o->hidden, n_actions}, cs[4] = {state_dim, o->hidden, o->hidden, 1};
-    mlp_init(&a->actor, &a->core.ps, "actor", as, 3, &a->core.rng);
-    mlp_init(&a->critic, &a->core.ps, "critic", cs, 3, &a->core.rng);
-    /* a small policy head starts the policy near uniform over the allowed
-     * actions, so early exploration does not favour any of them */
-    nn_param *head = a->actor.l[2].w;
-    for (size_t i = 0; i < head->n; i++) head->w[i] *= 0.01f;
-    nn_init_const(a->actor.l[2].b, 0.0f);
+    actor_critic_init(&a->core, &a->actor, &a->critic, state_dim, n_actions, state_dim, o);
     return a;
 }
 
@@ -303,16 +315,16 @@ int xagent_ppo_probs(xagent_ppo *a, const float *state, const unsigned char *mas
 /* Advantages (normalised over the buffer) and returns by GAE; the buffer's end closes an
  * episode, since the state after it is not known.  Returns the mean
  * summed reward per episode. */
-static double ppo_advantages(xagent_ppo *a, float *adv, float *ret)
+double ppo_advantages_of(nn_arena *ar, const float *reward, const float *value, const float *done_in, int T,
+                         const xagent_ppo_opts *o, float *adv, float *ret)
 {
-    int T = a->n;
-    float *done = nn_arena_alloc(&a->core.ar, (size_t)T);
-    memcpy(done, a->done, (size_t)T * sizeof(float));
+    float *done = nn_arena_alloc(ar, (size_t)T);
+    memcpy(done, done_in, (size_t)T * sizeof(float));
     done[T - 1] = 1;
-    nn_gae(a->reward, a->value, done, T, 0.0f, (float)a->o.gamma, (float)a->o.lambda, adv, ret);
+    nn_gae(reward, value, done, T, 0.0f, (float)o->gamma, (float)o->lambda, adv, ret);
     double sum = 0, episodes = 0, mean = 0, var = 0;
     for (int t = 0; t < T; t++) {
-        sum += a->reward[t];
+        sum += reward[t];
         episodes += done[t];
         mean += adv[t] / (double)T;
     }
@@ -323,6 +335,11 @@ static double ppo_advantages(xagent_ppo *a, float *adv, float *ret)
         for (int t = 0; t < T; t++) adv[t] = (float)((adv[t] - mean) / (sqrt(var) + 1e-8));
     }
     return sum / episodes;
+}
+
+static double ppo_advantages(xagent_ppo *a, float *adv, float *ret)
+{
+    return ppo_advantages_of(&a->core.ar, a->reward, a->value, a->done, a->n, &a->o, adv, ret);
 }
 
 /* The policy part of one epoch: loss gradients into dlogits; the clipped
@@ -391,6 +408,22 @@ int xagent_ppo_update(xagent_ppo *a, xagent_stats *out, halo_err *err)
     return 0;
 }
 
+void ppo_opts_meta(nn_meta *m, const xagent_ppo_opts *o)
+{
+    meta_num(m, "hidden", o->hidden);
+    meta_num(m, "lr", o->lr);
+    meta_num(m, "gamma", o->gamma);
+    meta_num(m, "lambda", o->lambda);
+    meta_num(m, "clip", o->clip);
+    meta_num(m, "entropy_coef", o->entropy_coef);
+    meta_num(m, "value_coef", o->value_coef);
+    meta_num(m, "epochs", o->epochs);
+    meta_num(m, "max_grad_norm", o->max_grad_norm);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    nn_meta_set(m, "seed", seed);
+}
+
 int xagent_ppo_save(const xagent_ppo *a, const char *path, halo_err *err)
 {
     nn_meta m = {NULL, NULL, 0};
@@ -398,18 +431,7 @@ int xagent_ppo_save(const xagent_ppo *a, const char *path, halo_err *err)
     nn_meta_set(&m, "layout", "separate actor and critic MLPs: in-hidden-hidden-out, tanh");
     meta_num(&m, "state_dim", a->sdim);
     meta_num(&m, "actions", a->nact);
-    meta_num(&m, "hidden", a->o.hidden);
-    meta_num(&m, "lr", a->o.lr);
-    meta_num(&m, "gamma", a->o.gamma);
-    meta_num(&m, "lambda", a->o.lambda);
-    meta_num(&m, "clip", a->o.clip);
-    meta_num(&m, "entropy_coef", a->o.entropy_coef);
-    meta_num(&m, "value_coef", a->o.value_coef);
-    meta_num(&m, "epochs", a->o.epochs);
-    meta_num(&m, "max_grad_norm", a->o.max_grad_norm);
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->o.seed);
-    nn_meta_set(&m, "seed", seed);
+    ppo_opts_meta(&m, &a->o);
     int rc = nn_safetensors_write(path, &a->core.ps, &m, err);
     nn_meta_free(&m);
     return rc;

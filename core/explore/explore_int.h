@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/halo_err.h"
+#include "explore_agent.h"
 #include "base/rng.h"
 #include "nn/nn.h"
 #include "nn/nn_layers.h"
@@ -63,5 +64,20 @@ int check_real(halo_err *err, const char *name, double v, double lo, int lo_open
 void meta_num(nn_meta *m, const char *key, double v);
 /* Grow a buffer of elem-byte items to hold need of them. */
 void *grow(void *p, int *cap, int need, size_t elem);
+
+/* What the two PPO agents (explore_agent.c, explore_sppo.c) share. */
+/* AGT-1 unless every option of o is in range. */
+int ppo_opts_check(const xagent_ppo_opts *o, halo_err *err);
+/* The learner, an actor (actor_in -> hidden -> hidden -> actor_out) with
+ * a small head (a near-uniform first policy) and a critic (critic_in ->
+ * hidden -> hidden -> 1), as "actor.N" and "critic.N". */
+void actor_critic_init(learner *l, mlp *actor, mlp *critic, int actor_in, int actor_out, int critic_in,
+                       const xagent_ppo_opts *o);
+/* GAE advantages over T steps (normalised when T > 1) and returns; the
+ * buffer's end closes an episode.  The mean summed reward per episode. */
+double ppo_advantages_of(nn_arena *ar, const float *reward, const float *value, const float *done, int T,
+                         const xagent_ppo_opts *o, float *adv, float *ret);
+/* The options as safetensors metadata (seed as an integer). */
+void ppo_opts_meta(nn_meta *m, const xagent_ppo_opts *o);
 
 #endif

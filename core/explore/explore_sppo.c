@@ -35,15 +35,9 @@ struct xagent_sppo {
 
 static int sppo_check(int cdim, int fdim, const xagent_ppo_opts *o, halo_err *err)
 {
-    if (check_int(err, "context_dim", cdim, 1, XAGENT_MAX_DIM) || check_int(err, "features", fdim, 1, XAGENT_MAX_DIM) ||
-        check_int(err, "hidden", o->hidden, 1, XAGENT_MAX_HIDDEN) || check_int(err, "epochs", o->epochs, 1, 1000) ||
-        check_real(err, "lr", o->lr, 0, 1, 1) || check_real(err, "gamma", o->gamma, 0, 0, 1) ||
-        check_real(err, "lambda", o->lambda, 0, 0, 1) || check_real(err, "clip", o->clip, 0, 1, 1) ||
-        check_real(err, "entropy", o->entropy_coef, 0, 0, 1e6) ||
-        check_real(err, "value_coef", o->value_coef, 0, 0, 1e6) ||
-        check_real(err, "max_grad_norm", o->max_grad_norm, 0, 1, 1e6))
+    if (check_int(err, "context_dim", cdim, 1, XAGENT_MAX_DIM) || check_int(err, "features", fdim, 1, XAGENT_MAX_DIM))
         return -1;
-    return 0;
+    return ppo_opts_check(o, err);
 }
 
 xagent_sppo *xagent_sppo_new(int ctx_dim, int feat_dim, const xagent_ppo_opts *o, halo_err *err)
@@ -57,14 +51,7 @@ xagent_sppo *xagent_sppo_new(int ctx_dim, int feat_dim, const xagent_ppo_opts *o
     a->fdim = feat_dim;
     a->learn = 1;
     a->o = *o;
-    learner_init(&a->core, o->seed, o->lr);
-    int as[4] = {ctx_dim + feat_dim, o->hidden, o->hidden, 1}, cs[4] = {ctx_dim, o->hidden, o->hidden, 1};
-    mlp_init(&a->actor, &a->core.ps, "actor", as, 3, &a->core.rng);
-    mlp_init(&a->critic, &a->core.ps, "critic", cs, 3, &a->core.rng);
-    /* a small score head starts the policy near uniform over the candidates */
-    nn_param *head = a->actor.l[2].w;
-    for (size_t i = 0; i < head->n; i++) head->w[i] *= 0.01f;
-    nn_init_const(a->actor.l[2].b, 0.0f);
+    actor_critic_init(&a->core, &a->actor, &a->critic, ctx_dim + feat_dim, 1, ctx_dim, o);
     return a;
 }
 
@@ -204,27 +191,9 @@ int xagent_sppo_probs(xagent_sppo *a, const float *ctx, const float *feats, int 
 
 /* ---------------------------------------------------------------- update */
 
-/* GAE advantages (normalised when there are two steps or more) and
- * returns; the buffer's end closes an episode.  The mean summed reward per
- * episode. */
 static double sppo_advantages(xagent_sppo *a, float *adv, float *ret)
 {
-    int T = a->n;
-    float *done = nn_arena_alloc(&a->core.ar, (size_t)T);
-    memcpy(done, a->done, (size_t)T * sizeof(float));
-    done[T - 1] = 1;
-    nn_gae(a->reward, a->value, done, T, 0.0f, (float)a->o.gamma, (float)a->o.lambda, adv, ret);
-    double sum = 0, episodes = 0, mean = 0, var = 0;
-    for (int t = 0; t < T; t++) {
-        sum += a->reward[t];
-        episodes += done[t];
-        mean += adv[t] / (double)T;
-    }
-    if (T > 1) {
-        for (int t = 0; t < T; t++) var += (adv[t] - mean) * (adv[t] - mean) / T;
-        for (int t = 0; t < T; t++) adv[t] = (float)((adv[t] - mean) / (sqrt(var) + 1e-8));
-    }
-    return sum / episodes;
+    return ppo_advantages_of(&a->core.ar, a->reward, a->value, a->done, a->n, &a->o, adv, ret);
 }
 
 /* Policy gradient of one epoch into dz (one per candidate row): clipped
@@ -323,18 +292,8 @@ int xagent_sppo_save(const xagent_sppo *a, const char *path, halo_err *err)
     nn_meta_set(&m, "layout", "actor MLP scores [context, candidate]; critic MLP on context; in-hidden-hidden-1, tanh");
     meta_num(&m, "context_dim", a->cdim);
     meta_num(&m, "feat_dim", a->fdim);
-    meta_num(&m, "hidden", a->o.hidden);
-    meta_num(&m, "lr", a->o.lr);
-    meta_num(&m, "gamma", a->o.gamma);
-    meta_num(&m, "lambda", a->o.lambda);
-    meta_num(&m, "clip", a->o.clip);
-    meta_num(&m, "entropy_coef", a->o.entropy_coef);
-    meta_num(&m, "value_coef", a->o.value_coef);
-    meta_num(&m, "epochs", a->o.epochs);
-    meta_num(&m, "max_grad_norm", a->o.max_grad_norm);
+    ppo_opts_meta(&m, &a->o);
     char text[96];
-    snprintf(text, sizeof text, "%llu", (unsigned long long)a->o.seed);
-    nn_meta_set(&m, "seed", text);
     snprintf(text, sizeof text, "%ld", a->core.opt.step);
     nn_meta_set(&m, "optim_step", text);
     snprintf(text, sizeof text, "%016llx%016llx%016llx%016llx", (unsigned long long)a->core.rng.s[0],
