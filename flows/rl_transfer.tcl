@@ -14,16 +14,18 @@
 #
 #   halo flows/rl_transfer.tcl ?-train LIST? ?-target EX? ?-seeds LIST?
 #                              ?-train_seeds LIST? ?-arrangements M? ?-variants N?
+#                              ?-lr X? ?-batch N?
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 source [file join $root flows rl_stats.tcl]
 set o [dict merge {-train {miller_ota ahuja_ota ff_ota ota_5t} -target lpf -seeds {1 2 3 4 5 6 7 8 9 10}
-                   -train_seeds {101 102} -arrangements 5 -variants 30} $argv]
+                   -train_seeds {101 102} -arrangements 5 -variants 30 -lr {} -batch {}} $argv]
 set base [file join [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}] halo-rl-transfer-[pid]]
 file mkdir $base
 set agent [file join $base trained.safetensors]
 set pool [expr {4 * [dict get $o -arrangements]}]
 set common [list -arrangements [dict get $o -arrangements] -variants [dict get $o -variants] -pool $pool]
+foreach k {-lr -batch} {if {[dict get $o $k] ne ""} {lappend common $k [dict get $o $k]}}
 
 set t0 [clock milliseconds]
 foreach seed [dict get $o -train_seeds] {
