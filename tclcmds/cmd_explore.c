@@ -210,17 +210,23 @@ int halo_explore_helpers(Tcl_Interp *interp)
 const HaloCmd halo_explore_cmds[] = {
     {"explore", ExploreCmd,
      "explore ?-mode random|rl? ?-variants N? ?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-callback CMD? ?-judge CMD? "
-     "?-episode L? ?-alpha A|auto? ?-beta B|auto? ?-penalty P? ?-lr X? ?-gamma X? ?-hidden H? ?-epochs E?",
+     "?-episode L? ?-alpha A|auto? ?-beta B|auto? ?-penalty P? ?-lr X? ?-gamma X? ?-hidden H? ?-epochs E? ?-agent H? "
+     "?-batch N?",
      "OSIRIS's variant loop on the placed design.  The current placement is the baseline: it is routed "
      "and validated (DRC, LVS, parasitic extraction, pre/post simulation, QoS) first.  Each iteration "
      "moves one device (and its matched partner, mirrored) one -step (100 nm) left, right, up or down "
      "inside its halo, or flips it (-flips 0 keeps orientations), reroutes incrementally and validates.  "
      "-mode random (default): variant j starts from variant j-1; a move that leaves the halo or fails "
-     "validation is rolled back and retried, at most -retries (20) times per variant.  -mode rl: an "
-     "actor-critic agent (PPO, rl_agent) chooses (device, move) from the state \"device kind + position "
-     "in its halo + orientation\"; episodes of -episode (8) steps start at the baseline; step reward "
+     "validation is rolled back and retried, at most -retries (20) times per variant.  -mode rl: a PPO "
+     "agent over candidate actions (rl_agent sppo) chooses (device, move), each candidate described by "
+     "the device's kind, position in its halo, mirror bits, size in its halo, nearest device, net "
+     "sharing and the move, with a context of episode progress, kind mix, area and pscore over the "
+     "baseline's and device count; episodes of -episode (8) steps start at the baseline; step reward "
      "alpha (pscore_b - pscore_j) + beta (area_b - area_j), alpha and beta defaulting to 1/pscore_b and "
-     "1/area_b (relative improvements); a failing move ends the episode with reward -penalty (1).  "
+     "1/area_b (relative improvements); a failing move ends the episode with reward -penalty (1), one "
+     "cut by the budget is bootstrapped with the critic's value; the agent learns whenever -batch (64) "
+     "steps have gathered.  -agent H explores with an sppo agent the caller owns (kept, not freed); "
+     "without it a fresh one (-lr 3e-4, -gamma, -hidden, -epochs) is made and freed.  "
      "Every random choice derives from -seed.  -callback CMD is called as CMD INDEX RECORD for the "
      "baseline (0) and each verified variant while the layout is that variant's.  -judge CMD, called the "
      "same way before it, may reject a variant halo verified (an external sign-off): it returns {ok 1 "
@@ -230,12 +236,14 @@ const HaloCmd halo_explore_cmds[] = {
      "retry_cap), records (per variant: move, devices, pscore, pscore_low/mid/high, pscore_osiris, area, "
      "bbox_area, hpwl, wirelength, vias, pre and post metrics, trajectory (pre/post mag_V, phase_deg, "
      "re_V, im_V), time_ms per stage, seed; rl adds "
-     "reward), baseline and best (lowest pscore).",
+     "reward), baseline and best (lowest pscore); rl adds learning (per episode its summed reward, per "
+     "update the dict rl_agent update returns).",
      "OSIRIS's variant loop on the placed design."},
     {"generate_dataset", GenerateDatasetCmd,
      "generate_dataset -out DIR ?-arrangements M|all? ?-variants N? ?-mode random|rl? ?-jobs J? ?-shard I/N? "
      "?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-pool P? ?-episode L? ?-alpha A? ?-beta B? ?-lr X? ?-outer_lr X? "
-     "?-values LIST? ?-place_tries T? ?-signoff none|magic|netgen|klayout|both? ?-signoff_fraction F? ?-quiet 0|1?",
+     "?-values LIST? ?-place_tries T? ?-signoff none|magic|netgen|klayout|both? ?-signoff_fraction F? ?-quiet 0|1? "
+     "?-agent FILE? ?-learn 0|1? ?-batch N? ?-outer_batch N?",
      "OSIRIS's two stages on the current design (read_spice, read_constraints and read_testbench "
      "first): M finger arrangements (a seeded sample, default 10, or all) x N variants (default 10): "
      "variant 0 is the arrangement's baseline (generate_devices, place, route), variants 1..N-1 come "
@@ -251,9 +259,14 @@ const HaloCmd halo_explore_cmds[] = {
      "goes to shard i mod N + 1), for merge_dataset to join.  -mode rl adds OSIRIS's outer agent: "
      "REINFORCE over the finger-count vector (each finger count over the largest) picks the M "
      "arrangements from a pool of P (default 4M) candidates, rewarded by the best inner result as the "
-     "relative improvement of pscore plus that of area over the first arrangement's baseline (learning "
-     "rate -outer_lr, 0.01; the inner agent's is -lr, 3e-4; -step, -flips, -retries, -episode, -alpha "
-     "and -beta go to explore); it runs in one process.  -values LIST limits the finger counts drawn "
+     "relative improvement of pscore plus that of area over the first arrangement's baseline, learning "
+     "from -outer_batch (4) arrangements at a time (learning rate -outer_lr, 0.01); one inner sppo agent "
+     "explores every arrangement (learning rate -lr, 0.01; update batch -batch, 16 steps; -step, -flips, "
+     "-retries, -episode, -alpha and -beta go to explore), read from -agent FILE when it exists and "
+     "written back there at the end, saved with each arrangement so a resumed run goes on exactly, its "
+     "learning curves in learning.csv and learning.svg; -learn 0 keeps both agents from learning (a "
+     "comparison's learning-off arm); -mode random -pool P draws the M arrangements uniformly from that "
+     "same pool; -mode rl runs in one process.  -values LIST limits the finger counts drawn "
      "(enumerate_fingers -values; OSIRIS uses {2 4 6}).  A baseline that cannot be routed and verified "
      "is placed again with the next derived seed, up to -place_tries (3) placements; each failed one "
      "counts as a baseline failure.  -signoff ENGINES (needs pdk load -root) judges a seeded sample "

@@ -33,8 +33,8 @@ namespace eval ::halo::flow {}
 
 proc ::halo::flow::dataset_defaults {} {
     dict create -out {} -arrangements 10 -variants 10 -mode random -jobs 1 -shard 1/1 -seed 1 -step 100 \
-        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 3e-4 -outer_lr 1e-2 -quiet 0 \
-        -values {} -place_tries 3 -signoff none -signoff_fraction 0.1 -agent {} -learn 1 -batch 64 -outer_batch 4
+        -flips 1 -retries 20 -pool 0 -episode 8 -alpha auto -beta auto -lr 1e-2 -outer_lr 1e-2 -quiet 0 \
+        -values {} -place_tries 3 -signoff none -signoff_fraction 0.1 -agent {} -learn 1 -batch 16 -outer_batch 4
 }
 
 proc ::halo::flow::check_dataset_options {o} {
