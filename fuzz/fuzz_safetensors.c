@@ -3,12 +3,18 @@
  *
  * Any input must give tensors or an error naming the file.  What halo
  * reads it must write, read back to the same names, shapes, values (bit
- * for bit) and metadata, and write again to the same bytes.
+ * for bit) and metadata, and write again to the same bytes.  A file that
+ * parses is also offered to the sppo agent's loader (xagent_sppo_from):
+ * an agent or an error naming the file; an agent saves and loads back to
+ * the same bytes.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore/explore_sppo.h"
 #include "nn/nn_safetensors.h"
 
 static void same(const nn_params *a, const nn_meta *ma, const nn_params *b, const nn_meta *mb)
@@ -23,6 +29,49 @@ static void same(const nn_params *a, const nn_meta *ma, const nn_params *b, cons
         const char *v = nn_meta_get(mb, ma->key[i]);
         if (!v || strcmp(v, ma->value[i]) != 0) abort();
     }
+}
+
+/* A parsed file as an sppo agent: refused with the file named, or an agent
+ * whose saved bytes load back to an agent saving the same bytes. */
+static void as_agent(const nn_params *ps, const nn_meta *m)
+{
+    halo_err err;
+    halo_err_clear(&err);
+    xagent_sppo *x = xagent_sppo_from(ps, m, "fuzz.safetensors", &err);
+    if (!x) {
+        if (strncmp(err.msg, "fuzz.safetensors", 16) != 0) abort();
+        return;
+    }
+    char path[] = "/tmp/halo-fuzz-sppo-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) abort();
+    close(fd);
+    if (xagent_sppo_save(x, path, &err) != 0) abort();
+    xagent_sppo *y = xagent_sppo_load(path, &err);
+    if (!y) abort();
+    unsigned char *b1, *b2;
+    size_t n1, n2;
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    n1 = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b1 = malloc(n1 + 1);
+    if (fread(b1, 1, n1, f) != n1) abort();
+    fclose(f);
+    if (xagent_sppo_save(y, path, &err) != 0) abort();
+    f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    n2 = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b2 = malloc(n2 + 1);
+    if (fread(b2, 1, n2, f) != n2) abort();
+    fclose(f);
+    if (n1 != n2 || memcmp(b1, b2, n1) != 0) abort();
+    free(b1);
+    free(b2);
+    unlink(path);
+    xagent_sppo_free(x);
+    xagent_sppo_free(y);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n1 != n2 || memcmp(d1, d2, n1) != 0) abort();
         free(d1);
         free(d2);
+        as_agent(&a, &ma);
     }
     nn_params_free(&a);
     nn_params_free(&b);

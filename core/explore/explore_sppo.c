@@ -407,27 +407,33 @@ static int restore_meta(xagent_sppo *a, const nn_meta *m, const char *path, halo
     return 0;
 }
 
+xagent_sppo *xagent_sppo_from(const nn_params *file, const nn_meta *m, const char *source, halo_err *err)
+{
+    int cdim = 0, fdim = 0;
+    xagent_ppo_opts o;
+    if (load_options(m, source, &cdim, &fdim, &o, err) != 0) return NULL;
+    xagent_sppo *a = xagent_sppo_new(cdim, fdim, &o, err);
+    if (!a) return NULL;
+    int bad = restore_meta(a, m, source, err);
+    for (int i = 0; i < a->core.ps.n && !bad; i++) {
+        nn_param *p = a->core.ps.p[i];
+        bad = restore(file, source, "", p, &p->w, 1, err) || restore(file, source, "optim.m.", p, &p->m, 0, err) ||
+              restore(file, source, "optim.v.", p, &p->v, 0, err);
+    }
+    if (bad) {
+        xagent_sppo_free(a);
+        return NULL;
+    }
+    return a;
+}
+
 xagent_sppo *xagent_sppo_load(const char *path, halo_err *err)
 {
     nn_params file;
     nn_params_init(&file);
     nn_meta m = {NULL, NULL, 0};
     xagent_sppo *a = NULL;
-    int cdim = 0, fdim = 0;
-    xagent_ppo_opts o;
-    if (nn_safetensors_read(path, &file, &m, err) == 0 && load_options(&m, path, &cdim, &fdim, &o, err) == 0 &&
-        (a = xagent_sppo_new(cdim, fdim, &o, err)) != NULL) {
-        int bad = restore_meta(a, &m, path, err);
-        for (int i = 0; i < a->core.ps.n && !bad; i++) {
-            nn_param *p = a->core.ps.p[i];
-            bad = restore(&file, path, "", p, &p->w, 1, err) || restore(&file, path, "optim.m.", p, &p->m, 0, err) ||
-                  restore(&file, path, "optim.v.", p, &p->v, 0, err);
-        }
-        if (bad) {
-            xagent_sppo_free(a);
-            a = NULL;
-        }
-    }
+    if (nn_safetensors_read(path, &file, &m, err) == 0) a = xagent_sppo_from(&file, &m, path, err);
     nn_params_free(&file);
     nn_meta_free(&m);
     return a;

@@ -29,6 +29,7 @@
 #define HALO_EXPLORE_SPPO_H
 
 #include "explore_agent.h"
+#include "nn/nn_safetensors.h"
 
 typedef struct xagent_sppo xagent_sppo;
 
@@ -65,5 +66,8 @@ int xagent_sppo_save(const xagent_sppo *a, const char *path, halo_err *err);
  * metadata; tensors checked by name, shape and finiteness; Adam state and
  * rng when present); NULL with err filled. */
 xagent_sppo *xagent_sppo_load(const char *path, halo_err *err);
+/* The same from a file's parsed tensors and metadata (source names it in
+ * errors): the loader the fuzzer drives. */
+xagent_sppo *xagent_sppo_from(const nn_params *file, const nn_meta *m, const char *source, halo_err *err);
 
 #endif
