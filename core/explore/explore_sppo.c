@@ -354,7 +354,13 @@ static int load_options(const nn_meta *m, const char *path, int *cdim, int *fdim
         {"lr", &o->lr}, {"gamma", &o->gamma}, {"lambda", &o->lambda}, {"clip", &o->clip},
         {"entropy_coef", &o->entropy_coef}, {"value_coef", &o->value_coef}, {"max_grad_norm", &o->max_grad_norm}};
     for (size_t k = 0; k < sizeof reals / sizeof reals[0]; k++) *reals[k].v = meta_number(m, reals[k].key);
-    return sppo_check(*cdim, *fdim, o, err);
+    /* out-of-range options are the file's fault: name it */
+    halo_err why;
+    halo_err_clear(&why);
+    if (sppo_check(*cdim, *fdim, o, &why) == 0) return 0;
+    size_t n = strlen(why.msg);
+    if (n && why.msg[n - 1] == '.') why.msg[n - 1] = 0;
+    return load_fail(err, path, why.msg);
 }
 
 static int finite_all(const float *v, size_t n)
