@@ -165,12 +165,139 @@ static void col2im(const nn_conv2d *c, const conv_geom *g, const float *col, flo
     }
 }
 
+/* db[o] += sum over the output plane of dy[o]; summed in double because a
+ * plane can hold thousands of terms. */
+static void conv_bias_grad(float *db, const float *dyg, int coutg, int p)
+{
+    for (int o = 0; o < coutg; o++) {
+        const float *r = dyg + (size_t)o * p;
+        double s = 0;
+        for (int i = 0; i < p; i++) s += r[i];
+        db[o] += (float)s;
+    }
+}
+
+/* ---------------------------------------------------------------- conv2d: depthwise */
+
+/* One input channel per output channel (groups == cin == cout, MixConv's
+ * and MobileNet's kernels): lowered to GEMM each group is a 1-row
+ * product, memory-bound and ~0.4 of bare sgemm, which itself crawls at
+ * that shape.  Direct loops instead: per kernel tap, a run of output
+ * pixels times one weight, unit-stride along the row when stride is 1 (the
+ * compiler vectorises it).  The same valid ranges as im2col, so the same
+ * zero padding. */
+/* The loops below are what must vectorise; -O2's very cheap cost model
+ * leaves them scalar, so GCC compiles these few functions at -O3. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define DW_FAST __attribute__((optimize("O3")))
+#else
+#define DW_FAST
+#endif
+
+static int conv_is_depthwise(const nn_conv2d *c)
+{
+    return c->groups == c->cin && c->groups == c->cout;
+}
+
+/* Calls body(oh, ih, lo, hi, woff) for every output row oh of tap (ki, kj)
+ * whose input row ih lies inside the image, lo..hi the valid outputs. */
+#define DW_TAP_ROWS(c, g, ki, kj, BODY)                                                   \
+    do {                                                                                 \
+        int woff = (kj) * (c)->dil_w - (c)->pad_w, lo, hi;                              \
+        valid_range(woff, (c)->stride_w, (g)->wo, (g)->w, &lo, &hi);                    \
+        for (int oh = 0; oh < (g)->ho; oh++) {                                           \
+            int ih = oh * (c)->stride_h - (c)->pad_h + (ki) * (c)->dil_h;               \
+            if (ih < 0 || ih >= (g)->h || lo >= hi) continue;                            \
+            BODY;                                                                        \
+        }                                                                                \
+    } while (0)
+
+DW_FAST static void dw_forward_plane(const nn_conv2d *c, const conv_geom *g, const float *x, const float *wk, float bias,
+                             float *y)
+{
+    for (int i = 0; i < g->p; i++) y[i] = bias;
+    int sw = c->stride_w;
+    for (int ki = 0; ki < c->kh; ki++)
+        for (int kj = 0; kj < c->kw; kj++) {
+            float wv = wk[ki * c->kw + kj];
+            DW_TAP_ROWS(c, g, ki, kj, {
+                const float *src = x + (size_t)ih * g->w;
+                float *dst = y + (size_t)oh * g->wo;
+                if (sw == 1)
+                    for (int ow = lo; ow < hi; ow++) dst[ow] += wv * src[ow + woff];
+                else
+                    for (int ow = lo; ow < hi; ow++) dst[ow] += wv * src[ow * sw + woff];
+            });
+        }
+}
+
+/* dW of one channel's taps (accumulated), and dx of its plane (added). */
+DW_FAST static void dw_backward_plane(const nn_conv2d *c, const conv_geom *g, const float *x, const float *wk,
+                              const float *dy, float *dwk, float *dx)
+{
+    int sw = c->stride_w;
+    for (int ki = 0; ki < c->kh; ki++)
+        for (int kj = 0; kj < c->kw; kj++) {
+            float wv = wk[ki * c->kw + kj];
+            double acc = 0;
+            DW_TAP_ROWS(c, g, ki, kj, {
+                const float *src = x + (size_t)ih * g->w;
+                const float *d = dy + (size_t)oh * g->wo;
+                /* eight partial sums: a float reduction vectorises only
+                 * when its order is spelled out */
+                float part[8] = {0};
+                int ow = lo;
+                if (sw == 1)
+                    for (; ow + 8 <= hi; ow += 8)
+                        for (int k = 0; k < 8; k++) part[k] += d[ow + k] * src[ow + k + woff];
+                for (; ow < hi; ow++) part[0] += d[ow] * src[ow * sw + woff];
+                for (int k = 0; k < 8; k++) acc += part[k];
+                if (dx) {
+                    float *dst = dx + (size_t)ih * g->w;
+                    if (sw == 1)
+                        for (int ow = lo; ow < hi; ow++) dst[ow + woff] += wv * d[ow];
+                    else
+                        for (int ow = lo; ow < hi; ow++) dst[ow * sw + woff] += wv * d[ow];
+                }
+            });
+            dwk[ki * c->kw + kj] += (float)acc;
+        }
+}
+
+static void dw_forward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, float *y)
+{
+    int taps = c->kh * c->kw;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c->cout; ch++) {
+            size_t plane = (size_t)b * c->cout + ch;
+            dw_forward_plane(c, g, x + plane * g->h * g->w, c->weight->w + (size_t)ch * taps,
+                             c->bias ? c->bias->w[ch] : 0.0f, y + plane * g->p);
+        }
+}
+
+static void dw_backward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, const float *dy, float *dx)
+{
+    int taps = c->kh * c->kw;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c->cout; ch++) {
+            size_t plane = (size_t)b * c->cout + ch;
+            const float *dyp = dy + plane * g->p;
+            dw_backward_plane(c, g, x + plane * g->h * g->w, c->weight->w + (size_t)ch * taps, dyp,
+                              c->weight->g + (size_t)ch * taps, dx ? dx + plane * g->h * g->w : NULL);
+            if (c->bias) conv_bias_grad(c->bias->g + ch, dyp, 1, g->p);
+        }
+}
+
 /* ---------------------------------------------------------------- conv2d: passes */
 
 void nn_conv2d_forward(const nn_conv2d *c, const float *x, int n, int h, int w, float *y, nn_arena *ar)
 {
     conv_geom g = conv_geometry(c, h, w);
     if (n <= 0 || g.p == 0) return;
+    if (conv_is_depthwise(c)) {
+        dw_forward(c, &g, x, n, y);
+        return;
+    }
     size_t mark = nn_arena_mark(ar);
     int pointwise = conv_is_pointwise(c);
     float *col = pointwise ? NULL : nn_arena_alloc(ar, (size_t)g.kdim * g.p);
@@ -193,17 +320,6 @@ void nn_conv2d_forward(const nn_conv2d *c, const float *x, int n, int h, int w, 
     nn_arena_release(ar, mark);
 }
 
-/* db[o] += sum over the output plane of dy[o]; summed in double because a
- * plane can hold thousands of terms. */
-static void conv_bias_grad(float *db, const float *dyg, int coutg, int p)
-{
-    for (int o = 0; o < coutg; o++) {
-        const float *r = dyg + (size_t)o * p;
-        double s = 0;
-        for (int i = 0; i < p; i++) s += r[i];
-        db[o] += (float)s;
-    }
-}
 
 void nn_conv2d_backward(const nn_conv2d *c, const float *x, int n, int h, int w, const float *dy, float *dx,
                         nn_arena *ar)
@@ -211,6 +327,10 @@ void nn_conv2d_backward(const nn_conv2d *c, const float *x, int n, int h, int w,
     conv_geom g = conv_geometry(c, h, w);
     if (dx) memset(dx, 0, (size_t)n * c->cin * h * w * sizeof *dx);
     if (n <= 0 || g.p == 0) return;
+    if (conv_is_depthwise(c)) {
+        dw_backward(c, &g, x, n, dy, dx);
+        return;
+    }
     size_t mark = nn_arena_mark(ar);
     int pointwise = conv_is_pointwise(c);
     float *col = pointwise ? NULL : nn_arena_alloc(ar, (size_t)g.kdim * g.p);

@@ -27,6 +27,9 @@ static const bench_cfg CFGS[] = {
     {8, 64, 128, 16, 16, 3, 2, 1, 1},
     {8, 64, 64, 16, 16, 1, 1, 0, 1},
     {8, 64, 64, 32, 32, 3, 1, 1, 64},
+    /* MixConv's depthwise kernels (the NAS of nas-placement-quality) */
+    {8, 32, 32, 32, 32, 7, 1, 3, 32},
+    {8, 32, 32, 32, 32, 13, 1, 6, 32},
 };
 
 static double now(void)
@@ -137,7 +140,7 @@ int main(void)
 {
     halo_rng rng;
     rng_seed(&rng, 1);
-    printf("bench_nn: conv2d (im2col + cblas_sgemm) forward+backward vs bare sgemm, float32\n");
+    printf("bench_nn: conv2d forward+backward (im2col + cblas_sgemm; direct loops when depthwise) vs bare sgemm, float32\n");
     for (size_t i = 0; i < sizeof CFGS / sizeof CFGS[0]; i++) bench_one(&CFGS[i], &rng);
     return 0;
 }

@@ -51,6 +51,11 @@ static const conv_cfg CONV_CFGS[] = {
     {"groups 2", 2, 4, 6, 7, 7, 3, 1, 1, 1, 2, 1},
     {"depthwise", 1, 6, 6, 8, 9, 3, 1, 1, 1, 6, 0},
     {"depthwise x2", 2, 3, 6, 5, 7, 3, 2, 1, 1, 3, 1},
+    /* one channel per group: the direct depthwise loops (MixConv kernels) */
+    {"depthwise k7 d2 bias", 2, 4, 4, 9, 11, 7, 1, 6, 2, 4, 1},
+    {"depthwise k13 s2", 1, 3, 3, 15, 14, 13, 2, 6, 1, 3, 1},
+    {"depthwise k9 > image", 2, 2, 2, 5, 6, 9, 1, 4, 1, 2, 1},
+    {"depthwise k3 s3 d2", 1, 5, 5, 12, 10, 3, 3, 2, 2, 5, 0},
     {"pointwise", 2, 5, 7, 6, 5, 1, 1, 0, 1, 1, 1},
     {"1x1 stride 2", 1, 3, 4, 7, 6, 1, 2, 0, 1, 1, 1},
     {"k5 s3 p2 d2 g2", 1, 4, 8, 13, 11, 5, 3, 2, 2, 2, 1},
