@@ -9,11 +9,11 @@
  * the same bytes.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "explore/explore_sppo.h"
 #include "nn/nn_safetensors.h"
 
@@ -49,24 +49,11 @@ static void as_agent(const nn_params *ps, const nn_meta *m)
     if (xagent_sppo_save(x, path, &err) != 0) abort();
     xagent_sppo *y = xagent_sppo_load(path, &err);
     if (!y) abort();
-    unsigned char *b1, *b2;
     size_t n1, n2;
-    FILE *f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    n1 = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b1 = malloc(n1 + 1);
-    if (fread(b1, 1, n1, f) != n1) abort();
-    fclose(f);
-    if (xagent_sppo_save(y, path, &err) != 0) abort();
-    f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    n2 = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b2 = malloc(n2 + 1);
-    if (fread(b2, 1, n2, f) != n2) abort();
-    fclose(f);
-    if (n1 != n2 || memcmp(b1, b2, n1) != 0) abort();
+    char *b1 = halo_read_file(path, &n1, &err, NULL, 0);
+    if (!b1 || xagent_sppo_save(y, path, &err) != 0) abort();
+    char *b2 = halo_read_file(path, &n2, &err, NULL, 0);
+    if (!b2 || n1 != n2 || memcmp(b1, b2, n1) != 0) abort();
     free(b1);
     free(b2);
     unlink(path);
