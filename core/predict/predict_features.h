@@ -1,0 +1,51 @@
+/*
+ * predict_features.h -- a placement as an image: the input of the
+ * placement-quality predictors (the seed's X_i in R^{w x h x c}).
+ *
+ * Owns: the channel table and the rasteriser.  The picture is a square of
+ * size x size pixels over the placement boundary's longer side, lower-left
+ * corner at (0, 0), so shapes keep their aspect ratio and a smaller layout
+ * leaves the top or right margin empty; y grows with the row index.  The
+ * placement alone is used: nothing routed, extracted or simulated.
+ *
+ * Channels (PF_CHANNELS), each documented where it is drawn:
+ *   0 nmos      fraction of the pixel covered by NMOS device boxes
+ *   1 pmos      ... by PMOS device boxes
+ *   2 passive   ... by resistors and capacitors
+ *   3 gate      gate pins per pixel (pins of role G)
+ *   4 drain     drain pins (D)
+ *   5 source    source / body pins (S, B)
+ *   6 p_supply  pins on supply nets (supply_pos, supply_neg roles)
+ *   7 p_signal  pins on input and output nets
+ *   8 p_inner   pins on bias, internal and other nets
+ *   9 rudy      RUDY: per net with 2+ pins, (w + h) / (w h) of its pin
+ *               bounding box (um^-1) spread over that box -- the expected
+ *               wire density, summed over nets
+ *   10 rudy_sig RUDY of the input/output nets only (the signal path)
+ *   11 matched  coverage by devices of a matched pair
+ *   12 mismatch |matched coverage - its mirror image about the pair's
+ *               symmetry axis| (0 where the mirror is exact)
+ *   13 halo     coverage by halo boxes (where devices may still move)
+ *   14 scale    constant: the picture's side in um / 100 (absolute size,
+ *               which the normalised picture loses)
+ * Pin counts are per pixel; coverages are fractions in [0, 1].
+ */
+#ifndef HALO_PREDICT_FEATURES_H
+#define HALO_PREDICT_FEATURES_H
+
+#include "base/halo_err.h"
+#include "netlist/netlist.h"
+#include "place/place.h"
+
+#define PF_CHANNELS 15
+#define PF_MAX_SIZE 512
+
+const char *pf_channel_name(int c);
+
+/* Rasterise a placed IR: out gets [PF_CHANNELS][size][size] floats
+ * (row-major, row 0 at y = 0).  size 4 .. PF_MAX_SIZE.  *extent_um (may
+ * be NULL) receives the picture's side.  Returns 0, or -1 with *err (not
+ * placed, bad size). */
+int pf_raster(const place_ir *ir, const netlist *nl, int size, float *out, double *extent_um, halo_err *err);
+
+#endif
