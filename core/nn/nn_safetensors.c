@@ -5,6 +5,7 @@
 #include "nn_safetensors.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,6 @@ static void put_le32(unsigned char *p, float f)
     uint32_t u;
     memcpy(&u, &f, 4);
     for (int i = 0; i < 4; i++) p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static float get_le32(const unsigned char *p)
-{
-    uint32_t u = 0;
-    for (int i = 0; i < 4; i++) u |= (uint32_t)p[i] << (8 * i);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
 }
 
 static char *header_json(const nn_params *ps, const nn_meta *meta)
@@ -133,6 +125,97 @@ static int get_count(const cJSON *v, double max, size_t *out)
     return 0;
 }
 
+/* ---------------------------------------------------------------- dtypes */
+
+/* A little-endian unsigned integer of n bytes. */
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < n; i++) u |= (uint64_t)p[i] << (8 * i);
+    return u;
+}
+
+static float from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* IEEE binary16 to binary32, bit exact: every half is a float; subnormal
+ * halves become normal floats, infinities stay infinite, NaNs keep their
+ * sign and payload (shifted into the top of the float's mantissa). */
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+    if (exp == 0x1f) return from_bits(sign | 0x7f800000u | mant << 13);
+    if (exp != 0) return from_bits(sign | (exp + 112) << 23 | mant << 13);
+    if (mant == 0) return from_bits(sign);
+    uint32_t e = 113;   /* mant * 2^-24: shift the leading 1 to the implicit bit */
+    while (!(mant & 0x400u)) {
+        mant <<= 1;
+        e--;
+    }
+    return from_bits(sign | e << 23 | (mant & 0x3ffu) << 13);
+}
+
+/* binary64 to binary32, rounded to nearest even; past FLT_MAX's rounding
+ * range it is infinite (said outright, not left to the conversion). */
+static float double_to_float(double d)
+{
+    if (isfinite(d) && fabs(d) >= 0x1.ffffffp+127) return d > 0 ? INFINITY : -INFINITY;
+    return (float)d;
+}
+
+/* The dtypes read (safetensors' names): their element size and how one
+ * becomes a float. */
+typedef enum {
+    DT_F16, DT_BF16, DT_F32, DT_F64, DT_I8, DT_I16, DT_I32, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64, DT_BOOL
+} dt_kind;
+
+static const struct dtype_info {
+    const char *name;
+    dt_kind kind;
+    int size;
+} dtypes[] = {
+    {"F32", DT_F32, 4},  {"F16", DT_F16, 2},  {"BF16", DT_BF16, 2}, {"F64", DT_F64, 8},   {"I64", DT_I64, 8},
+    {"I32", DT_I32, 4},  {"I16", DT_I16, 2},  {"I8", DT_I8, 1},     {"U8", DT_U8, 1},     {"U16", DT_U16, 2},
+    {"U32", DT_U32, 4},  {"U64", DT_U64, 8},  {"BOOL", DT_BOOL, 1},
+};
+
+static const struct dtype_info *find_dtype(const char *name)
+{
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (strcmp(dtypes[i].name, name) == 0) return &dtypes[i];
+    return NULL;
+}
+
+/* One element at p as a float. */
+static float get_value(const struct dtype_info *dt, const unsigned char *p)
+{
+    uint64_t u = get_le(p, dt->size);
+    switch (dt->kind) {
+    case DT_F16: return half_to_float((uint16_t)u);
+    case DT_BF16: return from_bits((uint32_t)u << 16);
+    case DT_F32: return from_bits((uint32_t)u);
+    case DT_F64: {
+        double d;
+        memcpy(&d, &u, 8);
+        return double_to_float(d);
+    }
+    case DT_I8: return (float)(int8_t)(uint8_t)u;
+    case DT_I16: return (float)(int16_t)(uint16_t)u;
+    case DT_I32: return (float)(int32_t)(uint32_t)u;
+    case DT_I64: return (float)(int64_t)u;
+    case DT_U8:
+    case DT_U16:
+    case DT_U32:
+    case DT_U64:
+    case DT_BOOL: return (float)u;
+    }
+    return 0;
+}
+
 typedef struct span {
     size_t b, e;
 } span;
@@ -156,8 +239,8 @@ static int read_tensor(const cJSON *t, const unsigned char *data, size_t dlen, c
         snprintf(why, sizeof why, "tensor \"%.100s\" lacks dtype, shape or data_offsets [begin, end]", t->string);
         return bad(err, source, why);
     }
-    if (strcmp(dtype->valuestring, "F32") != 0)
-        return halo_err_set(err, HALO_E_NN_DTYPE, NULL, 0, source, t->string, dtype->valuestring);
+    const struct dtype_info *dt = find_dtype(dtype->valuestring);
+    if (!dt) return halo_err_set(err, HALO_E_NN_DTYPE, NULL, 0, source, t->string, dtype->valuestring);
     int ndim = cJSON_GetArraySize(shape), dims[NN_MAXDIM];
     if (ndim > NN_MAXDIM) {
         snprintf(why, sizeof why, "tensor \"%.100s\" has %d dimensions; halo handles up to %d", t->string, ndim,
@@ -181,11 +264,20 @@ static int read_tensor(const cJSON *t, const unsigned char *data, size_t dlen, c
         snprintf(why, sizeof why, "tensor \"%.100s\": data_offsets outside the %zu data bytes", t->string, dlen);
         return bad(err, source, why);
     }
-    if (e - b != count * 4) {
-        snprintf(why, sizeof why, "tensor \"%.100s\": %zu bytes for a shape of %zu F32 values", t->string, e - b,
-                 count);
+    /* divided, not multiplied: no count * size can overflow */
+    size_t es = (size_t)dt->size;
+    if ((e - b) % es != 0 || (e - b) / es != count) {
+        snprintf(why, sizeof why, "tensor \"%.100s\": %zu bytes for a shape of %zu %s values", t->string, e - b,
+                 count, dt->name);
         return bad(err, source, why);
     }
+    if (dt->kind == DT_BOOL)
+        for (size_t i = 0; i < count; i++)
+            if (data[b + i] > 1) {
+                snprintf(why, sizeof why, "tensor \"%.100s\": BOOL value %zu is byte %u, not 0 or 1", t->string, i,
+                         data[b + i]);
+                return bad(err, source, why);
+            }
     int shp[NN_MAXDIM] = {1, 1, 1, 1};
     for (int d = 0; d < ndim; d++) shp[d] = dims[d];
     nn_param *p = nn_params_add(ps, t->string, ndim > 0 ? ndim : 1, shp);
@@ -193,7 +285,7 @@ static int read_tensor(const cJSON *t, const unsigned char *data, size_t dlen, c
         snprintf(why, sizeof why, "tensor \"%.100s\" appears twice", t->string);
         return bad(err, source, why);
     }
-    for (size_t i = 0; i < count; i++) p->w[i] = get_le32(data + b + 4 * i);
+    for (size_t i = 0; i < count; i++) p->w[i] = get_value(dt, data + b + es * i);
     sp->b = b;
     sp->e = e;
     return 0;

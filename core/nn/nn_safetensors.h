@@ -7,10 +7,20 @@
  * ..., "__metadata__": {"key": "string value", ...}}), then the raw
  * little-endian data, offsets relative to its start.  halo writes F32
  * tensors in parameter order, the header padded with spaces to a multiple
- * of 8 bytes, and records the model's architecture in the metadata.  The
- * reader checks everything a hostile file could get wrong (lengths,
- * offsets out of range or overlapping, shapes that disagree with their
- * byte count, duplicate names) and names the problem.
+ * of 8 bytes, and records the model's architecture in the metadata.
+ *
+ * The reader takes the dtypes PyTorch files carry and converts every
+ * value to float32 (halo holds nothing else): F32 as is; F16 (IEEE half)
+ * and BF16 (the upper 16 bits of a float32) exactly, subnormals,
+ * infinities and NaNs (sign and payload) included; F64 rounded to nearest,
+ * beyond the float range to infinity; I8, I16, I32, I64, U8, U16, U32,
+ * U64 to the nearest float (integers past 2^24 may round); BOOL (bytes 0
+ * or 1 only) to 0 or 1.  Any other dtype (F8_E4M3, ...) is refused,
+ * naming the file, tensor and dtype.  A 0-d tensor (shape []) becomes a
+ * 1-element parameter of ndim 1, shape [1]; written back it is [1].  It
+ * checks everything a hostile file could get wrong (lengths, offsets out
+ * of range or overlapping, a byte count other than the shape's element
+ * count times the dtype's size, duplicate names) and names the problem.
  */
 #ifndef HALO_NN_SAFETENSORS_H
 #define HALO_NN_SAFETENSORS_H

@@ -3,7 +3,8 @@
  * gradient against central differences (relative error < 1e-3 in
  * float32, losses summed in double), the optimisers against PyTorch's
  * update rules worked by hand, an MLP that learns XOR, and files written
- * and read back (and refused when broken). */
+ * and read back (and refused when broken), every dtype PyTorch writes
+ * built by hand and read as float32. */
 #include "nn/nn.h"
 #include "nn/nn_layers.h"
 #include "nn/nn_safetensors.h"
@@ -11,6 +12,9 @@
 #include "nn_gradcheck.h"
 #include "unit.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -366,7 +370,7 @@ TEST(safetensors_roundtrip_and_refusals)
     static const struct {
         const char *json, *why;
     } broken[] = {
-        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", "F16"},
+        {"{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", "is F8_E4M3; halo reads"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", "bytes for a shape"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,400]}}", "outside"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
@@ -551,6 +555,200 @@ static int train_gridworld(uint64_t seed, double *last_return)
     }
     nn_params_free(&n.ps);
     return done ? steps : GW_MAX + 1;
+}
+
+/* A safetensors file in out: the 8-byte length, the header json, the data. */
+static size_t st_bytes(unsigned char *out, const char *json, const unsigned char *data, size_t dlen)
+{
+    size_t jl = strlen(json);
+    for (int i = 0; i < 8; i++) out[i] = (unsigned char)((uint64_t)jl >> (8 * i));
+    memcpy(out + 8, json, jl);
+    if (dlen) memcpy(out + 8 + jl, data, dlen);
+    return 8 + jl + dlen;
+}
+
+/* n little-endian bytes of u at d[*at]. */
+static void put_le(unsigned char *d, size_t *at, uint64_t u, int n)
+{
+    for (int i = 0; i < n; i++) d[(*at)++] = (unsigned char)(u >> (8 * i));
+}
+
+static uint32_t bits_of(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* Every dtype PyTorch writes, built by hand, read as float32: halves bit
+ * exact (subnormal, infinities, NaN payload, -0), bfloat16, doubles
+ * rounded (and past FLT_MAX infinite), integers and bools; a 0-d tensor
+ * as shape [1]; byte counts that disagree with the dtype's size refused. */
+TEST(safetensors_dtypes)
+{
+    unsigned char d[256], file[2048];
+    size_t at = 0;
+    static const uint16_t half[] = {0x3c00, 0xc100, 0x7bff, 0x0001, 0x03ff, 0x0400,
+                                    0x7c00, 0xfc00, 0x7e00, 0x8000, 0xfe01, 0x3555};
+    static const uint32_t want_half[] = {0x3f800000, 0xc0200000, 0x477fe000, 0x33800000, 0x387fc000, 0x38800000,
+                                         0x7f800000, 0xff800000, 0x7fc00000, 0x80000000, 0xffc02000, 0x3eaaa000};
+    for (int i = 0; i < 12; i++) put_le(d, &at, half[i], 2);                         /* h: 0..24 */
+    put_le(d, &at, 0x4049, 2);                                                      /* bf: 24..28 */
+    put_le(d, &at, 0xff80, 2);
+    put_le(d, &at, dbits(0.1), 8);                                                  /* f64: 28..68 */
+    put_le(d, &at, dbits(1e300), 8);
+    put_le(d, &at, dbits(-1e300), 8);
+    put_le(d, &at, dbits(0x1.fffffefffffffp+127), 8);
+    put_le(d, &at, dbits(0x1.ffffffp+127), 8);
+    put_le(d, &at, (uint64_t)-7, 8);                                                /* i64: 68..92 */
+    put_le(d, &at, (uint64_t)1 << 40, 8);
+    put_le(d, &at, (uint64_t)1 << 63, 8);
+    put_le(d, &at, (uint32_t)-123456, 4);                                           /* i32: 92..96 */
+    put_le(d, &at, (uint16_t)-300, 2);                                              /* i16: 96..98 */
+    put_le(d, &at, 0x80, 1);                                                        /* i8: 98..99 */
+    put_le(d, &at, 0xff, 1);                                                        /* u8: 99..100 */
+    put_le(d, &at, 0, 1);                                                           /* bool: 100..102 */
+    put_le(d, &at, 1, 1);
+    put_le(d, &at, 0xd5bc, 2);                                                      /* scalar F16: 102..104 */
+    put_le(d, &at, UINT64_MAX, 8);                                                  /* u64: 104..112 */
+    put_le(d, &at, 0xffffffffu, 4);                                                 /* u32: 112..116 */
+    put_le(d, &at, 0xffff, 2);                                                      /* u16: 116..118 */
+    CHECK_INT(at, 118);
+    const char *json = "{\"h\":{\"dtype\":\"F16\",\"shape\":[3,4],\"data_offsets\":[0,24]},"
+                       "\"bf\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[24,28]},"
+                       "\"f64\":{\"dtype\":\"F64\",\"shape\":[5],\"data_offsets\":[28,68]},"
+                       "\"i64\":{\"dtype\":\"I64\",\"shape\":[3],\"data_offsets\":[68,92]},"
+                       "\"i32\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[92,96]},"
+                       "\"i16\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[96,98]},"
+                       "\"i8\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[98,99]},"
+                       "\"u8\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[99,100]},"
+                       "\"b\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[100,102]},"
+                       "\"s\":{\"dtype\":\"F16\",\"shape\":[],\"data_offsets\":[102,104]},"
+                       "\"u64\":{\"dtype\":\"U64\",\"shape\":[1],\"data_offsets\":[104,112]},"
+                       "\"u32\":{\"dtype\":\"U32\",\"shape\":[1],\"data_offsets\":[112,116]},"
+                       "\"u16\":{\"dtype\":\"U16\",\"shape\":[1],\"data_offsets\":[116,118]},"
+                       "\"__metadata__\":{\"format\":\"pt\"}}";
+    size_t len = st_bytes(file, json, d, at);
+    nn_params ps;
+    nn_params_init(&ps);
+    nn_meta meta = {NULL, NULL, 0};
+    halo_err err;
+    halo_err_clear(&err);
+    CHECK_INT(nn_safetensors_parse(file, len, "d.safetensors", &ps, &meta, &err), 0);
+    if (err.id) printf("    %s\n", err.msg);
+    CHECK_INT(ps.n, 13);
+    CHECK_STR(nn_meta_get(&meta, "format"), "pt");
+    nn_param *p = nn_params_find(&ps, "h");
+    CHECK(p && p->ndim == 2 && p->shape[0] == 3 && p->shape[1] == 4 && p->n == 12);
+    for (int i = 0; p && i < 12; i++) {
+        if (bits_of(p->w[i]) != want_half[i])
+            printf("    half 0x%04x -> 0x%08x, want 0x%08x\n", half[i], bits_of(p->w[i]), want_half[i]);
+        CHECK(bits_of(p->w[i]) == want_half[i]);
+    }
+    if (p) {
+        CHECK(p->w[0] == 1.0f && p->w[1] == -2.5f && p->w[2] == 65504.0f);
+        CHECK(p->w[3] == 0x1p-24f && p->w[3] > 5.960464e-8f && p->w[3] < 5.960465e-8f);
+        CHECK(p->w[4] == 1023 * 0x1p-24f && p->w[5] == 0x1p-14f);
+        CHECK(isinf(p->w[6]) && p->w[6] > 0 && isinf(p->w[7]) && p->w[7] < 0);
+        CHECK(isnan(p->w[8]) && isnan(p->w[10]) && signbit(p->w[9]) && p->w[9] == 0);
+    }
+    p = nn_params_find(&ps, "bf");
+    CHECK(p && p->n == 2 && p->w[0] == 3.140625f && isinf(p->w[1]) && p->w[1] < 0);
+    p = nn_params_find(&ps, "f64");
+    CHECK(p && p->n == 5);
+    if (p) {
+        CHECK(p->w[0] == 0.1f);
+        CHECK(isinf(p->w[1]) && p->w[1] > 0 && isinf(p->w[2]) && p->w[2] < 0);
+        CHECK(p->w[3] == FLT_MAX);   /* below the halfway point: rounds down */
+        CHECK(isinf(p->w[4]));       /* halfway: ties to even, which is 2^128 */
+    }
+    p = nn_params_find(&ps, "i64");
+    CHECK(p && p->n == 3 && p->w[0] == -7.0f && p->w[1] == 1099511627776.0f && p->w[2] == -0x1p63f);
+    p = nn_params_find(&ps, "i32");
+    CHECK(p && p->w[0] == -123456.0f);
+    p = nn_params_find(&ps, "i16");
+    CHECK(p && p->w[0] == -300.0f);
+    p = nn_params_find(&ps, "i8");
+    CHECK(p && p->w[0] == -128.0f);
+    p = nn_params_find(&ps, "u8");
+    CHECK(p && p->w[0] == 255.0f);
+    p = nn_params_find(&ps, "b");
+    CHECK(p && p->n == 2 && p->w[0] == 0.0f && p->w[1] == 1.0f);
+    p = nn_params_find(&ps, "s");   /* 0-d: one value, ndim 1, shape [1] */
+    CHECK(p && p->ndim == 1 && p->shape[0] == 1 && p->n == 1 && p->w[0] == -91.75f);
+    p = nn_params_find(&ps, "u64");
+    CHECK(p && p->w[0] == 0x1p64f);
+    p = nn_params_find(&ps, "u32");
+    CHECK(p && p->w[0] == 0x1p32f);
+    p = nn_params_find(&ps, "u16");
+    CHECK(p && p->w[0] == 65535.0f);
+    /* written back, everything is F32 and reads back the same bits; the
+     * 0-d tensor is now [1] */
+    unsigned char *enc;
+    size_t elen;
+    nn_safetensors_encode(&ps, &meta, &enc, &elen);
+    nn_params back;
+    nn_params_init(&back);
+    CHECK_INT(nn_safetensors_parse(enc, elen, "again", &back, NULL, &err), 0);
+    CHECK_INT(back.n, ps.n);
+    for (int k = 0; k < ps.n && k < back.n; k++) {
+        nn_param *q = nn_params_find(&back, ps.p[k]->name);
+        CHECK(q && q->n == ps.p[k]->n && memcmp(q->w, ps.p[k]->w, q->n * sizeof(float)) == 0);
+    }
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)enc[i] << (8 * i);
+    char *hdr = calloc(hl + 1, 1);
+    if (hdr && hl <= elen - 8) memcpy(hdr, enc + 8, hl);
+    CHECK(hdr && strstr(hdr, "\"s\":{\"dtype\":\"F32\",\"shape\":[1]") != NULL);
+    CHECK(hdr && strstr(hdr, "F16") == NULL);
+    free(hdr);
+    free(enc);
+    nn_params_free(&back);
+    nn_params_free(&ps);
+    nn_meta_free(&meta);
+
+    /* byte counts are the element count times the dtype's size */
+    static const struct {
+        const char *json, *why;
+    } wrong[] = {
+        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,2]}}", "2 bytes for a shape of 2 F16 values"},
+        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}", "8 bytes for a shape of 2 F16 values"},
+        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,3]}}", "3 bytes for a shape of 1 F16 values"},
+        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[],\"data_offsets\":[0,4]}}", "4 bytes for a shape of 1 F16 values"},
+        {"{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,4]}}", "4 bytes for a shape of 1 I64 values"},
+        {"{\"a\":{\"dtype\":\"F64\",\"shape\":[2147483647,2147483647,2147483647,2147483647],"
+         "\"data_offsets\":[0,8]}}", "bytes for a shape"},
+        {"{\"a\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[0,2]}}", "BOOL value 1 is byte 2"},
+    };
+    for (size_t k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        unsigned char zero[8] = {1, 2, 0, 0, 0, 0, 0, 0};
+        len = st_bytes(file, wrong[k].json, zero, sizeof zero);
+        nn_params bad;
+        nn_params_init(&bad);
+        halo_err_clear(&err);
+        CHECK(nn_safetensors_parse(file, len, "w.safetensors", &bad, NULL, &err) != 0);
+        CHECK_INT(err.id, HALO_E_NN_FORMAT);
+        if (!strstr(err.msg, wrong[k].why)) printf("    got \"%s\", want \"%s\"\n", err.msg, wrong[k].why);
+        CHECK(strstr(err.msg, wrong[k].why) != NULL);
+        CHECK_INT(bad.n, 0);
+        nn_params_free(&bad);
+    }
+    /* an unknown dtype names the file, the tensor and the dtype */
+    len = st_bytes(file, "{\"enc.w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", d, 8);
+    nn_params bad;
+    nn_params_init(&bad);
+    halo_err_clear(&err);
+    CHECK(nn_safetensors_parse(file, len, "u.safetensors", &bad, NULL, &err) != 0);
+    CHECK_INT(err.id, HALO_E_NN_DTYPE);
+    CHECK(strncmp(err.msg, "u.safetensors: tensor \"enc.w\" is C64;", 37) == 0);
+    nn_params_free(&bad);
 }
 
 TEST(ppo_actor_critic_solves_gridworld)
