@@ -20,7 +20,7 @@
 const HaloCmd *const halo_cmd_tables[] = {
     halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
     halo_layout_cmds, halo_verify_cmds, halo_place_cmds, halo_route_cmds, halo_nn_cmds, halo_explore_cmds,
-    halo_agent_cmds, NULL,
+    halo_agent_cmds, halo_predict_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)
@@ -41,16 +41,17 @@ static void free_state(ClientData cd, Tcl_Interp *interp)
  * and pdk/sky130/netgen_setup.tcl). */
 extern const char halo_engines_tcl[], halo_magic_drc_cells_tcl[], halo_magic_extract_lvs_tcl[],
     halo_netgen_setup_tcl[];
-/* The exploration and dataset commands' procs (tclcmds/explore.tcl and
- * tclcmds/dataset.tcl). */
-extern const char halo_explore_tcl[], halo_dataset_tcl[];
+/* The exploration, dataset and predictor-dataset commands' procs
+ * (tclcmds/explore.tcl, dataset.tcl, predict.tcl). */
+extern const char halo_explore_tcl[], halo_dataset_tcl[], halo_predict_tcl[];
 
 static int load_flows(Tcl_Interp *interp)
 {
     if (Tcl_Eval(interp, "namespace eval ::halo::flow {}") != TCL_OK) return TCL_ERROR;
     if (halo_explore_helpers(interp) != TCL_OK) return TCL_ERROR;
     if (Tcl_Eval(interp, halo_explore_tcl) != TCL_OK) return TCL_ERROR;
-    return Tcl_Eval(interp, halo_dataset_tcl);
+    if (Tcl_Eval(interp, halo_dataset_tcl) != TCL_OK) return TCL_ERROR;
+    return Tcl_Eval(interp, halo_predict_tcl);
 }
 
 static int load_engines(Tcl_Interp *interp)
