@@ -73,7 +73,15 @@ void pn_dag_count(const pn_dag *d, int *vertices, int *edges)
 char *pn_arch_format(const pn_arch *a)
 {
     su_buf b = {NULL, 0, 0};
-    su_buf_printf(&b, "pnet1 in=%d size=%d width=%g stem=%d,%d,%d fc=%d dags=", a->in_c, a->size, a->width,
+    /* the width in the fewest digits (six or more) that read back the
+       same: %g alone turned 0.4843749 into 0.484375, 16 filters of c32
+       where the saved weights have 15 */
+    char width[32];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(width, sizeof width, "%.*g", prec, a->width);
+        if (strtod(width, NULL) == a->width) break;
+    }
+    su_buf_printf(&b, "pnet1 in=%d size=%d width=%s stem=%d,%d,%d fc=%d dags=", a->in_c, a->size, width,
                   a->stem[0], a->stem[1], a->stem[2], a->fc);
     for (int d = 0; d < PN_NDAGS; d++) {
         const pn_dag *g = &a->dag[d];

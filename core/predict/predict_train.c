@@ -360,7 +360,10 @@ pn_model *pt_model_load(const char *path, pt_task *t, nn_meta *meta, halo_err *e
     nn_params file;
     nn_params_init(&file);
     memset(t, 0, sizeof *t);
-    if (nn_safetensors_read(path, &file, meta, err) != 0) return NULL;
+    if (nn_safetensors_read(path, &file, meta, err) != 0) {
+        nn_params_free(&file);   /* the tensors read before the fault */
+        return NULL;
+    }
     const char *fmt = nn_meta_get(meta, "format"), *arch_text = nn_meta_get(meta, "architecture"),
                *metric = nn_meta_get(meta, "metric");
     double lm = 0;
