@@ -619,7 +619,7 @@ const HaloCmd halo_predict_cmds[] = {
      "Writes a predictor dataset as safetensors: the pictures in RAW (placement_features data appended, float32) "
      "become the tensor features [N, 15, S, S], each metric the tensor metric.NAME [N]; DICT goes into the "
      "metadata with the channel names.",
-     "Writes a predictor dataset (pictures and metrics) as safetensors."},
+     "Writes predictor pictures and metrics as safetensors."},
     {"predictor_dataset", PredictorDatasetCmd,
      "predictor_dataset -out DIR ?-samples N? ?-size S? ?-arrangements K? ?-efforts LIST? ?-poor P? ?-moves M? "
      "?-step NM? ?-seed S?",
@@ -631,7 +631,7 @@ const HaloCmd halo_predict_cmds[] = {
      "of S x S, default 64, and metric.<label> tensors) and DIR/labels.json (each label's spread). Labels: "
      "pscore pscore_osiris area hpwl wirelength, every post-layout metric and its shift_<metric> = |post - pre| / "
      "|pre|. Returns a dict: dir file samples failures seconds labels.",
-     "Makes a placement-quality dataset (pictures and post-layout labels)."},
+     "Makes a placement-quality dataset of the design."},
     {"train_predictor", TrainPredictorCmd,
      "train_predictor -data FILE ?-metric M? ?-arch cnn|PNET|MODEL? ?-epochs E? ?-batch B? ?-lr LR? "
      "?-weight_decay WD? ?-quantile Q? ?-width W? ?-alpha A? ?-init MODEL? ?-val V? ?-test T? ?-seed S? ?-out FILE? "
@@ -644,7 +644,7 @@ const HaloCmd halo_predict_cmds[] = {
      "(LR 5e-4, L2 decay 1e-3), batch 48, 45 epochs, BCE plus 0.25 x MSE of the standardised metric. Returns a "
      "dict: train_acc val_acc test_acc test_majority test_mae train val test threshold architecture metric epochs "
      "loss seconds parameters macs; -out saves the model as safetensors.",
-     "Trains a placement-quality predictor (CNN baseline or a given architecture)."},
+     "Trains a placement-quality predictor."},
     {"nas_search", NasSearchCmd,
      "nas_search -data FILE ?-candidates N? ?-minutes M? ?-update_rate A? ?train_predictor options? ?-out FILE?",
      "Neural architecture search by graph propagation (the seed's Algorithm 1): six guide-DAGs of 7 vertices, "
@@ -653,7 +653,7 @@ const HaloCmd halo_predict_cmds[] = {
      "beta)), beta the mean accuracy so far (A default 10). Stops after N candidates (50) or M minutes (120). The "
      "best candidate by validation accuracy is kept (-out) and evaluated once on the test part, which the search "
      "never sees. Returns the train_predictor dict plus candidates minutes mean_val_acc history.",
-     "Searches a predictor architecture (NAS, graph propagation)."},
+     "Searches a predictor architecture (NAS)."},
     {"predict", PredictCmd, "predict -model FILE",
      "Predicts the current placement's quality with a trained predictor: returns a dict p_good (the probability "
      "that its metric is at or below the threshold) good metric predicted threshold.",

@@ -157,7 +157,9 @@ proc ::halo::flow::predictor_samples {o dir report} {
     file delete $raw
     file rename -force [file join $dir samples.jsonl.part] [file join $dir samples.jsonl]
     set spread [predictor_spread $metrics]
-    write_atomic [file join $dir labels.json] [jobj [lmap {m s} $spread {list $m [jnumdict $s]}]]\n
+    set pairs {}
+    dict for {m s} $spread {lappend pairs $m [jnumdict $s]}
+    write_atomic [file join $dir labels.json] [jobj $pairs]\n
     dict create dir $dir file $file samples [llength $rows] failures $failures \
         seconds [expr {([clock milliseconds] - $t0) / 1000.0}] labels $spread
 }

@@ -170,40 +170,27 @@ static void draw_rudy(const frame *f, const place_ir *ir, const netlist *nl)
     free(count);
 }
 
-/* |matched - its mirror| about each symmetry class's axis, over the
- * matched devices of that class. */
+/* |matched - mirrored| : the coverage of the matched devices against the
+ * coverage of their mirror images about their class's axis, both drawn
+ * exactly (fractional pixels), so a placement whose pairs are exact
+ * mirror images draws 0 everywhere. */
 static void draw_mismatch(const frame *f, const place_ir *ir)
 {
-    int s = f->size;
-    size_t np = (size_t)s * s;
-    float *cls = calloc(np, sizeof *cls);
-    if (!cls) return;
-    for (int c = 0; c < ir->nclasses; c++) {
-        memset(cls, 0, np * sizeof *cls);
-        int any = 0;
-        for (int i = 0; i < ir->n; i++) {
-            const place_item *it = &ir->items[i];
-            if (it->symclass != c) continue;
-            lay_box b = place_device_box(it);
-            draw_box_into(f, cls, b.x0, b.y0, b.x1, b.y1, 1.0f);
-            any = 1;
-        }
-        if (!any) continue;
-        /* the axis in pixels; pixel i's centre i + 0.5 mirrors to 2a - i - 0.5 */
-        double a = ir->axis4[c] / 4.0 / f->nm_per_px;
-        float *mm = plane(f, CH_MISMATCH);
-        for (int j = 0; j < s; j++)
-            for (int i = 0; i < s; i++) {
-                double mi = 2 * a - i - 1;     /* left edge of the mirrored pixel */
-                int k0 = (int)floor(mi);
-                double t = mi - k0;
-                float v0 = k0 >= 0 && k0 < s ? cls[(size_t)j * s + k0] : 0;
-                float v1 = k0 + 1 >= 0 && k0 + 1 < s ? cls[(size_t)j * s + k0 + 1] : 0;
-                float mirror = (float)((1 - t) * v0 + t * v1);
-                mm[(size_t)j * s + i] += fabsf(cls[(size_t)j * s + i] - mirror);
-            }
+    size_t np = (size_t)f->size * f->size;
+    float *mirror = calloc(np, sizeof *mirror);
+    if (!mirror) return;
+    for (int i = 0; i < ir->n; i++) {
+        const place_item *it = &ir->items[i];
+        int c = it->symclass;
+        if (c < 0 || c >= ir->nclasses) continue;
+        lay_box b = place_device_box(it);
+        double a2 = ir->axis4[c] / 2.0;          /* twice the axis, nm */
+        draw_box_into(f, mirror, a2 - b.x1, b.y0, a2 - b.x0, b.y1, 1.0f);
     }
-    free(cls);
+    const float *matched = plane(f, CH_MATCHED);
+    float *mm = plane(f, CH_MISMATCH);
+    for (size_t k = 0; k < np; k++) mm[k] = fabsf(matched[k] - mirror[k]);
+    free(mirror);
 }
 
 int pf_raster(const place_ir *ir, const netlist *nl, int size, float *out, double *extent_um, halo_err *err)

@@ -23,8 +23,9 @@
  *               wire density, summed over nets
  *   10 rudy_sig RUDY of the input/output nets only (the signal path)
  *   11 matched  coverage by devices of a matched pair
- *   12 mismatch |matched coverage - its mirror image about the pair's
- *               symmetry axis| (0 where the mirror is exact)
+ *   12 mismatch |matched coverage - the coverage of the matched devices'
+ *               mirror images about their symmetry axis| (0 everywhere
+ *               when every pair is an exact mirror image)
  *   13 halo     coverage by halo boxes (where devices may still move)
  *   14 scale    constant: the picture's side in um / 100 (absolute size,
  *               which the normalised picture loses)

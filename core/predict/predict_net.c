@@ -29,6 +29,12 @@ const char *pn_op_name(pn_op op)
 
 /* ---------------------------------------------------------------- arch */
 
+static int scaled_filters(double width, int filters)
+{
+    int c = (int)lround(width * filters);
+    return c < 4 ? 4 : c;
+}
+
 void pn_arch_empty(pn_arch *a, int in_c, int size, double width)
 {
     memset(a, 0, sizeof *a);
@@ -225,6 +231,45 @@ int pn_arch_parse(const char *text, pn_arch *a, halo_err *err)
     return 0;
 }
 
+/* Output channels of one DAG on cin0 input channels; *params gains its
+ * weights and biases.  The same walk as build_dag, without the layers. */
+static double dag_channels(const pn_dag *g, double width, double cin0, double *params)
+{
+    double cout[PN_MAXV + 1] = {cin0};
+    for (int k = 1; k <= PN_MAXV; k++) {
+        if (!pn_dag_used(g, k)) continue;
+        double cin = 0;
+        for (int j = 0; j < k; j++)
+            if (g->edge[j][k]) cin += cout[j];
+        switch (g->op[k]) {
+        case PN_OP_C64: cout[k] = scaled_filters(width, 64); break;
+        case PN_OP_MIX: cout[k] = cin; break;
+        default: cout[k] = scaled_filters(width, 32); break;
+        }
+        /* a MixConv's kernels average under 13 x 13 per channel */
+        *params += g->op[k] == PN_OP_MIX ? cin * (13 * 13 + 1) : cout[k] * (cin * 9 + 1);
+    }
+    double out = 0;
+    for (int j = 0; j <= PN_MAXV; j++) {
+        if (j > 0 && !pn_dag_used(g, j)) continue;
+        int leaves = 0;
+        for (int k = j + 1; k <= PN_MAXV; k++) leaves |= g->edge[j][k];
+        if (!leaves) out += cout[j];
+    }
+    return out;
+}
+
+double pn_arch_params(const pn_arch *a)
+{
+    double params = 0, c = a->in_c;
+    for (int s = 0; s < 3; s++) {
+        params += a->stem[s] * (c * 9 + 1);
+        c = a->stem[s];
+        for (int d = 2 * s; d < 2 * s + 2; d++) c = dag_channels(&a->dag[d], a->width, c, &params);
+    }
+    return params + c * a->fc + a->fc + (double)a->fc * PN_HEAD + PN_HEAD;
+}
+
 /* ---------------------------------------------------------------- nodes */
 
 enum { N_INPUT, N_CONV, N_MIX };
@@ -255,11 +300,6 @@ struct pn_model {
     float *feat_x, *h1pre, *h1;   /* head activations */
 };
 
-static int scaled(double width, int filters)
-{
-    int c = (int)lround(width * filters);
-    return c < 4 ? 4 : c;
-}
 
 /* He (Kaiming) normal init, std sqrt(2 / fan_in), zero bias, as
  * torchvision's VGG does: the networks have no normalisation layer, and
@@ -342,9 +382,9 @@ static int build_dag(pn_model *m, int d, const int *src, int nsrc, int *out, hal
         snprintf(name, sizeof name, "dags.%d.v%d", d, k);
         int id;
         switch (g->op[k]) {
-        case PN_OP_C32: id = add_conv(m, name, in, nin, scaled(m->arch.width, 32), 1, 1, rng); break;
-        case PN_OP_C64: id = add_conv(m, name, in, nin, scaled(m->arch.width, 64), 1, 1, rng); break;
-        case PN_OP_A32: id = add_conv(m, name, in, nin, scaled(m->arch.width, 32), 1, 2, rng); break;
+        case PN_OP_C32: id = add_conv(m, name, in, nin, scaled_filters(m->arch.width, 32), 1, 1, rng); break;
+        case PN_OP_C64: id = add_conv(m, name, in, nin, scaled_filters(m->arch.width, 64), 1, 1, rng); break;
+        case PN_OP_A32: id = add_conv(m, name, in, nin, scaled_filters(m->arch.width, 32), 1, 2, rng); break;
         case PN_OP_MIX: id = add_mix(m, name, in, nin, rng); break;
         default: return -1;
         }
@@ -401,6 +441,12 @@ pn_model *pn_model_new(const pn_arch *a, uint64_t seed, halo_err *err)
 {
     if (a->in_c < 1 || a->size < 8 || a->fc < 1 || !(a->width > 0)) {
         halo_err_set(err, HALO_E_PRD_ARCH, NULL, 0, "(in memory)", "sizes must be positive, the picture >= 8");
+        return NULL;
+    }
+    if (pn_arch_params(a) > PN_MAX_PARAMS) {
+        char *t = pn_arch_format(a);
+        halo_err_set(err, HALO_E_PRD_ARCH, NULL, 0, t, "more than 50 million parameters");
+        free(t);
         return NULL;
     }
     pn_model *m = halo_xcalloc(1, sizeof *m);
@@ -495,6 +541,13 @@ static void mix_forward(pn_model *m, pn_node *n, int batch)
 
 void pn_model_forward(pn_model *m, const float *x, int n, float *out)
 {
+    /* one block as large as the largest step so far: blocks freed and
+       allocated again every step cost page faults (system time) */
+    if (m->ar.high_water > m->ar.block_floats) {
+        size_t want = m->ar.high_water + m->ar.high_water / 4;
+        nn_arena_free(&m->ar);
+        nn_arena_init(&m->ar, want);
+    }
     nn_arena_release(&m->ar, 0);
     m->batch = n;
     pn_node *inp = &m->node[0];

@@ -76,9 +76,15 @@ int pn_dag_used(const pn_dag *d, int k);
 /* Vertices used and edges of a DAG. */
 void pn_dag_count(const pn_dag *d, int *vertices, int *edges);
 
+/* Parameters of the network an arch describes (MixConv counted at its
+ * largest kernel, so an upper bound for archs with MixConv), computed
+ * without building it; pn_model_new refuses more than PN_MAX_PARAMS. */
+#define PN_MAX_PARAMS 50e6
+double pn_arch_params(const pn_arch *a);
+
 /* Text form; the string is malloc'ed. */
 char *pn_arch_format(const pn_arch *a);
-/* Parse the text form; 0, or -1 with HALO_E_PRD_ARCH naming the fault. */
+/* Parse the text form; 0, or nonzero with HALO_E_PRD_ARCH naming the fault. */
 int pn_arch_parse(const char *text, pn_arch *a, halo_err *err);
 
 /* ---------------------------------------------------------------- the network */

@@ -31,7 +31,10 @@ int pt_data_read(const char *path, pt_data *d, halo_err *err)
 {
     memset(d, 0, sizeof *d);
     nn_params_init(&d->file);
-    if (nn_safetensors_read(path, &d->file, &d->meta, err) != 0) return -1;
+    if (nn_safetensors_read(path, &d->file, &d->meta, err) != 0) {
+        pt_data_free(d);   /* the tensors read before the fault */
+        return -1;
+    }
     nn_param *x = nn_params_find(&d->file, "features");
     if (!x || x->ndim != 4 || x->shape[0] < 1 || x->shape[2] != x->shape[3]) {
         pt_data_free(d);
@@ -380,6 +383,13 @@ pn_model *pt_model_load(const char *path, pt_task *t, nn_meta *meta, halo_err *e
     t->log_metric = lm != 0;
     snprintf(t->metric, sizeof t->metric, "%s", metric);
     if (pn_arch_parse(arch_text, &arch, err) != 0) goto out;
+    /* a few bytes of metadata must not make a huge network: the file has
+       to hold about the weights its architecture needs (the count is an
+       upper bound within 1.7x for MixConv) before anything is built */
+    if (pn_arch_params(&arch) > 4.0 * (double)nn_params_count(&file) + 1000) {
+        halo_err_set(err, HALO_E_PRD_FILE, NULL, 0, path, "its architecture needs far more weights than it holds");
+        goto out;
+    }
     m = pn_model_new(&arch, 1, err);
     if (!m) goto out;
     nn_params *ps = pn_model_params(m);

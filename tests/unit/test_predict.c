@@ -108,6 +108,14 @@ TEST(network_gradient_every_op)
     }
     CHECK(worst < 5e-2);
     CHECK(pn_model_macs(m) > 0);
+    /* the count without building is an upper bound (MixConv at 13 x 13) */
+    CHECK(pn_arch_params(&a) >= (double)nn_params_count(ps));
+    CHECK(pn_arch_params(&a) < 1.7 * (double)nn_params_count(ps));
+    pn_arch cnn;
+    pn_arch_cnn(&cnn, 15, 64, 1);
+    pn_model *cm = pn_model_new(&cnn, 1, &err);
+    CHECK_NEAR(pn_arch_params(&cnn), (double)nn_params_count(pn_model_params(cm)), 0);
+    pn_model_free(cm);
     pn_model_free(m);
     free(c.x);
     free(c.r);
