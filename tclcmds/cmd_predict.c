@@ -20,6 +20,7 @@
 #include "design.h"
 #include "nn/nn_safetensors.h"
 #include "predict/predict_features.h"
+#include "place/place.h"
 #include "predict/predict_train.h"
 
 /* ---------------------------------------------------------------- options */
@@ -521,12 +522,76 @@ static int PredictorDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_
 
 /* ---------------------------------------------------------------- predict, predictor_info */
 
-/* predict -model FILE: the current placement's probability of good and
- * predicted metric. */
+/* Apply one candidate {DEVICE MOVE ?STEP_NM?} to a copy of the IR: 1
+ * applied, 0 illegal (leaves the halo), -1 bad candidate (message set). */
+static int apply_candidate(Tcl_Interp *interp, place_ir *ir, Tcl_Obj *cand)
+{
+    static const char *const moves[] = {"left", "right", "up", "down", "flip_x", "flip_y", NULL};
+    Tcl_Obj **v;
+    int n, move, step = 100;
+    if (Tcl_ListObjGetElements(NULL, cand, &n, &v) != TCL_OK || n < 2 || n > 3 ||
+        Tcl_GetIndexFromObj(NULL, v[1], moves, "move", 0, &move) != TCL_OK ||
+        (n == 3 && (Tcl_GetIntFromObj(NULL, v[2], &step) != TCL_OK || step <= 0 || step > 1000000))) {
+        halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-moves", Tcl_GetString(cand),
+                      "{DEVICE left|right|up|down|flip_x|flip_y ?STEP_NM?}");
+        return -1;
+    }
+    int item = place_find(ir, Tcl_GetString(v[0]));
+    if (item < 0) {
+        halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-moves", Tcl_GetString(v[0]), "a placed device");
+        return -1;
+    }
+    if (move >= 4) return place_flip(ir, item, move == 4);
+    int32_t dx = move == 0 ? -step : move == 1 ? step : 0, dy = move == 2 ? step : move == 3 ? -step : 0;
+    return place_shift(ir, item, dx, dy);
+}
+
+/* Score candidate moves without touching the design: each applied to a
+ * copy of the placement, pictured, and all run through the model in one
+ * batch.  Returns the list of p_good, -1 for a move that leaves the halo. */
+static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, Tcl_Obj *list)
+{
+    netlist *nl = halo_need_design(interp, d);
+    place_ir *ir = nl ? design_placement(d, NULL) : NULL;
+    if (!nl) return TCL_ERROR;
+    if (!ir) return halo_tcl_fail(interp, HALO_E_PRD_STATE, "No placement: run place first.");
+    Tcl_Obj **c;
+    int n;
+    if (Tcl_ListObjGetElements(interp, list, &n, &c) != TCL_OK) return TCL_ERROR;
+    const pn_arch *a = pn_model_arch(m);
+    size_t per = (size_t)PF_CHANNELS * a->size * a->size;
+    float *x = halo_xmalloc(sizeof *x * per * (size_t)(n ? n : 1));
+    float *out = halo_xmalloc(sizeof *out * PN_HEAD * (size_t)(n ? n : 1));
+    int *legal = halo_xcalloc((size_t)(n ? n : 1), sizeof *legal), rows = 0, rc = TCL_OK;
+    halo_err err;
+    halo_err_clear(&err);
+    for (int i = 0; i < n && rc == TCL_OK; i++) {
+        place_ir copy;
+        place_ir_copy(&copy, ir);
+        int ok = apply_candidate(interp, &copy, c[i]);
+        if (ok < 0) rc = TCL_ERROR;
+        else if (ok && pf_raster(&copy, nl, a->size, x + per * rows, NULL, &err) == 0) legal[i] = ++rows;
+        place_ir_free(&copy);
+    }
+    if (rc == TCL_OK && rows) pn_model_forward(m, x, rows, out);
+    Tcl_Obj *r = Tcl_NewListObj(0, NULL);
+    for (int i = 0; rc == TCL_OK && i < n; i++)
+        Tcl_ListObjAppendElement(NULL, r, legal[i] ? num(1.0 / (1.0 + exp(-(double)out[(legal[i] - 1) * PN_HEAD])))
+                                                   : Tcl_NewIntObj(-1));
+    free(x);
+    free(out);
+    free(legal);
+    if (rc == TCL_OK) Tcl_SetObjResult(interp, r);
+    else Tcl_DecrRefCount(r);
+    return rc;
+}
+
+/* predict -model FILE ?-moves LIST?: the current placement's probability
+ * of good and predicted metric, or each candidate move's probability. */
 static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    const char *model = NULL;
-    opt_spec spec[] = {{"-model", OPT_STR, &model, 0, 0, ""}, {NULL}};
+    const char *model = NULL, *moves = NULL;
+    opt_spec spec[] = {{"-model", OPT_STR, &model, 0, 0, ""}, {"-moves", OPT_STR, &moves, 0, 0, ""}, {NULL}};
     if (parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!model) return halo_usage(interp, "predict");
     halo_err err;
@@ -540,6 +605,14 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     if (a->in_c != PF_CHANNELS) {
         pn_model_free(m);
         return halo_tcl_fail(interp, HALO_E_PRD_FILE, model, "its input is not halo's placement picture");
+    }
+    if (moves) {
+        Tcl_Obj *list = Tcl_NewStringObj(moves, -1);
+        Tcl_IncrRefCount(list);
+        int rc = predict_moves(interp, cd, m, list);
+        Tcl_DecrRefCount(list);
+        pn_model_free(m);
+        return rc;
     }
     float *x = current_picture(interp, cd, a->size, NULL);
     if (!x) {
@@ -654,9 +727,12 @@ const HaloCmd halo_predict_cmds[] = {
      "best candidate by validation accuracy is kept (-out) and evaluated once on the test part, which the search "
      "never sees. Returns the train_predictor dict plus candidates minutes mean_val_acc history.",
      "Searches a predictor architecture (NAS)."},
-    {"predict", PredictCmd, "predict -model FILE",
+    {"predict", PredictCmd, "predict -model FILE ?-moves LIST?",
      "Predicts the current placement's quality with a trained predictor: returns a dict p_good (the probability "
-     "that its metric is at or below the threshold) good metric predicted threshold.",
+     "that its metric is at or below the threshold) good metric predicted threshold. With -moves, a list of "
+     "candidate moves {DEVICE left|right|up|down|flip_x|flip_y ?STEP_NM?} (perturb's moves, step 100 nm), each is "
+     "applied to a copy of the placement and scored in one batch without changing the design: returns their "
+     "p_good, -1 for a move that would leave the device's halo.",
      "Predicts the current placement's layout quality."},
     {"predictor_info", PredictorInfoCmd, "predictor_info FILE",
      "Reads a predictor model file and prints its metric, threshold, parameter count and architecture. Returns a "

@@ -259,7 +259,7 @@ proc ::halo::flow::apply_move {device move step} {
 proc ::halo::flow::explore_defaults {} {
     dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} -judge {} \
         -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {} \
-        -batch 64
+        -batch 64 -guide {} -guide_candidates 16
 }
 
 proc ::halo::flow::explore {args} {
@@ -299,6 +299,11 @@ proc ::halo::flow::check_explore_options {o} {
     need_int explore -hidden [dict get $o -hidden] 1
     need_int explore -epochs [dict get $o -epochs] 1
     need_int explore -batch [dict get $o -batch] 1
+    need_int explore -guide_candidates [dict get $o -guide_candidates] 1
+    if {[dict get $o -guide] ne "" && [dict get $o -mode] ne "random"} {
+        raise XPL 2 explore -guide [dict get $o -guide] "no -guide with -mode rl"
+    }
+    if {[dict get $o -guide] ne ""} {predictor_info [dict get $o -guide]}
     foreach k {-penalty -lr -gamma} {need_number explore $k [dict get $o $k]}
     foreach k {-alpha -beta} {
         if {[dict get $o $k] ne "auto"} {need_number explore $k [dict get $o $k]}
@@ -359,6 +364,28 @@ proc ::halo::flow::try_move {device move step failuresVar} {
     return $v
 }
 
+# The next move of random exploration: uniform over devices and kinds;
+# with -guide MODEL, the best of -guide_candidates uniform draws by the
+# predictor's probability of a good layout (predict -moves scores them on
+# copies of the placement, without simulating; one that would leave its
+# halo scores -1).
+proc ::halo::flow::pick_move {o devices kinds rngVar} {
+    upvar 1 $rngVar rng
+    set draw {
+        list [lindex $devices [rng_below rng [llength $devices]]] [lindex $kinds [rng_below rng [llength $kinds]]]
+    }
+    if {[dict get $o -guide] eq ""} {return [eval $draw]}
+    set cands {}
+    for {set k 0} {$k < [dict get $o -guide_candidates]} {incr k} {lappend cands [eval $draw]}
+    set step [dict get $o -step]
+    set scores [predict -model [dict get $o -guide] -moves [lmap c $cands {list {*}$c $step}]]
+    set best 0
+    for {set k 1} {$k < [llength $cands]} {incr k} {
+        if {[lindex $scores $k] > [lindex $scores $best]} {set best $k}
+    }
+    lindex $cands $best
+}
+
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move
 # that leaves the halo or fails validation is rolled back and retried,
 # up to -retries times per variant.
@@ -374,8 +401,7 @@ proc ::halo::flow::explore_random {o} {
         set done 0
         for {set attempt 0} {$attempt < [dict get $o -retries] && !$done} {incr attempt} {
             incr tries
-            set device [lindex $devices [rng_below rng [llength $devices]]]
-            set move [lindex $kinds [rng_below rng [llength $kinds]]]
+            lassign [pick_move $o $devices $kinds rng] device move
             set v [try_move $device $move [dict get $o -step] failures]
             if {![dict get $v ok]} continue
             set rec [variant_dict $j [list device $device action $move attempt $attempt] $v $seed]

@@ -1,0 +1,87 @@
+# predict_explore.tcl -- does a placement-quality predictor make
+# exploration find good layouts sooner?  For each example and each of
+# -seeds starting placements (a fresh finger arrangement and annealing
+# seed, none of them in the predictor's training data), OSIRIS's random
+# exploration runs twice from the same placement with the same budget of
+# -variants simulated variants: unguided, and with -guide MODEL (each move
+# the best of 16 random draws by the predictor).  A variant is top-decile
+# when its pscore is in the lowest 10 % of all variants of that circuit
+# (both arms, all seeds pooled).  Per seed, the difference guided minus
+# unguided in top-decile counts is paired; the table gives its mean and a
+# 95 % t interval over seeds.
+#
+#   halo flows/predict_explore.tcl ?-models DIR? ?-model nas|cnn? ?-examples LIST?
+#        ?-seeds S? ?-variants V? ?-candidates K?
+#
+# DIR holds flows/predict_bench.tcl's output (DIR/<example>/nas.safetensors).
+
+set root [file dirname [file dirname [file normalize [info script]]]]
+set opts [dict create -models /tmp/halo-predict-bench -model nas -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
+              -seeds 8 -variants 30 -candidates 16]
+foreach {k v} $argv {
+    if {![dict exists $opts $k]} {puts stderr "predict_explore: unknown option $k"; exit 2}
+    dict set opts $k $v
+}
+dict with opts {}
+set ::halo::output ""
+
+# Two-sided 97.5 % quantiles of Student's t, df 1..30.
+set tq {12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110
+        2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042}
+
+proc load_example {root ex} {
+    pdk load sky130
+    read_spice [file join $root examples $ex $ex.spice]
+    read_constraints [file join $root examples $ex pairs.json]
+    read_testbench [file join $root examples $ex testbench.spice]
+}
+
+proc pscores {r} {lmap x [dict get $r records] {dict get $x pscore}}
+
+puts [format "Predictor-guided vs unguided random exploration, %d seeds x %d simulated variants per arm (%s model, best of %d)" \
+          ${-seeds} ${-variants} ${-model} ${-candidates}]
+puts [format "%-11s %9s %9s %9s %22s %8s %8s" circuit random guided mean_diff "95% CI of the diff" "median_r" "median_g"]
+set wins 0
+foreach ex ${-examples} {
+    set model [file join ${-models} $ex ${-model}.safetensors]
+    if {![file exists $model]} {puts "$ex: no model $model"; continue}
+    load_example $root $ex
+    set runs {}
+    for {set s 1} {$s <= ${-seeds}} {incr s} {
+        set seed [expr {1000 + $s}]
+        set_fingers [lindex [enumerate_fingers -sample 1 -seed $seed] 0]
+        generate_devices
+        place -seed $seed
+        snapshot save start
+        if {[catch {explore -variants ${-variants} -seed $s} a]} {puts "$ex seed $s: $a"; continue}
+        snapshot restore start
+        if {[catch {explore -variants ${-variants} -seed $s -guide $model -guide_candidates ${-candidates}} b]} {
+            puts "$ex seed $s: $b"
+            continue
+        }
+        lappend runs [list [pscores $a] [pscores $b]]
+    }
+    set all [lsort -real [concat {*}[lmap r $runs {concat {*}$r}]]]
+    set cut [lindex $all [expr {int(floor(0.1 * ([llength $all] - 1)))}]]
+    set diffs {}
+    set cr 0
+    set cg 0
+    foreach r $runs {
+        lassign $r a b
+        set na [llength [lmap x $a {expr {$x <= $cut ? 1 : [continue]}}]]
+        set nb [llength [lmap x $b {expr {$x <= $cut ? 1 : [continue]}}]]
+        incr cr $na
+        incr cg $nb
+        lappend diffs [expr {$nb - $na}]
+    }
+    set n [llength $diffs]
+    set mean [expr {[tcl::mathop::+ 0.0 {*}$diffs] / max($n, 1)}]
+    set var [expr {$n > 1 ? [tcl::mathop::+ 0.0 {*}[lmap d $diffs {expr {($d - $mean) ** 2}}]] / ($n - 1) : 0}]
+    set half [expr {$n > 1 ? [lindex $tq [expr {min($n - 1, 30) - 1}]] * sqrt($var / $n) : 0}]
+    set ra [lsort -real [concat {*}[lmap r $runs {lindex $r 0}]]]
+    set rb [lsort -real [concat {*}[lmap r $runs {lindex $r 1}]]]
+    puts [format "%-11s %9d %9d %+9.2f %10s%+.2f, %+.2f] %8.3g %8.3g" $ex $cr $cg $mean {[} [expr {$mean - $half}] \
+              [expr {$mean + $half}] [lindex $ra [expr {[llength $ra] / 2}]] [lindex $rb [expr {[llength $rb] / 2}]]]
+    if {$mean - $half > 0} {incr wins}
+}
+puts "Guided better with the 95 % interval above 0 on $wins of [llength ${-examples}] circuits."
