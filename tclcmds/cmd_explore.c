@@ -18,19 +18,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Call ::halo::flow::<name> with the same arguments.  Each command has its
- * own small proc naming its target, rather than one proc reading objv[0],
- * so that a user may rename or wrap the command. */
+/* Each command has its own small proc naming its target, rather than one
+ * proc reading objv[0], so that a user may rename or wrap the command. */
 static int forward(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *const objv[])
 {
-    Tcl_Obj **args = (Tcl_Obj **)ckalloc(sizeof(Tcl_Obj *) * (size_t)objc);
-    args[0] = Tcl_ObjPrintf("::halo::flow::%s", name);
-    Tcl_IncrRefCount(args[0]);
-    for (int i = 1; i < objc; i++) args[i] = objv[i];
-    int rc = Tcl_EvalObjv(interp, objc, args, 0);
-    Tcl_DecrRefCount(args[0]);
-    ckfree(args);
-    return rc;
+    return halo_forward_flow(interp, name, objc, objv);
 }
 
 static int ExploreCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])

@@ -510,14 +510,7 @@ static int NasSearchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 static int PredictorDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     (void)cd;
-    Tcl_Obj **args = (Tcl_Obj **)ckalloc(sizeof(Tcl_Obj *) * (size_t)objc);
-    args[0] = Tcl_NewStringObj("::halo::flow::predictor_dataset", -1);
-    Tcl_IncrRefCount(args[0]);
-    for (int i = 1; i < objc; i++) args[i] = objv[i];
-    int rc = Tcl_EvalObjv(interp, objc, args, 0);
-    Tcl_DecrRefCount(args[0]);
-    ckfree(args);
-    return rc;
+    return halo_forward_flow(interp, "predictor_dataset", objc, objv);
 }
 
 /* ---------------------------------------------------------------- predict, predictor_info */

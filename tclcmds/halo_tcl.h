@@ -68,6 +68,10 @@ int halo_pick_cell(Tcl_Interp *interp, halo_design *d, Tcl_Obj *name, int *cell)
 int halo_pick_flat_cell(Tcl_Interp *interp, halo_design *d, Tcl_Obj *name, int *cell);
 int halo_check_expansion(Tcl_Interp *interp, halo_design *d, int cell);
 
+/* Call the proc ::halo::flow::<name> with objv[1..] (the commands whose
+ * body is a Tcl flow: explore, generate_dataset, predictor_dataset ...). */
+int halo_forward_flow(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *const objv[]);
+
 /* Print text (a report) through the logger: the channel named by
  * ::halo::output (default stdout); "" silences reports. */
 void halo_report(Tcl_Interp *interp, const char *text);

@@ -151,3 +151,15 @@ Tcl_Obj *halo_match_groups_obj(const netlist *nl)
     }
     return groups;
 }
+
+int halo_forward_flow(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *const objv[])
+{
+    Tcl_Obj **args = (Tcl_Obj **)ckalloc(sizeof(Tcl_Obj *) * (size_t)objc);
+    args[0] = Tcl_ObjPrintf("::halo::flow::%s", name);
+    Tcl_IncrRefCount(args[0]);
+    for (int i = 1; i < objc; i++) args[i] = objv[i];
+    int rc = Tcl_EvalObjv(interp, objc, args, 0);
+    Tcl_DecrRefCount(args[0]);
+    ckfree(args);
+    return rc;
+}
