@@ -15,7 +15,7 @@
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set opts [dict create -out /tmp/halo-predict-bench -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
-              -samples 1500 -size 32 -epochs 20 -search_epochs 3 -minutes 12 -candidates 1000 -width 0.5 \
+              -samples 1500 -size 32 -epochs 20 -search_epochs 4 -minutes 10 -candidates 1000 -width 0.5 \
               -pretrain miller_ota -metric pscore -jobs 2 -seed 1 -one {} -phase {}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "predict_bench: unknown option $k"; exit 2}
@@ -143,11 +143,12 @@ foreach ex ${-examples} {
     puts [format "%s: %d samples; %s median %.4g, rel. IQR %.2f, threshold %.4g" $ex \
               [expr {[dict get $r cnn train] + [dict get $r cnn val] + [dict get $r cnn test]}] ${-metric} \
               [dict get $lab median] [dict get $lab rel_iqr] [dict get $r cnn threshold]]
-    puts [format "  %-28s %8s %8s %9s %8s" model test_acc majority params train_s]
+    puts [format "  %-6s %8s %8s %12s %9s %8s" model test_acc majority "metric MAE" params train_s]
     foreach kind {cnn nas} {
         set m [dict get $r $kind]
-        puts [format "  %-28s %8.2f %8.2f %9d %8.1f" [string toupper $kind] [expr {100 * [dict get $m test_acc]}] \
-                  [expr {100 * [dict get $m test_majority]}] [dict get $m parameters] [dict get $m seconds]]
+        puts [format "  %-6s %8.2f %8.2f %12.4g %9d %8.1f" [string toupper $kind] [expr {100 * [dict get $m test_acc]}] \
+                  [expr {100 * [dict get $m test_majority]}] [dict get $m test_mae] [dict get $m parameters] \
+                  [dict get $m seconds]]
     }
     set s [dict get $r search]
     puts [format "  NAS search: %d candidates in %.1f min, best val %.2f, mean val %.2f" [dict get $s candidates] \

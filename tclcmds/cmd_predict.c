@@ -542,7 +542,7 @@ static int apply_candidate(Tcl_Interp *interp, place_ir *ir, Tcl_Obj *cand)
 /* Score candidate moves without touching the design: each applied to a
  * copy of the placement, pictured, and all run through the model in one
  * batch.  Returns the list of p_good, -1 for a move that leaves the halo. */
-static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, Tcl_Obj *list)
+static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const pt_task *t, Tcl_Obj *list)
 {
     netlist *nl = halo_need_design(interp, d);
     place_ir *ir = nl ? design_placement(d, NULL) : NULL;
@@ -566,7 +566,10 @@ static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, Tcl_Ob
         else if (ok && pf_raster(&copy, nl, a->size, x + per * rows, NULL, &err) == 0) legal[i] = ++rows;
         place_ir_free(&copy);
     }
-    if (rc == TCL_OK && rows) pn_model_forward(m, x, rows, out);
+    if (rc == TCL_OK && rows) {
+        pt_normalize(t, x, rows, a->size);
+        pn_model_forward(m, x, rows, out);
+    }
     Tcl_Obj *r = Tcl_NewListObj(0, NULL);
     for (int i = 0; rc == TCL_OK && i < n; i++)
         Tcl_ListObjAppendElement(NULL, r, legal[i] ? num(1.0 / (1.0 + exp(-(double)out[(legal[i] - 1) * PN_HEAD])))
@@ -602,7 +605,7 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     if (moves) {
         Tcl_Obj *list = Tcl_NewStringObj(moves, -1);
         Tcl_IncrRefCount(list);
-        int rc = predict_moves(interp, cd, m, list);
+        int rc = predict_moves(interp, cd, m, &t, list);
         Tcl_DecrRefCount(list);
         pn_model_free(m);
         return rc;

@@ -133,7 +133,7 @@ proc ::halo::flow::predictor_samples {o dir report} {
                 lappend rows $row
                 set hj {}
                 dict for {a b} $how {lappend hj $a [expr {[string is double -strict $b] ? [jnum $b] : [jstr $b]}]}
-                puts $jsonl [jobj [list sample [llength $rows] fingers [jnums $fingers] how [jobj $hj] \
+                puts $jsonl [jobj [list sample [llength $rows] fingers [jnumdict $fingers] how [jobj $hj] \
                                        labels [jnumdict $labels]]]
                 progress_set [llength $rows] [failure_total $failures]
             }

@@ -123,6 +123,39 @@ static void task_fit(pt_task *t)
     free(v);
 }
 
+/* Per-channel mean and standard deviation over (up to 512 of) the train
+ * part's pictures. */
+static void task_fit_channels(pt_task *t)
+{
+    const pt_data *d = t->data;
+    size_t plane = (size_t)d->size * d->size;
+    int use = t->ntrain < 512 ? t->ntrain : 512;
+    t->nchan = d->c <= 256 ? d->c : 256;
+    for (int c = 0; c < t->nchan; c++) {
+        double s = 0, s2 = 0;
+        for (int i = 0; i < use; i++) {
+            const float *p = d->x + ((size_t)t->train[i] * d->c + c) * plane;
+            for (size_t k = 0; k < plane; k++) {
+                s += p[k];
+                s2 += (double)p[k] * p[k];
+            }
+        }
+        double cnt = (double)use * plane, mean = cnt > 0 ? s / cnt : 0, var = cnt > 0 ? s2 / cnt - mean * mean : 0;
+        t->cmean[c] = (float)mean;
+        t->cstd[c] = var > 1e-12 ? (float)sqrt(var) : 1.0f;
+    }
+}
+
+void pt_normalize(const pt_task *t, float *x, int n, int size)
+{
+    size_t plane = (size_t)size * size;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < t->nchan; c++) {
+            float *p = x + ((size_t)i * t->nchan + c) * plane, m = t->cmean[c], r = 1.0f / t->cstd[c];
+            for (size_t k = 0; k < plane; k++) p[k] = (p[k] - m) * r;
+        }
+}
+
 static void task_label(pt_task *t)
 {
     int n = t->data->n;
@@ -167,6 +200,7 @@ int pt_task_init(pt_task *t, const pt_data *d, const char *metric, double quanti
        alpha then keeps only its first alpha n samples for training */
     t->ntrain = rest;
     task_fit(t);
+    task_fit_channels(t);
     int keep = alpha >= 0 ? (int)floor(alpha * n + 0.5) : rest;
     t->ntrain = keep < rest ? keep : rest;
     task_label(t);
@@ -207,18 +241,20 @@ static double metric_from_z(const pt_task *t, double z)
     return t->log_metric ? exp(v) : v;
 }
 
-/* Gather a batch of samples idx[0..n) into x. */
-static void gather_batch(const pt_data *d, const int *idx, int n, float *x)
+/* Gather a batch of samples idx[0..n) into x, standardised. */
+static void gather_batch(const pt_task *t, const int *idx, int n, float *x)
 {
+    const pt_data *d = t->data;
     size_t per = (size_t)d->c * d->size * d->size;
     for (int i = 0; i < n; i++) memcpy(x + per * i, d->x + per * idx[i], per * sizeof *x);
+    pt_normalize(t, x, n, d->size);
 }
 
 /* One step on a batch; returns its loss. */
 static double train_step(pn_model *m, const pt_task *t, const pt_opts *o, nn_optim *opt, const int *idx, int n,
                          float *x, float *out, float *dout)
 {
-    gather_batch(t->data, idx, n, x);
+    gather_batch(t, idx, n, x);
     pn_model_forward(m, x, n, out);
     float logit[n > 0 ? n : 1], lab[n > 0 ? n : 1], z[n > 0 ? n : 1], zt[n > 0 ? n : 1];
     float dl[n > 0 ? n : 1], dz[n > 0 ? n : 1];
@@ -293,7 +329,7 @@ double pt_accuracy(pn_model *m, const pt_task *t, const int *idx, int n, double 
     double err = 0;
     for (int b = 0; b < n; b += B) {
         int k = n - b < B ? n - b : B;
-        gather_batch(t->data, idx + b, k, x);
+        gather_batch(t, idx + b, k, x);
         pn_model_forward(m, x, k, out);
         for (int i = 0; i < k; i++) {
             int good = out[i * PN_HEAD] > 0;
@@ -313,9 +349,10 @@ double pt_majority(const pt_task *t, const int *idx, int n)
     return n ? (double)(good > n - good ? good : n - good) / n : 0;
 }
 
-void pt_predict(pn_model *m, const pt_task *t, const float *x, double *p_good, double *metric)
+void pt_predict(pn_model *m, const pt_task *t, float *x, double *p_good, double *metric)
 {
     float out[PN_HEAD];
+    pt_normalize(t, x, 1, pn_model_arch(m)->size);
     pn_model_forward(m, x, 1, out);
     *p_good = 1.0 / (1.0 + exp(-(double)out[0]));
     *metric = metric_from_z(t, out[1]);
@@ -342,6 +379,15 @@ int pt_model_save(const char *path, pn_model *m, const pt_task *t, const nn_meta
     meta_num(&meta, "log_metric", t->log_metric);
     meta_num(&meta, "mean", t->mean);
     meta_num(&meta, "std", t->std);
+    su_buf cm = {NULL, 0, 0}, cs = {NULL, 0, 0};
+    for (int c = 0; c < t->nchan; c++) {
+        su_buf_printf(&cm, "%s%.9g", c ? " " : "", t->cmean[c]);
+        su_buf_printf(&cs, "%s%.9g", c ? " " : "", t->cstd[c]);
+    }
+    nn_meta_set(&meta, "channel_mean", cm.s ? cm.s : "");
+    nn_meta_set(&meta, "channel_std", cs.s ? cs.s : "");
+    su_buf_free(&cm);
+    su_buf_free(&cs);
     for (int i = 0; extra && i < extra->n; i++) nn_meta_set(&meta, extra->key[i], extra->value[i]);
     free(arch);
     int rc = nn_safetensors_write(path, pn_model_params(m), &meta, err);
@@ -356,6 +402,22 @@ static int meta_double(const nn_meta *meta, const char *key, double *v)
     if (!s) return -1;
     *v = strtod(s, &end);
     return end != s && *end == 0 && isfinite(*v) ? 0 : -1;
+}
+
+/* n numbers separated by blanks (every std positive when key says so). */
+static int meta_floats(const nn_meta *meta, const char *key, float *v, int n)
+{
+    const char *s = nn_meta_get(meta, key);
+    if (!s || n > 256) return -1;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        double x = strtod(s, &end);
+        if (end == s || !isfinite(x) || (strstr(key, "std") && !(x > 0))) return -1;
+        v[i] = (float)x;
+        s = end;
+    }
+    while (*s == ' ') s++;
+    return *s ? -1 : 0;
 }
 
 pn_model *pt_model_load(const char *path, pt_task *t, nn_meta *meta, halo_err *err)
@@ -390,6 +452,13 @@ pn_model *pt_model_load(const char *path, pt_task *t, nn_meta *meta, halo_err *e
         halo_err_set(err, HALO_E_PRD_FILE, NULL, 0, path, "its architecture needs far more weights than it holds");
         goto out;
     }
+    if (meta_floats(meta, "channel_mean", t->cmean, arch.in_c) ||
+        meta_floats(meta, "channel_std", t->cstd, arch.in_c)) {
+        halo_err_set(err, HALO_E_PRD_FILE, NULL, 0, path,
+                     "channel_mean and channel_std must give one number per input channel, every std > 0");
+        goto out;
+    }
+    t->nchan = arch.in_c;
     m = pn_model_new(&arch, 1, err);
     if (!m) goto out;
     nn_params *ps = pn_model_params(m);

@@ -55,6 +55,8 @@ typedef struct pt_task {
     double threshold;             /* good: y <= threshold */
     int log_metric;               /* standardise log(y) (all y > 0) */
     double mean, std;             /* of the (log) metric over the train part */
+    int nchan;                    /* input standardisation per channel, */
+    float cmean[256], cstd[256];  /* from the train part: (x - mean) / std */
     int *train, ntrain, *val, nval, *test, ntest;
     float *label;                 /* [n] 1 good, 0 bad */
 } pt_task;
@@ -93,8 +95,11 @@ int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st);
 double pt_accuracy(pn_model *m, const pt_task *t, const int *idx, int n, double *mae);
 /* The majority-class accuracy over idx (what a constant guess gets). */
 double pt_majority(const pt_task *t, const int *idx, int n);
-/* Predict for one picture: probability of good, and the metric. */
-void pt_predict(pn_model *m, const pt_task *t, const float *x, double *p_good, double *metric);
+/* Standardise n pictures in place with the task's channel statistics. */
+void pt_normalize(const pt_task *t, float *x, int n, int size);
+/* Predict for one picture (raw, as pf_raster draws it; standardised
+ * here): probability of good, and the metric. */
+void pt_predict(pn_model *m, const pt_task *t, float *x, double *p_good, double *metric);
 
 /* ---------------------------------------------------------------- model file */
 
