@@ -264,28 +264,123 @@ DW_FAST static void dw_backward_plane(const nn_conv2d *c, const conv_geom *g, co
         }
 }
 
-static void dw_forward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, float *y)
+/* Stride 1 (MixConv's and most depthwise layers): each plane is copied
+ * once into a zero-bordered buffer, after which every tap of every output
+ * row is one full-width unit-stride run -- no range clipping per row, and
+ * loops of a fixed length the compiler vectorises whole. */
+static int dw_padded(const nn_conv2d *c)
 {
-    int taps = c->kh * c->kw;
-    for (int b = 0; b < n; b++)
-        for (int ch = 0; ch < c->cout; ch++) {
-            size_t plane = (size_t)b * c->cout + ch;
-            dw_forward_plane(c, g, x + plane * g->h * g->w, c->weight->w + (size_t)ch * taps,
-                             c->bias ? c->bias->w[ch] : 0.0f, y + plane * g->p);
+    return c->stride_h == 1 && c->stride_w == 1;
+}
+
+typedef struct dw_pad {
+    int hp, wp;               /* padded plane */
+} dw_pad;
+
+static dw_pad dw_pad_of(const nn_conv2d *c, const conv_geom *g)
+{
+    dw_pad p = {g->h + 2 * c->pad_h, g->w + 2 * c->pad_w};
+    return p;
+}
+
+static void dw_pad_plane(const nn_conv2d *c, const conv_geom *g, dw_pad pd, const float *x, float *xp)
+{
+    memset(xp, 0, sizeof *xp * (size_t)pd.hp * pd.wp);
+    for (int i = 0; i < g->h; i++)
+        memcpy(xp + (size_t)(i + c->pad_h) * pd.wp + c->pad_w, x + (size_t)i * g->w, sizeof *x * (size_t)g->w);
+}
+
+DW_FAST static void dw_forward_padded(const nn_conv2d *c, const conv_geom *g, dw_pad pd, const float *xp,
+                                      const float *wk, float bias, float *y)
+{
+    int wo = g->wo;
+    for (int oh = 0; oh < g->ho; oh++) {
+        float *dst = y + (size_t)oh * wo;
+        for (int ow = 0; ow < wo; ow++) dst[ow] = bias;
+        for (int ki = 0; ki < c->kh; ki++) {
+            const float *row = xp + (size_t)(oh + ki * c->dil_h) * pd.wp;
+            for (int kj = 0; kj < c->kw; kj++) {
+                float wv = wk[ki * c->kw + kj];
+                const float *src = row + kj * c->dil_w;
+                for (int ow = 0; ow < wo; ow++) dst[ow] += wv * src[ow];
+            }
+        }
+    }
+}
+
+/* dW of the taps (accumulated) and, when dxp, the padded plane's dx
+ * (accumulated; the caller crops it). */
+DW_FAST static void dw_backward_padded(const nn_conv2d *c, const conv_geom *g, dw_pad pd, const float *xp,
+                                       const float *wk, const float *dy, float *dwk, float *dxp)
+{
+    int wo = g->wo;
+    for (int ki = 0; ki < c->kh; ki++)
+        for (int kj = 0; kj < c->kw; kj++) {
+            float wv = wk[ki * c->kw + kj];
+            double acc = 0;
+            for (int oh = 0; oh < g->ho; oh++) {
+                size_t off = (size_t)(oh + ki * c->dil_h) * pd.wp + (size_t)kj * c->dil_w;
+                const float *src = xp + off, *d = dy + (size_t)oh * wo;
+                float part[8] = {0};
+                int ow = 0;
+                for (; ow + 8 <= wo; ow += 8)
+                    for (int k = 0; k < 8; k++) part[k] += d[ow + k] * src[ow + k];
+                for (; ow < wo; ow++) part[0] += d[ow] * src[ow];
+                for (int k = 0; k < 8; k++) acc += part[k];
+                if (dxp) {
+                    float *dst = dxp + off;
+                    for (int o = 0; o < wo; o++) dst[o] += wv * d[o];
+                }
+            }
+            dwk[ki * c->kw + kj] += (float)acc;
         }
 }
 
-static void dw_backward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, const float *dy, float *dx)
+static void dw_forward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, float *y, nn_arena *ar)
 {
     int taps = c->kh * c->kw;
+    dw_pad pd = dw_pad_of(c, g);
+    size_t mark = nn_arena_mark(ar);
+    float *xp = dw_padded(c) ? nn_arena_alloc(ar, (size_t)pd.hp * pd.wp) : NULL;
     for (int b = 0; b < n; b++)
         for (int ch = 0; ch < c->cout; ch++) {
             size_t plane = (size_t)b * c->cout + ch;
-            const float *dyp = dy + plane * g->p;
-            dw_backward_plane(c, g, x + plane * g->h * g->w, c->weight->w + (size_t)ch * taps, dyp,
-                              c->weight->g + (size_t)ch * taps, dx ? dx + plane * g->h * g->w : NULL);
+            const float *xc = x + plane * g->h * g->w, *wk = c->weight->w + (size_t)ch * taps;
+            float bias = c->bias ? c->bias->w[ch] : 0.0f;
+            if (xp) {
+                dw_pad_plane(c, g, pd, xc, xp);
+                dw_forward_padded(c, g, pd, xp, wk, bias, y + plane * g->p);
+            } else dw_forward_plane(c, g, xc, wk, bias, y + plane * g->p);
+        }
+    nn_arena_release(ar, mark);
+}
+
+static void dw_backward(const nn_conv2d *c, const conv_geom *g, const float *x, int n, const float *dy, float *dx,
+                        nn_arena *ar)
+{
+    int taps = c->kh * c->kw;
+    dw_pad pd = dw_pad_of(c, g);
+    size_t mark = nn_arena_mark(ar), pp = (size_t)pd.hp * pd.wp;
+    float *xp = dw_padded(c) ? nn_arena_alloc(ar, pp) : NULL;
+    float *dxp = xp && dx ? nn_arena_alloc(ar, pp) : NULL;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c->cout; ch++) {
+            size_t plane = (size_t)b * c->cout + ch;
+            const float *dyp = dy + plane * g->p, *xc = x + plane * g->h * g->w, *wk = c->weight->w + (size_t)ch * taps;
+            float *dwk = c->weight->g + (size_t)ch * taps, *dxc = dx ? dx + plane * g->h * g->w : NULL;
+            if (xp) {
+                dw_pad_plane(c, g, pd, xc, xp);
+                if (dxp) memset(dxp, 0, sizeof *dxp * pp);
+                dw_backward_padded(c, g, pd, xp, wk, dyp, dwk, dxp);
+                for (int i = 0; dxc && i < g->h; i++) {
+                    const float *src = dxp + (size_t)(i + c->pad_h) * pd.wp + c->pad_w;
+                    float *dst = dxc + (size_t)i * g->w;
+                    for (int j = 0; j < g->w; j++) dst[j] += src[j];
+                }
+            } else dw_backward_plane(c, g, xc, wk, dyp, dwk, dxc);
             if (c->bias) conv_bias_grad(c->bias->g + ch, dyp, 1, g->p);
         }
+    nn_arena_release(ar, mark);
 }
 
 /* ---------------------------------------------------------------- conv2d: passes */
@@ -295,7 +390,7 @@ void nn_conv2d_forward(const nn_conv2d *c, const float *x, int n, int h, int w, 
     conv_geom g = conv_geometry(c, h, w);
     if (n <= 0 || g.p == 0) return;
     if (conv_is_depthwise(c)) {
-        dw_forward(c, &g, x, n, y);
+        dw_forward(c, &g, x, n, y, ar);
         return;
     }
     size_t mark = nn_arena_mark(ar);
@@ -328,7 +423,7 @@ void nn_conv2d_backward(const nn_conv2d *c, const float *x, int n, int h, int w,
     if (dx) memset(dx, 0, (size_t)n * c->cin * h * w * sizeof *dx);
     if (n <= 0 || g.p == 0) return;
     if (conv_is_depthwise(c)) {
-        dw_backward(c, &g, x, n, dy, dx);
+        dw_backward(c, &g, x, n, dy, dx, ar);
         return;
     }
     size_t mark = nn_arena_mark(ar);
