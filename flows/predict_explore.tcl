@@ -4,11 +4,12 @@
 # seed, none of them in the predictor's training data), OSIRIS's random
 # exploration runs twice from the same placement with the same budget of
 # -variants simulated variants: unguided, and with -guide MODEL (each move
-# the best of 16 random draws by the predictor).  A variant is top-decile
-# when its pscore is in the lowest 10 % of all variants of that circuit
-# (both arms, all seeds pooled).  Per seed, the difference guided minus
-# unguided in top-decile counts is paired; the table gives its mean and a
-# 95 % t interval over seeds.
+# the best of -candidates random draws by the predictor).  A variant is
+# top-decile when its pscore is in the lowest 10 % of the 2 x -variants
+# variants of its seed (both arms from the same start): the count per arm
+# says which finds more of the best layouts within reach.  The per-seed
+# difference guided minus unguided is paired; the table gives its mean
+# and a 95 % t interval over seeds.  -out FILE keeps every pscore.
 #
 #   halo flows/predict_explore.tcl ?-models DIR? ?-model nas|cnn? ?-examples LIST?
 #        ?-seeds S? ?-variants V? ?-candidates K?
@@ -17,7 +18,7 @@
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set opts [dict create -models /tmp/halo-predict-bench -model nas -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
-              -seeds 8 -variants 30 -candidates 16]
+              -seeds 10 -variants 40 -candidates 16 -out {}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "predict_explore: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -61,18 +62,23 @@ foreach ex ${-examples} {
         }
         lappend runs [list [pscores $a] [pscores $b]]
     }
-    set all [lsort -real [concat {*}[lmap r $runs {concat {*}$r}]]]
-    set cut [lindex $all [expr {int(floor(0.1 * ([llength $all] - 1)))}]]
     set diffs {}
     set cr 0
     set cg 0
     foreach r $runs {
         lassign $r a b
+        set all [lsort -real [concat $a $b]]
+        set cut [lindex $all [expr {int(floor(0.1 * ([llength $all] - 1)))}]]
         set na [llength [lmap x $a {expr {$x <= $cut ? 1 : [continue]}}]]
         set nb [llength [lmap x $b {expr {$x <= $cut ? 1 : [continue]}}]]
         incr cr $na
         incr cg $nb
         lappend diffs [expr {$nb - $na}]
+    }
+    if {${-out} ne ""} {
+        set f [open ${-out} a]
+        puts $f [list $ex $runs]
+        close $f
     }
     set n [llength $diffs]
     set mean [expr {[tcl::mathop::+ 0.0 {*}$diffs] / max($n, 1)}]

@@ -211,7 +211,7 @@ const HaloCmd halo_explore_cmds[] = {
      "-mode random (default): variant j starts from variant j-1; a move that leaves the halo or fails "
      "validation is rolled back and retried, at most -retries (20) times per variant; with -guide MODEL (a "
      "train_predictor or nas_search model of the design) each move is the best of K (16) random draws by the "
-     "predicted probability of a good layout (predict -moves), so only the most promising is simulated.  -mode rl: a PPO "
+     "predictor's estimate of its metric (predict -moves), so only the most promising is simulated.  -mode rl: a PPO "
      "agent over candidate actions (rl_agent sppo) chooses (device, move), each candidate described by "
      "the device's kind, position in its halo, mirror bits, size in its halo, nearest device, net "
      "sharing and the move, with a context of episode progress, kind mix, area and pscore over the "

@@ -541,7 +541,8 @@ static int apply_candidate(Tcl_Interp *interp, place_ir *ir, Tcl_Obj *cand)
 
 /* Score candidate moves without touching the design: each applied to a
  * copy of the placement, pictured, and all run through the model in one
- * batch.  Returns the list of p_good, -1 for a move that leaves the halo. */
+ * batch.  Returns one {p_good predicted} per move, {-1 -1} for a move
+ * that leaves the halo. */
 static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const pt_task *t, Tcl_Obj *list)
 {
     netlist *nl = halo_need_design(interp, d);
@@ -571,9 +572,13 @@ static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const 
         pn_model_forward(m, x, rows, out);
     }
     Tcl_Obj *r = Tcl_NewListObj(0, NULL);
-    for (int i = 0; rc == TCL_OK && i < n; i++)
-        Tcl_ListObjAppendElement(NULL, r, legal[i] ? num(1.0 / (1.0 + exp(-(double)out[(legal[i] - 1) * PN_HEAD])))
-                                                   : Tcl_NewIntObj(-1));
+    for (int i = 0; rc == TCL_OK && i < n; i++) {
+        Tcl_Obj *pair = Tcl_NewListObj(0, NULL);
+        const float *o = legal[i] ? out + (size_t)(legal[i] - 1) * PN_HEAD : NULL;
+        Tcl_ListObjAppendElement(NULL, pair, o ? num(1.0 / (1.0 + exp(-(double)o[0]))) : Tcl_NewIntObj(-1));
+        Tcl_ListObjAppendElement(NULL, pair, o ? num(pt_metric_of(t, o[1])) : Tcl_NewIntObj(-1));
+        Tcl_ListObjAppendElement(NULL, r, pair);
+    }
     free(x);
     free(out);
     free(legal);
@@ -727,8 +732,8 @@ const HaloCmd halo_predict_cmds[] = {
      "Predicts the current placement's quality with a trained predictor: returns a dict p_good (the probability "
      "that its metric is at or below the threshold) good metric predicted threshold. With -moves, a list of "
      "candidate moves {DEVICE left|right|up|down|flip_x|flip_y ?STEP_NM?} (perturb's moves, step 100 nm), each is "
-     "applied to a copy of the placement and scored in one batch without changing the design: returns their "
-     "p_good, -1 for a move that would leave the device's halo.",
+     "applied to a copy of the placement and scored in one batch without changing the design: returns one "
+     "{p_good predicted} per move, {-1 -1} for a move that would leave the device's halo.",
      "Predicts the current placement's layout quality."},
     {"predictor_info", PredictorInfoCmd, "predictor_info FILE",
      "Reads a predictor model file and prints its metric, threshold, parameter count and architecture. Returns a "

@@ -366,9 +366,10 @@ proc ::halo::flow::try_move {device move step failuresVar} {
 
 # The next move of random exploration: uniform over devices and kinds;
 # with -guide MODEL, the best of -guide_candidates uniform draws by the
-# predictor's probability of a good layout (predict -moves scores them on
-# copies of the placement, without simulating; one that would leave its
-# halo scores -1).
+# predictor's estimate of the metric (its regression output: finer than
+# the probability of good, which saturates within one arrangement);
+# predict -moves scores them on copies of the placement, without
+# simulating, and skips those that would leave their halo.
 proc ::halo::flow::pick_move {o devices kinds rngVar} {
     upvar 1 $rngVar rng
     set draw {
@@ -379,11 +380,16 @@ proc ::halo::flow::pick_move {o devices kinds rngVar} {
     for {set k 0} {$k < [dict get $o -guide_candidates]} {incr k} {lappend cands [eval $draw]}
     set step [dict get $o -step]
     set scores [predict -model [dict get $o -guide] -moves [lmap c $cands {list {*}$c $step}]]
-    set best 0
-    for {set k 1} {$k < [llength $cands]} {incr k} {
-        if {[lindex $scores $k] > [lindex $scores $best]} {set best $k}
+    set best -1
+    for {set k 0} {$k < [llength $cands]} {incr k} {
+        lassign [lindex $scores $k] p metric
+        if {$p < 0} continue
+        if {$best < 0 || $metric < $best_metric} {
+            set best $k
+            set best_metric $metric
+        }
     }
-    lindex $cands $best
+    lindex $cands [expr {max($best, 0)}]
 }
 
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move

@@ -241,6 +241,11 @@ static double metric_from_z(const pt_task *t, double z)
     return t->log_metric ? exp(v) : v;
 }
 
+double pt_metric_of(const pt_task *t, float z)
+{
+    return metric_from_z(t, z);
+}
+
 /* Gather a batch of samples idx[0..n) into x, standardised. */
 static void gather_batch(const pt_task *t, const int *idx, int n, float *x)
 {

@@ -95,6 +95,8 @@ int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st);
 double pt_accuracy(pn_model *m, const pt_task *t, const int *idx, int n, double *mae);
 /* The majority-class accuracy over idx (what a constant guess gets). */
 double pt_majority(const pt_task *t, const int *idx, int n);
+/* The metric a regression output stands for (undoes the standardisation). */
+double pt_metric_of(const pt_task *t, float z);
 /* Standardise n pictures in place with the task's channel statistics. */
 void pt_normalize(const pt_task *t, float *x, int n, int size);
 /* Predict for one picture (raw, as pf_raster draws it; standardised
