@@ -704,7 +704,7 @@ const HaloCmd halo_predict_cmds[] = {
      "before and after layout. Writes DIR/samples.jsonl, DIR/predictor.safetensors (placement_features pictures "
      "of S x S, default 64, and metric.<label> tensors) and DIR/labels.json (each label's spread). Labels: "
      "pscore pscore_osiris area hpwl wirelength, every post-layout metric and its shift_<metric> = |post - pre| / "
-     "|pre|. Returns a dict: dir file samples failures seconds labels.",
+     "|pre|, pscore_rel (pscore over the median of its arrangement's samples) and arrangement (its index). Returns a dict: dir file samples failures seconds labels.",
      "Makes a placement-quality dataset of the design."},
     {"train_predictor", TrainPredictorCmd,
      "train_predictor -data FILE ?-metric M? ?-arch cnn|PNET|MODEL? ?-epochs E? ?-batch B? ?-lr LR? "

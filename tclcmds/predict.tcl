@@ -17,7 +17,9 @@
 #   labels.json            each label's spread (min, quartiles, max)
 # Labels: pscore and pscore_osiris (OSIRIS's), area, hpwl, wirelength,
 # and for every post-layout metric of the testbench both its value and
-# shift_<metric>: |post - pre| / |pre|.
+# shift_<metric>: |post - pre| / |pre|; once every sample is in,
+# pscore_rel (pscore over its arrangement's median) and arrangement (its
+# index), in predictor.safetensors and labels.json.
 
 proc ::halo::flow::predictor_dataset_defaults {} {
     dict create -out {} -samples 200 -size 64 -seed 1 -arrangements 4 -moves 6 -efforts {0.2 1 3} \
@@ -144,6 +146,7 @@ proc ::halo::flow::predictor_samples {o dir report} {
         progress_end
     }
     if {![llength $rows]} {raise XPL 4 all "no sample could be routed and verified"}
+    set rows [predictor_relative $rows]
     # metrics every sample has
     set names [dict keys [dict get [lindex $rows 0] labels]]
     foreach r $rows {
@@ -162,6 +165,28 @@ proc ::halo::flow::predictor_samples {o dir report} {
     write_atomic [file join $dir labels.json] [jobj $pairs]\n
     dict create dir $dir file $file samples [llength $rows] failures $failures \
         seconds [expr {([clock milliseconds] - $t0) / 1000.0}] labels $spread
+}
+
+# Two labels about the placement rather than the arrangement: the index
+# of the sample's finger arrangement (arrangement), and pscore_rel, its
+# pscore over the median pscore of the samples of the same arrangement
+# (halo's pscore varies more between arrangements than within one).
+proc ::halo::flow::predictor_relative {rows} {
+    set by [dict create]
+    foreach r $rows {dict lappend by [dict get $r fingers] [dict get $r labels pscore]}
+    set median [dict create]
+    set index [dict create]
+    dict for {f v} $by {
+        set v [lsort -real $v]
+        dict set median $f [lindex $v [expr {[llength $v] / 2}]]
+        dict set index $f [dict size $index]
+    }
+    lmap r $rows {
+        set f [dict get $r fingers]
+        dict set r labels arrangement [dict get $index $f]
+        dict set r labels pscore_rel [expr {[dict get $r labels pscore] / max([dict get $median $f], 1e-300)}]
+        set r
+    }
 }
 
 # Per metric: min, q25, median, q75, max and the relative spread
