@@ -9,7 +9,10 @@
 # variants of its seed (both arms from the same start): the count per arm
 # says which finds more of the best layouts within reach.  The per-seed
 # difference guided minus unguided is paired; the table gives its mean
-# and a 95 % t interval over seeds.  -out FILE keeps every pscore.
+# and a 95 % t interval over seeds.  A finer paired measure follows: the
+# difference of the arms' mean log pscore per seed (negative: guided
+# variants are better), with its 95 % interval, as a percentage.  -out
+# FILE keeps every pscore.
 #
 #   halo flows/predict_explore.tcl ?-models DIR? ?-model nas|cnn? ?-examples LIST?
 #        ?-seeds S? ?-variants V? ?-candidates K?
@@ -18,7 +21,7 @@
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set opts [dict create -models /tmp/halo-predict-bench -model nas -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
-              -seeds 10 -variants 40 -candidates 16 -out {}]
+              -seeds 30 -variants 40 -candidates 16 -out {}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "predict_explore: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -41,8 +44,22 @@ proc pscores {r} {lmap x [dict get $r records] {dict get $x pscore}}
 
 puts [format "Predictor-guided vs unguided random exploration, %d seeds x %d simulated variants per arm (%s model, best of %d)" \
           ${-seeds} ${-variants} ${-model} ${-candidates}]
-puts [format "%-11s %9s %9s %9s %22s %8s %8s" circuit random guided mean_diff "95% CI of the diff" "median_r" "median_g"]
+puts [format "%-11s %7s %7s %9s %20s   %-26s" circuit random guided mean_diff "95% CI" \
+          "mean pscore, guided/random"]
+proc mean {l} {expr {[tcl::mathop::+ 0.0 {*}$l] / max([llength $l], 1)}}
+
+# Mean and half-width of the 95 % t interval of a list.
+proc t_interval {l} {
+    global tq
+    set n [llength $l]
+    set m [mean $l]
+    if {$n < 2} {return [list $m 0]}
+    set var [expr {[tcl::mathop::+ 0.0 {*}[lmap d $l {expr {($d - $m) ** 2}}]] / ($n - 1)}]
+    list $m [expr {[lindex $tq [expr {min($n - 1, 30) - 1}]] * sqrt($var / $n)}]
+}
+
 set wins 0
+set finer 0
 foreach ex ${-examples} {
     set model [file join ${-models} $ex ${-model}.safetensors]
     if {![file exists $model]} {puts "$ex: no model $model"; continue}
@@ -63,6 +80,7 @@ foreach ex ${-examples} {
         lappend runs [list [pscores $a] [pscores $b]]
     }
     set diffs {}
+    set logd {}
     set cr 0
     set cg 0
     foreach r $runs {
@@ -74,20 +92,21 @@ foreach ex ${-examples} {
         incr cr $na
         incr cg $nb
         lappend diffs [expr {$nb - $na}]
+        lappend logd [expr {[mean [lmap x $b {expr {log($x)}}]] - [mean [lmap x $a {expr {log($x)}}]]}]
     }
     if {${-out} ne ""} {
         set f [open ${-out} a]
         puts $f [list $ex $runs]
         close $f
     }
-    set n [llength $diffs]
-    set mean [expr {[tcl::mathop::+ 0.0 {*}$diffs] / max($n, 1)}]
-    set var [expr {$n > 1 ? [tcl::mathop::+ 0.0 {*}[lmap d $diffs {expr {($d - $mean) ** 2}}]] / ($n - 1) : 0}]
-    set half [expr {$n > 1 ? [lindex $tq [expr {min($n - 1, 30) - 1}]] * sqrt($var / $n) : 0}]
-    set ra [lsort -real [concat {*}[lmap r $runs {lindex $r 0}]]]
-    set rb [lsort -real [concat {*}[lmap r $runs {lindex $r 1}]]]
-    puts [format "%-11s %9d %9d %+9.2f %10s%+.2f, %+.2f] %8.3g %8.3g" $ex $cr $cg $mean {[} [expr {$mean - $half}] \
-              [expr {$mean + $half}] [lindex $ra [expr {[llength $ra] / 2}]] [lindex $rb [expr {[llength $rb] / 2}]]]
+    lassign [t_interval $diffs] mean half
+    lassign [t_interval $logd] lmean lhalf
+    puts [format "%-11s %7d %7d %+9.2f %20s   %+.1f %% \[%+.1f, %+.1f\]" $ex $cr $cg $mean \
+              [format "\[%+.2f, %+.2f\]" [expr {$mean - $half}] [expr {$mean + $half}]] \
+              [expr {100 * (exp($lmean) - 1)}] [expr {100 * (exp($lmean - $lhalf) - 1)}] \
+              [expr {100 * (exp($lmean + $lhalf) - 1)}]]
+    if {$lmean + $lhalf < 0} {incr finer}
     if {$mean - $half > 0} {incr wins}
 }
-puts "Guided better with the 95 % interval above 0 on $wins of [llength ${-examples}] circuits."
+puts "Guided finds more top-decile variants (95 % interval above 0) on $wins of [llength ${-examples}] circuits;"
+puts "its variants have a lower mean pscore (95 % interval below 0) on $finer."
