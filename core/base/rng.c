@@ -75,3 +75,12 @@ int rng_categorical(halo_rng *r, const float *p, int n)
     }
     return last;   /* rounding at the top end */
 }
+
+void rng_shuffle(halo_rng *r, int *a, int n)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(r, (uint64_t)i + 1), t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}

@@ -25,5 +25,7 @@ double rng_normal(halo_rng *r);
 /* An index drawn with probabilities p[0..n-1] (non-negative, any sum > 0);
  * -1 when they sum to zero. */
 int rng_categorical(halo_rng *r, const float *p, int n);
+/* Shuffle a[0..n) in place (Fisher-Yates, from the end, rng_below draws). */
+void rng_shuffle(halo_rng *r, int *a, int n);
 
 #endif

@@ -216,23 +216,14 @@ void place_sp_initial(const sp_ctx *c, sp_state *s)
     place_sp_repair(c, s);
 }
 
-static void shuffle(int *a, int n, halo_rng *rng)
-{
-    for (int i = n - 1; i > 0; i--) {
-        int j = (int)rng_below(rng, (uint64_t)i + 1), t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-    }
-}
-
 void place_sp_random(const sp_ctx *c, sp_state *s, halo_rng *rng)
 {
     for (int i = 0; i < c->n; i++) {
         s->gp[i] = s->gm[i] = i;
         s->orient[i] = orient_of_index[rng_below(rng, 4)];
     }
-    shuffle(s->gp, c->n, rng);
-    shuffle(s->gm, c->n, rng);
+    rng_shuffle(rng, s->gp, c->n);
+    rng_shuffle(rng, s->gm, c->n);
     place_sp_repair(c, s);
 }
 

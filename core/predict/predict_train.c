@@ -89,15 +89,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void shuffle(int *v, int n, halo_rng *rng)
-{
-    for (int i = n - 1; i > 0; i--) {
-        int j = (int)rng_below(rng, (uint64_t)i + 1), t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-    }
-}
-
 /* Threshold (quantile of the train part) and standardisation. */
 static void task_fit(pt_task *t)
 {
@@ -180,7 +171,7 @@ int pt_task_init(pt_task *t, const pt_data *d, const char *metric, double quanti
     for (int i = 0; i < n; i++) perm[i] = i;
     halo_rng rng;
     rng_seed(&rng, seed);
-    shuffle(perm, n, &rng);
+    rng_shuffle(&rng, perm, n);
     t->ntest = (int)floor(test_frac * n + 0.5);
     t->nval = (int)floor(val_frac * n + 0.5);
     int rest = n - t->ntest - t->nval;
@@ -299,7 +290,7 @@ int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st)
     halo_rng rng;
     rng_seed(&rng, o->seed ^ 0x5eedULL);
     for (int e = 0; e < o->epochs; e++) {
-        shuffle(order, t->ntrain, &rng);
+        rng_shuffle(&rng, order, t->ntrain);
         double sum = 0;
         int steps = 0;
         for (int b = 0; b < t->ntrain; b += bs) {
