@@ -338,14 +338,34 @@ static int clashes(const int (*fresh)[2], int nfresh, int a, int b, int *dup)
     return 0;
 }
 
-/* u and v are mirror images when, pin by pin, their nets are equal,
- * already images, or both free (to become images), one at least already
- * images.  Makes them images and returns 1, else changes nothing. */
-static int try_image(ctx *c, int u, int v)
+/* The nets of device i the axis compares, in a fixed order: a
+ * transistor's drain, gate and source; a passive's two terminals (swap:
+ * the other way round -- a resistor is the same either way).  Their
+ * count, 0 for a device the axis does not pass. */
+static int image_nets(const ctx *c, int i, int swap, int *n)
 {
-    int nu[3] = {c->d[u], c->g[u], c->s[u]}, nv[3] = {c->d[v], c->g[v], c->s[v]};
+    if (c->tr[i] == T_FULL) {
+        n[0] = c->d[i];
+        n[1] = c->g[i];
+        n[2] = c->s[i];
+        return 3;
+    }
+    const netlist_device *dv = &c->nl->devs[i];
+    if (!is_passive(dv->type)) return 0;
+    int p = pin_net(c, dv, "P"), q = pin_net(c, dv, "N");
+    if (p < 0 || q < 0 || p == q) return 0;
+    n[0] = swap ? q : p;
+    n[1] = swap ? p : q;
+    return 2;
+}
+
+/* u and v are mirror images when, net by net (nu, nv), their nets are
+ * equal, already images, or both free (to become images), one at least
+ * already images.  Makes them images and returns 1, else changes nothing. */
+static int try_image(ctx *c, int u, int v, const int *nu, const int *nv, int k)
+{
     int fresh[3][2], nfresh = 0, anchored = 0;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < k; r++) {
         int a = nu[r], b = nv[r], dup;
         if (a == b) continue;
         if (c->partner[a] == b) {
@@ -360,24 +380,31 @@ static int try_image(ctx *c, int u, int v)
         }
     }
     if (!anchored) return 0;
-    for (int k = 0; k < nfresh; k++) pair_nets(c, fresh[k][0], fresh[k][1]);
+    for (int f = 0; f < nfresh; f++) pair_nets(c, fresh[f][0], fresh[f][1]);
     c->image[u] = v;
     c->image[v] = u;
     return 1;
 }
 
+static int try_devices(ctx *c, int u, int v)
+{
+    int nu[3], nv[3], k = image_nets(c, u, 0, nu);
+    if (image_nets(c, v, 0, nv) != k) return 0;
+    if (try_image(c, u, v, nu, nv, k)) return 1;
+    return k == 2 && image_nets(c, v, 1, nv) == 2 && try_image(c, u, v, nu, nv, k);
+}
+
 /* The devices on net x against those on its image: the first fit pairs. */
 static void match_across(ctx *c, int x)
 {
-    int y = c->partner[x];
+    int y = c->partner[x], scratch[3];
     for (int e = c->net_start[x]; e < c->net_start[x + 1]; e++) {
         int u = c->net_dev[e];
-        if (c->tr[u] != T_FULL || c->image[u] >= 0) continue;
+        if (c->image[u] >= 0 || !image_nets(c, u, 0, scratch)) continue;
         for (int f = c->net_start[y]; f < c->net_start[y + 1]; f++) {
             int v = c->net_dev[f];
-            if (v == u || c->tr[v] != T_FULL || c->image[v] >= 0) continue;
-            if (c->nl->devs[v].type != c->nl->devs[u].type) continue;
-            if (try_image(c, u, v)) break;
+            if (v == u || c->image[v] >= 0 || c->nl->devs[v].type != c->nl->devs[u].type) continue;
+            if (try_devices(c, u, v)) break;
         }
     }
 }
@@ -605,30 +632,71 @@ static int symmetric(const ctx *c, int a, int b)
     return !(c->mirror_of[a] >= 0 && c->mirror_of[a] == c->mirror_of[b] && c->mirror_ref[a] != c->mirror_ref[b]);
 }
 
-static void block_pairs(const ctx *c, blocks_block *b)
+/* What the symmetry passes share: the members of each match group and
+ * the blocks of each device (CSR), a position per device (-1 outside the
+ * block at hand) and scratch room for a device's candidates. */
+typedef struct symidx {
+    int *mstart, *mdev, *bstart, *bdev, *pos, *cand;
+} symidx;
+
+/* The devices that may be a's equal: its image and its match group. */
+static int candidates(const ctx *c, const symidx *x, int a, int *out)
 {
-    int cap = 0;
-    for (int i = 0; i < b->ndev; i++)
-        for (int j = i + 1; j < b->ndev; j++) {
-            if (!symmetric(c, b->dev[i], b->dev[j])) continue;
-            su_grow((void **)&b->sym, &cap, b->nsym + 1, sizeof *b->sym);
-            b->sym[b->nsym][0] = b->dev[i];
-            b->sym[b->nsym++][1] = b->dev[j];
-        }
+    int n = 0, mg = c->nl->devs[a].match_group;
+    if (c->image[a] >= 0) out[n++] = c->image[a];
+    if (mg >= 0 && mg < c->nl->nmatch_groups)
+        for (int e = x->mstart[mg]; e < x->mstart[mg + 1]; e++)
+            if (x->mdev[e] != a && x->mdev[e] != c->image[a]) out[n++] = x->mdev[e];
+    return n;
 }
 
-/* Blocks a and b pair up device by device as symmetric. */
-static int blocks_mirror(const ctx *c, const blocks_block *a, const blocks_block *b, char *used)
+static void set_positions(const blocks_block *b, int *pos, int on)
+{
+    for (int k = 0; k < b->ndev; k++) pos[b->dev[k]] = on ? k : -1;
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+    int a = *(const int *)x, b = *(const int *)y;
+    return (a > b) - (a < b);
+}
+
+/* The symmetric pairs of a block, in block order: for each device, its
+ * equals further on.  Linear in the block and its groups, not quadratic
+ * (a bias mirror may have thousands of outputs). */
+static void block_pairs(const ctx *c, const symidx *x, blocks_block *b)
+{
+    int cap = 0;
+    set_positions(b, x->pos, 1);
+    for (int i = 0; i < b->ndev; i++) {
+        int a = b->dev[i], n = candidates(c, x, a, x->cand), m = 0;
+        for (int k = 0; k < n; k++)   /* positions after i, to sort */
+            if (x->pos[x->cand[k]] > i && symmetric(c, a, x->cand[k])) x->cand[m++] = x->pos[x->cand[k]];
+        qsort(x->cand, (size_t)m, sizeof *x->cand, cmp_int);
+        for (int k = 0; k < m; k++) {
+            su_grow((void **)&b->sym, &cap, b->nsym + 1, sizeof *b->sym);
+            b->sym[b->nsym][0] = a;
+            b->sym[b->nsym++][1] = b->dev[x->cand[k]];
+        }
+    }
+    set_positions(b, x->pos, 0);
+}
+
+/* Blocks a and b pair up device by device as symmetric (greedily, each
+ * device of a taking its first free equal in b). */
+static int blocks_mirror(const ctx *c, const symidx *x, const blocks_block *a, const blocks_block *b)
 {
     if (a->kind != b->kind || a->ndev != b->ndev) return 0;
-    memset(used, 0, (size_t)b->ndev);
-    for (int i = 0; i < a->ndev; i++) {
-        int j = 0;
-        while (j < b->ndev && (used[j] || !symmetric(c, a->dev[i], b->dev[j]))) j++;
-        if (j == b->ndev) return 0;
-        used[j] = 1;
+    set_positions(b, x->pos, 1);
+    int ok = 1;
+    for (int i = 0; i < a->ndev && ok; i++) {
+        int n = candidates(c, x, a->dev[i], x->cand), k = 0;
+        while (k < n && (x->pos[x->cand[k]] < 0 || !symmetric(c, a->dev[i], x->cand[k]))) k++;
+        ok = k < n;
+        if (ok) x->pos[x->cand[k]] = -1;   /* taken */
     }
-    return 1;
+    set_positions(b, x->pos, 0);
+    return ok;
 }
 
 static void add_symblock(ctx *c, int a, int b)
@@ -641,73 +709,79 @@ static void add_symblock(ctx *c, int a, int b)
     r->symblocks[r->nsymblocks++][1] = b;
 }
 
-/* Candidates for the image of device a: its axis image and its match
- * group (members listed by group in mstart/mdev). */
-static void symmetric_blocks(ctx *c, const int *bstart, const int *bdev, const int *mstart, const int *mdev,
-                             char *used)
+/* A block's mirror image holds an equal of its first device: only the
+ * blocks of those equals are tried. */
+static void symmetric_blocks(ctx *c, const symidx *x)
 {
     blocks_result *r = c->r;
+    int *cand = halo_xmalloc(((size_t)c->ndev + 1) * sizeof *cand);
     for (int i = 0; i < r->nblocks; i++) {
-        int a = r->blocks[i].dev[0], mg = c->nl->devs[a].match_group;
-        if (mg >= c->nl->nmatch_groups) mg = -1;
-        int ncand = 1 + (mg >= 0 ? mstart[mg + 1] - mstart[mg] : 0);
-        for (int k = 0; k < ncand; k++) {
-            int b = k == 0 ? c->image[a] : mdev[mstart[mg] + k - 1];
-            if (b < 0 || !symmetric(c, a, b)) continue;
-            for (int e = bstart[b]; e < bstart[b + 1]; e++) {
-                int j = bdev[e];
-                if (j > i && blocks_mirror(c, &r->blocks[i], &r->blocks[j], used)) add_symblock(c, i, j);
+        int a = r->blocks[i].dev[0], n = candidates(c, x, a, cand);
+        for (int k = 0; k < n; k++) {
+            if (!symmetric(c, a, cand[k])) continue;
+            for (int e = x->bstart[cand[k]]; e < x->bstart[cand[k] + 1]; e++) {
+                int j = x->bdev[e];
+                if (j > i && blocks_mirror(c, x, &r->blocks[i], &r->blocks[j])) add_symblock(c, i, j);
             }
         }
     }
+    free(cand);
 }
 
-/* CSR of the members of each of n groups; of(i) gives device i's group
- * (-1: none) through grp[]. */
-static void group_lists(int ndev, int n, const int *grp_of, int **start, int **members)
+/* CSR of the members of each of n groups, group_of[i] being device i's
+ * (-1: none). */
+static void group_lists(int ndev, int n, const int *group_of, int **start, int **members)
 {
     *start = halo_xcalloc((size_t)n + 2, sizeof **start);
-    for (int i = 0; i < ndev; i++) if (grp_of[i] >= 0 && grp_of[i] < n) (*start)[grp_of[i] + 1]++;
+    for (int i = 0; i < ndev; i++) if (group_of[i] >= 0 && group_of[i] < n) (*start)[group_of[i] + 1]++;
     for (int g = 0; g < n; g++) (*start)[g + 1] += (*start)[g];
     int *fill = halo_xcalloc((size_t)n + 1, sizeof *fill);
     *members = halo_xmalloc(((size_t)(*start)[n] + 1) * sizeof **members);
     for (int i = 0; i < ndev; i++)
-        if (grp_of[i] >= 0 && grp_of[i] < n) (*members)[(*start)[grp_of[i]] + fill[grp_of[i]]++] = i;
+        if (group_of[i] >= 0 && group_of[i] < n) (*members)[(*start)[group_of[i]] + fill[group_of[i]]++] = i;
+    free(fill);
+}
+
+/* The blocks each device is in, CSR. */
+static void device_blocks(const ctx *c, symidx *x)
+{
+    const blocks_result *r = c->r;
+    int total = 0;
+    for (int b = 0; b < r->nblocks; b++) total += r->blocks[b].ndev;
+    x->bstart = halo_xcalloc((size_t)c->ndev + 2, sizeof *x->bstart);
+    x->bdev = halo_xmalloc(((size_t)total + 1) * sizeof *x->bdev);
+    int *fill = halo_xcalloc((size_t)c->ndev + 1, sizeof *fill);
+    for (int b = 0; b < r->nblocks; b++)
+        for (int k = 0; k < r->blocks[b].ndev; k++) x->bstart[r->blocks[b].dev[k] + 1]++;
+    for (int i = 0; i < c->ndev; i++) x->bstart[i + 1] += x->bstart[i];
+    for (int b = 0; b < r->nblocks; b++)
+        for (int k = 0; k < r->blocks[b].ndev; k++) {
+            int i = r->blocks[b].dev[k];
+            x->bdev[x->bstart[i] + fill[i]++] = b;
+        }
     free(fill);
 }
 
 static void find_symmetry(ctx *c)
 {
-    blocks_result *r = c->r;
-    int maxdev = 1, total = 0;
-    for (int b = 0; b < r->nblocks; b++) {
-        block_pairs(c, &r->blocks[b]);
-        if (r->blocks[b].ndev > maxdev) maxdev = r->blocks[b].ndev;
-        total += r->blocks[b].ndev;
-    }
-    /* the blocks of each device, CSR */
-    int *bstart = halo_xcalloc((size_t)c->ndev + 2, sizeof *bstart), *fill = halo_xcalloc((size_t)c->ndev + 1, sizeof *fill);
-    int *bdev = halo_xmalloc(((size_t)total + 1) * sizeof *bdev);
-    for (int b = 0; b < r->nblocks; b++)
-        for (int k = 0; k < r->blocks[b].ndev; k++) bstart[r->blocks[b].dev[k] + 1]++;
-    for (int i = 0; i < c->ndev; i++) bstart[i + 1] += bstart[i];
-    for (int b = 0; b < r->nblocks; b++)
-        for (int k = 0; k < r->blocks[b].ndev; k++) {
-            int i = r->blocks[b].dev[k];
-            bdev[bstart[i] + fill[i]++] = b;
-        }
-    int *mg_of = halo_xmalloc(((size_t)c->ndev + 1) * sizeof *mg_of), *mstart, *mdev;
-    for (int i = 0; i < c->ndev; i++) mg_of[i] = c->nl->devs[i].match_group;
-    group_lists(c->ndev, c->nl->nmatch_groups, mg_of, &mstart, &mdev);
-    char *used = halo_xmalloc((size_t)maxdev);
-    symmetric_blocks(c, bstart, bdev, mstart, mdev, used);
-    free(used);
-    free(mg_of);
-    free(mstart);
-    free(mdev);
-    free(bstart);
-    free(fill);
-    free(bdev);
+    symidx x;
+    size_t nd = (size_t)c->ndev + 1;
+    int *group_of = halo_xmalloc(nd * sizeof *group_of);
+    for (int i = 0; i < c->ndev; i++) group_of[i] = c->nl->devs[i].match_group;
+    group_lists(c->ndev, c->nl->nmatch_groups, group_of, &x.mstart, &x.mdev);
+    free(group_of);
+    device_blocks(c, &x);
+    x.pos = halo_xmalloc(nd * sizeof *x.pos);
+    x.cand = halo_xmalloc(nd * sizeof *x.cand);
+    for (int i = 0; i < c->ndev; i++) x.pos[i] = -1;
+    for (int b = 0; b < c->r->nblocks; b++) block_pairs(c, &x, &c->r->blocks[b]);
+    symmetric_blocks(c, &x);
+    free(x.mstart);
+    free(x.mdev);
+    free(x.bstart);
+    free(x.bdev);
+    free(x.pos);
+    free(x.cand);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -726,7 +800,7 @@ int blocks_recognize(const netlist *nl, blocks_result *r, halo_err *err)
     find_mirrors(&c);
     find_cascodes(&c);
     find_rest(&c);
-    qsort(r->blocks, (size_t)r->nblocks, sizeof *r->blocks, cmp_block);
+    if (r->nblocks > 1) qsort(r->blocks, (size_t)r->nblocks, sizeof *r->blocks, cmp_block);
     assign_functions(&c);
     find_symmetry(&c);
     ctx_free(&c);

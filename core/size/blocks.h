@@ -83,12 +83,14 @@
  *   passive  none.
  *
  * Symmetry.  The differential axis: the two devices of each dp are mirror
- * images, and so are their gate nets and (when no rail) drain nets.  From
- * there two transistors of one type, each not yet paired, are mirror
- * images when for each of D G S their nets are equal, already images, or
- * both free and no rail (then they become images), one of them at least
- * already images -- this walks up a mirror load, cascodes and the folded
- * branches.  Two devices are symmetric (sized equally) when they are
+ * images, and so are their drain nets and then (when no clash and no
+ * rail) their gate nets.  From there two transistors of one type, each
+ * not yet paired, are mirror images when for each of D G S their nets are
+ * equal, already images, or both free and no rail (then they become
+ * images), one of them at least already images -- this walks up a mirror
+ * load, cascodes, the folded branches and second stages; two resistors,
+ * capacitors or inductors likewise by their two terminals, either way
+ * round.  Two devices are symmetric (sized equally) when they are
  * images, or in one match group -- except a mirror's reference branch and
  * an output of the same mirror matched only by the constraints: their
  * width ratio is the mirror's gain (2 in the ota_5t's tail), which a sizer
