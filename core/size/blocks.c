@@ -295,6 +295,8 @@ static void spread_signal(ctx *c, int i, int n)
     }
 }
 
+/* Runs right after find_dps: the blocks so far are the dps, whose gates
+ * are signal whatever their roles say (the lpf's buffer inputs). */
 static void find_signal(ctx *c)
 {
     c->qhead = c->qtail = 0;
@@ -409,6 +411,7 @@ static void match_across(ctx *c, int x)
     }
 }
 
+/* Runs while the blocks are still the dps alone: they seed the axis. */
 static void find_axis(ctx *c)
 {
     c->qhead = c->qtail = 0;

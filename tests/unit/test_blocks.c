@@ -264,6 +264,23 @@ TEST(match_groups)
     netlist_free(nl);
 }
 
+/* Overlapping blocks: MO mirrors the diode MD (one source net x) and
+ * stands on MS's drain with its gate on a bias, so it is a cm output and
+ * a cascode; it takes the mirror's function.  MS is a plain current
+ * source on a bias port. */
+TEST(overlap)
+{
+    netlist *nl = read_text(".subckt ov VDD VSS IBIAS o VB\n"
+                            "MD IBIAS IBIAS x VSS sky130_fd_pr__nfet_01v8 W=2 L=1\n"
+                            "MO o IBIAS x VSS sky130_fd_pr__nfet_01v8 W=2 L=1\n"
+                            "MS x VB VSS VSS sky130_fd_pr__nfet_01v8 W=4 L=1\n"
+                            ".ends\n");
+    CHECK(nl != NULL);
+    if (!nl) return;
+    CHECK_BLOCKS(nl, "cm:MD,MO cascode:MO single:MS", "MD:bias MO:bias MS:bias");
+    netlist_free(nl);
+}
+
 /* What no rule fits: a dummy (all pins on VSS), a MOS capacitor (drain
  * on source), a transistor with a floating gate, one without a source
  * pin, a BJT with its base open, sources and a diode element.  Each
