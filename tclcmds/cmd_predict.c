@@ -23,53 +23,6 @@
 #include "place/place.h"
 #include "predict/predict_train.h"
 
-/* ---------------------------------------------------------------- options */
-
-typedef enum { OPT_INT, OPT_NUM, OPT_STR } opt_type;
-
-typedef struct opt_spec {
-    const char *name;
-    opt_type type;
-    void *value;                  /* int*, double*, const char** */
-    double lo, hi;
-    const char *expected;
-} opt_spec;
-
-/* Parse objv[first..] as -name value pairs of the table. */
-static int parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, const opt_spec *spec)
-{
-    const char *names[32];
-    char expected[512] = "";
-    int n = 0;
-    for (; spec[n].name && n < 31; n++) {
-        names[n] = spec[n].name;
-        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", n ? ", " : "",
-                 spec[n].name);
-    }
-    names[n] = NULL;
-    for (int i = first; i < objc; i++) {
-        int which;
-        if (halo_get_option(interp, objv, objc, &i, names, expected, &which) != TCL_OK) return TCL_ERROR;
-        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
-        if (!v) return TCL_ERROR;
-        const opt_spec *s = &spec[which];
-        double d;
-        int k;
-        if (s->type == OPT_STR) {
-            *(const char **)s->value = Tcl_GetString(v);
-        } else if (s->type == OPT_INT) {
-            if (Tcl_GetIntFromObj(NULL, v, &k) != TCL_OK || k < s->lo || k > s->hi)
-                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, s->name, Tcl_GetString(v), s->expected);
-            *(int *)s->value = k;
-        } else {
-            if (Tcl_GetDoubleFromObj(NULL, v, &d) != TCL_OK || !(d >= s->lo && d <= s->hi))
-                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, s->name, Tcl_GetString(v), s->expected);
-            *(double *)s->value = d;
-        }
-    }
-    return TCL_OK;
-}
-
 static Tcl_Obj *num(double v) { return halo_num_obj(v); }
 
 static double seconds_now(void)
@@ -110,7 +63,7 @@ static int PlacementFeaturesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl
 {
     int size = 64;
     opt_spec spec[] = {{"-size", OPT_INT, &size, 4, PF_MAX_SIZE, "4 to 512 pixels"}, {NULL}};
-    if (parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
+    if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     double extent = 0;
     float *x = current_picture(interp, cd, size, &extent);
     if (!x) return TCL_ERROR;
@@ -147,7 +100,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
                        {"-metrics", OPT_STR, &metrics, 0, 0, ""},
                        {"-meta", OPT_STR, &metastr, 0, 0, ""},
                        {NULL}};
-    if (parse_opts(interp, objc, objv, 2, spec) != TCL_OK) return TCL_ERROR;
+    if (halo_parse_opts(interp, objc, objv, 2, spec) != TCL_OK) return TCL_ERROR;
     if (!raw || !metrics) return halo_usage(interp, "predictor_data");
     halo_err err;
     halo_err_clear(&err);
@@ -334,7 +287,7 @@ static int TrainPredictorCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     train_args_default(&a);
     opt_spec spec[] = {TRAIN_OPTS(&a), {"-arch", OPT_STR, &a.arch, 0, 0, ""}, {"-init", OPT_STR, &a.init, 0, 0, ""},
                        {NULL}};
-    if (parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
+    if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.data) return halo_usage(interp, "train_predictor");
     halo_err err;
     halo_err_clear(&err);
@@ -417,7 +370,7 @@ static int NasSearchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
                        {"-minutes", OPT_NUM, &minutes, 0, 1e6, "a time budget in minutes"},
                        {"-update_rate", OPT_NUM, &rate, 0, 1e4, "the update rate alpha of w <- w exp(alpha (acc - beta))"},
                        {NULL}};
-    if (parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
+    if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.data) return halo_usage(interp, "nas_search");
     halo_err err;
     halo_err_clear(&err);
@@ -593,7 +546,7 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 {
     const char *model = NULL, *moves = NULL;
     opt_spec spec[] = {{"-model", OPT_STR, &model, 0, 0, ""}, {"-moves", OPT_STR, &moves, 0, 0, ""}, {NULL}};
-    if (parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
+    if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!model) return halo_usage(interp, "predict");
     halo_err err;
     halo_err_clear(&err);

@@ -84,6 +84,19 @@ int halo_get_option(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i,
 /* Value of the option at objv[*i] (advancing *i), or an error naming it. */
 Tcl_Obj *halo_option_value(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i);
 
+/* A table of -name value options: an int within [lo, hi], a number
+ * within [lo, hi], or a string; expected says what a bad value should be. */
+typedef enum { OPT_INT, OPT_NUM, OPT_STR } opt_type;
+typedef struct opt_spec {
+    const char *name;
+    opt_type type;
+    void *value;                  /* int*, double*, const char** */
+    double lo, hi;
+    const char *expected;
+} opt_spec;
+/* Parse objv[first..] as -name value pairs of spec (ended by a {NULL} row). */
+int halo_parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, const opt_spec *spec);
+
 /* The design's match groups as a list of lists of device names. */
 Tcl_Obj *halo_match_groups_obj(const netlist *nl);
 

@@ -163,3 +163,38 @@ int halo_forward_flow(Tcl_Interp *interp, const char *name, int objc, Tcl_Obj *c
     ckfree(args);
     return rc;
 }
+
+/* Parse objv[first..] as -name value pairs of the table. */
+int halo_parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, const opt_spec *spec)
+{
+    const char *names[32];
+    char expected[512] = "";
+    int n = 0;
+    for (; spec[n].name && n < 31; n++) {
+        names[n] = spec[n].name;
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", n ? ", " : "",
+                 spec[n].name);
+    }
+    names[n] = NULL;
+    for (int i = first; i < objc; i++) {
+        int which;
+        if (halo_get_option(interp, objv, objc, &i, names, expected, &which) != TCL_OK) return TCL_ERROR;
+        Tcl_Obj *v = halo_option_value(interp, objv, objc, &i);
+        if (!v) return TCL_ERROR;
+        const opt_spec *s = &spec[which];
+        double d;
+        int k;
+        if (s->type == OPT_STR) {
+            *(const char **)s->value = Tcl_GetString(v);
+        } else if (s->type == OPT_INT) {
+            if (Tcl_GetIntFromObj(NULL, v, &k) != TCL_OK || k < s->lo || k > s->hi)
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, s->name, Tcl_GetString(v), s->expected);
+            *(int *)s->value = k;
+        } else {
+            if (Tcl_GetDoubleFromObj(NULL, v, &d) != TCL_OK || !(d >= s->lo && d <= s->hi))
+                return halo_tcl_fail(interp, HALO_E_CMD_VALUE, s->name, Tcl_GetString(v), s->expected);
+            *(double *)s->value = d;
+        }
+    }
+    return TCL_OK;
+}

@@ -1,0 +1,205 @@
+# sizing_bench.tcl -- inverse sizing of the Miller OTA and the folded-cascode
+# OTA (seed: diffusion-inverse-sizing), all measured in one run here:
+#
+#   1. sizing_dataset: -samples seeded sizings per circuit, each characterised
+#      (gain, UGF, phase margin, CMRR, PSRR, slew rate, ICMR, output swing,
+#      power) in the simulation workers;
+#   2. train_sizer: one diffusion model per structural block plus the
+#      whole-netlist MLP baseline, a seeded 10 % of the usable rows held out;
+#   3. for every held-out specification (the metrics of a held-out sizing):
+#      diffusion, one sample (the seed's protocol); diffusion, best of -k
+#      samples ranked by simulation; the MLP's one sizing; random search,
+#      best of -k draws from the sizing space (the same simulations as
+#      diffusion's best-of-k).  Each simulated; the relative difference of
+#      each metric to the specification, in %;
+#   4. a table per circuit: per metric and method the median and the
+#      interquartile range of the relative difference, and the median of
+#      its absolute value;
+#   5. the seed's pictures: box plots of the relative differences, and
+#      histograms of 100 diffusion samples for one specification with the
+#      truth marked (PNG);
+#   6. sampling time of 100 sizings for one specification (no simulation).
+#
+#   halo flows/sizing_bench.tcl ?-out DIR? ?-circuits LIST? ?-samples N?
+#        ?-steps N? ?-k K? ?-tests T? ?-guidance W? ?-seed S?
+#
+# Datasets and sizers already in DIR are reused (delete them to redo).
+
+set root [file dirname [file dirname [file normalize [info script]]]]
+set opts [dict create -out /tmp/halo-sizing-bench -circuits {miller_ota fcoa} -samples 1000 -steps 6000 \
+              -k 8 -tests 0 -guidance 1.0 -seed 1]
+foreach {k v} $argv {
+    if {![dict exists $opts $k]} {puts stderr "sizing_bench: unknown option $k"; exit 2}
+    dict set opts $k $v
+}
+dict with opts {}
+set out [file normalize ${-out}]
+file mkdir $out
+set methods {diffusion_1 diffusion_k mlp random_k}
+
+proc circuit_files {root c} {
+    if {$c eq "fcoa"} {
+        return [list [file join $root examples sizing fcoa.spice] [file join $root examples sizing fcoa_pairs.json]]
+    }
+    return [list [file join $root examples $c $c.spice] [file join $root examples $c pairs.json]]
+}
+
+proc load_circuit {root c} {
+    pdk load sky130
+    lassign [circuit_files $root $c] spice pairs
+    read_spice $spice
+    read_constraints $pairs
+}
+
+proc slurp {path} {
+    set f [open $path]
+    set v [read $f]
+    close $f
+    return $v
+}
+
+# The held-out rows: circuit_id -> metrics dict.
+proc test_specs {data split metrics} {
+    set ids [dict get [::halo::flow::json_decode [slurp $split]] test]
+    set want [dict create]
+    foreach id $ids {dict set want $id 1}
+    set specs [dict create]
+    foreach line [split [slurp $data] \n] {
+        if {$line eq ""} continue
+        set row [::halo::flow::json_decode $line]
+        set id [dict get $row circuit_id]
+        if {![dict exists $want $id]} continue
+        set m [::halo::flow::json_decode [dict get $row metrics]]
+        set spec [dict create]
+        foreach k $metrics {dict set spec $k [dict get $m $k]}
+        dict set specs $id $spec
+    }
+    return $specs
+}
+
+proc rel_diff {value target} {
+    expr {100.0 * ($value - $target) / max(abs($target), 1e-3)}
+}
+
+proc quantile {sorted q} {
+    set n [llength $sorted]
+    if {$n == 0} {return nan}
+    set pos [expr {$q * ($n - 1)}]
+    set i [expr {int(floor($pos))}]
+    set j [expr {min($i + 1, $n - 1)}]
+    set f [expr {$pos - $i}]
+    expr {(1 - $f) * [lindex $sorted $i] + $f * [lindex $sorted $j]}
+}
+
+# Size one specification with one method; the chosen candidate's metrics
+# (or {} when it failed).
+proc size_one {model spec method k seed guidance} {
+    switch $method {
+        diffusion_1 {set r [size -model $model -spec $spec -method diffusion -samples 1 -seed $seed -guidance $guidance]}
+        diffusion_k {set r [size -model $model -spec $spec -method diffusion -samples $k -seed $seed -guidance $guidance]}
+        mlp         {set r [size -model $model -spec $spec -method mlp]}
+        random_k    {set r [size -model $model -spec $spec -method random -samples $k -seed $seed]}
+    }
+    set best [lindex [dict get $r candidates] 0]
+    if {[dict get $best status] ne "ok"} {return {}}
+    return [dict get $best metrics]
+}
+
+proc run_circuit {c} {
+    global root out opts methods
+    dict with opts {}
+    set dir [file join $out $c]
+    file mkdir $dir
+    load_circuit $root $c
+    set data [file join $dir data.jsonl]
+    set t0 [clock milliseconds]
+    if {![file exists $data]} {sizing_dataset -out $data -samples ${-samples} -seed ${-seed} -batch 50}
+    set t_data [expr {([clock milliseconds] - $t0) / 1000.0}]
+    set model [file join $dir sizer]
+    set t0 [clock milliseconds]
+    if {![file exists [file join $model sizer.json]]} {
+        set info [train_sizer -data $data -out $model -seed ${-seed} -steps ${-steps}]
+    } else {
+        set info [sizer_info $model]
+    }
+    set t_train [expr {([clock milliseconds] - $t0) / 1000.0}]
+    set metrics [dict get $info metrics]
+    set specs [test_specs $data [file join $model split.json] $metrics]
+    if {${-tests} > 0} {set specs [dict create {*}[lrange $specs 0 [expr {2 * ${-tests} - 1}]]]}
+
+    # relative differences: diffs(method,metric) = list
+    set fails [dict create]
+    foreach m $methods {dict set fails $m 0}
+    set i 0
+    set t0 [clock milliseconds]
+    dict for {id spec} $specs {
+        incr i
+        foreach m $methods {
+            set got [size_one $model $spec $m ${-k} [expr {${-seed} + $i}] ${-guidance}]
+            if {$got eq ""} {dict incr fails $m; continue}
+            foreach k $metrics {
+                if {[dict exists $got $k]} {lappend diffs($m,$k) [rel_diff [dict get $got $k] [dict get $spec $k]]}
+            }
+        }
+        if {$i % 10 == 0} {puts stderr "sizing_bench: $c $i/[dict size $specs] specifications"}
+    }
+    set t_eval [expr {([clock milliseconds] - $t0) / 1000.0}]
+
+    # sampling speed: 100 sizings for one specification, no simulation
+    set spec0 [lindex [dict values $specs] 0]
+    set t0 [clock microseconds]
+    size -model $model -spec $spec0 -samples 100 -simulate 0 -seed 99
+    set t_sample [expr {([clock microseconds] - $t0) / 1e6}]
+
+    puts ""
+    puts "== $c: [dict get $info train_rows] training rows, [dict size $specs] held-out specifications, [llength [dict get $info blocks]] blocks"
+    puts [format "   dataset %.0f s (-samples ${-samples}), training %.0f s, evaluation %.0f s, 100 samples for one specification %.3f s" \
+              $t_data $t_train $t_eval $t_sample]
+    puts "   relative difference to the specification, %: median \[IQR\] (median |diff|)"
+    set header [format "   %-20s" metric]
+    foreach m $methods {append header [format " %-27s" $m]}
+    puts $header
+    set within 0
+    set wins 0
+    foreach k $metrics {
+        set line [format "   %-20s" $k]
+        set med_abs [dict create]
+        foreach m $methods {
+            if {![info exists diffs($m,$k)]} {append line [format " %-27s" -]; continue}
+            set s [lsort -real $diffs($m,$k)]
+            set a [lsort -real [lmap v $s {expr {abs($v)}}]]
+            dict set med_abs $m [quantile $a 0.5]
+            append line [format " %+7.2f \[%+6.1f,%+6.1f\] (%5.2f)" [quantile $s 0.5] [quantile $s 0.25] [quantile $s 0.75] [quantile $a 0.5]]
+        }
+        puts $line
+        if {[dict exists $med_abs diffusion_k] && [dict get $med_abs diffusion_k] <= 5.0} {incr within}
+        if {[dict exists $med_abs diffusion_k] && [dict exists $med_abs mlp] &&
+            [dict get $med_abs diffusion_k] < [dict get $med_abs mlp]} {incr wins}
+    }
+    puts "   failed sizings: [join [lmap m $methods {format %s=%d $m [dict get $fails $m]}] {, }]"
+    puts "   diffusion (best of ${-k}): median |diff| <= 5 % on $within of [llength $metrics] metrics; better than the MLP on $wins of [llength $metrics]"
+
+    # the seed's pictures
+    set series {}
+    foreach m $methods {
+        set groups {}
+        foreach k $metrics {lappend groups [expr {[info exists diffs($m,$k)] ? $diffs($m,$k) : {}}]}
+        lappend series $m $groups
+    }
+    plot [file join $out ${c}_box.png] -kind box -title "$c: relative difference to the specification" \
+        -ylabel "%" -groups $metrics -series $series -width 1400 -height 600
+    set r [size -model $model -spec $spec0 -samples 100 -seed 7 -guidance ${-guidance}]
+    set panels {}
+    foreach k $metrics {
+        set values {}
+        foreach cand [dict get $r candidates] {
+            if {[dict get $cand status] eq "ok" && [dict exists $cand metrics $k]} {lappend values [dict get $cand metrics $k]}
+        }
+        lappend panels [dict create title $k values $values truth [dict get $spec0 $k]]
+    }
+    plot [file join $out ${c}_hist.png] -kind hist -cols 4 -panels $panels -width 1400 -height 900 \
+        -title "$c: 100 diffusion samples for one specification (truth marked)"
+    puts "   pictures: [file join $out ${c}_box.png], [file join $out ${c}_hist.png]"
+}
+
+foreach c ${-circuits} {run_circuit $c}
