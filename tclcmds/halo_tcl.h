@@ -42,6 +42,7 @@ extern const HaloCmd halo_nn_cmds[];
 extern const HaloCmd halo_explore_cmds[];
 extern const HaloCmd halo_agent_cmds[];
 extern const HaloCmd halo_predict_cmds[];
+extern const HaloCmd halo_plot_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);
