@@ -186,7 +186,7 @@ proc run_circuit {c} {
         foreach k $metrics {lappend groups [expr {[info exists diffs($m,$k)] ? $diffs($m,$k) : {}}]}
         lappend series $m $groups
     }
-    plot [file join $out ${c}_box.png] -kind box -title "$c: relative difference to the specification" \
+    write_chart [file join $out ${c}_box.png] -kind box -title "$c: relative difference to the specification" \
         -ylabel "%" -groups $metrics -series $series -width 1400 -height 600
     set r [size -model $model -spec $spec0 -samples 100 -seed 7 -guidance ${-guidance}]
     set panels {}
@@ -197,7 +197,7 @@ proc run_circuit {c} {
         }
         lappend panels [dict create title $k values $values truth [dict get $spec0 $k]]
     }
-    plot [file join $out ${c}_hist.png] -kind hist -cols 4 -panels $panels -width 1400 -height 900 \
+    write_chart [file join $out ${c}_hist.png] -kind hist -cols 4 -panels $panels -width 1400 -height 900 \
         -title "$c: 100 diffusion samples for one specification (truth marked)"
     puts "   pictures: [file join $out ${c}_box.png], [file join $out ${c}_hist.png]"
 }

@@ -22,6 +22,7 @@
 #include "base/strutil.h"
 #include "design.h"
 #include "netlist/netjson.h"
+#include "sim/tb_opamp.h"
 #include "size/blocks.h"
 #include "size/size_data.h"
 #include "size/size_space.h"
@@ -145,13 +146,11 @@ static void write_rows(FILE *f, const size_space *s, const double *x, const opam
         char *nj = netjson_write_text(sized, 0);
         const char *keys[OPAMP_MAX_METRICS];
         for (int k = 0; k < r->nmetrics; k++) keys[k] = r->keys[k];
-        char extra[64];
-        snprintf(extra, sizeof extra, "{\"n_not_saturated\": %d}", r->n_not_saturated);
         size_row_info info = {.design = nl->name, .pdk = "sky130", .index = first + i, .seed = (uint64_t)a->seed,
                               .vdd = a->vdd, .vcm = a->vdd / 2, .cl = a->cl, .ibias = a->ibias,
                               .models = a->full_models ? "full PDK library" : "embedded sky130 models",
                               .status = sim_status_name(r->status), .detail = r->detail, .nmetrics = r->nmetrics,
-                              .keys = keys, .values = r->values, .netlist_json = nj, .extra_json = extra};
+                              .keys = keys, .values = r->values, .netlist_json = nj};
         char *line = size_row_json(s, x + (size_t)i * s->nvars, &info);
         fprintf(f, "%s\n", line);
         free(line);
@@ -287,13 +286,16 @@ static int pick_metrics(Tcl_Interp *interp, const size_data *d, const char *list
     return TCL_OK;
 }
 
-/* Converged rows with every chosen metric, in a seeded order. */
-static int *usable_rows(const size_data *d, const char *const *metrics, int nm, uint64_t seed, int *n)
+/* Converged rows with every chosen metric (and, with saturated, every
+ * transistor saturated), in a seeded order. */
+static int *usable_rows(const size_data *d, const char *const *metrics, int nm, int saturated, uint64_t seed, int *n)
 {
     int *rows = halo_xmalloc(sizeof *rows * (d->nrows ? d->nrows : 1));
+    int sat = size_data_metric(d, "n_not_saturated");
     *n = 0;
     for (int r = 0; r < d->nrows; r++) {
         int ok = d->converged[r];
+        if (ok && saturated && sat >= 0) ok = d->m[(size_t)r * d->nmetrics + sat] == 0;
         for (int k = 0; k < nm && ok; k++) ok = isfinite(d->m[(size_t)r * d->nmetrics + size_data_metric(d, metrics[k])]);
         if (ok) rows[(*n)++] = r;
     }
@@ -349,7 +351,7 @@ static int block_defs(const netlist *nl, const size_space *s, const int *space_o
 typedef struct train_args {
     const char *data, *out, *metrics;
     double seed, test_fraction, lr;
-    int steps, batch, d_model, depth, mlp, quiet;
+    int steps, batch, d_model, depth, mlp, quiet, saturated;
 } train_args;
 
 typedef struct progress_ctx {
@@ -418,7 +420,7 @@ static int train_on(Tcl_Interp *interp, halo_design *d, const train_args *a, con
     size_space s;
     if (design_space(interp, d, NULL, NULL, &s) != TCL_OK) return TCL_ERROR;
     int *space_of = halo_xmalloc(sizeof *space_of * (data->nvars ? data->nvars : 1));
-    int *rows = usable_rows(data, metrics, nm, (uint64_t)a->seed, &n);
+    int *rows = usable_rows(data, metrics, nm, a->saturated, (uint64_t)a->seed, &n);
     sizer_blockdef *defs = NULL;
     int *storage = NULL;
     if (map_vars(interp, data, &s, space_of) == TCL_OK) {
@@ -464,7 +466,7 @@ static int train_on(Tcl_Interp *interp, halo_design *d, const train_args *a, con
 /* train_sizer -data FILE -out DIR ?options? */
 static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    train_args a = {.seed = 1, .test_fraction = 0.1, .mlp = 1};
+    train_args a = {.seed = 1, .test_fraction = 0.1, .mlp = 1, .saturated = 1};
     opt_spec spec[] = {{"-data", OPT_STR, &a.data}, {"-out", OPT_STR, &a.out}, {"-metrics", OPT_STR, &a.metrics},
                        {"-seed", OPT_NUM, &a.seed, 0, 4e9, "a seed from 0 to 4e9"},
                        {"-test_fraction", OPT_NUM, &a.test_fraction, 0, 0.9, "a fraction from 0 to 0.9"},
@@ -473,7 +475,8 @@ static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
                        {"-lr", OPT_NUM, &a.lr, 1e-7, 1, "a learning rate from 1e-7 to 1"},
                        {"-d_model", OPT_INT, &a.d_model, 8, 1024, "a width from 8 to 1024"},
                        {"-depth", OPT_INT, &a.depth, 1, 32, "1 to 32 blocks"},
-                       {"-mlp", OPT_INT, &a.mlp, 0, 1, "0 or 1"}, {"-quiet", OPT_INT, &a.quiet, 0, 1, "0 or 1"}, {NULL}};
+                       {"-mlp", OPT_INT, &a.mlp, 0, 1, "0 or 1"}, {"-quiet", OPT_INT, &a.quiet, 0, 1, "0 or 1"},
+                       {"-saturated", OPT_INT, &a.saturated, 0, 1, "0 or 1"}, {NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.data || !a.out) return halo_usage(interp, "train_sizer");
     if (!halo_need_design(interp, cd)) return TCL_ERROR;
@@ -762,7 +765,7 @@ const HaloCmd halo_size_cmds[] = {
      "recognize_blocks finds sharing one variable at their nominal ratio; each with its nominal value, range (the "
      "nominal times the range factors, W 0.5..2 and L 0.67..2 by default, clipped to the technology's limits) and "
      "devices. Error SIZ-1 when nothing can be sized.",
-     "the design's sizing variables and their ranges"},
+     "Lists the design's sizing variables and their ranges."},
     {"sizing_dataset", SizingDatasetCmd,
      "sizing_dataset -out FILE.jsonl -samples N ?-seed S? ?-w_range {LO HI}? ?-l_range {LO HI}? ?-cl F? ?-vdd V? "
      "?-ibias A? ?-batch B? ?-full_models 0|1? ?-quiet 0|1?",
@@ -773,18 +776,18 @@ const HaloCmd halo_size_cmds[] = {
      "netlist_json, the metrics, converged and the schema's error class for failed points, which are kept. Rows go "
      "to FILE.partial first; an interrupted run resumes there and the file is renamed when complete. Prints "
      "progress per batch. Returns {file rows resumed_at converged_new seconds variables}.",
-     "sample and simulate sizings as JSONL rows"},
+     "Samples and simulates sizings as JSONL rows."},
     {"train_sizer", TrainSizerCmd,
      "train_sizer -data FILE.jsonl -out DIR ?-metrics LIST? ?-test_fraction F? ?-seed S? ?-steps N? ?-batch B? "
-     "?-lr LR? ?-d_model D? ?-depth L? ?-mlp 0|1? ?-quiet 0|1?",
+     "?-lr LR? ?-d_model D? ?-depth L? ?-mlp 0|1? ?-saturated 0|1? ?-quiet 0|1?",
      "Trains the inverse sizer of the current design on a sizing_dataset file: one conditional diffusion model "
      "(v-prediction, cosine schedule with zero terminal SNR, classifier-free guidance, adaLN-Zero transformer) per "
      "structural block of recognize_blocks, each recovering its block's sizing guided by the whole op-amp's "
      "metrics, and the whole-netlist MLP regressor as the baseline (-mlp 0 skips it). Metrics default to the "
-     "characterisation metrics present in 90 % of the converged rows. A seeded -test_fraction (0.1) of the usable "
+     "characterisation metrics present in 90 % of the converged rows. Rows train when converged with every metric and, unless -saturated 0, every transistor saturated (n_not_saturated 0). A seeded -test_fraction (0.1) of the usable "
      "rows is held out and listed in DIR/split.json. Writes DIR/sizer.json and one safetensors file per block "
      "(and mlp.safetensors). Returns the sizer's summary with test_rows and seconds.",
-     "train the per-block diffusion sizer"},
+     "Trains the per-block diffusion sizer."},
     {"size", SizeCmd,
      "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random? ?-guidance W? ?-steps S? ?-seed S? "
      "?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
@@ -794,14 +797,14 @@ const HaloCmd halo_size_cmds[] = {
      "draws N from the sizing space (the baseline). Each sizing is characterised and the candidates are ranked by "
      "the mean relative difference of their metrics to the specification. Returns {candidates {{sizing metrics "
      "status distance} ...} method filled_from_nearest_row seconds_sampling seconds_simulation}.",
-     "size the design for a specification"},
+     "Sizes the design for a specification."},
     {"set_sizing", SetSizingCmd, "set_sizing DICT",
      "Applies a sizing to the current design: a dict {XM1.W 12.5 XM1.L 0.5 ...} of sizing variables in um (or a "
      "candidate of size, using its sizing). Devices sharing a variable keep their ratio. The design's cells, "
      "placement and routing are dropped, as for a new netlist. Returns the number of variables set.",
-     "apply a sizing to the design"},
+     "Applies a sizing to the design."},
     {"sizer_info", SizerInfoCmd, "sizer_info DIR",
      "Returns a trained sizer's summary: design, metrics, variables, blocks {name {kind variables loss seconds}}, "
      "train_rows, mlp.",
-     "what a trained sizer holds"},
+     "Says what a trained sizer holds."},
     {NULL}};

@@ -25,13 +25,6 @@ void sizer_train_opts_default(sizer_train_opts *o)
     o->mlp_hidden = 128, o->mlp_layers = 3, o->mlp_steps = 4000;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ---------------------------------------------------------------- normalisation */
 
 static int ends_with(const char *s, const char *suffix)
@@ -191,9 +184,9 @@ static int train_block(sizer *s, sizer_block *k, const float *u, const float *c,
     t.seed += (uint64_t)index;
     block_progress bp = {o, k->name};
     t.progress = relay_progress, t.ctx = &bp;
-    double t0 = now_s();
-    int rc = ddpm_train(k->model, x, c, n, &t, &k->loss, err);
-    k->seconds = now_s() - t0;
+    ddpm_train_stats st;
+    int rc = ddpm_train(k->model, x, c, n, &t, &st, err);
+    k->loss = st.loss, k->seconds = st.seconds;
     free(x);
     return rc;
 }
@@ -202,18 +195,18 @@ static int train_mlp(sizer *s, const float *u, const float *c, int n, const size
 {
     size_mlp_config cfg;
     size_mlp_config_default(&cfg);
-    cfg.din = s->nmetrics, cfg.dout = s->nvars;
+    cfg.dc = s->nmetrics, cfg.dx = s->nvars;
     cfg.hidden = o->mlp_hidden, cfg.layers = o->mlp_layers;
     s->mlp = size_mlp_new(&cfg, o->train.seed + 17, err);
     if (!s->mlp) return -1;
-    size_mlp_train_opts t;
+    size_train_opts t;
     size_mlp_train_opts_default(&t);
     t.steps = o->mlp_steps, t.seed = o->train.seed + 18;
     block_progress bp = {o, "mlp"};
     t.progress = relay_progress, t.ctx = &bp;
-    double t0 = now_s();
-    int rc = size_mlp_train(s->mlp, c, u, n, &t, &s->mlp_loss, err);
-    s->mlp_seconds = now_s() - t0;
+    size_train_stats st;
+    int rc = size_mlp_train(s->mlp, u, c, n, &t, &st, err);
+    s->mlp_loss = st.loss, s->mlp_seconds = st.seconds;
     return rc;
 }
 
@@ -314,7 +307,7 @@ int sizer_sample(sizer *s, const double *spec, int n, float guidance, int steps,
         ddpm_sample_opts_default(&so);
         so.guidance = guidance, so.seed = seed + 104729u * (uint64_t)b;
         if (steps > 0) so.steps = steps;
-        rc = ddpm_sample(k->model, c, n, &so, out, err);
+        rc = ddpm_sample(k->model, c, 1, n, &so, out, err);
         for (int r = 0; r < n && rc == 0; r++)
             for (int i = 0; i < k->nvar; i++) usum[(size_t)r * s->nvars + k->var[i]] += out[(size_t)r * k->nvar + i];
         for (int i = 0; i < k->nvar; i++) count[k->var[i]]++;

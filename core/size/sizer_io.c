@@ -16,6 +16,7 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "nn/nn_safetensors.h"
 
 #define SIZER_MAX_VARS 512
 #define SIZER_MAX_TRAIN 1000000
@@ -87,13 +88,22 @@ int sizer_save(const sizer *s, const char *dir, halo_err *err)
     char path[1200];
     for (int b = 0; b < s->nblocks; b++) {
         path_in(path, sizeof path, dir, s->blocks[b].name, ".safetensors");
-        const char *meta[] = {"design", s->design, "block", s->blocks[b].name, "kind", s->blocks[b].kind};
-        if (ddpm_save(s->blocks[b].model, path, meta, 3, err) != 0) return -1;
+        nn_meta meta = {0};
+        nn_meta_set(&meta, "design", s->design);
+        nn_meta_set(&meta, "block", s->blocks[b].name);
+        nn_meta_set(&meta, "kind", s->blocks[b].kind);
+        int rc = ddpm_save(s->blocks[b].model, path, &meta, err);
+        nn_meta_free(&meta);
+        if (rc != 0) return -1;
     }
     if (s->mlp) {
         path_in(path, sizeof path, dir, "mlp", ".safetensors");
-        const char *meta[] = {"design", s->design, "role", "whole-netlist MLP inverse regressor"};
-        if (size_mlp_save(s->mlp, path, meta, 2, err) != 0) return -1;
+        nn_meta meta = {0};
+        nn_meta_set(&meta, "design", s->design);
+        nn_meta_set(&meta, "role", "whole-netlist MLP inverse regressor");
+        int rc = size_mlp_save(s->mlp, path, &meta, err);
+        nn_meta_free(&meta);
+        if (rc != 0) return -1;
     }
     cJSON *j = sizer_json(s);
     char *text = cJSON_Print(j);
@@ -170,9 +180,9 @@ static int load_block(load_ctx *l, sizer *s, sizer_block *k, const cJSON *o, con
     }
     char path[1200];
     path_in(path, sizeof path, dir, k->name, ".safetensors");
-    k->model = ddpm_load(path, NULL, NULL, l->err);
+    k->model = ddpm_load(path, NULL, l->err);
     if (!k->model) return -1;
-    if (ddpm_dims(k->model, NULL, NULL) != 0 || ddpm_dx(k->model) != k->nvar || ddpm_dc(k->model) != s->nmetrics)
+    if (ddpm_get_config(k->model)->dx != k->nvar || ddpm_get_config(k->model)->dc != s->nmetrics)
         return halo_err_set(l->err, HALO_E_SIZ_FILE, path, 0, path, "its dimensions differ from sizer.json's block");
     return 0;
 }
@@ -218,9 +228,9 @@ static sizer *load_json(load_ctx *l, const cJSON *j, const char *dir)
     if (rc == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "mlp"))) {
         char path[1200];
         path_in(path, sizeof path, dir, "mlp", ".safetensors");
-        s->mlp = size_mlp_load(path, NULL, NULL, l->err);
+        s->mlp = size_mlp_load(path, NULL, l->err);
         if (!s->mlp) rc = -1;
-        else if (size_mlp_din(s->mlp) != s->nmetrics || size_mlp_dout(s->mlp) != s->nvars)
+        else if (size_mlp_get_config(s->mlp)->dc != s->nmetrics || size_mlp_get_config(s->mlp)->dx != s->nvars)
             rc = halo_err_set(l->err, HALO_E_SIZ_FILE, path, 0, path, "its dimensions differ from sizer.json");
     }
     if (rc) {
