@@ -34,6 +34,7 @@ extern const HaloCmd halo_netlist_cmds[];
 extern const HaloCmd halo_constraints_cmds[];
 extern const HaloCmd halo_fingers_cmds[];
 extern const HaloCmd halo_sim_cmds[];
+extern const HaloCmd halo_char_cmds[];
 extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd halo_place_cmds[];

@@ -1,0 +1,114 @@
+/*
+ * design_char.c -- a design's op-amp characterisation (design.h): the
+ * testbench of core/sim/tb_opamp built for the design or for sized copies
+ * of it, with the models design_deck would use (the embedded ones, or the
+ * real PDK's library reduced to the bins every netlist needs, or whole),
+ * run as one job per netlist on the design's worker pool, every job handed
+ * to the pool at once so that all workers stay busy.  The model lines are
+ * split once and shared by all the decks: a sizing dataset of a thousand
+ * variants holds one copy of them, and nothing is written to disk.
+ */
+#include "design_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "sim/tb_opamp.h"
+
+/* The design's models, for the design alone (variants NULL) or for its
+ * variants too. */
+static int char_models(halo_design *d, netlist *const *variants, int n, const design_sim_opts *so,
+                       opamp_tb_models *m, halo_err *err)
+{
+    tb_models tm;
+    char *owned = NULL, label[1200];
+    if (design_sim_models(d, variants, variants ? n : 0, so, &tm, &owned, label, sizeof label, err) != 0)
+        return 1;
+    opamp_tb_models_init(m, &tm);
+    free(owned);
+    return 0;
+}
+
+/* The netlists to characterise: the variants, or the design alone. */
+static int char_targets(halo_design *d, netlist *const **variants, int n, netlist **self, halo_err *err)
+{
+    *self = design_need_netlist(d, err);
+    if (!*self) return 1;
+    if (n < 1 || (!*variants && n != 1))
+        return halo_err_set(err, HALO_E_OPC_PORTS, NULL, 0,
+                            "design_characterize: give the design itself (no variants, n = 1) or n >= 1 variants.");
+    if (!*variants) *variants = (netlist *const *)self;
+    return 0;
+}
+
+/* Build the deck of one netlist with the design's own subcircuit text. */
+static int build_one(const netlist *nl, const opamp_tb_models *m, const opamp_tb_opts *o, opamp_tb_deck *deck,
+                     halo_err *err)
+{
+    char *dut = design_sim_subckt(nl);
+    int rc = opamp_tb_build(nl, dut, m, o, deck, err);
+    free(dut);
+    return rc;
+}
+
+static void job_of(sim_job *j, const opamp_tb_deck *deck, double timeout_s)
+{
+    memset(j, 0, sizeof *j);
+    j->lines = deck->lines;
+    j->nlines = deck->nlines;
+    j->commands = deck->commands;
+    j->ncommands = deck->ncommands;
+    j->want = deck->want;
+    j->nwant = deck->nwant;
+    j->timeout_s = timeout_s;
+}
+
+int design_characterize(halo_design *d, netlist *const *variants, int n, const opamp_tb_opts *o,
+                        const design_sim_opts *so, opamp_result *res, halo_err *err)
+{
+    netlist *self;
+    int given = variants != NULL;
+    if (char_targets(d, &variants, n, &self, err) != 0) return 1;
+    opamp_tb_models m;
+    if (char_models(d, given ? variants : NULL, n, so, &m, err) != 0) return 1;
+    opamp_tb_deck *decks = halo_xcalloc((size_t)n, sizeof *decks);
+    sim_job *jobs = halo_xcalloc((size_t)n, sizeof *jobs);
+    sim_job **run = halo_xcalloc((size_t)n, sizeof *run);
+    int built = 0, rc = 0;
+    for (; built < n && rc == 0; built++) {
+        rc = build_one(variants[built], &m, o, &decks[built], err);
+        job_of(&jobs[built], &decks[built], so->timeout_s);
+        run[built] = &jobs[built];
+    }
+    if (rc == 0) rc = sim_pool_run(design_sim_pool(d, so), run, n, err);
+    for (int i = 0; i < built; i++) {
+        if (rc == 0) opamp_tb_result(&decks[i], &jobs[i], &res[i]);
+        sim_job_clear(&jobs[i]);
+        opamp_tb_deck_free(&decks[i]);
+    }
+    free(run);
+    free(jobs);
+    free(decks);
+    opamp_tb_models_free(&m);
+    return rc != 0;
+}
+
+int design_characterize_deck(halo_design *d, const opamp_tb_opts *o, const design_sim_opts *so, char **text,
+                             halo_err *err)
+{
+    netlist *self;
+    netlist *const *variants = NULL;
+    if (char_targets(d, &variants, 1, &self, err) != 0) return 1;
+    opamp_tb_models m;
+    if (char_models(d, NULL, 1, so, &m, err) != 0) return 1;
+    opamp_tb_deck deck;
+    int rc = build_one(self, &m, o, &deck, err);
+    if (rc == 0) {
+        *text = opamp_tb_deck_text(&deck);
+        opamp_tb_deck_free(&deck);
+    }
+    opamp_tb_models_free(&m);
+    return rc != 0;
+}
