@@ -82,14 +82,20 @@ static Tcl_Obj *result_obj(const opamp_result *r)
     halo_dict_put(o, "status", Tcl_NewStringObj(status_word(r), -1));
     halo_dict_put(o, "error", Tcl_NewStringObj(sim_status_name(r->status), -1));
     halo_dict_put(o, "detail", Tcl_NewStringObj(r->detail ? r->detail : "", -1));
-    Tcl_Obj *bad = Tcl_NewListObj(0, NULL), *regions = Tcl_NewDictObj();
+    Tcl_Obj *bad = Tcl_NewListObj(0, NULL), *devs = Tcl_NewDictObj();
     for (int k = 0; k < r->ndevs; k++) {
         if (r->regions[k] != OPAMP_SAT && r->regions[k] != OPAMP_UNKNOWN)
             Tcl_ListObjAppendElement(NULL, bad, Tcl_NewStringObj(r->dev_names[k], -1));
-        halo_dict_put(regions, r->dev_names[k], Tcl_NewStringObj(opamp_region_name(r->regions[k]), -1));
+        Tcl_Obj *e = Tcl_NewDictObj();
+        halo_dict_put(e, "region", Tcl_NewStringObj(opamp_region_name(r->regions[k]), -1));
+        if (r->regions[k] != OPAMP_UNKNOWN) {
+            halo_dict_put(e, "vov_V", Tcl_NewDoubleObj(r->vov_v[k]));
+            halo_dict_put(e, "vds_margin_V", Tcl_NewDoubleObj(r->vds_margin_v[k]));
+        }
+        halo_dict_put(devs, r->dev_names[k], e);
     }
     halo_dict_put(o, "not_saturated", bad);
-    halo_dict_put(o, "regions", regions);
+    halo_dict_put(o, "devices", devs);
     halo_dict_put(o, "seconds", Tcl_NewDoubleObj(r->seconds));
     if (r->log) halo_dict_put(o, "log", Tcl_NewStringObj(r->log, -1));
     return o;
@@ -134,8 +140,8 @@ const HaloCmd halo_char_cmds[] = {
      "gain is >= 2.5), vout_dc_V, vdd_current_A, power_W and n_not_saturated (MOS devices with vgs < vth "
      "or vds < vdsat at the open-loop operating point); a metric that cannot be measured is absent.  Also "
      "status (ok, partial when an analysis after the operating point failed, failed), error (the schema's "
-     "vocabulary, \"\" when ok), detail, not_saturated (their names), regions (per MOS device: saturation, "
-     "triode, off or unknown) and seconds.  The design needs two input_v ports, an output_v and a "
+     "vocabulary, \"\" when ok), detail, not_saturated (their names), devices (per MOS device: region -- "
+     "saturation, triode, off or unknown -- vov_V = vgs - vth and vds_margin_V = vds - vdsat) and seconds.  The design needs two input_v ports, an output_v and a "
      "supply_pos port (VSS ports are ground; bias_current ports take -ibias, 10 uA, bias_voltage ports "
      "sit at -vbias, vdd/2); the non-inverting input is the one named like VINP, INP or IN+, or -noninv "
      "PORT.  -vdd (1.8 V), -vcm (vdd/2), -cl (load, 1 pF).  Models as simulate: embedded, or the loaded "
