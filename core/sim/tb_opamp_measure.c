@@ -449,7 +449,9 @@ char *opamp_tb_deck_text(const opamp_tb_deck *d)
 {
     su_buf b = {0};
     for (int i = 0; i < d->nlines - 1; i++) su_buf_printf(&b, "%s\n", d->lines[i]);
-    su_buf_add(&b, ".control\nset numdgt=15\n"
+    /* one thread, as halo's workers run: OpenMP threads fighting over busy
+     * cores make a plain run many times slower, and change no number */
+    su_buf_add(&b, ".control\nset numdgt=15\nset num_threads=1\n"
                    "* the analyses halo runs in-process and its metric definitions, step for step\n");
     sc_op(&b, d);
     sc_ac(&b, d);

@@ -94,7 +94,7 @@ TEST(deck_from_port_roles)
     CHECK_INT(d.ndevs, 6);
     CHECK_STR(d.dev_vecs[0], "@m.xol.xm1.m0");   /* the embedded models' inner element */
     CHECK_INT(d.ncommands, 4);
-    CHECK_STR(d.commands[3], "tran 2e-09 2.102e-06 0 2e-09");
+    CHECK_STR(d.commands[3], "tran 1e-09 2.102e-06 0 2e-08");
     CHECK_STR(d.want[0], "0:out_ol");
     CHECK(d.lines[d.models_at] == m.lines[0]);    /* the model lines are shared */
     CHECK_NEAR(d.o.vcm, 0.9, 0);
