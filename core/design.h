@@ -210,7 +210,7 @@ int design_run_decks(halo_design *d, tb_deck *decks, int n, const design_sim_opt
  * worker pool at once, with the models design_deck would use (so->
  * full_models: the real PDK's whole library; else the embedded models, or
  * the PDK's library reduced to the bins all n netlists need).  res[0..n-1]
- * get the results (the caller frees them with opamp_result_free); a job
+ * get the results (the caller frees them with opamp_tb_result_free); a job
  * that fails has its schema error in res[i].status.  Nonzero, with err and
  * res untouched, only when no deck can be built (a design the testbench
  * cannot drive, a bad option) or no worker starts. */

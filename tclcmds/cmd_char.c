@@ -87,7 +87,7 @@ static Tcl_Obj *result_obj(const opamp_result *r)
         if (r->regions[k] != OPAMP_SAT && r->regions[k] != OPAMP_UNKNOWN)
             Tcl_ListObjAppendElement(NULL, bad, Tcl_NewStringObj(r->dev_names[k], -1));
         Tcl_Obj *e = Tcl_NewDictObj();
-        halo_dict_put(e, "region", Tcl_NewStringObj(opamp_region_name(r->regions[k]), -1));
+        halo_dict_put(e, "region", Tcl_NewStringObj(opamp_tb_region_name(r->regions[k]), -1));
         if (r->regions[k] != OPAMP_UNKNOWN) {
             halo_dict_put(e, "vov_V", Tcl_NewDoubleObj(r->vov_v[k]));
             halo_dict_put(e, "vds_margin_V", Tcl_NewDoubleObj(r->vds_margin_v[k]));
@@ -122,7 +122,7 @@ static int characterize_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     opamp_result r;
     if (design_characterize(d, NULL, 1, &o.tb, &o.run, &r, &err) != 0) return halo_tcl_error(interp, &err);
     Tcl_SetObjResult(interp, result_obj(&r));
-    opamp_result_free(&r);
+    opamp_tb_result_free(&r);
     return TCL_OK;
 }
 

@@ -35,7 +35,7 @@ void opamp_tb_defaults(opamp_tb_opts *o)
     o->tran_max_step_s = 20e-9;
 }
 
-const char *opamp_region_name(opamp_region r)
+const char *opamp_tb_region_name(opamp_region r)
 {
     static const char *const names[] = {"saturation", "triode", "off", "unknown"};
     return names[(unsigned)r <= OPAMP_UNKNOWN ? r : OPAMP_UNKNOWN];

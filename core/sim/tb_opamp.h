@@ -167,7 +167,7 @@ void opamp_tb_deck_free(opamp_tb_deck *deck);
 
 typedef enum { OPAMP_SAT = 0, OPAMP_TRIODE, OPAMP_OFF, OPAMP_UNKNOWN } opamp_region;
 
-const char *opamp_region_name(opamp_region r);   /* "saturation", "triode", "off", "unknown" */
+const char *opamp_tb_region_name(opamp_region r);   /* "saturation", "triode", "off", "unknown" */
 
 #define OPAMP_MAX_METRICS 24
 
@@ -189,21 +189,21 @@ typedef struct opamp_result {
 /* The metrics of a finished job run on deck.  The metrics of analyses that
  * ran are kept when a later one fails (status says which error). */
 void opamp_tb_result(const opamp_tb_deck *deck, const sim_job *job, opamp_result *r);
-void opamp_result_free(opamp_result *r);
-const double *opamp_result_metric(const opamp_result *r, const char *key);
+void opamp_tb_result_free(opamp_result *r);
+const double *opamp_tb_result_metric(const opamp_result *r, const char *key);
 
 /* The measurements on plain vectors, shared by opamp_tb_result and the
  * unit tests.  The slope of y over x by central differences, one-sided at
  * the ends (n >= 2). */
-void opamp_slope(const double *x, const double *y, int n, double *g);
+void opamp_tb_slope(const double *x, const double *y, int n, double *g);
 /* The range around point c where g >= th: *lo and *hi in x (interpolated
  * crossings, or the sweep's ends); each end lies between points i and i+1
  * at weight t (x[i] + t (x[i+1] - x[i])): *ilo, *tlo and *ihi, *thi, with
  * t = 0 at a sweep end.  -1 when g[c] < th. */
-int opamp_range(const double *x, const double *g, int n, int c, double th, double *lo, double *hi, int *ilo,
+int opamp_tb_range(const double *x, const double *g, int n, int c, double th, double *lo, double *hi, int *ilo,
                 double *tlo, int *ihi, double *thi);
 /* The first i > from with y[i-1] < th <= y[i] (rise) or y[i-1] > th >= y[i]
  * (fall); -1 when none. */
-int opamp_cross(const double *y, int n, int from, double th, int rising);
+int opamp_tb_cross(const double *y, int n, int from, double th, int rising);
 
 #endif

@@ -26,7 +26,7 @@ enum { PL_OP = 0, PL_AC, PL_DC, PL_TRAN, PL_COUNT };
 
 /* ------------------------------------------------------------ results */
 
-void opamp_result_free(opamp_result *r)
+void opamp_tb_result_free(opamp_result *r)
 {
     for (int i = 0; i < r->ndevs; i++) free(r->dev_names[i]);
     free(r->dev_names);
@@ -38,7 +38,7 @@ void opamp_result_free(opamp_result *r)
     memset(r, 0, sizeof *r);
 }
 
-const double *opamp_result_metric(const opamp_result *r, const char *key)
+const double *opamp_tb_result_metric(const opamp_result *r, const char *key)
 {
     for (int i = 0; i < r->nmetrics; i++)
         if (strcmp(r->keys[i], key) == 0) return &r->values[i];
@@ -54,7 +54,7 @@ static void put(opamp_result *r, const char *key, double v)
 
 /* ------------------------------------------------------------ measurements */
 
-void opamp_slope(const double *x, const double *y, int n, double *g)
+void opamp_tb_slope(const double *x, const double *y, int n, double *g)
 {
     if (n < 2) {
         if (n == 1) g[0] = 0;
@@ -71,7 +71,7 @@ static double at_pair(const double *v, int n, int i, double t)
     return i < n - 1 ? v[i] + t * (v[i + 1] - v[i]) : v[i];
 }
 
-int opamp_range(const double *x, const double *g, int n, int c, double th, double *lo, double *hi, int *ilo,
+int opamp_tb_range(const double *x, const double *g, int n, int c, double th, double *lo, double *hi, int *ilo,
                 double *tlo, int *ihi, double *thi)
 {
     if (!(g[c] >= th)) return -1;
@@ -87,7 +87,7 @@ int opamp_range(const double *x, const double *g, int n, int c, double th, doubl
     return 0;
 }
 
-int opamp_cross(const double *y, int n, int from, double th, int rising)
+int opamp_tb_cross(const double *y, int n, int from, double th, int rising)
 {
     for (int i = from + 1; i < n; i++) {
         if (rising && y[i - 1] < th && y[i] >= th) return i;
@@ -206,7 +206,7 @@ static void ac_metrics(const sim_plot *ac, opamp_result *r)
         put(r, "psrr_dB", db[0] - p[0]);
         free(p);
     }
-    int k = opamp_cross(db, n, 0, 0.0, 0);   /* script: halo_k */
+    int k = opamp_tb_cross(db, n, 0, 0.0, 0);   /* script: halo_k */
     if (k > 0) {
         double t = (0 - db[k - 1]) / (db[k] - db[k - 1]);
         double phase = ph[k - 1] + t * (ph[k] - ph[k - 1]);
@@ -227,15 +227,15 @@ static void dc_metrics(const opamp_tb_deck *d, const sim_plot *dc, opamp_result 
     if (!x || !fo || !gk || fo->len != x->len || gk->len != x->len) return;
     int n = x->len, c = nearest(x->re, n, d->o.vcm), ilo, ihi;
     double *g = halo_xmalloc((size_t)n * sizeof *g), lo, hi, tlo, thi;
-    opamp_slope(x->re, fo->re, n, g);
-    if (opamp_range(x->re, g, n, c, ICMR_SLOPE, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
+    opamp_tb_slope(x->re, fo->re, n, g);
+    if (opamp_tb_range(x->re, g, n, c, ICMR_SLOPE, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
         put(r, "icmr_min_V", lo);
         put(r, "icmr_max_V", hi);
     }
-    opamp_slope(x->re, gk->re, n, g);
+    opamp_tb_slope(x->re, gk->re, n, g);
     double k = d->o.gain_k;
     for (int i = 0; i < n; i++) g[i] *= k;   /* dvout/dvin: the input moves 1/K as fast as vsw */
-    if (opamp_range(x->re, g, n, c, k / 2, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
+    if (opamp_tb_range(x->re, g, n, c, k / 2, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
         put(r, "vout_min_V", at_pair(gk->re, n, ilo, tlo));
         put(r, "vout_max_V", at_pair(gk->re, n, ihi, thi));
     }
@@ -250,7 +250,7 @@ static double edge_slope(const double *t, const double *y, int n, int from, doub
     if (fabs(b - a) <= SLEW_MIN_MOVE * step) return NAN;
     double lo = rising ? a : b, span = fabs(b - a);
     double th10 = lo + SLEW_LO * span, th90 = lo + SLEW_HI * span;
-    int i10 = opamp_cross(y, n, from, th10, rising), i90 = opamp_cross(y, n, from, th90, rising);
+    int i10 = opamp_tb_cross(y, n, from, th10, rising), i90 = opamp_tb_cross(y, n, from, th90, rising);
     if (i10 < 0 || i90 < 0) return NAN;
     double t10 = cross_at(t, y, i10, th10), t90 = cross_at(t, y, i90, th90);
     double dt = rising ? t90 - t10 : t10 - t90;
@@ -322,7 +322,7 @@ static void sc_level(su_buf *b, double q, const char *var, const char *kvar)
 }
 
 /* FOUND = 1 and TVAR = the time of the first crossing of vector TH after
- * point KVAR (opamp_cross, cross_at). */
+ * point KVAR (opamp_tb_cross, cross_at). */
 static void sc_cross(su_buf *b, const char *kvar, const char *th, int rising, const char *found, const char *tvar)
 {
     const char *cmp = rising ? "halo_y[halo_i - 1] < %s and halo_y[halo_i] >= %s"
@@ -366,7 +366,7 @@ static void sc_tran(su_buf *b, const opamp_tb_deck *d)
                   "  print halo_slew_rate_V_per_s\nend\n");
 }
 
-/* halo_g = SCALE * the slope of vector Y over halo_x (opamp_slope). */
+/* halo_g = SCALE * the slope of vector Y over halo_x (opamp_tb_slope). */
 static void sc_slope(su_buf *b, const char *y, double scale)
 {
     su_buf_printf(b, "let halo_y = %s\nlet halo_g = vector(halo_n)\n", y);
@@ -378,7 +378,7 @@ static void sc_slope(su_buf *b, const char *y, double scale)
     if (scale != 1) su_buf_printf(b, "let halo_g = halo_g * %.17g\n", scale);
 }
 
-/* The walk of opamp_range on halo_g from halo_c with threshold TH; prints
+/* The walk of opamp_tb_range on halo_g from halo_c with threshold TH; prints
  * LOKEY and HIKEY as vector V at the two ends (at_pair). */
 static void sc_range(su_buf *b, double th, const char *v, const char *lokey, const char *hikey)
 {

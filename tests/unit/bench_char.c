@@ -54,7 +54,7 @@ static int one_worker(const char *path, const char *root, const opamp_tb_opts *o
     if (!d) return fprintf(stderr, "bench_char: %s\n", err.msg), 1;
     opamp_result r;
     if (design_characterize(d, NULL, 1, o, so, &r, &err) != 0) return fprintf(stderr, "%s\n", err.msg), 1;
-    opamp_result_free(&r);   /* the warm-up: worker started, models parsed once */
+    opamp_tb_result_free(&r);   /* the warm-up: worker started, models parsed once */
     double job = 0, wall = 0, t0;
     int reps = 5;
     for (int i = 0; i < reps; i++) {
@@ -67,7 +67,7 @@ static int one_worker(const char *path, const char *root, const opamp_tb_opts *o
             for (int k = 0; k < r.nmetrics; k++) printf(" %s=%.4g", r.keys[k], r.values[k]);
             printf("\n");
         }
-        opamp_result_free(&r);
+        opamp_tb_result_free(&r);
     }
     printf("  1 worker: %.3f s per job in the worker, %.3f s per call (wall), mean of %d\n", job / reps,
            wall / reps, reps);
@@ -103,7 +103,7 @@ static int many(const char *path, const char *root, int n, int workers, const op
     netlist **v = variants(design_netlist(d), n);
     opamp_result *res = calloc((size_t)n, sizeof *res), warm;
     if (design_characterize(d, NULL, 1, o, so, &warm, &err) != 0) return fprintf(stderr, "%s\n", err.msg), 1;
-    opamp_result_free(&warm);
+    opamp_tb_result_free(&warm);
     double t0 = now();
     if (design_characterize(d, v, n, o, so, res, &err) != 0) return fprintf(stderr, "%s\n", err.msg), 1;
     double wall = now() - t0, job = 0, gmin = INFINITY, gmax = -INFINITY;
@@ -111,9 +111,9 @@ static int many(const char *path, const char *root, int n, int workers, const op
     for (int i = 0; i < n; i++) {
         job += res[i].seconds;
         ok += res[i].status == SIM_OK;
-        const double *g = opamp_result_metric(&res[i], "dc_gain_dB");
+        const double *g = opamp_tb_result_metric(&res[i], "dc_gain_dB");
         if (g) gmin = fmin(gmin, *g), gmax = fmax(gmax, *g);
-        opamp_result_free(&res[i]);
+        opamp_tb_result_free(&res[i]);
         netlist_free(v[i]);
     }
     printf("  %d workers, %d variants: %.2f s wall, %.2f variants/s, %.3f s per job in its worker; "

@@ -19,29 +19,29 @@ TEST(slope_range_and_crossings)
         x[i] = 0.1 * i;
         y[i] = x[i] * x[i];
     }
-    opamp_slope(x, y, 11, g);
+    opamp_tb_slope(x, y, 11, g);
     CHECK_NEAR(g[0], 0.1, 1e-12);            /* forward difference at the start */
     CHECK_NEAR(g[5], 1.0, 1e-12);            /* central differences are exact on a parabola */
     CHECK_NEAR(g[10], 1.9, 1e-12);           /* backward at the end */
     double s[11] = {0, 0.5, 0.8, 1, 1, 1, 1, 0.95, 0.7, 0.2, 0};
     double lo, hi, tlo, thi;
     int ilo, ihi;
-    CHECK_INT(opamp_range(x, s, 11, 5, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), 0);
+    CHECK_INT(opamp_tb_range(x, s, 11, 5, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), 0);
     CHECK_INT(ilo, 2);
     CHECK_NEAR(tlo, 0.5, 1e-12);
     CHECK_NEAR(lo, 0.25, 1e-12);
     CHECK_INT(ihi, 7);
     CHECK_NEAR(hi, 0.72, 1e-12);
-    CHECK_INT(opamp_range(x, s, 11, 1, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), -1);
+    CHECK_INT(opamp_tb_range(x, s, 11, 1, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), -1);
     double flat[11] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-    CHECK_INT(opamp_range(x, flat, 11, 5, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), 0);
+    CHECK_INT(opamp_tb_range(x, flat, 11, 5, 0.9, &lo, &hi, &ilo, &tlo, &ihi, &thi), 0);
     CHECK_NEAR(lo, 0.0, 0);                  /* the range reaches both ends of the sweep */
     CHECK_NEAR(hi, 1.0, 1e-15);
     double w[6] = {0, 1, 2, 1, 0, 2};
-    CHECK_INT(opamp_cross(w, 6, 0, 1.5, 1), 2);
-    CHECK_INT(opamp_cross(w, 6, 2, 1.5, 1), 5);
-    CHECK_INT(opamp_cross(w, 6, 0, 0.5, 0), 4);
-    CHECK_INT(opamp_cross(w, 6, 0, 3, 1), -1);
+    CHECK_INT(opamp_tb_cross(w, 6, 0, 1.5, 1), 2);
+    CHECK_INT(opamp_tb_cross(w, 6, 2, 1.5, 1), 5);
+    CHECK_INT(opamp_tb_cross(w, 6, 0, 0.5, 0), 4);
+    CHECK_INT(opamp_tb_cross(w, 6, 0, 3, 1), -1);
 }
 
 static const char *AMP = ".subckt amp VDD VSS VINN VINP VOUT IBIAS\n"
@@ -251,35 +251,35 @@ TEST(metrics_of_known_vectors)
     opamp_result r;
     opamp_tb_result(&d, &job, &r);
     CHECK_INT(r.status, SIM_OK);
-    CHECK_NEAR(*opamp_result_metric(&r, "power_W"), 1.8 * 50e-6, 1e-15);
-    CHECK_NEAR(*opamp_result_metric(&r, "dc_gain_dB"), 60 - 10 * log10(1 + 1e-6), 1e-9);
-    CHECK_NEAR(*opamp_result_metric(&r, "cmrr_dB"), 100 - 10 * log10(1 + 1e-6), 1e-9);
-    CHECK_NEAR(*opamp_result_metric(&r, "psrr_dB"), 80 - 10 * log10(1 + 1e-6), 1e-9);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "power_W"), 1.8 * 50e-6, 1e-15);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "dc_gain_dB"), 60 - 10 * log10(1 + 1e-6), 1e-9);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "cmrr_dB"), 100 - 10 * log10(1 + 1e-6), 1e-9);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "psrr_dB"), 80 - 10 * log10(1 + 1e-6), 1e-9);
     double ugf = 1e3 * sqrt(1000.0 * 1000.0 - 1);   /* |A| = 1 */
-    CHECK_NEAR(*opamp_result_metric(&r, "ugf_Hz"), ugf, 1e-3 * ugf);
-    CHECK_NEAR(*opamp_result_metric(&r, "phase_margin_deg"), 180 - atan(ugf / 1e3) * 180 / M_PI, 0.05);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "ugf_Hz"), ugf, 1e-3 * ugf);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "phase_margin_deg"), 180 - atan(ugf / 1e3) * 180 / M_PI, 0.05);
     /* the slope crosses 0.9 between the points around each knee */
-    CHECK_NEAR(*opamp_result_metric(&r, "icmr_min_V"), 0.30 + 0.01 * (0.9 - 0.55) / 0.45, 1e-9);
-    CHECK_NEAR(*opamp_result_metric(&r, "icmr_max_V"), 1.50 - 0.01 * (0.9 - 0.55) / 0.45, 1e-9);
-    CHECK_NEAR(*opamp_result_metric(&r, "vout_min_V"), 0.2, 0.01);
-    CHECK_NEAR(*opamp_result_metric(&r, "vout_max_V"), 1.6, 0.01);
-    CHECK_NEAR(*opamp_result_metric(&r, "slew_rise_V_per_s"), 10e6, 1e-6 * 10e6);
-    CHECK_NEAR(*opamp_result_metric(&r, "slew_fall_V_per_s"), 20e6, 1e-6 * 20e6);
-    CHECK_NEAR(*opamp_result_metric(&r, "slew_rate_V_per_s"), 10e6, 1e-6 * 10e6);
-    CHECK_NEAR(*opamp_result_metric(&r, "n_not_saturated"), 1, 0);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "icmr_min_V"), 0.30 + 0.01 * (0.9 - 0.55) / 0.45, 1e-9);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "icmr_max_V"), 1.50 - 0.01 * (0.9 - 0.55) / 0.45, 1e-9);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "vout_min_V"), 0.2, 0.01);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "vout_max_V"), 1.6, 0.01);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "slew_rise_V_per_s"), 10e6, 1e-6 * 10e6);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "slew_fall_V_per_s"), 20e6, 1e-6 * 20e6);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "slew_rate_V_per_s"), 10e6, 1e-6 * 10e6);
+    CHECK_NEAR(*opamp_tb_result_metric(&r, "n_not_saturated"), 1, 0);
     CHECK_INT(r.regions[1], OPAMP_TRIODE);
     CHECK_STR(r.dev_names[1], "XM2");
     CHECK_NEAR(r.vds_margin_v[1], -0.05, 1e-12);
-    opamp_result_free(&r);
+    opamp_tb_result_free(&r);
     /* a failed transient: its metrics go, the others stay, the status says why */
     job.plots[3].ok = 0;
     job.status = SIM_NO_CONVERGENCE;
     job.detail = su_strdup("doAnalyses: TRAN:  Timestep too small");
     opamp_tb_result(&d, &job, &r);
     CHECK_INT(r.status, SIM_NO_CONVERGENCE);
-    CHECK(opamp_result_metric(&r, "slew_rate_V_per_s") == NULL);
-    CHECK(opamp_result_metric(&r, "icmr_min_V") != NULL);
-    opamp_result_free(&r);
+    CHECK(opamp_tb_result_metric(&r, "slew_rate_V_per_s") == NULL);
+    CHECK(opamp_tb_result_metric(&r, "icmr_min_V") != NULL);
+    opamp_tb_result_free(&r);
     sim_job_clear(&job);
     opamp_tb_deck_free(&d);
     opamp_tb_models_free(&m);
