@@ -141,12 +141,12 @@ const HaloCmd halo_char_cmds[] = {
      "or vds < vdsat at the open-loop operating point); a metric that cannot be measured is absent.  Also "
      "status (ok, partial when an analysis after the operating point failed, failed), error (the schema's "
      "vocabulary, \"\" when ok), detail, not_saturated (their names), devices (per MOS device: region -- "
-     "saturation, triode, off or unknown -- vov_V = vgs - vth and vds_margin_V = vds - vdsat) and seconds.  The design needs two input_v ports, an output_v and a "
-     "supply_pos port (VSS ports are ground; bias_current ports take -ibias, 10 uA, bias_voltage ports "
-     "sit at -vbias, vdd/2); the non-inverting input is the one named like VINP, INP or IN+, or -noninv "
-     "PORT.  -vdd (1.8 V), -vcm (vdd/2), -cl (load, 1 pF).  Models as simulate: embedded, or the loaded "
-     "PDK's reduced to the bins used, -full_models for the whole library.  -deck FILE also writes the deck "
-     "as one ngspice -b input printing every metric as halo_<key>.  The definitions are in "
-     "core/sim/tb_opamp.h.",
+     "saturation, triode, off or unknown -- vov_V = vgs - vth and vds_margin_V = vds - vdsat) and "
+     "seconds.  The design needs two input_v ports, an output_v and a supply_pos port (VSS ports are "
+     "ground; bias_current ports take -ibias, 10 uA, bias_voltage ports sit at -vbias, vdd/2); the "
+     "non-inverting input is the one named like VINP, INP or IN+, or -noninv PORT.  -vdd (1.8 V), -vcm "
+     "(vdd/2), -cl (load, 1 pF).  Models as simulate: embedded, or the loaded PDK's reduced to the bins "
+     "used, -full_models for the whole library.  -deck FILE also writes the deck as one ngspice -b input "
+     "printing every metric as halo_<key>.  The definitions are in core/sim/tb_opamp.h.",
      "Characterises the design as an op-amp: gain, UGF, SR ..."},
     {NULL, NULL, NULL, NULL, NULL}};

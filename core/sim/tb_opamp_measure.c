@@ -424,7 +424,8 @@ static void sc_ac(su_buf *b, const opamp_tb_deck *d)
                   "  let halo_t = (0 - halo_db[halo_k - 1]) / (halo_db[halo_k] - halo_db[halo_k - 1])\n"
                   "  let halo_ugf_Hz = 10 ^ (halo_lf[halo_k - 1] + halo_t * (halo_lf[halo_k] - halo_lf[halo_k - 1]))\n"
                   "  print halo_ugf_Hz\n"
-                  "  let halo_phase_at_ugf_deg = halo_ph[halo_k - 1] + halo_t * (halo_ph[halo_k] - halo_ph[halo_k - 1])\n"
+                  "  let halo_phase_at_ugf_deg = halo_ph[halo_k - 1] + halo_t * (halo_ph[halo_k] - "
+                  "halo_ph[halo_k - 1])\n"
                   "  print halo_phase_at_ugf_deg\n"
                   "  let halo_phase_margin_deg = 180 + halo_phase_at_ugf_deg\n  print halo_phase_margin_deg\nend\n");
 }
