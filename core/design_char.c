@@ -53,6 +53,18 @@ static int build_one(const netlist *nl, const opamp_tb_models *m, const opamp_tb
     return rc;
 }
 
+/* Say which variant a deck could not be built for. */
+static void name_variant(halo_err *err, int i, int n)
+{
+    char head[48];
+    int k = snprintf(head, sizeof head, "Variant %d of %d: ", i, n);
+    size_t len = strlen(err->msg), room = sizeof err->msg - 1 - (size_t)k;
+    if (len > room) len = room;   /* the message's tail gives way */
+    memmove(err->msg + k, err->msg, len);
+    memcpy(err->msg, head, (size_t)k);
+    err->msg[k + len] = '\0';
+}
+
 static void job_of(sim_job *j, const opamp_tb_deck *deck, double timeout_s)
 {
     memset(j, 0, sizeof *j);
@@ -82,6 +94,7 @@ int design_characterize(halo_design *d, netlist *const *variants, int n, const o
         job_of(&jobs[built], &decks[built], so->timeout_s);
         run[built] = &jobs[built];
     }
+    if (rc != 0 && given && n > 1) name_variant(err, built - 1, n);
     if (rc == 0) rc = sim_pool_run(design_sim_pool(d, so), run, n, err);
     for (int i = 0; i < built; i++) {
         if (rc == 0) opamp_tb_result(&decks[i], &jobs[i], &res[i]);

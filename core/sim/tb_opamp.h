@@ -22,11 +22,13 @@
  *        source in series between it and the 1 F);
  *   xps  the same as xol without input AC, AC 1 on this instance's VDD;
  *   xfo  unity-gain follower (output tied to the inverting input) driven
- *        by the source vsw: its DC value is swept 0 -> vdd, and in the
- *        transient it steps vcm - step_v -> vcm + step_v and back;
- *   xgk  non-inverting gain K: input vcm + (vsw - vcm)/K and the inverting
- *        input at vcm + (vout - vcm)/K, both made by E sources, so the
- *        feedback does not load the output; its ideal output equals vsw.
+ *        by node sw = vsw + vstep: vsw's DC value is swept 0 -> vdd (vstep
+ *        is 0 then), and in the transient vsw sits at vcm - step_v while
+ *        vstep's pulse steps the input up by 2 step_v and back;
+ *   xgk  non-inverting gain K: input vcm + (v(sw) - vcm)/K and the
+ *        inverting input at vcm + (vout - vcm)/K, both made by E sources,
+ *        so the feedback does not load the output; its ideal output equals
+ *        v(sw).
  * The analyses, in this order, are the job's commands: op, ac dec
  * ac_points_per_decade ac_fstart_hz ac_fstop_hz, dc vsw 0 vdd dc_step_v,
  * tran tran_step_s tstop 0 tran_max_step_s (with .option trtol=0.2: on

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/strutil.h"
+#include "design.h"
 #include "netlist/spice.h"
 #include "sim/sim_models.h"
 #include "sim/tb_opamp.h"
@@ -284,6 +285,50 @@ TEST(metrics_of_known_vectors)
     opamp_tb_deck_free(&d);
     opamp_tb_models_free(&m);
     netlist_free(nl);
+}
+
+/* Sized copies of ota_5t characterised in one call: a result each, in
+ * order; a copy the testbench cannot drive is named in the error. */
+TEST(design_characterize_variants)
+{
+    const char *src = getenv("HALO_SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/ota_5t/ota_5t.spice", src ? src : ".");
+    halo_err err;
+    halo_tech *tech = tech_load("sky130", &err);
+    CHECK(tech != NULL);
+    if (!tech) return;
+    halo_design *d = design_new(tech);
+    spice_read_opts ro = {.wmode = NETLIST_W_TOTAL};
+    CHECK_INT(design_read_spice(d, path, &ro, &err), 0);
+    netlist *v[3];
+    double scale[3] = {1, 0.5, 2};
+    for (int i = 0; i < 3; i++) {
+        v[i] = netlist_clone(design_netlist(d));
+        for (int k = 0; k < v[i]->ndevs; k++) {
+            double w;
+            if (netlist_param_get(&v[i]->devs[k], "W", &w) == 0) netlist_param_set(&v[i]->devs[k], "W", w * scale[i]);
+        }
+    }
+    opamp_tb_opts o;
+    opamp_tb_defaults(&o);
+    design_sim_opts so;
+    design_sim_opts_default(&so);
+    opamp_result r[3], self;
+    CHECK_INT(design_characterize(d, v, 3, &o, &so, r, &err), 0);
+    CHECK_INT(design_characterize(d, NULL, 1, &o, &so, &self, &err), 0);
+    for (int i = 0; i < 3; i++) CHECK_INT(r[i].status, SIM_OK);
+    /* the first copy is the design itself; wider devices draw the same
+     * bias current at a lower overdrive: more gain */
+    CHECK_NEAR(*opamp_tb_result_metric(&r[0], "dc_gain_dB"), *opamp_tb_result_metric(&self, "dc_gain_dB"), 1e-9);
+    CHECK(*opamp_tb_result_metric(&r[2], "dc_gain_dB") > *opamp_tb_result_metric(&r[1], "dc_gain_dB"));
+    for (int i = 0; i < 3; i++) opamp_tb_result_free(&r[i]);
+    opamp_tb_result_free(&self);
+    v[1]->nets[v[1]->ports[2]].role = NL_INTERNAL;
+    CHECK(design_characterize(d, v, 3, &o, &so, r, &err) != 0);
+    CHECK(strncmp(err.msg, "Variant 1 of 3: The op-amp testbench cannot drive port VINP", 59) == 0);
+    for (int i = 0; i < 3; i++) netlist_free(v[i]);
+    design_free(d);
 }
 
 UNIT_MAIN("test_tb_opamp.c")
