@@ -85,8 +85,9 @@ void design_sim_free(halo_design *d);
 
 /* design_sim.c for design_char.c: the schematic subcircuit of a netlist as
  * simulated (unset fingers as one, fingers as W=<finger> m=<nf>); the
- * models of the loaded technology for the design and its sized variants
- * (*owned freed by the caller); the worker pool with o's memory limit. */
+ * models of the loaded technology for the design (variants NULL) or for
+ * the n variants of it (*owned freed by the caller); the worker pool with
+ * o's memory limit. */
 char *design_sim_subckt(const netlist *design);
 int design_sim_models(halo_design *d, netlist *const *variants, int n, const design_sim_opts *o, tb_models *m,
                       char **owned, char *label, size_t labellen, halo_err *err);

@@ -149,9 +149,10 @@ static int load_modellib(design_sim *s, const char *path, const char *corner, ha
     return 0;
 }
 
-/* The library's models that the design's devices use, the post-layout
- * netlist's when post, and those of the extra netlists (sized variants of
- * the design, whose widths may fall into other bins): the text in *owned. */
+/* The library's models that the design's devices use and the post-layout
+ * netlist's when post -- or, given extra netlists (sized variants of the
+ * design, whose widths may fall into other bins), those the extra ones
+ * use: the text in *owned. */
 static int reduced_models(halo_design *d, int post, const char *dut_text, netlist *const *extra, int nextra,
                           char **owned, halo_err *err)
 {
@@ -162,8 +163,8 @@ static int reduced_models(halo_design *d, int post, const char *dut_text, netlis
     halo_err perr;
     if (post)   /* the schematic's uses are the design's own */
         dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
-    netlist *fingered = simulated_design(d->nl);
-    sim_models_uses(fingered, &uses, &n, &cap);
+    netlist *fingered = nextra ? NULL : simulated_design(d->nl);
+    if (fingered) sim_models_uses(fingered, &uses, &n, &cap);
     if (dut) sim_models_uses(dut, &uses, &n, &cap);
     netlist **sized = halo_xcalloc((size_t)nextra + 1, sizeof *sized);
     for (int i = 0; i < nextra; i++) {

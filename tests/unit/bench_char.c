@@ -75,6 +75,12 @@ static int one_worker(const char *path, const char *root, const opamp_tb_opts *o
     return 0;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* n copies of the design, each with its MOS widths scaled by one factor. */
 static netlist **variants(const netlist *nl, int n)
 {
@@ -107,18 +113,22 @@ static int many(const char *path, const char *root, int n, int workers, const op
     double t0 = now();
     if (design_characterize(d, v, n, o, so, res, &err) != 0) return fprintf(stderr, "%s\n", err.msg), 1;
     double wall = now() - t0, job = 0, gmin = INFINITY, gmax = -INFINITY;
+    double *secs = calloc((size_t)n, sizeof *secs);
     int ok = 0;
     for (int i = 0; i < n; i++) {
         job += res[i].seconds;
+        secs[i] = res[i].seconds;
         ok += res[i].status == SIM_OK;
         const double *g = opamp_tb_result_metric(&res[i], "dc_gain_dB");
         if (g) gmin = fmin(gmin, *g), gmax = fmax(gmax, *g);
         opamp_tb_result_free(&res[i]);
         netlist_free(v[i]);
     }
-    printf("  %d workers, %d variants: %.2f s wall, %.2f variants/s, %.3f s per job in its worker; "
-           "%d converged; dc_gain_dB %.1f .. %.1f\n",
-           workers, n, wall, n / wall, job / n, ok, gmin, gmax);
+    qsort(secs, (size_t)n, sizeof *secs, by_value);
+    printf("  %d workers, %d variants: %.2f s wall, %.2f variants/s; per job in its worker %.3f s mean, "
+           "%.3f min, %.3f median, %.3f max; %d converged; dc_gain_dB %.1f .. %.1f\n",
+           workers, n, wall, n / wall, job / n, secs[0], secs[n / 2], secs[n - 1], ok, gmin, gmax);
+    free(secs);
     free(res);
     free(v);
     design_free(d);
