@@ -46,6 +46,7 @@
 #include "route/route.h"
 #include "sim/sim.h"
 #include "sim/sim_metrics.h"
+#include "sim/tb_opamp.h"
 #include "sim/testbench.h"
 #include "tech/tech.h"
 #include "verify/drc.h"
@@ -201,6 +202,24 @@ int design_deck(halo_design *d, int post, const design_sim_opts *o, tb_deck *dec
  * caller frees them), cached[i] when deck i's result came from the cache. */
 int design_run_decks(halo_design *d, tb_deck *decks, int n, const design_sim_opts *o, sim_result *res,
                      int *cached, halo_err *err);
+
+/* Op-amp characterisation (design_char.c; the testbench and every metric's
+ * definition in sim/tb_opamp.h): characterise n netlists -- the design
+ * itself when variants is NULL and n == 1, else sized copies of it (same
+ * ports and roles) -- one simulation job each, all handed to the design's
+ * worker pool at once, with the models design_deck would use (so->
+ * full_models: the real PDK's whole library; else the embedded models, or
+ * the PDK's library reduced to the bins all n netlists need).  res[0..n-1]
+ * get the results (the caller frees them with opamp_tb_result_free); a job
+ * that fails has its schema error in res[i].status.  Nonzero, with err and
+ * res untouched, only when no deck can be built (a design the testbench
+ * cannot drive, a bad option) or no worker starts. */
+int design_characterize(halo_design *d, netlist *const *variants, int n, const opamp_tb_opts *o,
+                        const design_sim_opts *so, opamp_result *res, halo_err *err);
+/* The design's characterisation deck as one ngspice -b input (*text
+ * malloc'd), printing each metric as "halo_<key> = value". */
+int design_characterize_deck(halo_design *d, const opamp_tb_opts *o, const design_sim_opts *so, char **text,
+                             halo_err *err);
 
 /* ---------------------------------------------------------------- exploration */
 

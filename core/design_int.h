@@ -1,7 +1,7 @@
 /*
  * design_int.h -- the halo_design struct, shared by design.c (life,
- * netlist, layout, placement, routing), design_verify.c and design_sim.c.
- * Nothing outside those three files includes it.
+ * netlist, layout, placement, routing), design_verify.c, design_sim.c and
+ * design_char.c.  Nothing outside those files includes it.
  */
 #ifndef HALO_DESIGN_INT_H
 #define HALO_DESIGN_INT_H
@@ -82,5 +82,15 @@ struct halo_design {
 /* design_verify.c and design_sim.c: free their parts. */
 void design_verify_free(halo_design *d);
 void design_sim_free(halo_design *d);
+
+/* design_sim.c for design_char.c: the schematic subcircuit of a netlist as
+ * simulated (unset fingers as one, fingers as W=<finger> m=<nf>); the
+ * models of the loaded technology for the design (variants NULL) or for
+ * the n variants of it (*owned freed by the caller); the worker pool with
+ * o's memory limit. */
+char *design_sim_subckt(const netlist *design);
+int design_sim_models(halo_design *d, netlist *const *variants, int n, const design_sim_opts *o, tb_models *m,
+                      char **owned, char *label, size_t labellen, halo_err *err);
+sim_pool *design_sim_pool(halo_design *d, const design_sim_opts *o);
 
 #endif

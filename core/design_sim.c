@@ -125,7 +125,7 @@ static netlist *simulated_design(const netlist *design)
 }
 
 /* The schematic subcircuit, fingers as W=<finger> m=<nf>. */
-static char *schematic_subckt(const netlist *design)
+char *design_sim_subckt(const netlist *design)
 {
     netlist *nl = simulated_design(design);
     spice_write_opts wo = {1, "schematic (pre-layout) netlist", 0};
@@ -149,9 +149,12 @@ static int load_modellib(design_sim *s, const char *path, const char *corner, ha
     return 0;
 }
 
-/* The library's models that the design's devices use, and the post-layout
- * netlist's when post: the text in *owned. */
-static int reduced_models(halo_design *d, int post, const char *dut_text, char **owned, halo_err *err)
+/* The library's models that the design's devices use and the post-layout
+ * netlist's when post -- or, given extra netlists (sized variants of the
+ * design, whose widths may fall into other bins), those the extra ones
+ * use: the text in *owned. */
+static int reduced_models(halo_design *d, int post, const char *dut_text, netlist *const *extra, int nextra,
+                          char **owned, halo_err *err)
 {
     modellib_use *uses = NULL;
     size_t n = 0, cap = 0;
@@ -160,12 +163,19 @@ static int reduced_models(halo_design *d, int post, const char *dut_text, char *
     halo_err perr;
     if (post)   /* the schematic's uses are the design's own */
         dut = spice_read_text(dut_text, strlen(dut_text), "post-layout netlist", &ro, &perr);
-    netlist *fingered = simulated_design(d->nl);
-    sim_models_uses(fingered, &uses, &n, &cap);
+    netlist *fingered = nextra ? NULL : simulated_design(d->nl);
+    if (fingered) sim_models_uses(fingered, &uses, &n, &cap);
     if (dut) sim_models_uses(dut, &uses, &n, &cap);
+    netlist **sized = halo_xcalloc((size_t)nextra + 1, sizeof *sized);
+    for (int i = 0; i < nextra; i++) {
+        sized[i] = simulated_design(extra[i]);
+        sim_models_uses(sized[i], &uses, &n, &cap);
+    }
     su_buf text = {0};
     int rc = modellib_reduce(d->sim.lib, uses, n, &text, err);
     free(uses);
+    for (int i = 0; i < nextra; i++) netlist_free(sized[i]);
+    free(sized);
     netlist_free(dut);
     netlist_free(fingered);
     if (rc != 0) {
@@ -178,8 +188,9 @@ static int reduced_models(halo_design *d, int post, const char *dut_text, char *
 
 /* Model text (or .lib line) for the loaded technology.  *owned is freed
  * by the caller. */
-static int choose_models(halo_design *d, int post, const design_sim_opts *o, const char *dut_text, tb_models *m,
-                         char **owned, char *label, size_t labellen, halo_err *err)
+static int choose_models(halo_design *d, int post, const design_sim_opts *o, const char *dut_text,
+                         netlist *const *extra, int nextra, tb_models *m, char **owned, char *label,
+                         size_t labellen, halo_err *err)
 {
     const halo_tech *t = d->tech;
     const char *corner = t->corner[0] ? t->corner : "tt";
@@ -199,7 +210,7 @@ static int choose_models(halo_design *d, int post, const design_sim_opts *o, con
         return 0;
     }
     if (load_modellib(&d->sim, t->spice_lib, corner, err) != 0) return 1;
-    if (reduced_models(d, post, dut_text, owned, err) != 0) return 1;
+    if (reduced_models(d, post, dut_text, extra, nextra, owned, err) != 0) return 1;
     m->text = *owned;
     snprintf(label, labellen, "sky130 %s models from %s, reduced to %zu bytes", corner, t->spice_lib,
              strlen(*owned));
@@ -222,11 +233,11 @@ int design_deck(halo_design *d, int post, const design_sim_opts *o, tb_deck *dec
         if (testbench_check_post(s->post_text, s->post_source, nl->name, nl->nports, err) != 0) return 1;
         dut = su_strdup(s->post_text);
     } else {
-        dut = schematic_subckt(nl);
+        dut = design_sim_subckt(nl);
     }
     tb_models m;
     char *owned = NULL, label[1200];
-    if (choose_models(d, post, o, dut, &m, &owned, label, sizeof label, err) != 0) {
+    if (choose_models(d, post, o, dut, NULL, 0, &m, &owned, label, sizeof label, err) != 0) {
         free(dut);
         return 1;
     }
@@ -234,6 +245,12 @@ int design_deck(halo_design *d, int post, const design_sim_opts *o, tb_deck *dec
     free(dut);
     free(owned);
     return rc != 0;
+}
+
+int design_sim_models(halo_design *d, netlist *const *variants, int n, const design_sim_opts *o, tb_models *m,
+                      char **owned, char *label, size_t labellen, halo_err *err)
+{
+    return choose_models(d, 0, o, NULL, variants, n, m, owned, label, labellen, err);
 }
 
 /* ---------------------------------------------------------------- running */
@@ -253,6 +270,13 @@ static sim_pool *get_pool(design_sim *s)
 {
     if (!s->pool) s->pool = sim_pool_new(pool_workers());
     return s->pool;
+}
+
+sim_pool *design_sim_pool(halo_design *d, const design_sim_opts *o)
+{
+    sim_pool *pool = get_pool(&d->sim);
+    sim_pool_set_memory_limit(pool, o->memory_mb);
+    return pool;
 }
 
 static char *deck_key(const tb_deck *d)

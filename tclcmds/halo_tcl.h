@@ -34,6 +34,7 @@ extern const HaloCmd halo_netlist_cmds[];
 extern const HaloCmd halo_constraints_cmds[];
 extern const HaloCmd halo_fingers_cmds[];
 extern const HaloCmd halo_sim_cmds[];
+extern const HaloCmd halo_char_cmds[];
 extern const HaloCmd halo_layout_cmds[];
 extern const HaloCmd halo_verify_cmds[];
 extern const HaloCmd halo_place_cmds[];
@@ -44,6 +45,7 @@ extern const HaloCmd halo_agent_cmds[];
 extern const HaloCmd halo_predict_cmds[];
 extern const HaloCmd halo_blocks_cmds[];
 extern const HaloCmd halo_chart_cmds[];
+extern const HaloCmd halo_size_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

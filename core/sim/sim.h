@@ -57,7 +57,8 @@ typedef struct sim_job {
     int nlines;
     char **commands;     /* analyses run after loading ("op", "ac dec 50 1k 1G") */
     int ncommands;
-    char **want;         /* vector names to bring back; NULL/0 = all */
+    char **want;         /* vector names to bring back; NULL/0 = all; "N:name"
+                            brings name back from command N's plot only */
     int nwant;
     double timeout_s;    /* wall-clock limit for load + analyses; <= 0: 60 s */
     const char *fault;   /* test hook: "segv", "abort", "exit" or "hang" makes

@@ -107,25 +107,34 @@ static const char *full_log(su_buf *out)
     return out->s ? out->s : "";
 }
 
-static int wanted(const char *name, char **want, int nwant)
+/* Is vector `name` of the plot of command `cmd` wanted?  An entry "N:name"
+ * wants it from command N's plot only (so the device vectors a .save
+ * keeps in every analysis come back from the one that needs them). */
+static int wanted(const char *name, int cmd, char **want, int nwant)
 {
     if (nwant == 0) return 1;
-    for (int i = 0; i < nwant; i++)
-        if (su_casecmp(name, want[i]) == 0) return 1;
+    for (int i = 0; i < nwant; i++) {
+        const char *w = want[i], *colon = strchr(w, ':');
+        if (colon && colon > w && strspn(w, "0123456789") == (size_t)(colon - w)) {
+            if (atoi(w) != cmd) continue;
+            w = colon + 1;
+        }
+        if (su_casecmp(name, w) == 0) return 1;
+    }
     return 0;
 }
 
 /* Append the vectors of plot `plot` (those wanted) to the response. */
-static void put_plot_vectors(su_buf *resp, const char *plot, char **want, int nwant, int *has_data)
+static void put_plot_vectors(su_buf *resp, const char *plot, int cmd, char **want, int nwant, int *has_data)
 {
     char **names = ngSpice_AllVecs((char *)plot);
     int count = 0;
     for (int i = 0; names && names[i]; i++)
-        if (wanted(names[i], want, nwant)) count++;
+        if (wanted(names[i], cmd, want, nwant)) count++;
     wire_put_u32(resp, (uint32_t)count);
     *has_data = count > 0;
     for (int i = 0; names && names[i]; i++) {
-        if (!wanted(names[i], want, nwant)) continue;
+        if (!wanted(names[i], cmd, want, nwant)) continue;
         char full[512];
         snprintf(full, sizeof full, "%s.%s", plot, names[i]);
         pvector_info v = ngGet_Vec_Info(full);
@@ -150,7 +159,7 @@ static char *cur_plot_name(void)
 }
 
 /* Run one analysis; append its plot (name, ok, vectors) to resp. */
-static void run_command(su_buf *resp, char *command, char **want, int nwant)
+static void run_command(su_buf *resp, char *command, int cmd, char **want, int nwant)
 {
     char *before = cur_plot_name();
     size_t log_mark = g_log.len, tail_mark = g_tail_len;
@@ -168,7 +177,7 @@ static void run_command(su_buf *resp, char *command, char **want, int nwant)
     } else {
         su_buf vecs = {0};
         int has_data = 0;
-        put_plot_vectors(&vecs, after, want, nwant, &has_data);
+        put_plot_vectors(&vecs, after, cmd, want, nwant, &has_data);
         wire_put_u32(resp, (uint32_t)(has_data && !aborted));
         su_buf_addn(resp, vecs.s, vecs.len);
         su_buf_free(&vecs);
@@ -244,7 +253,7 @@ static void serve_one(int fd, const char *req, size_t len)
         inject_fault(faults, nfaults);
     }
     su_buf plots = {0};
-    for (int i = 0; i < ncmds; i++) run_command(&plots, cmds[i], want, nwant);
+    for (int i = 0; i < ncmds; i++) run_command(&plots, cmds[i], i, want, nwant);
     if (!g_exited) {
         ngSpice_Command("destroy all");
         ngSpice_Command("remcirc");

@@ -176,6 +176,36 @@ TEST(pool_runs_libngspice_and_metrics_follow)
     sim_pool_free(pool);
 }
 
+/* "N:name" brings a vector back from command N's plot only. */
+TEST(want_scoped_to_one_analysis)
+{
+    static char *scoped[] = {"0:out", "0:vdd#branch", "1:out", "2:frequency", "2:out"};
+    sim_pool *pool = sim_pool_new(1);
+    sim_job job = {0};
+    job.lines = deck;
+    job.nlines = 7;
+    job.commands = cmds;
+    job.ncommands = 3;
+    job.want = scoped;
+    job.nwant = 5;
+    job.timeout_s = 30;
+    sim_job *jobs[1] = {&job};
+    halo_err err;
+    CHECK_INT(sim_pool_run(pool, jobs, 1, &err), 0);
+    CHECK_INT(job.status, SIM_OK);   /* each plot brought something back */
+    CHECK_INT(job.nplots, 3);
+    if (job.nplots == 3) {
+        CHECK_INT(job.plots[0].nvecs, 2);
+        CHECK(sim_plot_vector(&job.plots[0], "vdd#branch") != NULL);
+        CHECK_INT(job.plots[1].nvecs, 1);
+        CHECK(sim_plot_vector(&job.plots[1], "out") != NULL);
+        CHECK_INT(job.plots[2].nvecs, 2);
+        CHECK(sim_plot_vector(&job.plots[2], "vdd#branch") == NULL);
+    }
+    sim_job_clear(&job);
+    sim_pool_free(pool);
+}
+
 TEST(pool_survives_a_dead_worker_and_a_deadline)
 {
     sim_pool *pool = sim_pool_new(1);
