@@ -11,10 +11,11 @@
  *     once per run of consecutive rows with the same (t, c, drop): when
  *     sampling 100 sizings of one specification that is 2 rows (the
  *     conditional and the unconditional branch), not 200;
- *   - attention over dx <= a few dozen tokens is done by loops over the
- *     tokens of a sample (size_dot, size_axpy), not by 2 BLAS calls per
- *     sample and head, which cost more in call overhead than in flops;
- *   - the layer norms run in float with vector code (size_kern.h).
+ *   - attention over dx <= a few dozen tokens is done by vector loops
+ *     (size_attention), not by 2 BLAS calls per sample and head, which
+ *     cost more in call overhead than in flops;
+ *   - the layer norms and gated residuals run in float with vector code
+ *     (size_kern.h).
  * The token-wise linear maps stay cblas_sgemm.  Results agree with
  * ddpm_net_forward to float rounding (the tests hold them to 1e-4).
  */
@@ -34,6 +35,7 @@ typedef struct infer_bufs {
     float *tu, *cu;           /* [U] timesteps, [U][dc] conditions of the runs */
     float *freq, *th, *temb, *yh, *cemb, *sc, *mod;   /* per run */
     float *h, *x1, *qkv, *o, *f1;                     /* per token row */
+    float *work;                                      /* size_attention's */
 } infer_bufs;
 
 static int same_condition(const float *t, const float *c, const unsigned char *uncond, int dc, int a, int b)
@@ -48,7 +50,8 @@ static void bufs_take(ddpm *m, infer_bufs *B, int n, int U)
 {
     const ddpm_config *c = &m->cfg;
     size_t d = (size_t)c->d_model, rows = (size_t)n * c->dx, u = (size_t)U;
-    size_t need = u + u * c->dc + u * DDPM_T_FREQ + 5 * u * d + 6 * u * d + rows * d * (6 + (size_t)c->mlp_ratio);
+    size_t work = size_attention_work(c->dx, c->d_model, c->heads);
+    size_t need = u + u * c->dc + u * DDPM_T_FREQ + 5 * u * d + 6 * u * d + rows * d * (6 + (size_t)c->mlp_ratio) + work;
     if (need > m->scratch_cap) {
         free(m->scratch);
         m->scratch = halo_xmalloc(sizeof(float) * need);
@@ -70,6 +73,7 @@ static void bufs_take(ddpm *m, infer_bufs *B, int n, int U)
     TAKE(qkv, 3 * rows * d);
     TAKE(o, rows * d);
     TAKE(f1, rows * d * c->mlp_ratio);
+    TAKE(work, work);
 #undef TAKE
 }
 
@@ -132,31 +136,8 @@ static void gate_add_runs(ddpm *m, const infer_bufs *B, const float *mod, int ld
 {
     int d = m->cfg.d_model, T = m->cfg.dx;
     for (int u = 0; u < B->nruns; u++) {
-        const float *g = mod + (size_t)u * ld + (size_t)k * d;
-        for (size_t r = (size_t)B->run[u] * T; r < (size_t)B->run[u + 1] * T; r++) {
-            float *hr = h + r * d;
-            const float *yr = y + r * d;
-            for (int i = 0; i < d; i++) hr[i] += g[i] * yr[i];
-        }
-    }
-}
-
-/* o [n][T][e] from packed q | k | v rows [n][T][3e], heads of dh columns. */
-static void attention_infer(const float *qkv, int n, int T, int e, int heads, float *o)
-{
-    int dh = e / heads, e3 = 3 * e;
-    float scale = (float)(1.0 / sqrt((double)dh)), p[DDPM_MAX_DX];
-    for (int s = 0; s < n; s++) {
-        const float *base = qkv + (size_t)s * T * e3;
-        for (int j = 0; j < heads; j++)
-            for (int i = 0; i < T; i++) {
-                const float *q = base + (size_t)i * e3 + (size_t)j * dh;
-                for (int k = 0; k < T; k++) p[k] = scale * size_dot(q, base + (size_t)k * e3 + e + (size_t)j * dh, dh);
-                size_softmax_row(p, T);
-                float *oi = o + ((size_t)s * T + i) * e + (size_t)j * dh;
-                memset(oi, 0, sizeof(float) * (size_t)dh);
-                for (int k = 0; k < T; k++) size_axpy(oi, p[k], base + (size_t)k * e3 + 2 * e + (size_t)j * dh, dh);
-            }
+        size_t r0 = (size_t)B->run[u] * T, nr = (size_t)(B->run[u + 1] - B->run[u]) * T;
+        size_gate_add_rows(h + r0 * d, y + r0 * d, mod + (size_t)u * ld + (size_t)k * d, (int)nr, d);
     }
 }
 
@@ -169,7 +150,7 @@ static void block_infer(ddpm *m, int b, infer_bufs *B, int n)
     nn_adaln_forward(&K->ada, B->sc, B->nruns, B->mod);
     modulate_runs(m, B, B->h, B->mod, ld, 0, B->x1);
     nn_linear_forward(&in, B->x1, rows, B->qkv);
-    attention_infer(B->qkv, n, T, d, c->heads, B->o);
+    size_attention(B->qkv, n, T, d, c->heads, B->o, B->work);
     nn_linear_forward(&out, B->o, rows, B->x1);
     gate_add_runs(m, B, B->mod, ld, 2, B->x1, B->h);
     modulate_runs(m, B, B->h, B->mod, ld, 3, B->x1);

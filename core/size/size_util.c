@@ -47,8 +47,11 @@ void size_meta_set_int(nn_meta *meta, const char *key, long v)
 void size_meta_set_float(nn_meta *meta, const char *key, float v)
 {
     char s[48];
-    /* 9 significant digits always read back to the same float */
-    snprintf(s, sizeof s, "%.9g", (double)v);
+    /* the fewest digits that read back to the same float (9 always do) */
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(s, sizeof s, "%.*g", prec, (double)v);
+        if (strtof(s, NULL) == v) break;
+    }
     nn_meta_set(meta, key, s);
 }
 
