@@ -28,6 +28,9 @@
 #include "base/strutil.h"
 #include "size_kern.h"
 
+/* Token rows per slice of the MLP. */
+#define MLP_SLICE 512
+
 /* The scratch buffers of one call. */
 typedef struct infer_bufs {
     int nruns;
@@ -51,7 +54,8 @@ static void bufs_take(ddpm *m, infer_bufs *B, int n, int U)
     const ddpm_config *c = &m->cfg;
     size_t d = (size_t)c->d_model, rows = (size_t)n * c->dx, u = (size_t)U;
     size_t work = size_attention_work(c->dx, c->d_model, c->heads);
-    size_t need = u + u * c->dc + u * DDPM_T_FREQ + 5 * u * d + 6 * u * d + rows * d * (6 + (size_t)c->mlp_ratio) + work;
+    size_t slice = rows < MLP_SLICE ? rows : MLP_SLICE;
+    size_t need = u + u * c->dc + u * DDPM_T_FREQ + 11 * u * d + 6 * rows * d + slice * d * c->mlp_ratio + work;
     if (need > m->scratch_cap) {
         free(m->scratch);
         m->scratch = halo_xmalloc(sizeof(float) * need);
@@ -72,7 +76,7 @@ static void bufs_take(ddpm *m, infer_bufs *B, int n, int U)
     TAKE(x1, rows * d);
     TAKE(qkv, 3 * rows * d);
     TAKE(o, rows * d);
-    TAKE(f1, rows * d * c->mlp_ratio);
+    TAKE(f1, slice * d * c->mlp_ratio);
     TAKE(work, work);
 #undef TAKE
 }
@@ -154,9 +158,15 @@ static void block_infer(ddpm *m, int b, infer_bufs *B, int n)
     nn_linear_forward(&out, B->o, rows, B->x1);
     gate_add_runs(m, B, B->mod, ld, 2, B->x1, B->h);
     modulate_runs(m, B, B->h, B->mod, ld, 3, B->x1);
-    nn_linear_forward(&K->fc1, B->x1, rows, B->f1);
-    size_act_forward(c->act, B->f1, (size_t)rows * c->mlp_ratio * d, B->f1);
-    nn_linear_forward(&K->fc2, B->f1, rows, B->x1);
+    /* the MLP in slices of rows, so its wide hidden layer stays in cache
+       between the two products and the activation */
+    for (int r0 = 0; r0 < rows; r0 += MLP_SLICE) {
+        int nr = rows - r0 < MLP_SLICE ? rows - r0 : MLP_SLICE;
+        float *x = B->x1 + (size_t)r0 * d;
+        nn_linear_forward(&K->fc1, x, nr, B->f1);
+        size_act_forward(c->act, B->f1, (size_t)nr * c->mlp_ratio * d, B->f1);
+        nn_linear_forward(&K->fc2, B->f1, nr, x);
+    }
     gate_add_runs(m, B, B->mod, ld, 5, B->x1, B->h);
 }
 
