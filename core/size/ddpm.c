@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/fileio.h"
 #include "base/strutil.h"
@@ -16,13 +15,6 @@
 #include "size_util.h"
 
 #define FORMAT "halo-ddpm-1"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---------------------------------------------------------------- configuration */
 
@@ -38,30 +30,28 @@ void ddpm_config_default(ddpm_config *c)
     c->act = NN_SILU;
 }
 
-static int bad_value(halo_err *err, const char *what, long v, const char *expected)
+static int bad_act(halo_err *err, const char *what, nn_act a, const char *expected)
 {
-    char s[32];
-    snprintf(s, sizeof s, "%ld", v);
-    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, what, s, expected);
+    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, what, nn_act_name(a), expected);
 }
 
 int ddpm_config_check(const ddpm_config *c, halo_err *err)
 {
-    if (c->dx < 1 || c->dx > DDPM_MAX_DX) return bad_value(err, "ddpm dx", c->dx, "1 to 256 sizing dimensions");
-    if (c->dc < 1 || c->dc > DDPM_MAX_DC) return bad_value(err, "ddpm dc", c->dc, "1 to 1024 condition dimensions");
-    if (c->heads < 1 || c->heads > 64) return bad_value(err, "ddpm heads", c->heads, "1 to 64");
+    if (c->dx < 1 || c->dx > DDPM_MAX_DX) return size_bad_value(err, "ddpm dx", c->dx, "1 to 256 sizing dimensions");
+    if (c->dc < 1 || c->dc > DDPM_MAX_DC) return size_bad_value(err, "ddpm dc", c->dc, "1 to 1024 condition dimensions");
+    if (c->heads < 1 || c->heads > 64) return size_bad_value(err, "ddpm heads", c->heads, "1 to 64");
     if (c->d_model < 1 || c->d_model > DDPM_MAX_DMODEL || c->d_model % c->heads)
-        return bad_value(err, "ddpm d_model", c->d_model, "a multiple of heads up to 1024");
-    if (c->depth < 1 || c->depth > DDPM_MAX_DEPTH) return bad_value(err, "ddpm depth", c->depth, "1 to 32 blocks");
+        return size_bad_value(err, "ddpm d_model", c->d_model, "a multiple of heads up to 1024");
+    if (c->depth < 1 || c->depth > DDPM_MAX_DEPTH) return size_bad_value(err, "ddpm depth", c->depth, "1 to 32 blocks");
     if (c->mlp_ratio < 1 || c->mlp_ratio > DDPM_MAX_MLP_RATIO)
-        return bad_value(err, "ddpm mlp_ratio", c->mlp_ratio, "1 to 16");
-    if (c->T < 2 || c->T > DDPM_MAX_T) return bad_value(err, "ddpm T", c->T, "2 to 100000 timesteps");
+        return size_bad_value(err, "ddpm mlp_ratio", c->mlp_ratio, "1 to 16");
+    if (c->T < 2 || c->T > DDPM_MAX_T) return size_bad_value(err, "ddpm T", c->T, "2 to 100000 timesteps");
     if (!(c->p_uncond >= 0 && c->p_uncond <= 1))
-        return bad_value(err, "ddpm p_uncond", (long)c->p_uncond, "a probability from 0 to 1");
+        return size_bad_value(err, "ddpm p_uncond", c->p_uncond, "a probability from 0 to 1");
     if (c->act != NN_GELU && c->act != NN_SILU && c->act != NN_RELU)
-        return bad_value(err, "ddpm act", (long)c->act, "gelu, silu or relu");
+        return bad_act(err, "ddpm act", c->act, "gelu, silu or relu");
     if (ddpm_config_params(c) > DDPM_MAX_PARAMS)
-        return bad_value(err, "ddpm d_model", c->d_model, "a model of at most 50 million parameters");
+        return size_bad_value(err, "ddpm d_model", c->d_model, "a model of at most 50 million parameters");
     return 0;
 }
 
@@ -250,66 +240,57 @@ static int train_check(const ddpm *m, const float *x, const float *c, int n, con
     return 0;
 }
 
-/* One optimiser step on a filled batch; returns its loss. */
-static double train_step(ddpm *m, train_batch *b, int bs, nn_optim *opt, const ddpm_train_opts *o, float *vhat,
-                         float *dv)
+/* What a training step needs besides the model. */
+typedef struct train_ctx {
+    ddpm *m;
+    const float *x, *c;
+    const ddpm_train_opts *o;
+    train_batch b;
+    float *vhat, *dv;
+    nn_optim opt;
+    halo_rng rng;             /* timesteps, noise, condition drops */
+} train_ctx;
+
+static double train_step(void *ctx, const int *idx, int bs, float lr)
 {
-    size_t nv = (size_t)bs * m->cfg.dx;
-    ddpm_net_forward(m, b->xt, b->t, b->c, b->drop, bs, vhat);
-    double loss = nn_loss_mse(vhat, b->v, nv, dv);
+    train_ctx *k = ctx;
+    ddpm *m = k->m;
+    batch_fill(m, &k->b, k->x, k->c, idx, bs, m->cfg.p_uncond, &k->rng);
+    ddpm_net_forward(m, k->b.xt, k->b.t, k->b.c, k->b.drop, bs, k->vhat);
+    double loss = nn_loss_mse(k->vhat, k->b.v, (size_t)bs * m->cfg.dx, k->dv);
     nn_params_zero_grad(&m->ps);
-    ddpm_net_backward(m, dv);
-    if (o->grad_clip > 0) nn_clip_grad_norm(&m->ps, o->grad_clip);
-    nn_optim_step(opt, &m->ps);
+    ddpm_net_backward(m, k->dv);
+    if (k->o->grad_clip > 0) nn_clip_grad_norm(&m->ps, k->o->grad_clip);
+    k->opt.lr = lr;
+    nn_optim_step(&k->opt, &m->ps);
     return loss;
+}
+
+static double train_validate(void *ctx)
+{
+    train_ctx *k = ctx;
+    return ddpm_eval_loss(k->m, k->o->val_x, k->o->val_c, k->o->nval, k->o->seed ^ 0xbb67ae8584caa73bULL);
 }
 
 int ddpm_train(ddpm *m, const float *x, const float *c, int n, const ddpm_train_opts *o, ddpm_train_stats *st,
                halo_err *err)
 {
-    double t0 = now_seconds();
     memset(st, 0, sizeof *st);
     st->val_loss = -1;
     if (train_check(m, x, c, n, o, err)) return -1;
-    int bs = o->batch < n ? o->batch : n, dx = m->cfg.dx;
-    train_batch b;
-    batch_alloc(&b, bs, dx, m->cfg.dc);
-    float *vhat = halo_xmalloc(sizeof(float) * (size_t)bs * dx), *dv = halo_xmalloc(sizeof(float) * (size_t)bs * dx);
-    int *idx = halo_xmalloc(sizeof(int) * (size_t)bs);
-    size_batcher order;
-    size_batcher_init(&order, n, o->seed ^ 0x6a09e667f3bcc908ULL);
-    halo_rng rng;
-    rng_seed(&rng, o->seed);
-    nn_optim opt;
-    nn_optim_init(&opt, o->weight_decay > 0 ? NN_ADAMW : NN_ADAM, o->lr);
-    opt.weight_decay = o->weight_decay;
-    double since = 0, tail = 0;
-    int nsince = 0, ntail = 0, tail_from = o->steps - (o->steps + 9) / 10;
-    for (int s = 0; s < o->steps; s++) {
-        opt.lr = nn_lr_cosine(o->lr, o->lr_min, s, o->steps, o->warmup);
-        size_batcher_next(&order, idx, bs);
-        batch_fill(m, &b, x, c, idx, bs, m->cfg.p_uncond, &rng);
-        double loss = train_step(m, &b, bs, &opt, o, vhat, dv);
-        since += loss;
-        nsince++;
-        if (s >= tail_from) tail += loss, ntail++;
-        st->steps = s + 1;
-        if (o->nval > 0 && o->val_every > 0 && (s + 1) % o->val_every == 0 && s + 1 < o->steps)
-            st->val_loss = ddpm_eval_loss(m, o->val_x, o->val_c, o->nval, o->seed ^ 0xbb67ae8584caa73bULL);
-        if (o->progress && size_progress_due(s + 1, o->steps, o->progress_every)) {
-            o->progress(o->ctx, s + 1, o->steps, since / nsince);
-            since = 0;
-            nsince = 0;
-        }
-    }
-    st->loss = ntail ? tail / ntail : 0;
-    if (o->nval > 0) st->val_loss = ddpm_eval_loss(m, o->val_x, o->val_c, o->nval, o->seed ^ 0xbb67ae8584caa73bULL);
-    size_batcher_free(&order);
-    batch_free(&b);
-    free(vhat);
-    free(dv);
-    free(idx);
-    st->seconds = now_seconds() - t0;
+    int bs = o->batch < n ? o->batch : n;
+    train_ctx k = {.m = m, .x = x, .c = c, .o = o};
+    batch_alloc(&k.b, bs, m->cfg.dx, m->cfg.dc);
+    k.vhat = halo_xmalloc(sizeof(float) * (size_t)bs * m->cfg.dx);
+    k.dv = halo_xmalloc(sizeof(float) * (size_t)bs * m->cfg.dx);
+    nn_optim_init(&k.opt, o->weight_decay > 0 ? NN_ADAMW : NN_ADAM, o->lr);
+    k.opt.weight_decay = o->weight_decay;
+    rng_seed(&k.rng, o->seed);
+    size_trainer t = {train_step, train_validate, &k};
+    size_train_loop(o, n, &t, st);
+    batch_free(&k.b);
+    free(k.vhat);
+    free(k.dv);
     return 0;
 }
 
@@ -421,10 +402,14 @@ int ddpm_sample(ddpm *m, const float *c, int nc, int nsamples, const ddpm_sample
                 halo_err *err)
 {
     const ddpm_config *cf = &m->cfg;
-    if (nsamples < 0) return bad_value(err, "ddpm_sample nsamples", nsamples, "0 or more");
+    if (nsamples < 0) return size_bad_value(err, "ddpm_sample nsamples", nsamples, "0 or more");
     if (c && nc != 1 && nc != nsamples)
-        return bad_value(err, "ddpm_sample nc", nc, "1 or the number of samples");
-    if (o->steps < 1 || o->steps > cf->T) return bad_value(err, "ddpm_sample steps", o->steps, "1 to T");
+        return size_bad_value(err, "ddpm_sample nc", nc, "1 or the number of samples");
+    if (o->steps < 1 || o->steps > cf->T) {
+        char range[64];
+        snprintf(range, sizeof range, "1 to the model's %d timesteps", cf->T);
+        return size_bad_value(err, "ddpm_sample steps", o->steps, range);
+    }
     if (!isfinite(o->guidance) || !(o->eta >= 0 && o->eta <= 1) || !(o->clip >= 0))
         return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, "ddpm_sample", "guidance/eta/clip",
                             "a finite guidance, eta from 0 to 1, clip >= 0");

@@ -92,58 +92,71 @@ INL vf verf(vf z)
     return vsel(neg, -y, y);
 }
 
-INL vf act4(nn_act a, vf x)
+INL vf silu4(vf x)
 {
-    if (a == NN_SILU) return x / (1.0f + vexp(-x));
+    return x / (1.0f + vexp(-x));
+}
+
+INL vf silu_grad4(vf x)
+{
+    vf s = 1.0f / (1.0f + vexp(-x));
+    return s * (1.0f + x * (1.0f - s));
+}
+
+INL vf gelu4(vf x)
+{
     return 0.5f * x * (1.0f + verf(x * 0.70710678118654752f));
 }
 
-INL vf act_grad4(nn_act a, vf x)
+INL vf gelu_grad4(vf x)
 {
-    if (a == NN_SILU) {
-        vf s = 1.0f / (1.0f + vexp(-x));
-        return s * (1.0f + x * (1.0f - s));
-    }
-    /* GELU: Phi(x) + x phi(x) */
+    /* Phi(x) + x phi(x) */
     return 0.5f * (1.0f + verf(x * 0.70710678118654752f)) + x * 0.39894228040143268f * vexp(-0.5f * x * x);
 }
 
 /* ---------------------------------------------------------------- bodies */
 
+/* y = F(x) over n values, F a vector function. */
+#define MAP_BODY(F, x, n, y)                                     \
+    do {                                                         \
+        size_t i_ = 0;                                           \
+        for (; i_ + W <= (n); i_ += W) vstore((y) + i_, F(vload((x) + i_))); \
+        if (i_ < (n)) {                                          \
+            float t_[W] = {0};                                   \
+            memcpy(t_, (x) + i_, ((n) - i_) * sizeof *t_);        \
+            vstore(t_, F(vload(t_)));                            \
+            memcpy((y) + i_, t_, ((n) - i_) * sizeof *t_);        \
+        }                                                        \
+    } while (0)
+
 INL void act_fwd_body(nn_act a, const float *x, size_t n, float *y)
 {
-    size_t i = 0;
-    for (; i + W <= n; i += W) vstore(y + i, act4(a, vload(x + i)));
-    if (i < n) {
-        float t[W] = {0};
-        memcpy(t, x + i, (n - i) * sizeof *t);
-        vstore(t, act4(a, vload(t)));
-        memcpy(y + i, t, (n - i) * sizeof *t);
-    }
+    if (a == NN_SILU) MAP_BODY(silu4, x, n, y);
+    else MAP_BODY(gelu4, x, n, y);
 }
+
+/* dx = dy * G(x), G the derivative's vector function. */
+#define GRAD_BODY(G, x, dy, n, dx)                                            \
+    do {                                                                      \
+        size_t i_ = 0;                                                        \
+        for (; i_ + W <= (n); i_ += W) vstore((dx) + i_, vload((dy) + i_) * G(vload((x) + i_))); \
+        if (i_ < (n)) {                                                       \
+            float t_[W] = {0};                                                \
+            memcpy(t_, (x) + i_, ((n) - i_) * sizeof *t_);                     \
+            vstore(t_, G(vload(t_)));                                         \
+            for (size_t k_ = i_; k_ < (n); k_++) (dx)[k_] = (dy)[k_] * t_[k_ - i_]; \
+        }                                                                     \
+    } while (0)
 
 INL void act_bwd_body(nn_act a, const float *x, const float *dy, size_t n, float *dx)
 {
-    size_t i = 0;
-    for (; i + W <= n; i += W) vstore(dx + i, vload(dy + i) * act_grad4(a, vload(x + i)));
-    if (i < n) {
-        float t[W] = {0};
-        memcpy(t, x + i, (n - i) * sizeof *t);
-        vstore(t, act_grad4(a, vload(t)));
-        for (size_t k = i; k < n; k++) dx[k] = dy[k] * t[k - i];
-    }
+    if (a == NN_SILU) GRAD_BODY(silu_grad4, x, dy, n, dx);
+    else GRAD_BODY(gelu_grad4, x, dy, n, dx);
 }
 
 INL void exp_body(float *x, size_t n)
 {
-    size_t i = 0;
-    for (; i + W <= n; i += W) vstore(x + i, vexp(vload(x + i)));
-    if (i < n) {
-        float t[W] = {0};
-        memcpy(t, x + i, (n - i) * sizeof *t);
-        vstore(t, vexp(vload(t)));
-        memcpy(x + i, t, (n - i) * sizeof *t);
-    }
+    MAP_BODY(vexp, x, n, x);
 }
 
 INL float sum_body(const float *x, int d)

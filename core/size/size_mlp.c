@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/fileio.h"
 #include "base/strutil.h"
@@ -26,13 +25,6 @@ struct size_mlp {
     float **pre, **post;      /* [layers] each layer's linear output and activation */
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---------------------------------------------------------------- configuration */
 
 void size_mlp_config_default(size_mlp_config *c)
@@ -43,25 +35,23 @@ void size_mlp_config_default(size_mlp_config *c)
     c->act = NN_SILU;
 }
 
-static int bad_value(halo_err *err, const char *what, long v, const char *expected)
+static int bad_act(halo_err *err, const char *what, nn_act a, const char *expected)
 {
-    char s[32];
-    snprintf(s, sizeof s, "%ld", v);
-    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, what, s, expected);
+    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, what, nn_act_name(a), expected);
 }
 
 int size_mlp_config_check(const size_mlp_config *c, halo_err *err)
 {
-    if (c->dc < 1 || c->dc > SIZE_MLP_MAX_IO) return bad_value(err, "size_mlp dc", c->dc, "1 to 4096 inputs");
-    if (c->dx < 1 || c->dx > SIZE_MLP_MAX_IO) return bad_value(err, "size_mlp dx", c->dx, "1 to 4096 outputs");
+    if (c->dc < 1 || c->dc > SIZE_MLP_MAX_IO) return size_bad_value(err, "size_mlp dc", c->dc, "1 to 4096 inputs");
+    if (c->dx < 1 || c->dx > SIZE_MLP_MAX_IO) return size_bad_value(err, "size_mlp dx", c->dx, "1 to 4096 outputs");
     if (c->hidden < 1 || c->hidden > SIZE_MLP_MAX_HIDDEN)
-        return bad_value(err, "size_mlp hidden", c->hidden, "1 to 8192 units");
+        return size_bad_value(err, "size_mlp hidden", c->hidden, "1 to 8192 units");
     if (c->layers < 1 || c->layers > SIZE_MLP_MAX_LAYERS)
-        return bad_value(err, "size_mlp layers", c->layers, "1 to 16 hidden layers");
+        return size_bad_value(err, "size_mlp layers", c->layers, "1 to 16 hidden layers");
     if (c->act != NN_RELU && c->act != NN_GELU && c->act != NN_SILU && c->act != NN_TANH)
-        return bad_value(err, "size_mlp act", (long)c->act, "relu, gelu, silu or tanh");
+        return bad_act(err, "size_mlp act", c->act, "relu, gelu, silu or tanh");
     if (size_mlp_config_params(c) > SIZE_MLP_MAX_PARAMS)
-        return bad_value(err, "size_mlp hidden", c->hidden, "a model of at most 50 million parameters");
+        return size_bad_value(err, "size_mlp hidden", c->hidden, "a model of at most 50 million parameters");
     return 0;
 }
 
@@ -173,25 +163,40 @@ static void gather(const float *src, int width, const int *idx, int k, float *ds
         memcpy(dst + (size_t)i * width, src + (size_t)idx[i] * width, sizeof(float) * (size_t)width);
 }
 
-/* One step on the rows idx[0..bs); returns the batch's loss. */
-static double train_step(size_mlp *m, const float *x, const float *c, const int *idx, int bs, nn_optim *opt,
-                         const size_train_opts *o, float *bx, float *bc, float *y, float *dy)
+/* What a training step needs besides the model. */
+typedef struct train_ctx {
+    size_mlp *m;
+    const float *x, *c;
+    const size_train_opts *o;
+    float *bx, *bc, *y, *dy;  /* a batch's targets, inputs, outputs, output gradients */
+    nn_optim opt;
+} train_ctx;
+
+static double train_step(void *ctx, const int *idx, int bs, float lr)
 {
-    gather(x, m->cfg.dx, idx, bs, bx);
-    gather(c, m->cfg.dc, idx, bs, bc);
-    size_mlp_forward(m, bc, bs, y);
-    double loss = nn_loss_mse(y, bx, (size_t)bs * m->cfg.dx, dy);
+    train_ctx *k = ctx;
+    size_mlp *m = k->m;
+    gather(k->x, m->cfg.dx, idx, bs, k->bx);
+    gather(k->c, m->cfg.dc, idx, bs, k->bc);
+    size_mlp_forward(m, k->bc, bs, k->y);
+    double loss = nn_loss_mse(k->y, k->bx, (size_t)bs * m->cfg.dx, k->dy);
     nn_params_zero_grad(&m->ps);
-    size_mlp_backward(m, dy);
-    if (o->grad_clip > 0) nn_clip_grad_norm(&m->ps, o->grad_clip);
-    nn_optim_step(opt, &m->ps);
+    size_mlp_backward(m, k->dy);
+    if (k->o->grad_clip > 0) nn_clip_grad_norm(&m->ps, k->o->grad_clip);
+    k->opt.lr = lr;
+    nn_optim_step(&k->opt, &m->ps);
     return loss;
+}
+
+static double train_validate(void *ctx)
+{
+    train_ctx *k = ctx;
+    return size_mlp_eval_loss(k->m, k->o->val_x, k->o->val_c, k->o->nval);
 }
 
 int size_mlp_train(size_mlp *m, const float *x, const float *c, int n, const size_train_opts *o,
                    size_train_stats *st, halo_err *err)
 {
-    double t0 = now_seconds();
     const size_mlp_config *cf = &m->cfg;
     memset(st, 0, sizeof *st);
     st->val_loss = -1;
@@ -200,42 +205,20 @@ int size_mlp_train(size_mlp *m, const float *x, const float *c, int n, const siz
         (o->nval > 0 && (!size_all_finite(o->val_x, (size_t)o->nval * cf->dx) ||
                          !size_all_finite(o->val_c, (size_t)o->nval * cf->dc))))
         return halo_err_set(err, HALO_E_SZM_DATA, NULL, 0, "a sizing or performance value is not finite");
-    int bs = o->batch < n ? o->batch : n;
-    float *bx = halo_xmalloc(sizeof(float) * (size_t)bs * cf->dx), *bc = halo_xmalloc(sizeof(float) * (size_t)bs * cf->dc);
-    float *y = halo_xmalloc(sizeof(float) * (size_t)bs * cf->dx), *dy = halo_xmalloc(sizeof(float) * (size_t)bs * cf->dx);
-    int *idx = halo_xmalloc(sizeof(int) * (size_t)bs);
-    size_batcher order;
-    size_batcher_init(&order, n, o->seed);
-    nn_optim opt;
-    nn_optim_init(&opt, o->weight_decay > 0 ? NN_ADAMW : NN_ADAM, o->lr);
-    opt.weight_decay = o->weight_decay;
-    double since = 0, tail = 0;
-    int nsince = 0, ntail = 0, tail_from = o->steps - (o->steps + 9) / 10;
-    for (int s = 0; s < o->steps; s++) {
-        opt.lr = nn_lr_cosine(o->lr, o->lr_min, s, o->steps, o->warmup);
-        size_batcher_next(&order, idx, bs);
-        double loss = train_step(m, x, c, idx, bs, &opt, o, bx, bc, y, dy);
-        since += loss;
-        nsince++;
-        if (s >= tail_from) tail += loss, ntail++;
-        st->steps = s + 1;
-        if (o->nval > 0 && o->val_every > 0 && (s + 1) % o->val_every == 0 && s + 1 < o->steps)
-            st->val_loss = size_mlp_eval_loss(m, o->val_x, o->val_c, o->nval);
-        if (o->progress && size_progress_due(s + 1, o->steps, o->progress_every)) {
-            o->progress(o->ctx, s + 1, o->steps, since / nsince);
-            since = 0;
-            nsince = 0;
-        }
-    }
-    st->loss = ntail ? tail / ntail : 0;
-    if (o->nval > 0) st->val_loss = size_mlp_eval_loss(m, o->val_x, o->val_c, o->nval);
-    size_batcher_free(&order);
-    free(bx);
-    free(bc);
-    free(y);
-    free(dy);
-    free(idx);
-    st->seconds = now_seconds() - t0;
+    size_t bs = (size_t)(o->batch < n ? o->batch : n);
+    train_ctx k = {.m = m, .x = x, .c = c, .o = o};
+    k.bx = halo_xmalloc(sizeof(float) * bs * cf->dx);
+    k.bc = halo_xmalloc(sizeof(float) * bs * cf->dc);
+    k.y = halo_xmalloc(sizeof(float) * bs * cf->dx);
+    k.dy = halo_xmalloc(sizeof(float) * bs * cf->dx);
+    nn_optim_init(&k.opt, o->weight_decay > 0 ? NN_ADAMW : NN_ADAM, o->lr);
+    k.opt.weight_decay = o->weight_decay;
+    size_trainer t = {train_step, train_validate, &k};
+    size_train_loop(o, n, &t, st);
+    free(k.bx);
+    free(k.bc);
+    free(k.y);
+    free(k.dy);
     return 0;
 }
 

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/strutil.h"
+#include "nn/nn_train.h"
 
 /* ---------------------------------------------------------------- metadata */
 
@@ -110,12 +112,18 @@ int size_all_finite(const float *v, size_t n)
 
 /* ---------------------------------------------------------------- training runs */
 
+int size_bad_value(halo_err *err, const char *what, double v, const char *expected)
+{
+    char val[48];
+    snprintf(val, sizeof val, "%.9g", v);
+    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, what, val, expected);
+}
+
 static int bad_opt(halo_err *err, const char *what, const char *opt, double v, const char *expected)
 {
-    char name[96], val[48];
+    char name[96];
     snprintf(name, sizeof name, "%s %s", what, opt);
-    snprintf(val, sizeof val, "%g", v);
-    return halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, name, val, expected);
+    return size_bad_value(err, name, v, expected);
 }
 
 int size_train_opts_check(const size_train_opts *o, int n, const char *what, halo_err *err)
@@ -168,4 +176,47 @@ int size_progress_due(int step, int nsteps, int every)
     if (step >= nsteps) return 1;
     if (every <= 0) every = nsteps >= 100 ? nsteps / 100 : 1;
     return step % every == 0;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void size_train_loop(const size_train_opts *o, int n, const size_trainer *t, size_train_stats *st)
+{
+    double t0 = now_seconds(), since = 0, tail = 0;
+    int bs = o->batch < n ? o->batch : n, nsince = 0, ntail = 0, tail_from = o->steps - (o->steps + 9) / 10;
+    int *idx = halo_xmalloc(sizeof(int) * (size_t)bs);
+    size_batcher order;
+    size_batcher_init(&order, n, o->seed ^ 0x6a09e667f3bcc908ULL);
+    memset(st, 0, sizeof *st);
+    st->val_loss = -1;
+    for (int s = 0; s < o->steps; s++) {
+        size_batcher_next(&order, idx, bs);
+        double loss = t->step(t->ctx, idx, bs, nn_lr_cosine(o->lr, o->lr_min, s, o->steps, o->warmup));
+        since += loss;
+        nsince++;
+        if (s >= tail_from) {
+            tail += loss;
+            ntail++;
+        }
+        st->steps = s + 1;
+        if (o->nval > 0 && o->val_every > 0 && (s + 1) % o->val_every == 0 && s + 1 < o->steps)
+            st->val_loss = t->validate(t->ctx);
+        if (o->progress && size_progress_due(s + 1, o->steps, o->progress_every)) {
+            o->progress(o->ctx, s + 1, o->steps, since / nsince);
+            since = 0;
+            nsince = 0;
+        }
+    }
+    st->loss = ntail ? tail / ntail : 0;
+    if (o->nval > 0) st->val_loss = t->validate(t->ctx);
+    size_batcher_free(&order);
+    free(idx);
+    st->seconds = now_seconds() - t0;
 }

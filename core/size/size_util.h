@@ -37,6 +37,10 @@ int size_meta_merge(nn_meta *meta, const nn_meta *extra, const char **bad);
  * "size_mlp", ... for the message. */
 int size_params_fill(nn_params *dst, const nn_params *file, const char *source, const char *kind, halo_err *err);
 
+/* Fill err with HALO_E_SZM_VALUE: `what "v": expected EXPECTED.`, v
+ * printed as the shortest decimal that means it.  Returns the id. */
+int size_bad_value(halo_err *err, const char *what, double v, const char *expected);
+
 /* Whether all n values are finite. */
 int size_all_finite(const float *v, size_t n);
 
@@ -75,6 +79,22 @@ typedef struct size_train_stats {
 /* Options every run needs in range: 0, or HALO_E_SZM_VALUE naming the
  * option (what names the caller, "ddpm_train"). */
 int size_train_opts_check(const size_train_opts *o, int n, const char *what, halo_err *err);
+
+/* The training loop both models share: for each step the learning rate
+ * (cosine from lr to lr_min after `warmup` linear steps), the next batch
+ * of a seeded order, the model's step; the mean loss over the last 10 %
+ * of the steps, validation (every val_every steps and at the end) and the
+ * progress callback.  The model's step does the forward, backward,
+ * clipping and optimiser step on rows idx[0..bs) and returns the batch's
+ * loss; validate returns the validation loss (called only with nval > 0).
+ * Fills st (steps, loss, val_loss, seconds). */
+typedef struct size_trainer {
+    double (*step)(void *ctx, const int *idx, int bs, float lr);
+    double (*validate)(void *ctx);
+    void *ctx;
+} size_trainer;
+
+void size_train_loop(const size_train_opts *o, int n, const size_trainer *t, size_train_stats *st);
 
 /* Mini-batches: indices drawn from a seeded permutation of 0..n-1,
  * reshuffled when used up (every sample once per pass). */
