@@ -48,7 +48,8 @@
  * Invariants: same configuration, data and seeds give the same numbers;
  * nothing prints; a loaded file is checked (configuration ranges, every
  * tensor present with its shape, the size bounded before anything is
- * built) and refused with HALO_E_SZM_FILE naming the fault.
+ * built) and refused with HALO_E_SZM_FILE naming the fault.  A model keeps
+ * its forward passes' buffers, so one thread uses it at a time.
  * Callers: the sizing commands (train_sizer, size) through core/size.
  */
 #ifndef HALO_SIZE_DDPM_H
@@ -167,11 +168,14 @@ typedef struct ddpm_sample_opts {
 void ddpm_sample_opts_default(ddpm_sample_opts *o);
 /* nsamples sizings into out [nsamples][dx].  c holds nc conditions of dc
  * floats: nc = 1 (every sample for the same specification) or nc =
- * nsamples (one each); c = NULL samples the unconditional model.  Sample
- * i draws its noise from its own stream seeded by (seed, i), so the first
- * k samples of a call do not depend on how many follow (up to float
- * rounding: BLAS may sum a product of 10 rows otherwise than one of 5).  0, or nonzero
- * with HALO_E_SZM_VALUE for bad arguments. */
+ * nsamples (one each); c = NULL samples the unconditional model.  Each
+ * step is one forward pass over the samples, twice as many rows when
+ * guided (conditional and unconditional branch together), in chunks of
+ * 128 samples.  Sample i draws its noise from its own stream seeded by
+ * (seed, i), so the first k samples of a call do not depend on how many
+ * follow (up to float rounding: BLAS may sum a product of 10 rows
+ * otherwise than one of 5).  0, or nonzero with HALO_E_SZM_VALUE /
+ * HALO_E_SZM_DATA for bad arguments. */
 int ddpm_sample(ddpm *m, const float *c, int nc, int nsamples, const ddpm_sample_opts *o, float *out,
                 halo_err *err);
 
