@@ -194,7 +194,7 @@ static int run_dataset(Tcl_Interp *interp, halo_design *d, const dataset_args *a
         write_rows(f, s, x, res, n, done, a, design_netlist(d));
         for (int i = 0; i < n; i++) {
             converged += res[i].status == SIM_OK;
-            opamp_result_free(&res[i]);
+            opamp_tb_result_free(&res[i]);
         }
         done += n;
         if (!a->quiet) {
@@ -221,15 +221,15 @@ static int run_dataset(Tcl_Interp *interp, halo_design *d, const dataset_args *a
 static int SizingDatasetCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     dataset_args a = {.samples = 0, .batch = 32, .seed = 1, .cl = 1e-12, .vdd = 1.8, .ibias = 10e-6};
-    opt_spec spec[] = {{"-out", OPT_STR, &a.out}, {"-samples", OPT_INT, &a.samples, 1, 1e7, "1 to 10000000"},
+    opt_spec spec[] = {{"-out", OPT_STR, &a.out, 0, 0, ""}, {"-samples", OPT_INT, &a.samples, 1, 1e7, "1 to 10000000"},
                        {"-seed", OPT_NUM, &a.seed, 0, 4e9, "a seed from 0 to 4e9"},
-                       {"-w_range", OPT_STR, &a.wrange}, {"-l_range", OPT_STR, &a.lrange},
+                       {"-w_range", OPT_STR, &a.wrange, 0, 0, ""}, {"-l_range", OPT_STR, &a.lrange, 0, 0, ""},
                        {"-cl", OPT_NUM, &a.cl, 0, 1e-6, "a load from 0 to 1e-6 F"},
                        {"-vdd", OPT_NUM, &a.vdd, 0.1, 20, "a supply from 0.1 to 20 V"},
                        {"-ibias", OPT_NUM, &a.ibias, 0, 1e-2, "a bias current from 0 to 10 mA"},
                        {"-batch", OPT_INT, &a.batch, 1, 4096, "1 to 4096 sizings per batch"},
                        {"-full_models", OPT_INT, &a.full_models, 0, 1, "0 or 1"},
-                       {"-quiet", OPT_INT, &a.quiet, 0, 1, "0 or 1"}, {NULL}};
+                       {"-quiet", OPT_INT, &a.quiet, 0, 1, "0 or 1"}, {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.out || a.samples < 1) return halo_usage(interp, "sizing_dataset");
     double wr[2] = {0.5, 2}, lr[2] = {0.67, 2};
@@ -339,7 +339,9 @@ static int block_defs(const netlist *nl, const size_space *s, const int *space_o
                 for (int j = 0; j < br.blocks[b].ndev && !hit; j++) hit = sv->dev[k] == br.blocks[b].dev[j];
             if (hit) vars[n++] = v;
         }
-        snprintf(names[nb], 48, "%s%d", blocks_kind_name(br.blocks[b].kind), b + 1);
+        int same = 1;   /* named as recognize_blocks names it: the kind and its count */
+        for (int j = 0; j < b; j++) same += br.blocks[j].kind == br.blocks[b].kind;
+        snprintf(names[nb], 48, "%s%d", blocks_kind_name(br.blocks[b].kind), same);
         snprintf(kinds[nb], 16, "%s", blocks_kind_name(br.blocks[b].kind));
         (*defs)[nb] = (sizer_blockdef){names[nb], kinds[nb], n, vars};
         nb++;
@@ -407,7 +409,7 @@ static int write_split(Tcl_Interp *interp, const char *dir, const size_data *d, 
     snprintf(path, sizeof path, "%s/split.json", dir);
     halo_err err;
     halo_err_clear(&err);
-    int rc = halo_write_atomic(path, b.data, b.len, &err);
+    int rc = halo_write_atomic(path, b.s, b.len, &err);
     su_buf_free(&b);
     return rc ? halo_tcl_error(interp, &err) : TCL_OK;
 }
@@ -467,7 +469,7 @@ static int train_on(Tcl_Interp *interp, halo_design *d, const train_args *a, con
 static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     train_args a = {.seed = 1, .test_fraction = 0.1, .mlp = 1, .saturated = 1};
-    opt_spec spec[] = {{"-data", OPT_STR, &a.data}, {"-out", OPT_STR, &a.out}, {"-metrics", OPT_STR, &a.metrics},
+    opt_spec spec[] = {{"-data", OPT_STR, &a.data, 0, 0, ""}, {"-out", OPT_STR, &a.out, 0, 0, ""}, {"-metrics", OPT_STR, &a.metrics, 0, 0, ""},
                        {"-seed", OPT_NUM, &a.seed, 0, 4e9, "a seed from 0 to 4e9"},
                        {"-test_fraction", OPT_NUM, &a.test_fraction, 0, 0.9, "a fraction from 0 to 0.9"},
                        {"-steps", OPT_INT, &a.steps, 1, 10000000, "1 to 10000000 steps"},
@@ -476,7 +478,7 @@ static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
                        {"-d_model", OPT_INT, &a.d_model, 8, 1024, "a width from 8 to 1024"},
                        {"-depth", OPT_INT, &a.depth, 1, 32, "1 to 32 blocks"},
                        {"-mlp", OPT_INT, &a.mlp, 0, 1, "0 or 1"}, {"-quiet", OPT_INT, &a.quiet, 0, 1, "0 or 1"},
-                       {"-saturated", OPT_INT, &a.saturated, 0, 1, "0 or 1"}, {NULL}};
+                       {"-saturated", OPT_INT, &a.saturated, 0, 1, "0 or 1"}, {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.data || !a.out) return halo_usage(interp, "train_sizer");
     if (!halo_need_design(interp, cd)) return TCL_ERROR;
@@ -635,7 +637,7 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
         halo_dict_put(r, "seconds_sampling", halo_num_obj(t1 - t0));
         halo_dict_put(r, "seconds_simulation", halo_num_obj(seconds_now() - t1));
     }
-    for (int i = 0; res && i < a->samples; i++) opamp_result_free(&res[i]);
+    for (int i = 0; res && i < a->samples; i++) opamp_tb_result_free(&res[i]);
     free(res);
     free(order);
     free(x);
@@ -649,7 +651,7 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 {
     size_args a = {.method = "diffusion", .samples = 8, .simulate = 1, .guidance = 1.0, .seed = 1,
                    .cl = 1e-12, .vdd = 1.8, .ibias = 10e-6};
-    opt_spec spec[] = {{"-model", OPT_STR, &a.model}, {"-spec", OPT_STR, &a.spec}, {"-method", OPT_STR, &a.method},
+    opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, ""}, {"-spec", OPT_STR, &a.spec, 0, 0, ""}, {"-method", OPT_STR, &a.method, 0, 0, ""},
                        {"-samples", OPT_INT, &a.samples, 1, 100000, "1 to 100000"},
                        {"-guidance", OPT_NUM, &a.guidance, 0, 100, "a guidance scale from 0 to 100"},
                        {"-steps", OPT_INT, &a.steps, 1, 10000, "1 to 10000 sampling steps"},
@@ -658,7 +660,7 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
                        {"-cl", OPT_NUM, &a.cl, 0, 1e-6, "a load from 0 to 1e-6 F"},
                        {"-vdd", OPT_NUM, &a.vdd, 0.1, 20, "a supply from 0.1 to 20 V"},
                        {"-ibias", OPT_NUM, &a.ibias, 0, 1e-2, "a bias current from 0 to 10 mA"},
-                       {"-full_models", OPT_INT, &a.full_models, 0, 1, "0 or 1"}, {NULL}};
+                       {"-full_models", OPT_INT, &a.full_models, 0, 1, "0 or 1"}, {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model || !a.spec) return halo_usage(interp, "size");
     if (strcmp(a.method, "diffusion") && strcmp(a.method, "mlp") && strcmp(a.method, "random"))
@@ -735,7 +737,7 @@ static int SizerInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 static int SizingSpaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     const char *wrange = NULL, *lrange = NULL;
-    opt_spec spec[] = {{"-w_range", OPT_STR, &wrange}, {"-l_range", OPT_STR, &lrange}, {NULL}};
+    opt_spec spec[] = {{"-w_range", OPT_STR, &wrange, 0, 0, ""}, {"-l_range", OPT_STR, &lrange, 0, 0, ""}, {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     double wr[2] = {0.5, 2}, lr[2] = {0.67, 2};
     if (parse_range(interp, "-w_range", wrange, wr) || parse_range(interp, "-l_range", lrange, lr)) return TCL_ERROR;

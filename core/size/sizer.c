@@ -44,12 +44,6 @@ static double metric_fwd(const sizer_metric *m, double v)
     return (t - m->mean) / m->std;
 }
 
-static double metric_inv(const sizer_metric *m, double z)
-{
-    double t = z * m->std + m->mean;
-    return m->logscale ? pow(10, t) : t;
-}
-
 /* Mean and standard deviation of the transformed metrics, and of ln x. */
 static void fit_normalisation(sizer *s, const size_data *d, const int *rows, int n, const int *mcol)
 {
@@ -89,7 +83,7 @@ static double x_of(const sizer *s, int v, double u)
 
 /* ---------------------------------------------------------------- life */
 
-static sizer *sizer_alloc(int nvars, int nblocks)
+sizer *sizer_alloc(int nvars, int nblocks)
 {
     sizer *s = halo_xcalloc(1, sizeof *s);
     s->nvars = nvars;

@@ -92,6 +92,9 @@ int sizer_train(const size_data *d, const int *rows, int nrows, const char *cons
                 const sizer_blockdef *defs, int nblocks, const double *lo, const double *hi,
                 const sizer_train_opts *o, sizer **out, halo_err *err);
 void sizer_free(sizer *s);
+/* An empty sizer with room for nvars variables and nblocks blocks (the
+ * loader fills it). */
+sizer *sizer_alloc(int nvars, int nblocks);
 
 /* Metric index by key, -1 when the sizer is not conditioned on it. */
 int sizer_metric_index(const sizer *s, const char *key);
