@@ -26,7 +26,7 @@
 # Datasets and sizers already in DIR are reused (delete them to redo).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -out /tmp/halo-sizing-bench -circuits {miller_ota fcoa} -samples 1000 -steps 6000 \
+set opts [dict create -out /tmp/halo-sizing-bench -circuits {miller_ota fcoa} -samples 1000 -steps 2500 \
               -k 8 -tests 0 -guidance 1.0 -seed 1]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "sizing_bench: unknown option $k"; exit 2}

@@ -199,7 +199,7 @@ static int run_dataset(Tcl_Interp *interp, halo_design *d, const dataset_args *a
         done += n;
         if (!a->quiet) {
             char msg[200];
-            snprintf(msg, sizeof msg, "sizing_dataset: %d/%d simulated, %d converged, %.1f s", done, a->samples,
+            snprintf(msg, sizeof msg, "sizing_dataset: %d/%d simulated, %d converged, %.1f s\n", done, a->samples,
                      converged, seconds_now() - t0);
             halo_report(interp, msg);
         }
@@ -367,7 +367,7 @@ static void train_progress(void *ctx, const char *what, int step, int nsteps, do
     progress_ctx *p = ctx;
     if (p->quiet || (step % (nsteps >= 5 ? nsteps / 5 : 1) != 0 && step != nsteps)) return;
     char msg[200];
-    snprintf(msg, sizeof msg, "train_sizer: %-12s step %6d/%d  loss %.4f  %.1f s", what, step, nsteps, loss,
+    snprintf(msg, sizeof msg, "train_sizer: %-12s step %6d/%d  loss %.4f  %.1f s\n", what, step, nsteps, loss,
              seconds_now() - p->t0);
     halo_report(p->interp, msg);
 }

@@ -411,7 +411,24 @@ static void add_devices(strvec *L, const netlist *nl, const opamp_tb_models *m, 
         d->dev_names[d->ndevs] = su_strdup(dev->name);
         d->dev_vecs[d->ndevs++] = su_strdup(stem);
         sv_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", stem, stem, stem, stem);
+        /* the same device in the follower and the gain-K instance: their
+         * DC sweeps bound ICMR and the output range by saturation */
+        for (int k = 0; k < 2; k++) {
+            char other[720];
+            opamp_tb_instance_stem(stem, k ? "gk" : "fo", other, sizeof other);
+            sv_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", other, other, other, other);
+        }
     }
+}
+
+void opamp_tb_instance_stem(const char *stem, const char *inst, char *out, size_t n)
+{
+    const char *at = strstr(stem, ".xol.");
+    if (!at) {
+        snprintf(out, n, "%s", stem);
+        return;
+    }
+    snprintf(out, n, "%.*s.x%s.%s", (int)(at - stem), stem, inst, at + 5);
 }
 
 /* ------------------------------------------------------------ options */
@@ -464,8 +481,9 @@ static void add_commands(opamp_tb_deck *d)
     d->ncommands = c.n;
 }
 
-/* The vectors each analysis brings back (the device vectors of the
- * operating point only: .save keeps them in every analysis). */
+/* The vectors each analysis brings back: the device vectors of xol at the
+ * operating point, those of xfo and xgk in the DC sweep (.save keeps them
+ * in every analysis). */
 static void add_wants(opamp_tb_deck *d)
 {
     static const char *const fixed[] = {"0:out_ol", "0:vdd_ol#branch", "1:frequency", "1:out_ol", "1:out_cm",
@@ -474,7 +492,14 @@ static void add_wants(opamp_tb_deck *d)
     strvec w = {0};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) sv_push(&w, su_strdup(fixed[i]));
     for (int k = 0; k < d->ndevs; k++)
-        for (int j = 0; j < 4; j++) sv_printf(&w, "0:%s[%s]", d->dev_vecs[k], params[j]);
+        for (int j = 0; j < 4; j++) {
+            sv_printf(&w, "0:%s[%s]", d->dev_vecs[k], params[j]);
+            for (int i = 0; i < 2; i++) {
+                char other[720];
+                opamp_tb_instance_stem(d->dev_vecs[k], i ? "gk" : "fo", other, sizeof other);
+                sv_printf(&w, "2:%s[%s]", other, params[j]);
+            }
+        }
     d->want = w.v;
     d->nwant = w.n;
 }

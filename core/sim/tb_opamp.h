@@ -68,17 +68,27 @@
  *   icmr_min_V, icmr_max_V
  *                      follower xfo, DC sweep x = vsw: the slope g(x) of
  *                      v(out_fo) is the central difference (one-sided at
- *                      the two ends of the sweep); starting from the sweep
- *                      point nearest vcm (where g must be >= 0.9, else both
- *                      are absent) the range extends down and up while
- *                      g >= 0.9; each end is the x where g crosses 0.9,
- *                      interpolated linearly between the two points, or
- *                      the sweep's end when g never drops
+ *                      the two ends of the sweep).  The criterion at each
+ *                      point is c(x) = min(g(x) - 0.9, the saturation
+ *                      margins min(vgs - vth, vds - vdsat) of every MOS of
+ *                      xfo that is saturated at the point nearest vcm);
+ *                      starting there (where c must be >= 0, else both are
+ *                      absent) the range extends down and up while c >= 0;
+ *                      each end is the x where c crosses 0, interpolated
+ *                      linearly between the two points, or the sweep's end.
+ *                      So the input range is where the follower tracks AND
+ *                      its transistors stay saturated (the slope alone
+ *                      misses an NMOS pair's tail collapsing: at DC the
+ *                      follower tracks on a starved tail);
+ *                      min(a, b) is computed as (a + b - |a - b|) / 2 in
+ *                      both halo and the script, so the two agree
  *   vout_min_V, vout_max_V
  *                      gain-K instance xgk, the same walk from the point
- *                      nearest vcm on its incremental gain K * dv(out_gk)
- *                      / dvsw (= dvout/dvin) with threshold K/2; the ends
- *                      are v(out_gk) at those x (interpolated alike)
+ *                      nearest vcm on c(x) = min(K * dv(out_gk) / dvsw -
+ *                      K/2, xgk's saturation margins as above), i.e. the
+ *                      incremental gain dvout/dvin stays >= K/2 and the
+ *                      transistors saturated; the ends are v(out_gk) at
+ *                      those x (interpolated alike)
  *   slew_rise_V_per_s, slew_fall_V_per_s
  *                      follower xfo, transient: levels y0 = v(out_fo) when
  *                      the input starts to rise, y1 when it starts to fall,
@@ -165,6 +175,9 @@ int opamp_tb_build(const netlist *design, const char *dut_text, const opamp_tb_m
  * analyses and printing every metric as "halo_<key> = value" (ngspice
  * prints names in lower case) and "halo_not_saturated NAME" per device. */
 char *opamp_tb_deck_text(const opamp_tb_deck *deck);
+/* A device's vector stem in instance inst ("fo", "gk") from its stem in
+ * xol ("@m.xol.xm1.m0" -> "@m.xfo.xm1.m0"). */
+void opamp_tb_instance_stem(const char *stem, const char *inst, char *out, size_t n);
 void opamp_tb_deck_free(opamp_tb_deck *deck);
 
 typedef enum { OPAMP_SAT = 0, OPAMP_TRIODE, OPAMP_OFF, OPAMP_UNKNOWN } opamp_region;

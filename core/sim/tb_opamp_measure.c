@@ -221,6 +221,34 @@ static void ac_metrics(const sim_plot *ac, opamp_result *r)
 
 /* The input range of the follower and the output range of the gain-K
  * instance (script: the dc blocks). */
+/* min(a, b) written as the script computes it (ngspice's control
+ * language has no elementwise min), so both give the same bits. */
+static double min_as_script(double a, double b) { return (a + b - fabs(a - b)) / 2; }
+
+/* g[i] = min(g[i], the saturation margin of every MOS of instance inst
+ * that is saturated at point c): the sweep's criterion (see tb_opamp.h).
+ * A device whose vectors are missing does not constrain. */
+static void saturation_bound(const opamp_tb_deck *d, const sim_plot *dc, const char *inst, int n, int c, double *g)
+{
+    static const char *const params[] = {"vgs", "vth", "vds", "vdsat"};
+    for (int k = 0; k < d->ndevs; k++) {
+        const sim_vector *v[4];
+        char stem[720], name[800];
+        opamp_tb_instance_stem(d->dev_vecs[k], inst, stem, sizeof stem);
+        int have = 0;
+        for (int j = 0; j < 4; j++) {
+            snprintf(name, sizeof name, "%s[%s]", stem, params[j]);
+            v[j] = vec(dc, name, n);
+            have += v[j] != NULL;
+        }
+        if (have < 4) continue;
+        double mc = min_as_script(v[0]->re[c] - v[1]->re[c], v[2]->re[c] - v[3]->re[c]);
+        if (!(mc >= 0)) continue;   /* out of saturation at vcm already: a bias device's own matter */
+        for (int i = 0; i < n; i++)
+            g[i] = min_as_script(g[i], min_as_script(v[0]->re[i] - v[1]->re[i], v[2]->re[i] - v[3]->re[i]));
+    }
+}
+
 static void dc_metrics(const opamp_tb_deck *d, const sim_plot *dc, opamp_result *r)
 {
     const sim_vector *x = vec(dc, "sw", 3), *fo = vec(dc, "out_fo", 3), *gk = vec(dc, "out_gk", 3);
@@ -228,14 +256,18 @@ static void dc_metrics(const opamp_tb_deck *d, const sim_plot *dc, opamp_result 
     int n = x->len, c = nearest(x->re, n, d->o.vcm), ilo, ihi;
     double *g = halo_xmalloc((size_t)n * sizeof *g), lo, hi, tlo, thi;
     opamp_tb_slope(x->re, fo->re, n, g);
-    if (opamp_tb_range(x->re, g, n, c, ICMR_SLOPE, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
+    for (int i = 0; i < n; i++) g[i] -= ICMR_SLOPE;
+    saturation_bound(d, dc, "fo", n, c, g);
+    if (opamp_tb_range(x->re, g, n, c, 0, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
         put(r, "icmr_min_V", lo);
         put(r, "icmr_max_V", hi);
     }
     opamp_tb_slope(x->re, gk->re, n, g);
     double k = d->o.gain_k;
     for (int i = 0; i < n; i++) g[i] *= k;   /* dvout/dvin: the input moves 1/K as fast as vsw */
-    if (opamp_tb_range(x->re, g, n, c, k / 2, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
+    for (int i = 0; i < n; i++) g[i] -= k / 2;
+    saturation_bound(d, dc, "gk", n, c, g);
+    if (opamp_tb_range(x->re, g, n, c, 0, &lo, &hi, &ilo, &tlo, &ihi, &thi) == 0) {
         put(r, "vout_min_V", at_pair(gk->re, n, ilo, tlo));
         put(r, "vout_max_V", at_pair(gk->re, n, ihi, thi));
     }
@@ -398,6 +430,19 @@ static void sc_range(su_buf *b, double th, const char *v, const char *lokey, con
                   hikey, hikey, hikey);
 }
 
+/* saturation_bound on halo_g: elementwise min as (a + b - |a - b|) / 2. */
+static void sc_saturation(su_buf *b, const opamp_tb_deck *d, const char *inst)
+{
+    for (int k = 0; k < d->ndevs; k++) {
+        char s[720];
+        opamp_tb_instance_stem(d->dev_vecs[k], inst, s, sizeof s);
+        su_buf_printf(b, "let halo_a1 = %s[vgs] - %s[vth]\nlet halo_a2 = %s[vds] - %s[vdsat]\n", s, s, s, s);
+        su_buf_add(b, "let halo_mk = (halo_a1 + halo_a2 - abs(halo_a1 - halo_a2)) / 2\n"
+                      "if halo_mk[halo_c] >= 0\n"
+                      "  let halo_g = (halo_g + halo_mk - abs(halo_g - halo_mk)) / 2\nend\n");
+    }
+}
+
 static void sc_dc(su_buf *b, const opamp_tb_deck *d)
 {
     su_buf_printf(b, "%s\nlet halo_x = v(sw)\nlet halo_n = length(halo_x)\n", d->commands[2]);
@@ -405,9 +450,13 @@ static void sc_dc(su_buf *b, const opamp_tb_deck *d)
                      "abs(halo_x[halo_c] - %.17g)\n    let halo_c = halo_i\n  end\n  let halo_i = halo_i + 1\nend\n",
                   d->o.vcm, d->o.vcm);
     sc_slope(b, "v(out_fo)", 1);
-    sc_range(b, ICMR_SLOPE, "halo_x", "icmr_min_V", "icmr_max_V");
+    su_buf_printf(b, "let halo_g = halo_g - %.17g\n", ICMR_SLOPE);
+    sc_saturation(b, d, "fo");
+    sc_range(b, 0, "halo_x", "icmr_min_V", "icmr_max_V");
     sc_slope(b, "v(out_gk)", d->o.gain_k);
-    sc_range(b, d->o.gain_k / 2, "v(out_gk)", "vout_min_V", "vout_max_V");
+    su_buf_printf(b, "let halo_g = halo_g - %.17g\n", d->o.gain_k / 2);
+    sc_saturation(b, d, "gk");
+    sc_range(b, 0, "v(out_gk)", "vout_min_V", "vout_max_V");
 }
 
 static void sc_ac(su_buf *b, const opamp_tb_deck *d)
