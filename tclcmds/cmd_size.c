@@ -649,7 +649,7 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
 /* size -model DIR -spec DICT ?options? */
 static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    size_args a = {.method = "diffusion", .samples = 8, .simulate = 1, .guidance = 1.0, .seed = 1,
+    size_args a = {.method = "diffusion", .samples = 8, .simulate = 1, .guidance = 0.0, .seed = 1,
                    .cl = 1e-12, .vdd = 1.8, .ibias = 10e-6};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, ""}, {"-spec", OPT_STR, &a.spec, 0, 0, ""}, {"-method", OPT_STR, &a.method, 0, 0, ""},
                        {"-samples", OPT_INT, &a.samples, 1, 100000, "1 to 100000"},
@@ -795,7 +795,8 @@ const HaloCmd halo_size_cmds[] = {
      "?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
      "Sizes the current design for a specification {metric value ...} (metrics the sizer was trained on; those "
      "left out are taken from the training row nearest on the given ones): -method diffusion samples N sizings "
-     "from the per-block models and averages overlapping blocks; mlp gives the regressor's one sizing; random "
+     "from the per-block models and averages overlapping blocks (-guidance w: classifier-free guidance, v = (1 + w) "
+     "v_cond - w v_uncond; the default 0 is the conditional model alone, which sized best on the bench); mlp gives the regressor's one sizing; random "
      "draws N from the sizing space (the baseline). Each sizing is characterised and the candidates are ranked by "
      "the mean relative difference of their metrics to the specification. Returns {candidates {{sizing metrics "
      "status distance} ...} method filled_from_nearest_row seconds_sampling seconds_simulation}.",
