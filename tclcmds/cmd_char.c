@@ -17,18 +17,6 @@
 #include "base/fileio.h"
 #include "sim/tb_opamp.h"
 
-/* ::halo::sim_memory_limit MB, as simulate reads it. */
-static int memory_limit(Tcl_Interp *interp, design_sim_opts *o)
-{
-    Tcl_WideInt mb = SIM_DEFAULT_MEMORY_MB;
-    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::sim_memory_limit", NULL, TCL_GLOBAL_ONLY);
-    if (v && (Tcl_GetWideIntFromObj(NULL, v, &mb) != TCL_OK || mb < 0 || mb > (1 << 30)))
-        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::sim_memory_limit", Tcl_GetString(v),
-                             "a size in MB (0 for no limit)");
-    o->memory_mb = (long)mb;
-    return TCL_OK;
-}
-
 typedef struct char_opts {
     opamp_tb_opts tb;
     design_sim_opts run;
@@ -64,7 +52,7 @@ static int parse_char_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], 
                                  which == 5 ? "seconds > 0" : "a number in SI units (1e-12, 1p)");
         }
     }
-    return memory_limit(interp, &o->run);
+    return halo_sim_memory_limit(interp, &o->run);
 }
 
 /* ok: every analysis ran; partial: the operating point did, a later

@@ -20,19 +20,6 @@
 #include "base/strutil.h"
 #include "sim/testbench.h"
 
-/* ::halo::sim_memory_limit MB (default SIM_DEFAULT_MEMORY_MB, 0 for none):
- * the address space a simulation worker may add to its start-up size. */
-static int memory_limit(Tcl_Interp *interp, design_sim_opts *o)
-{
-    Tcl_WideInt mb = SIM_DEFAULT_MEMORY_MB;
-    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::sim_memory_limit", NULL, TCL_GLOBAL_ONLY);
-    if (v && (Tcl_GetWideIntFromObj(NULL, v, &mb) != TCL_OK || mb < 0 || mb > (1 << 30)))
-        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::sim_memory_limit", Tcl_GetString(v),
-                             "a size in MB (0 for no limit)");
-    o->memory_mb = (long)mb;
-    return TCL_OK;
-}
-
 /* ------------------------------------------------------------- options */
 
 typedef struct sim_opts {
@@ -93,7 +80,7 @@ static int build_deck(Tcl_Interp *interp, halo_design *d, const sim_opts *o, tb_
 static int run_decks(Tcl_Interp *interp, halo_design *d, tb_deck *decks, int n, sim_opts *o, sim_result *res,
                      int *cached)
 {
-    if (memory_limit(interp, &o->run) != TCL_OK) return TCL_ERROR;
+    if (halo_sim_memory_limit(interp, &o->run) != TCL_OK) return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
     if (design_run_decks(d, decks, n, &o->run, res, cached, &err) != 0) return halo_tcl_error(interp, &err);

@@ -182,6 +182,7 @@ static int run_dataset(Tcl_Interp *interp, halo_design *d, const dataset_args *a
     co.tb.vdd = a->vdd, co.tb.cl = a->cl, co.tb.ibias = a->ibias, co.tb.vcm = a->vdd / 2;
     design_sim_opts_default(&co.sim);
     co.sim.full_models = a->full_models;
+    if (halo_sim_memory_limit(interp, &co.sim) != TCL_OK) return TCL_ERROR;
     double t0 = seconds_now();
     int done = start, converged = 0, rc = TCL_OK;
     double *x = halo_xmalloc(sizeof *x * (size_t)a->batch * s->nvars);
@@ -623,7 +624,8 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
         co.tb.vdd = a->vdd, co.tb.cl = a->cl, co.tb.ibias = a->ibias, co.tb.vcm = a->vdd / 2;
         design_sim_opts_default(&co.sim);
         co.sim.full_models = a->full_models;
-        rc = characterize_sizings(interp, d, &s, x, a->samples, &co, res);
+        rc = halo_sim_memory_limit(interp, &co.sim);
+        if (rc == TCL_OK) rc = characterize_sizings(interp, d, &s, x, a->samples, &co, res);
     }
     if (rc == TCL_OK) {
         for (int i = 0; i < a->samples; i++) order[i] = (ranked){i, res ? spec_distance(z, spec, &res[i]) : 0};

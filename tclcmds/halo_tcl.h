@@ -100,6 +100,10 @@ typedef struct opt_spec {
 /* Parse objv[first..] as -name value pairs of spec (ended by a {NULL} row). */
 int halo_parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int first, const opt_spec *spec);
 
+/* ::halo::sim_memory_limit MB (default SIM_DEFAULT_MEMORY_MB, 0 for none)
+ * into o, or an error naming the bad value. */
+int halo_sim_memory_limit(Tcl_Interp *interp, design_sim_opts *o);
+
 /* The design's match groups as a list of lists of device names. */
 Tcl_Obj *halo_match_groups_obj(const netlist *nl);
 

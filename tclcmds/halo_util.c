@@ -198,3 +198,14 @@ int halo_parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int fir
     }
     return TCL_OK;
 }
+
+int halo_sim_memory_limit(Tcl_Interp *interp, design_sim_opts *o)
+{
+    Tcl_WideInt mb = SIM_DEFAULT_MEMORY_MB;
+    Tcl_Obj *v = Tcl_GetVar2Ex(interp, "::halo::sim_memory_limit", NULL, TCL_GLOBAL_ONLY);
+    if (v && (Tcl_GetWideIntFromObj(NULL, v, &mb) != TCL_OK || mb < 0 || mb > (1 << 30)))
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "::halo::sim_memory_limit", Tcl_GetString(v),
+                             "a size in MB (0 for no limit)");
+    o->memory_mb = (long)mb;
+    return TCL_OK;
+}

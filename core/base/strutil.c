@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,4 +247,37 @@ char *su_name_from_path(const char *path, int strip_ext)
         name = su_strdup("design");
     }
     return name;
+}
+
+/* ---------------------------------------------------------------- string vectors */
+
+void su_strvec_push(su_strvec *s, char *owned)
+{
+    su_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
+    s->v[s->n++] = owned;
+}
+
+void su_strvec_printf(su_strvec *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *line = halo_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    su_strvec_push(s, line);
+}
+
+void su_strvec_push_lines(su_strvec *s, const char *text)
+{
+    while (text && *text) {
+        const char *e = strchr(text, '\n');
+        size_t n = e ? (size_t)(e - text) : strlen(text);
+        size_t k = n;
+        while (k && (text[k - 1] == '\r' || text[k - 1] == ' ' || text[k - 1] == '\t')) k--;
+        if (k) su_strvec_push(s, su_strndup(text, k));
+        text += n + (e ? 1 : 0);
+    }
 }

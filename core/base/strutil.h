@@ -41,6 +41,18 @@ void su_buf_addn(su_buf *b, const char *text, size_t n);
 void su_buf_printf(su_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void su_buf_free(su_buf *b);
 
+/* A growing array of owned strings (deck lines, analysis commands). */
+typedef struct su_strvec {
+    char **v;
+    int n, cap;
+} su_strvec;
+/* Append a malloc'd string (taken). */
+void su_strvec_push(su_strvec *s, char *owned);
+/* Append a formatted string. */
+void su_strvec_printf(su_strvec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append each non-empty line of text, trailing blanks, tabs and CR cut. */
+void su_strvec_push_lines(su_strvec *s, const char *text);
+
 /* String -> int map.  Keys are copied; case-sensitive unless made with
  * su_map_init(m, 1). */
 typedef struct su_map {

@@ -53,46 +53,6 @@ static int opc_fail(halo_err *err, const char *fmt, ...)
     return halo_err_set(err, HALO_E_OPC_PORTS, NULL, 0, body);
 }
 
-/* ------------------------------------------------------------ string vectors */
-
-typedef struct strvec {
-    char **v;
-    int n, cap;
-} strvec;
-
-static void sv_push(strvec *s, char *owned)
-{
-    su_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
-    s->v[s->n++] = owned;
-}
-
-static void sv_printf(strvec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sv_printf(strvec *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *line = halo_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sv_push(s, line);
-}
-
-/* Each non-empty line of text, trailing blanks and CR cut. */
-static void sv_push_text(strvec *s, const char *text)
-{
-    while (text && *text) {
-        const char *e = strchr(text, '\n');
-        size_t n = e ? (size_t)(e - text) : strlen(text);
-        size_t k = n;
-        while (k && (text[k - 1] == '\r' || text[k - 1] == ' ' || text[k - 1] == '\t')) k--;
-        if (k) sv_push(s, su_strndup(text, k));
-        text += n + (e ? 1 : 0);
-    }
-}
-
 /* ------------------------------------------------------------ models */
 
 /* The first token of a line (lower case, malloc'd), skipping blanks. */
@@ -138,11 +98,11 @@ static void find_inner_mos(opamp_tb_models *m)
 void opamp_tb_models_init(opamp_tb_models *m, const tb_models *src)
 {
     memset(m, 0, sizeof *m);
-    strvec s = {0};
+    su_strvec s = {0};
     if (src->text) {
-        sv_push_text(&s, src->text);
+        su_strvec_push_lines(&s, src->text);
     } else {
-        sv_printf(&s, ".lib \"%s\" %s", src->lib_path, src->corner ? src->corner : "tt");
+        su_strvec_printf(&s, ".lib \"%s\" %s", src->lib_path, src->corner ? src->corner : "tt");
     }
     m->lines = s.v;
     m->nlines = s.n;
@@ -309,7 +269,7 @@ static void port_node(const netlist *nl, const plan *p, const inst *in, int i, c
 }
 
 /* The instance line, its supply (AC 1 when vdd_ac), bias sources and load. */
-static void add_instance(strvec *L, const netlist *nl, const plan *p, const inst *in, const opamp_tb_opts *o,
+static void add_instance(su_strvec *L, const netlist *nl, const plan *p, const inst *in, const opamp_tb_opts *o,
                          int vdd_ac)
 {
     char node[300];
@@ -320,47 +280,47 @@ static void add_instance(strvec *L, const netlist *nl, const plan *p, const inst
         su_buf_printf(&b, " %s", node);
     }
     su_buf_printf(&b, " %s", nl->name);
-    sv_push(L, b.s);
-    sv_printf(L, "vdd_%s vdd_%s 0 dc %.12g%s", in->tag, in->tag, o->vdd, vdd_ac ? " ac 1" : "");
+    su_strvec_push(L, b.s);
+    su_strvec_printf(L, "vdd_%s vdd_%s 0 dc %.12g%s", in->tag, in->tag, o->vdd, vdd_ac ? " ac 1" : "");
     for (int i = 0; i < nl->nports; i++) {
         netlist_netrole r = port_role(nl, i);
         port_node(nl, p, in, i, node, sizeof node);
         if (r == NL_BIAS_CURRENT && pmos_biased(nl, nl->ports[i]))
-            sv_printf(L, "i%s %s 0 dc %.12g", node, node, o->ibias);
+            su_strvec_printf(L, "i%s %s 0 dc %.12g", node, node, o->ibias);
         else if (r == NL_BIAS_CURRENT)
-            sv_printf(L, "i%s vdd_%s %s dc %.12g", node, in->tag, node, o->ibias);
+            su_strvec_printf(L, "i%s vdd_%s %s dc %.12g", node, in->tag, node, o->ibias);
         else if (r == NL_BIAS_VOLTAGE)
-            sv_printf(L, "v%s %s 0 dc %.12g", node, node, o->vbias);
+            su_strvec_printf(L, "v%s %s 0 dc %.12g", node, node, o->vbias);
     }
-    sv_printf(L, "cl_%s out_%s 0 %.12g", in->tag, in->tag, o->cl);
+    su_strvec_printf(L, "cl_%s out_%s 0 %.12g", in->tag, in->tag, o->cl);
 }
 
 /* The three AC instances: open loop, common mode, supply. */
-static void add_ac_instances(strvec *L, const netlist *nl, const plan *p, const opamp_tb_opts *o)
+static void add_ac_instances(su_strvec *L, const netlist *nl, const plan *p, const opamp_tb_opts *o)
 {
     static const inst ol = {"ol", NULL, NULL}, cm = {"cm", NULL, NULL}, ps = {"ps", NULL, NULL};
-    sv_push(L, su_strdup("* open loop, differential AC: DC feedback through 1 GH, AC ground through 1 F"));
+    su_strvec_push(L, su_strdup("* open loop, differential AC: DC feedback through 1 GH, AC ground through 1 F"));
     add_instance(L, nl, p, &ol, o, 0);
-    sv_printf(L, "vinp_ol inp_ol 0 dc %.12g ac 1", o->vcm);
-    sv_push(L, su_strdup("lfb_ol out_ol inn_ol 1G"));
-    sv_push(L, su_strdup("cfb_ol inn_ol 0 1"));
-    sv_push(L, su_strdup("* common mode: the same DC loop, AC 1 on both inputs"));
+    su_strvec_printf(L, "vinp_ol inp_ol 0 dc %.12g ac 1", o->vcm);
+    su_strvec_push(L, su_strdup("lfb_ol out_ol inn_ol 1G"));
+    su_strvec_push(L, su_strdup("cfb_ol inn_ol 0 1"));
+    su_strvec_push(L, su_strdup("* common mode: the same DC loop, AC 1 on both inputs"));
     add_instance(L, nl, p, &cm, o, 0);
-    sv_printf(L, "vinp_cm inp_cm 0 dc %.12g ac 1", o->vcm);
-    sv_push(L, su_strdup("lfb_cm out_cm lp_cm 1G"));
-    sv_push(L, su_strdup("cfb_cm lp_cm 0 1"));
+    su_strvec_printf(L, "vinp_cm inp_cm 0 dc %.12g ac 1", o->vcm);
+    su_strvec_push(L, su_strdup("lfb_cm out_cm lp_cm 1G"));
+    su_strvec_push(L, su_strdup("cfb_cm lp_cm 0 1"));
     /* the AC in series after the 1 F: a 1 F capacitor to a source node
      * instead makes ngspice's transient take five times the steps */
-    sv_push(L, su_strdup("vinn_cm inn_cm lp_cm dc 0 ac 1"));
-    sv_push(L, su_strdup("* supply: the same DC loop, AC 1 on this instance's VDD"));
+    su_strvec_push(L, su_strdup("vinn_cm inn_cm lp_cm dc 0 ac 1"));
+    su_strvec_push(L, su_strdup("* supply: the same DC loop, AC 1 on this instance's VDD"));
     add_instance(L, nl, p, &ps, o, 1);
-    sv_printf(L, "vinp_ps inp_ps 0 dc %.12g", o->vcm);
-    sv_push(L, su_strdup("lfb_ps out_ps inn_ps 1G"));
-    sv_push(L, su_strdup("cfb_ps inn_ps 0 1"));
+    su_strvec_printf(L, "vinp_ps inp_ps 0 dc %.12g", o->vcm);
+    su_strvec_push(L, su_strdup("lfb_ps out_ps inn_ps 1G"));
+    su_strvec_push(L, su_strdup("cfb_ps inn_ps 0 1"));
 }
 
 /* The follower and the gain-K instance, both driven by vsw. */
-static void add_dc_instances(strvec *L, const netlist *nl, const plan *p, const opamp_tb_opts *o,
+static void add_dc_instances(su_strvec *L, const netlist *nl, const plan *p, const opamp_tb_opts *o,
                              const opamp_tb_deck *d)
 {
     static const inst fo = {"fo", "sw", "out_fo"}, gk = {"gk", NULL, NULL};
@@ -368,17 +328,17 @@ static void add_dc_instances(strvec *L, const netlist *nl, const plan *p, const 
      * the slew step.  vstep starts at 0, so where ngspice falls back on a
      * transient operating point in the sweep (its sources at t = 0) the
      * input is still vsw's value, not the pulse's. */
-    sv_push(L, su_strdup("* the input of both: vsw is swept in DC, vstep in series makes the slew step"));
-    sv_printf(L, "vsw swd 0 dc %.12g", o->vcm - o->step_v);
-    sv_printf(L, "vstep sw swd dc 0 pulse(0 %.12g %.12g %.12g %.12g %.12g %.12g)", 2 * o->step_v, d->t_rise,
+    su_strvec_push(L, su_strdup("* the input of both: vsw is swept in DC, vstep in series makes the slew step"));
+    su_strvec_printf(L, "vsw swd 0 dc %.12g", o->vcm - o->step_v);
+    su_strvec_printf(L, "vstep sw swd dc 0 pulse(0 %.12g %.12g %.12g %.12g %.12g %.12g)", 2 * o->step_v, d->t_rise,
               o->tran_edge_s, o->tran_edge_s, o->tran_width_s, 2 * d->t_stop);
-    sv_push(L, su_strdup("* unity-gain follower"));
+    su_strvec_push(L, su_strdup("* unity-gain follower"));
     add_instance(L, nl, p, &fo, o, 0);
-    sv_printf(L, "* non-inverting gain %.12g: loss-less E-source input and feedback dividers", o->gain_k);
+    su_strvec_printf(L, "* non-inverting gain %.12g: loss-less E-source input and feedback dividers", o->gain_k);
     add_instance(L, nl, p, &gk, o, 0);
-    sv_printf(L, "vcm_gk cm_gk 0 dc %.12g", o->vcm);
-    sv_printf(L, "ein_gk inp_gk cm_gk sw cm_gk %.12g", 1.0 / o->gain_k);
-    sv_printf(L, "efb_gk inn_gk cm_gk out_gk cm_gk %.12g", 1.0 / o->gain_k);
+    su_strvec_printf(L, "vcm_gk cm_gk 0 dc %.12g", o->vcm);
+    su_strvec_printf(L, "ein_gk inp_gk cm_gk sw cm_gk %.12g", 1.0 / o->gain_k);
+    su_strvec_printf(L, "efb_gk inn_gk cm_gk out_gk cm_gk %.12g", 1.0 / o->gain_k);
 }
 
 /* The element name halo's SPICE writer gives a device (its letter added
@@ -393,7 +353,7 @@ static void written_name(const netlist_device *dev, char *out, size_t n)
 }
 
 /* The MOS devices of xol and the .save lines of their operating point. */
-static void add_devices(strvec *L, const netlist *nl, const opamp_tb_models *m, opamp_tb_deck *d)
+static void add_devices(su_strvec *L, const netlist *nl, const opamp_tb_models *m, opamp_tb_deck *d)
 {
     for (int i = 0; i < nl->ndevs; i++) {
         const netlist_device *dev = &nl->devs[i];
@@ -410,13 +370,13 @@ static void add_devices(strvec *L, const netlist *nl, const opamp_tb_models *m, 
         d->dev_vecs = halo_xrealloc(d->dev_vecs, (size_t)(d->ndevs + 1) * sizeof *d->dev_vecs);
         d->dev_names[d->ndevs] = su_strdup(dev->name);
         d->dev_vecs[d->ndevs++] = su_strdup(stem);
-        sv_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", stem, stem, stem, stem);
+        su_strvec_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", stem, stem, stem, stem);
         /* the same device in the follower and the gain-K instance: their
          * DC sweeps bound ICMR and the output range by saturation */
         for (int k = 0; k < 2; k++) {
             char other[720];
             opamp_tb_instance_stem(stem, k ? "gk" : "fo", other, sizeof other);
-            sv_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", other, other, other, other);
+            su_strvec_printf(L, ".save %s[vgs] %s[vds] %s[vth] %s[vdsat]", other, other, other, other);
         }
     }
 }
@@ -472,11 +432,11 @@ static int check_opts(const opamp_tb_opts *in, opamp_tb_opts *o, halo_err *err)
 static void add_commands(opamp_tb_deck *d)
 {
     const opamp_tb_opts *o = &d->o;
-    strvec c = {0};
-    sv_push(&c, su_strdup("op"));
-    sv_printf(&c, "ac dec %d %.12g %.12g", o->ac_points_per_decade, o->ac_fstart_hz, o->ac_fstop_hz);
-    sv_printf(&c, "dc vsw 0 %.12g %.12g", o->vdd, o->dc_step_v);
-    sv_printf(&c, "tran %.12g %.12g 0 %.12g", o->tran_step_s, d->t_stop, o->tran_max_step_s);
+    su_strvec c = {0};
+    su_strvec_push(&c, su_strdup("op"));
+    su_strvec_printf(&c, "ac dec %d %.12g %.12g", o->ac_points_per_decade, o->ac_fstart_hz, o->ac_fstop_hz);
+    su_strvec_printf(&c, "dc vsw 0 %.12g %.12g", o->vdd, o->dc_step_v);
+    su_strvec_printf(&c, "tran %.12g %.12g 0 %.12g", o->tran_step_s, d->t_stop, o->tran_max_step_s);
     d->commands = c.v;
     d->ncommands = c.n;
 }
@@ -489,15 +449,15 @@ static void add_wants(opamp_tb_deck *d)
     static const char *const fixed[] = {"0:out_ol", "0:vdd_ol#branch", "1:frequency", "1:out_ol", "1:out_cm",
                                         "1:out_ps", "2:sw", "2:out_fo", "2:out_gk", "3:time", "3:out_fo"};
     static const char *const params[] = {"vgs", "vds", "vth", "vdsat"};
-    strvec w = {0};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) sv_push(&w, su_strdup(fixed[i]));
+    su_strvec w = {0};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) su_strvec_push(&w, su_strdup(fixed[i]));
     for (int k = 0; k < d->ndevs; k++)
         for (int j = 0; j < 4; j++) {
-            sv_printf(&w, "0:%s[%s]", d->dev_vecs[k], params[j]);
+            su_strvec_printf(&w, "0:%s[%s]", d->dev_vecs[k], params[j]);
             for (int i = 0; i < 2; i++) {
                 char other[720];
                 opamp_tb_instance_stem(d->dev_vecs[k], i ? "gk" : "fo", other, sizeof other);
-                sv_printf(&w, "2:%s[%s]", other, params[j]);
+                su_strvec_printf(&w, "2:%s[%s]", other, params[j]);
             }
         }
     d->want = w.v;
@@ -514,21 +474,21 @@ int opamp_tb_build(const netlist *nl, const char *dut_text, const opamp_tb_model
     d->t_rise = o->tran_width_s / 10;
     d->t_fall = d->t_rise + o->tran_edge_s + o->tran_width_s;
     d->t_stop = d->t_fall + o->tran_edge_s + o->tran_width_s;
-    strvec L = {0};
-    sv_printf(&L, "* halo op-amp characterisation of %s (inputs %s +, %s -; output %s), %s", nl->name,
+    su_strvec L = {0};
+    su_strvec_printf(&L, "* halo op-amp characterisation of %s (inputs %s +, %s -; output %s), %s", nl->name,
               port_name(nl, p.inp), port_name(nl, p.inn), port_name(nl, p.out), m->label);
     d->models_at = L.n;
     d->nmodels = m->nlines;
-    for (int i = 0; i < m->nlines; i++) sv_push(&L, m->lines[i]);   /* borrowed */
-    sv_push_text(&L, dut_text);
+    for (int i = 0; i < m->nlines; i++) su_strvec_push(&L, m->lines[i]);   /* borrowed */
+    su_strvec_push_lines(&L, dut_text);
     add_ac_instances(&L, nl, &p, o);
     add_dc_instances(&L, nl, &p, o, d);
     /* a tight truncation error lets the transient take large steps on the
      * flat levels and small ones on the edges the slew rates come from */
-    sv_push(&L, su_strdup(".option trtol=0.2"));
-    sv_push(&L, su_strdup(".save v(out_ol) v(out_cm) v(out_ps) v(out_fo) v(out_gk) v(sw) i(vdd_ol)"));
+    su_strvec_push(&L, su_strdup(".option trtol=0.2"));
+    su_strvec_push(&L, su_strdup(".save v(out_ol) v(out_cm) v(out_ps) v(out_fo) v(out_gk) v(sw) i(vdd_ol)"));
     add_devices(&L, nl, m, d);
-    sv_push(&L, su_strdup(".end"));
+    su_strvec_push(&L, su_strdup(".end"));
     d->lines = L.v;
     d->nlines = L.n;
     add_commands(d);

@@ -784,38 +784,14 @@ void tb_deck_free(tb_deck *d)
     memset(d, 0, sizeof *d);
 }
 
-typedef struct strvec {
-    char **v;
-    int n, cap;
-} strvec;
-
-static void sv_push(strvec *s, char *owned)
-{
-    su_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
-    s->v[s->n++] = owned;
-}
-
-/* Push each non-empty line of text. */
-static void sv_push_text(strvec *s, const char *text)
-{
-    while (text && *text) {
-        const char *e = strchr(text, '\n');
-        size_t n = e ? (size_t)(e - text) : strlen(text);
-        size_t k = n;
-        while (k && (text[k - 1] == '\r' || text[k - 1] == ' ')) k--;
-        if (k) sv_push(s, su_strndup(text, k));
-        text += n + (e ? 1 : 0);
-    }
-}
-
-static void push_models(strvec *s, const tb_models *m)
+static void push_models(su_strvec *s, const tb_models *m)
 {
     if (m->text) {
-        sv_push_text(s, m->text);
+        su_strvec_push_lines(s, m->text);
     } else {
         su_buf b = {0};
         su_buf_printf(&b, ".lib \"%s\" %s", m->lib_path, m->corner ? m->corner : "tt");
-        sv_push(s, b.s);
+        su_strvec_push(s, b.s);
     }
 }
 
@@ -1052,40 +1028,40 @@ int testbench_deck(const testbench *tb, const netlist *design, const char *dut_t
     find_supply(tb, design, &dut, d);
     toks_free(&dut);
 
-    strvec L = {0};
+    su_strvec L = {0};
     su_buf title = {0};
     su_buf_printf(&title, "* halo %s deck: testbench %s, design %s, %s", stage, tb->name, design->name,
                   models->label ? models->label : "models");
-    sv_push(&L, title.s);
+    su_strvec_push(&L, title.s);
     if (tb->lib_at < 0) push_models(&L, models);
-    if (tb->dut_at < 0) sv_push_text(&L, dut_text);
+    if (tb->dut_at < 0) su_strvec_push_lines(&L, dut_text);
     for (int i = 0; i < tb->nlines; i++) {
-        if (i == tb->dut_at) sv_push_text(&L, dut_text);   /* where the XXX placeholder stood */
+        if (i == tb->dut_at) su_strvec_push_lines(&L, dut_text);   /* where the XXX placeholder stood */
         if (i == tb->lib_at) push_models(&L, models);
-        else sv_push(&L, su_strdup(tb->lines[i]));
+        else su_strvec_push(&L, su_strdup(tb->lines[i]));
     }
-    if (tb->dut_at >= tb->nlines) sv_push_text(&L, dut_text);
+    if (tb->dut_at >= tb->nlines) su_strvec_push_lines(&L, dut_text);
     if (tb->keep_control && tb->ncontrol) {
-        sv_push(&L, su_strdup(".control"));
-        for (int i = 0; i < tb->ncontrol; i++) sv_push(&L, su_strdup(tb->control[i]));
-        sv_push(&L, su_strdup(".endc"));
+        su_strvec_push(&L, su_strdup(".control"));
+        for (int i = 0; i < tb->ncontrol; i++) su_strvec_push(&L, su_strdup(tb->control[i]));
+        su_strvec_push(&L, su_strdup(".endc"));
     }
     d->fault = tb->fault ? su_strdup(tb->fault) : NULL;
-    sv_push(&L, su_strdup(".end"));
+    su_strvec_push(&L, su_strdup(".end"));
     d->lines = L.v;
     d->nlines = L.n;
 
-    strvec C = {0};
-    sv_push(&C, su_strdup("op"));
-    sv_push(&C, su_strdup("ac lin 1 1 1"));
-    sv_push(&C, su_strdup(tb->ac_sweep));
+    su_strvec C = {0};
+    su_strvec_push(&C, su_strdup("op"));
+    su_strvec_push(&C, su_strdup("ac lin 1 1 1"));
+    su_strvec_push(&C, su_strdup(tb->ac_sweep));
     d->commands = C.v;
     d->ncommands = C.n;
 
-    strvec W = {0};
-    sv_push(&W, su_strdup("frequency"));
-    sv_push(&W, su_strdup(d->out_vec));
-    if (d->supply_vec) sv_push(&W, su_strdup(d->supply_vec));
+    su_strvec W = {0};
+    su_strvec_push(&W, su_strdup("frequency"));
+    su_strvec_push(&W, su_strdup(d->out_vec));
+    if (d->supply_vec) su_strvec_push(&W, su_strdup(d->supply_vec));
     d->want = W.v;
     d->nwant = W.n;
     return 0;
