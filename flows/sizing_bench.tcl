@@ -87,7 +87,7 @@ proc test_specs {data split metrics} {
 }
 
 proc rel_diff {value target} {
-    expr {100.0 * ($value - $target) / max(abs($target), 1e-3)}
+    expr {100.0 * ($value - $target) / max(abs($target), 1e-30)}
 }
 
 proc quantile {sorted q} {

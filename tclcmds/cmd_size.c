@@ -542,7 +542,7 @@ static double spec_distance(const sizer *z, const double *spec, const opamp_resu
         int j = 0;
         while (j < r->nmetrics && strcmp(r->keys[j], z->metric[k].key) != 0) j++;
         if (j == r->nmetrics) return INFINITY;
-        sum += fabs(r->values[j] - spec[k]) / fmax(fabs(spec[k]), 1e-3);
+        sum += fabs(r->values[j] - spec[k]) / fmax(fabs(spec[k]), 1e-30);   /* powers are 1e-4 W: no floor of 1e-3 */
         n++;
     }
     return n ? sum / n : INFINITY;

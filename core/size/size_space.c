@@ -174,13 +174,23 @@ void sspace_free(size_space *s)
 
 /* ---------------------------------------------------------------- values */
 
+/* v rounded to the grid g, as the decimal a designer writes: round(v/g)
+ * divided by 1/g when that is a whole number (789 / 100 is 7.89 exactly
+ * as a double can hold it; 789 * 0.01 is 7.890000000000001). */
+static double grid_round(double v, double g)
+{
+    double inv = round(1.0 / g);
+    if (inv > 0 && fabs(inv * g - 1) < 1e-12) return round(v * inv) / inv;
+    return round(v / g) * g;
+}
+
 static double snap_one(const size_space *s, const sspace_var *v, double x)
 {
     if (!isfinite(x)) x = v->nominal;
     if (x < v->lo) x = v->lo;
     if (x > v->hi) x = v->hi;
     double g = s->grid_um;
-    double q = round(x / g) * g;
+    double q = grid_round(x, g);
     if (q < v->lo - 1e-12) q += g;   /* rounding left the range: step back in */
     if (q > v->hi + 1e-12) q -= g;
     return q > 0 ? q : g;
@@ -210,7 +220,7 @@ void sspace_nominal(const size_space *s, double *x)
 /* Round a member's size to the grid too: ratio * x is rarely on it. */
 static double on_grid(double v, double g)
 {
-    double q = round(v / g) * g;
+    double q = grid_round(v, g);
     return q > 0 ? q : g;
 }
 

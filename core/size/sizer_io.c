@@ -172,6 +172,8 @@ static int load_block(load_ctx *l, sizer *s, sizer_block *k, const cJSON *o, con
         cJSON_GetArraySize(vars) > s->nvars || strchr(k->name, '/') || k->name[0] == '.')
         return bad(l, "a block lacks a plain name or its variables");
     get_str(o, "kind", k->kind, sizeof k->kind);
+    get_num(o, "loss", &k->loss);        /* provenance: optional */
+    get_num(o, "seconds", &k->seconds);
     k->var = halo_xmalloc(sizeof *k->var * cJSON_GetArraySize(vars));
     for (const cJSON *v = vars->child; v; v = v->next) {
         if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= s->nvars || v->valuedouble != (int)v->valuedouble)
@@ -223,6 +225,8 @@ static sizer *load_json(load_ctx *l, const cJSON *j, const char *dir)
     sizer *s = sizer_alloc(nv, nb);
     s->nblocks = 0;
     get_str(j, "design", s->design, sizeof s->design);
+    get_num(j, "mlp_loss", &s->mlp_loss);
+    get_num(j, "mlp_seconds", &s->mlp_seconds);
     int rc = load_vars(l, s, vars) || load_metrics(l, s, mets) || load_train(l, s, cJSON_GetObjectItemCaseSensitive(j, "train_conditions"));
     for (const cJSON *o = blocks->child; o && rc == 0; o = o->next) rc = load_block(l, s, &s->blocks[s->nblocks++], o, dir);
     if (rc == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "mlp"))) {
