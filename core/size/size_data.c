@@ -204,7 +204,7 @@ static void finish_metrics(row_acc *a)
     size_data *d = a->d;
     d->nmetrics = a->nkeys;
     d->metric = halo_xcalloc(a->nkeys ? a->nkeys : 1, sizeof *d->metric);
-    memcpy(d->metric, a->keys, sizeof *d->metric * a->nkeys);
+    if (a->nkeys) memcpy(d->metric, a->keys, sizeof *d->metric * a->nkeys);   /* rows without metrics: keys is NULL */
     qsort(d->metric, a->nkeys, sizeof *d->metric, cmp_key);
     d->m = halo_xmalloc(sizeof *d->m * (size_t)(d->nrows ? d->nrows : 1) * (a->nkeys ? a->nkeys : 1));
     for (int k = 0; k < a->nkeys; k++) {
