@@ -459,15 +459,7 @@ int ddpm_save(const ddpm *m, const char *path, const nn_meta *extra, halo_err *e
     size_meta_set_int(&meta, "t_freq", DDPM_T_FREQ);
     nn_meta_set(&meta, "schedule", "cosine-zero-terminal-snr");
     nn_meta_set(&meta, "prediction", "v");
-    const char *bad = NULL;
-    int rc = size_meta_merge(&meta, extra, &bad);
-    if (rc)
-        halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, "ddpm_save metadata key", bad,
-                     "a key the model does not use itself (format, dx, dc, d_model, depth, ...)");
-    else
-        rc = nn_safetensors_write(path, &m->ps, &meta, err);
-    nn_meta_free(&meta);
-    return rc;
+    return size_model_write(path, &m->ps, &meta, extra, "ddpm_save", "format, dx, dc, d_model, depth, ...", err);
 }
 
 static int file_fail(halo_err *err, const char *source, const char *why)

@@ -253,15 +253,7 @@ int size_mlp_save(const size_mlp *m, const char *path, const nn_meta *extra, hal
     size_meta_set_int(&meta, "hidden", c->hidden);
     size_meta_set_int(&meta, "layers", c->layers);
     nn_meta_set(&meta, "act", nn_act_name(c->act));
-    const char *bad = NULL;
-    int rc = size_meta_merge(&meta, extra, &bad);
-    if (rc)
-        halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, "size_mlp_save metadata key", bad,
-                     "a key the model does not use itself (format, dc, dx, hidden, layers, act)");
-    else
-        rc = nn_safetensors_write(path, &m->ps, &meta, err);
-    nn_meta_free(&meta);
-    return rc;
+    return size_model_write(path, &m->ps, &meta, extra, "size_mlp_save", "format, dc, dx, hidden, layers, act", err);
 }
 
 static int file_fail(halo_err *err, const char *source, const char *why)

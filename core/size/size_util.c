@@ -220,3 +220,20 @@ void size_train_loop(const size_train_opts *o, int n, const size_trainer *t, siz
     free(idx);
     st->seconds = now_seconds() - t0;
 }
+
+int size_model_write(const char *path, const nn_params *ps, nn_meta *meta, const nn_meta *extra, const char *what,
+                     const char *own, halo_err *err)
+{
+    const char *bad = NULL;
+    char label[80], expected[200];
+    int rc = size_meta_merge(meta, extra, &bad);
+    if (rc) {
+        snprintf(label, sizeof label, "%s metadata key", what);
+        snprintf(expected, sizeof expected, "a key the model does not use itself (%s)", own);
+        halo_err_set(err, HALO_E_SZM_VALUE, NULL, 0, label, bad, expected);
+    } else {
+        rc = nn_safetensors_write(path, ps, meta, err);
+    }
+    nn_meta_free(meta);
+    return rc;
+}

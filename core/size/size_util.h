@@ -30,6 +30,11 @@ void size_meta_set_float(nn_meta *meta, const char *key, float v);
 /* Copy the caller's extra keys into meta; -1 (and *bad = the key) when one
  * is already there (the model's own keys are reserved). */
 int size_meta_merge(nn_meta *meta, const nn_meta *extra, const char **bad);
+/* Write a model file: the caller's keys (extra, may be NULL) merged into
+ * meta (which is freed), then the parameters.  what names the model in the
+ * error ("ddpm_save"), own lists the keys it reserves for itself. */
+int size_model_write(const char *path, const nn_params *ps, nn_meta *meta, const nn_meta *extra, const char *what,
+                     const char *own, halo_err *err);
 
 /* Copy every parameter of dst from the tensor of the same name in file:
  * refused (HALO_E_SZM_FILE naming the tensor) when one is missing, has
