@@ -116,18 +116,6 @@ static void name_variant(halo_err *err, int i, int n)
     err->msg[k + len] = '\0';
 }
 
-static void job_of(sim_job *j, const opamp_tb_deck *deck, double timeout_s)
-{
-    memset(j, 0, sizeof *j);
-    j->lines = deck->lines;
-    j->nlines = deck->nlines;
-    j->commands = deck->commands;
-    j->ncommands = deck->ncommands;
-    j->want = deck->want;
-    j->nwant = deck->nwant;
-    j->timeout_s = timeout_s;
-}
-
 int design_characterize(halo_design *d, netlist *const *variants, int n, const opamp_tb_opts *o,
                         const design_sim_opts *so, opamp_result *res, halo_err *err)
 {
@@ -142,7 +130,8 @@ int design_characterize(halo_design *d, netlist *const *variants, int n, const o
     for (; built < n && rc == 0; built++) {
         const opamp_tb_models *m = models_for(d, given ? &variants[built] : NULL, so, &ms, err);
         rc = !m || build_one(variants[built], m, o, &decks[built], err);
-        job_of(&jobs[built], &decks[built], so->timeout_s);
+        sim_job_init(&jobs[built], decks[built].lines, decks[built].nlines, decks[built].commands,
+                     decks[built].ncommands, decks[built].want, decks[built].nwant, so->timeout_s);
         run[built] = &jobs[built];
     }
     if (rc != 0 && given && n > 1) name_variant(err, built - 1, n);

@@ -308,13 +308,7 @@ static void cache_put(design_sim *s, const char *key, const sim_result *r)
 
 static void job_of_deck(sim_job *j, const tb_deck *deck, double timeout_s)
 {
-    j->lines = deck->lines;
-    j->nlines = deck->nlines;
-    j->commands = deck->commands;
-    j->ncommands = deck->ncommands;
-    j->want = deck->want;
-    j->nwant = deck->nwant;
-    j->timeout_s = timeout_s;
+    sim_job_init(j, deck->lines, deck->nlines, deck->commands, deck->ncommands, deck->want, deck->nwant, timeout_s);
     j->fault = deck->fault;
 }
 

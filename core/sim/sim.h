@@ -74,6 +74,11 @@ typedef struct sim_job {
     double seconds;      /* wall time of the job in its worker */
 } sim_job;
 
+/* Clear a job and point it at a deck's lines, analyses and wanted vectors
+ * (borrowed, not copied). */
+void sim_job_init(sim_job *job, char **lines, int nlines, char **commands, int ncommands, char **want, int nwant,
+                  double timeout_s);
+
 /* Free a job's outputs (not its inputs); the job can be run again. */
 void sim_job_clear(sim_job *job);
 

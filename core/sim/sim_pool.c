@@ -62,6 +62,16 @@ static void plot_free(sim_plot *p)
     free(p->name);
 }
 
+void sim_job_init(sim_job *job, char **lines, int nlines, char **commands, int ncommands, char **want, int nwant,
+                  double timeout_s)
+{
+    memset(job, 0, sizeof *job);
+    job->lines = lines, job->nlines = nlines;
+    job->commands = commands, job->ncommands = ncommands;
+    job->want = want, job->nwant = nwant;
+    job->timeout_s = timeout_s;
+}
+
 void sim_job_clear(sim_job *job)
 {
     for (int i = 0; i < job->nplots; i++) plot_free(&job->plots[i]);
