@@ -20,7 +20,7 @@
 const HaloCmd *const halo_cmd_tables[] = {
     halo_help_cmds, halo_pdk_cmds, halo_netlist_cmds, halo_constraints_cmds, halo_fingers_cmds, halo_sim_cmds,
     halo_char_cmds, halo_layout_cmds, halo_verify_cmds, halo_place_cmds, halo_route_cmds, halo_nn_cmds,
-    halo_explore_cmds, halo_agent_cmds, halo_predict_cmds, halo_blocks_cmds, halo_chart_cmds, halo_size_cmds, NULL,
+    halo_explore_cmds, halo_agent_cmds, halo_predict_cmds, halo_blocks_cmds, halo_chart_cmds, halo_size_cmds, halo_complete_cmds, NULL,
 };
 
 const HaloCmd *halo_find_cmd(const char *name)

@@ -46,6 +46,7 @@ extern const HaloCmd halo_predict_cmds[];
 extern const HaloCmd halo_blocks_cmds[];
 extern const HaloCmd halo_chart_cmds[];
 extern const HaloCmd halo_size_cmds[];
+extern const HaloCmd halo_complete_cmds[];
 extern const HaloCmd *const halo_cmd_tables[];
 
 const HaloCmd *halo_find_cmd(const char *name);

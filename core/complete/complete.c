@@ -1,0 +1,389 @@
+/*
+ * complete.c -- the layout model's file, training, validation and
+ * inference (see complete.h).
+ */
+#include "complete.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/nn_safetensors.h"
+
+/* ---------------------------------------------------------------- model */
+
+int lfm_model_new(lfm_model *m, const lfm_cfg *cfg, const lfm_chanmap *map, lfm_task task, int32_t px, int patch,
+                  uint64_t seed, halo_err *err)
+{
+    memset(m, 0, sizeof *m);
+    lfm_cfg c = *cfg;
+    c.layer_ch = map->nch;
+    c.cmd_ch = lfm_task_cmd_channels(task);
+    char why[256] = "";
+    m->net = lfm_unet_new(&c, seed, why, sizeof why);
+    if (!m->net) return halo_err_set(err, HALO_E_LFM_VALUE, NULL, 0, "U-Net configuration", why, "a buildable model");
+    m->map = *map, m->task = task, m->px = px, m->patch = patch;
+    return 0;
+}
+
+int lfm_model_derive(lfm_model *m, const lfm_model *src, lfm_task task, uint64_t seed, halo_err *err)
+{
+    if (lfm_model_new(m, lfm_unet_config(src->net), &src->map, task, src->px, src->patch, seed, err)) return -1;
+    lfm_unet_copy_weights(m->net, src->net);
+    m->trained_steps = src->trained_steps;
+    return 0;
+}
+
+void lfm_model_free(lfm_model *m)
+{
+    if (m->net) lfm_unet_free(m->net);
+    memset(m, 0, sizeof *m);
+}
+
+static void meta_int(nn_meta *meta, const char *key, long v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%ld", v);
+    nn_meta_set(meta, key, num);
+}
+
+int lfm_model_save(const lfm_model *m, const char *path, halo_err *err)
+{
+    const lfm_cfg *c = lfm_unet_config(m->net);
+    nn_meta meta = {NULL, NULL, 0};
+    char text[4096];
+    size_t k = 0;
+    text[0] = 0;
+    for (int i = 0; i < m->map.nch && k < sizeof text; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "%s%s=%s", i ? ";" : "", m->map.name[i], m->map.layers[i]);
+    nn_meta_set(&meta, "format", "halo.layout_model");
+    nn_meta_set(&meta, "architecture", "unet");
+    nn_meta_set(&meta, "channels", text);
+    nn_meta_set(&meta, "task", lfm_task_name(m->task));
+    meta_int(&meta, "pixel_nm", m->px);
+    meta_int(&meta, "patch", m->patch);
+    meta_int(&meta, "trained_steps", m->trained_steps);
+    meta_int(&meta, "layer_ch", c->layer_ch);
+    meta_int(&meta, "cmd_ch", c->cmd_ch);
+    meta_int(&meta, "stem_ch", c->stem_ch);
+    meta_int(&meta, "base_ch", c->base_ch);
+    meta_int(&meta, "levels", c->levels);
+    meta_int(&meta, "res_blocks", c->res_blocks);
+    meta_int(&meta, "attn", c->attn);
+    meta_int(&meta, "heads", c->heads);
+    int rc = nn_safetensors_write(path, lfm_unet_params(m->net), &meta, err);
+    nn_meta_free(&meta);
+    return rc;
+}
+
+static int meta_get_int(const nn_meta *meta, const char *key, int lo, int hi, int *v)
+{
+    const char *s = nn_meta_get(meta, key);
+    char *end;
+    long x = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || x < lo || x > hi) return -1;
+    *v = (int)x;
+    return 0;
+}
+
+static int parse_channels(const char *text, lfm_chanmap *m)
+{
+    memset(m, 0, sizeof *m);
+    char buf[4096];
+    if (!text || strlen(text) >= sizeof buf) return -1;
+    strcpy(buf, text);
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return -1;
+        *eq = 0;
+        if (lfm_chanmap_add(m, tok, eq + 1) < 0) return -1;
+    }
+    return m->nch ? 0 : -1;
+}
+
+int lfm_model_load(const char *path, lfm_model *m, halo_err *err)
+{
+    memset(m, 0, sizeof *m);
+    nn_params ps;
+    nn_meta meta = {NULL, NULL, 0};
+    nn_params_init(&ps);
+    if (nn_safetensors_read(path, &ps, &meta, err)) {
+        nn_params_free(&ps);
+        return -1;
+    }
+    lfm_cfg c;
+    memset(&c, 0, sizeof c);
+    int px = 0, patch = 0, steps = 0, rc = 0;
+    const char *fmt = nn_meta_get(&meta, "format"), *task = nn_meta_get(&meta, "task");
+    if (!fmt || strcmp(fmt, "halo.layout_model") || parse_channels(nn_meta_get(&meta, "channels"), &m->map) ||
+        !task || lfm_task_parse(task, &m->task) || meta_get_int(&meta, "pixel_nm", 1, 100000, &px) ||
+        meta_get_int(&meta, "patch", 8, 4096, &patch) || meta_get_int(&meta, "trained_steps", 0, 2000000000, &steps) ||
+        meta_get_int(&meta, "layer_ch", 1, LFM_MAX_CHANNELS, &c.layer_ch) ||
+        meta_get_int(&meta, "cmd_ch", 0, 8, &c.cmd_ch) || meta_get_int(&meta, "stem_ch", 1, 1024, &c.stem_ch) ||
+        meta_get_int(&meta, "base_ch", 1, 1024, &c.base_ch) || meta_get_int(&meta, "levels", 0, 8, &c.levels) ||
+        meta_get_int(&meta, "res_blocks", 1, 8, &c.res_blocks) || meta_get_int(&meta, "attn", 0, 1, &c.attn) ||
+        meta_get_int(&meta, "heads", 0, 64, &c.heads) || c.layer_ch != m->map.nch)
+        rc = halo_err_set(err, HALO_E_LFM_FILE, NULL, 0, path, "layout model",
+                          "its metadata lacks or garbles format, channels, task, pixel_nm, patch or the U-Net's "
+                          "configuration");
+    char why[256] = "";
+    if (!rc && !(m->net = lfm_unet_new(&c, 1, why, sizeof why)))
+        rc = halo_err_set(err, HALO_E_LFM_FILE, NULL, 0, path, "layout model", why);
+    nn_params *mine = rc ? NULL : lfm_unet_params(m->net);
+    for (int i = 0; mine && i < mine->n && !rc; i++) {
+        nn_param *dst = mine->p[i], *src = nn_params_find(&ps, dst->name);
+        if (!src || src->n != dst->n) {
+            char w[300];
+            snprintf(w, sizeof w, "tensor %s is missing or has the wrong size", dst->name);
+            rc = halo_err_set(err, HALO_E_LFM_FILE, NULL, 0, path, "layout model", w);
+        } else memcpy(dst->w, src->w, dst->n * sizeof *dst->w);
+    }
+    m->px = px, m->patch = patch, m->trained_steps = steps;
+    nn_params_free(&ps);
+    nn_meta_free(&meta);
+    if (rc) lfm_model_free(m);
+    return rc ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- scores */
+
+void lfm_scores_finish(lfm_scores *s)
+{
+    double u = s->tp + s->fp + s->fn;
+    s->iou = u > 0 ? s->tp / u : 1;
+    s->dice = u > 0 ? 2 * s->tp / (2 * s->tp + s->fp + s->fn) : 1;
+}
+
+/* Adds the thresholded prediction of the task's channels to s (and an
+ * all-empty prediction's to e). */
+static void score_batch(const lfm_model *m, const float *logits, const float *y, int n, int S, lfm_scores *s,
+                        lfm_scores *e)
+{
+    int C = m->map.nch;
+    size_t ss = (size_t)S * S;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < C; ch++) {
+            if (!lfm_task_targets(m->task, &m->map, ch)) continue;
+            const float *z = logits + ((size_t)b * C + ch) * ss, *t = y + ((size_t)b * C + ch) * ss;
+            for (size_t i = 0; i < ss; i++) {
+                int p = z[i] > 0, q = t[i] > 0.5f;
+                s->tp += p && q, s->fp += p && !q, s->fn += !p && q;
+                if (e) e->fn += q;
+            }
+        }
+}
+
+/* ---------------------------------------------------------------- pairs */
+
+/* A fixed set of pairs, kept as bytes (they are 0/1). */
+typedef struct pair_set {
+    int n, S, cx, cy;
+    uint8_t *x, *y;
+} pair_set;
+
+static int pair_set_make(pair_set *p, const lfm_corpus *c, lfm_task t, int n, int S, uint64_t seed, float *fx,
+                         float *fy)
+{
+    p->n = n, p->S = S, p->cx = c->map.nch + lfm_task_cmd_channels(t), p->cy = c->map.nch;
+    size_t xs = (size_t)p->cx * S * S, ys = (size_t)p->cy * S * S;
+    p->x = malloc(xs * n), p->y = malloc(ys * n);
+    if (!p->x || !p->y) return -1;
+    halo_rng rng;
+    rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        if (lfm_sample(c, t, S, &rng, fx, fy, NULL)) return -2;
+        for (size_t k = 0; k < xs; k++) p->x[(size_t)i * xs + k] = fx[k] > 0.5f;
+        for (size_t k = 0; k < ys; k++) p->y[(size_t)i * ys + k] = fy[k] > 0.5f;
+    }
+    return 0;
+}
+
+static void pair_set_get(const pair_set *p, int i, float *fx, float *fy)
+{
+    size_t xs = (size_t)p->cx * p->S * p->S, ys = (size_t)p->cy * p->S * p->S;
+    for (size_t k = 0; k < xs; k++) fx[k] = p->x[(size_t)i * xs + k];
+    for (size_t k = 0; k < ys; k++) fy[k] = p->y[(size_t)i * ys + k];
+}
+
+static void pair_set_free(pair_set *p)
+{
+    free(p->x), free(p->y);
+    memset(p, 0, sizeof *p);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---------------------------------------------------------------- validation */
+
+int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_scores *s, lfm_scores *empty,
+                 double *loss, halo_err *err)
+{
+    memset(s, 0, sizeof *s);
+    if (empty) memset(empty, 0, sizeof *empty);
+    int S = m->patch, C = m->map.nch, cx = C + lfm_task_cmd_channels(m->task), B = 8;
+    size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S;
+    float *x = malloc(xs * B * sizeof *x), *y = malloc(ys * B * sizeof *y), *z = malloc(ys * B * sizeof *z);
+    halo_rng rng;
+    rng_seed(&rng, seed);
+    double lsum = 0;
+    int rc = x && y && z ? 0 : halo_err_set(err, HALO_E_NOMEM, NULL, 0);
+    for (int done = 0; done < n && !rc;) {
+        int b = n - done < B ? n - done : B;
+        for (int i = 0; i < b && !rc; i++)
+            if (lfm_sample(c, m->task, S, &rng, x + i * xs, y + i * ys, NULL))
+                rc = halo_err_set(err, HALO_E_LFM_DATA, NULL, 0, "the validation layouts have nothing the task removes");
+        if (rc) break;
+        lsum += lfm_unet_loss(m->net, x, y, b, S, S, 1.0f) * b;
+        lfm_unet_forward(m->net, x, b, S, S, z);
+        score_batch(m, z, y, b, S, s, empty);
+        done += b;
+    }
+    free(x), free(y), free(z);
+    lfm_scores_finish(s);
+    if (empty) lfm_scores_finish(empty);
+    if (loss) *loss = n ? lsum / n : 0;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- training */
+
+int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, const lfm_train_opts *o,
+              lfm_train_result *res, halo_err *err)
+{
+    memset(res, 0, sizeof *res);
+    int S = m->patch, C = m->map.nch, cx = C + lfm_task_cmd_channels(m->task), B = o->batch;
+    size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S;
+    float *x = malloc(xs * B * sizeof *x), *y = malloc(ys * B * sizeof *y);
+    pair_set set = {0};
+    int rc = x && y ? 0 : halo_err_set(err, HALO_E_NOMEM, NULL, 0);
+    if (!rc && o->samples > 0) {
+        int k = pair_set_make(&set, train, m->task, o->samples, S, o->seed ^ 0x5eed, x, y);
+        if (k) rc = halo_err_set(err, k == -1 ? HALO_E_NOMEM : HALO_E_LFM_DATA, NULL, 0,
+                                 "the training layouts have nothing the task removes");
+    }
+    nn_optim opt;
+    nn_optim_init(&opt, NN_ADAMW, o->lr);
+    opt.weight_decay = 1e-4f;
+    halo_rng rng;
+    rng_seed(&rng, o->seed);
+    double t0 = now_seconds(), head = 0, tail = 0;
+    long nhead = 0, ntail = 0, tail_from = o->steps - o->steps / 10;
+    long step = 0;
+    for (; step < o->steps && !rc; step++) {
+        if (o->max_seconds > 0 && now_seconds() - t0 > o->max_seconds) break;
+        for (int b = 0; b < B && !rc; b++) {
+            if (o->samples > 0) pair_set_get(&set, (int)rng_below(&rng, (uint64_t)set.n), x + b * xs, y + b * ys);
+            else if (lfm_sample(train, m->task, S, &rng, x + b * xs, y + b * ys, NULL))
+                rc = halo_err_set(err, HALO_E_LFM_DATA, NULL, 0, "the training layouts have nothing the task removes");
+        }
+        if (rc) break;
+        opt.lr = nn_lr_cosine(o->lr, o->lr * 0.05f, step, o->steps, o->steps / 20);
+        double loss = lfm_unet_train_step(m->net, &opt, x, y, B, S, S, o->dice_weight);
+        if (step < (o->steps + 9) / 10) head += loss, nhead++;
+        if (step >= tail_from) tail += loss, ntail++;
+        res->last_loss = loss;
+        if (o->progress && o->progress_every > 0 && (step + 1) % o->progress_every == 0)
+            o->progress(o->ctx, step + 1, o->steps, loss, now_seconds() - t0);
+    }
+    res->steps = step;
+    m->trained_steps += step;
+    res->first_loss = nhead ? head / nhead : 0;
+    if (ntail) res->last_loss = tail / ntail;
+    if (!rc && val && o->val > 0)
+        rc = lfm_evaluate(m, val, o->val, o->seed ^ 0xa11, &res->val, &res->val_empty, &res->val_loss, err);
+    res->seconds = now_seconds() - t0;
+    pair_set_free(&set);
+    free(x), free(y);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- inference */
+
+/* Weight of a patch pixel: 1 at the centre falling to 1/(S/2) at the
+ * edge, on both axes. */
+static float tent(int i, int S)
+{
+    int d = i < S - 1 - i ? i : S - 1 - i;
+    return (float)(d + 1) / (float)(S / 2);
+}
+
+/* One tiling: patches of side S at origins off + k S covering the raster. */
+static int tiling_origins(int len, int S, int off, int *o)
+{
+    int n = 0;
+    for (int p = off; p < len; p += S) o[n++] = p;
+    return n;
+}
+
+float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
+{
+    int S = m->patch, C = in->c, ncmd = lfm_task_cmd_channels(m->task), cx = C + ncmd, H = in->h, W = in->w;
+    size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S, hw = (size_t)H * W;
+    float *prob = calloc((size_t)C * hw, sizeof *prob), *wsum = calloc(hw, sizeof *wsum);
+    int *ox = malloc(((size_t)W / S + 3) * sizeof *ox), *oy = malloc(((size_t)H / S + 3) * sizeof *oy);
+    int B = 8;
+    float *x = malloc(xs * B * sizeof *x), *z = malloc(ys * B * sizeof *z);
+    int (*org)[2] = malloc((size_t)B * sizeof *org);
+    if (!prob || !wsum || !ox || !oy || !x || !z || !org) {
+        free(prob), prob = NULL;
+        goto done;
+    }
+    /* Group A starts a quarter patch before the raster, group B half a
+     * patch after A: every pixel lies in one patch of each. */
+    for (int g = 0; g < 2; g++) {
+        int off = -S / 4 + g * (S / 2) - (g ? S : 0);
+        int nx = tiling_origins(W, S, off, ox), ny = tiling_origins(H, S, off, oy), nb = 0;
+        for (int t = 0; t <= nx * ny; t++) {
+            if (t < nx * ny) {
+                int px0 = ox[t % nx], py0 = oy[t / nx];
+                float *xb = x + (size_t)nb * xs;
+                memset(xb, 0, xs * sizeof *xb);
+                for (int ch = 0; ch < cx; ch++)
+                    for (int j = 0; j < S; j++) {
+                        int ry = py0 + j;
+                        if (ry < 0 || ry >= H) continue;
+                        for (int i = 0; i < S; i++) {
+                            int rx = px0 + i;
+                            if (rx < 0 || rx >= W) continue;
+                            size_t at = (size_t)ry * W + rx;
+                            float v = ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? cmd[at] : 0;
+                            xb[((size_t)ch * S + j) * S + i] = v;
+                        }
+                    }
+                org[nb][0] = px0, org[nb][1] = py0, nb++;
+            }
+            if (nb == B || (t == nx * ny && nb > 0)) {
+                lfm_unet_forward(m->net, x, nb, S, S, z);
+                for (int b = 0; b < nb; b++)
+                    for (int j = 0; j < S; j++) {
+                        int ry = org[b][1] + j;
+                        if (ry < 0 || ry >= H) continue;
+                        for (int i = 0; i < S; i++) {
+                            int rx = org[b][0] + i;
+                            if (rx < 0 || rx >= W) continue;
+                            float w = tent(i, S) * tent(j, S);
+                            size_t at = (size_t)ry * W + rx;
+                            wsum[at] += w;
+                            for (int ch = 0; ch < C; ch++) {
+                                float l = z[(((size_t)b * C + ch) * S + j) * S + i];
+                                prob[(size_t)ch * hw + at] += w / (1 + expf(-l));
+                            }
+                        }
+                    }
+                nb = 0;
+            }
+        }
+    }
+    for (int ch = 0; ch < C; ch++)
+        for (size_t p = 0; p < hw; p++) prob[(size_t)ch * hw + p] /= wsum[p] > 0 ? wsum[p] : 1;
+done:
+    free(wsum), free(ox), free(oy), free(x), free(z), free(org);
+    return prob;
+}

@@ -1,0 +1,47 @@
+/*
+ * legalise.h -- from the model's pixels back to shapes the design rules
+ * accept (the seed's legalisation: rectilinear shapes on the grid, then
+ * the rules of the layers involved).
+ *
+ * Owns, per task:
+ *   - cuts (contact, via): each predicted blob of a cut channel becomes
+ *     one cut of the layer's exact size at the blob's centre, moved by at
+ *     most a pixel on the grid to the nearest spot where the conductors
+ *     below and above enclose it as the enclosure rules ask and it keeps
+ *     its spacing to every other cut; a blob with no such spot is dropped;
+ *   - nwell: the predicted well with gaps narrower than the well spacing
+ *     filled, specks smaller than a minimum-width square dropped, kept
+ *     clear of N diffusion by the rule's distance, as maximal rectangles,
+ *     plus the exact enclosure every P diffusion and N tap needs (so a
+ *     PMOS is never left outside a well);
+ *   - route: the predicted metal connected to the command points, as
+ *     maximal rectangles, each narrower than the layer's minimum width
+ *     widened to it about its centre.
+ * Everything lands on the technology grid.  What the legaliser adds is
+ * judged by halo's DRC and LVS afterwards, not assumed clean.
+ */
+#ifndef HALO_COMPLETE_LEGALISE_H
+#define HALO_COMPLETE_LEGALISE_H
+
+#include "complete.h"
+#include "layout/flat.h"
+#include "tech/tech.h"
+
+typedef struct lfm_shape {
+    int layer;               /* lib's layer index */
+    lay_box box;
+} lfm_shape;
+
+/* The predicted pixels of the task's channels: prob >= threshold, not
+ * already in the input, inside the pixel window [wx0, wx1) x [wy0, wy1).
+ * pred is [C][h][w], overwritten. */
+void lfm_predicted(const lfm_model *m, const lfm_raster *in, const float *prob, float threshold, int wx0, int wy0,
+                   int wx1, int wy1, uint8_t *pred);
+
+/* Shapes (malloc'ed in *out, count in *n) that realise pred on f (the
+ * flattened incomplete layout, whose library gives the layer indices)
+ * under tech's rules.  cmd ([h][w] or NULL) marks the route's points. */
+int lfm_legalise(const lfm_model *m, const lfm_raster *in, const uint8_t *pred, const uint8_t *cmd, lay_flat *f,
+                 const halo_tech *tech, lfm_shape **out, int *n, halo_err *err);
+
+#endif

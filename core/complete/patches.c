@@ -1,0 +1,416 @@
+/*
+ * patches.c -- random patches, random masking and the task samplers of
+ * the layout foundation model (see patches.h).
+ */
+#include "patches.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- tasks */
+
+static const char *const task_names[LFM_NTASKS] = {"pretrain", "contact", "via", "nwell", "route"};
+
+/* The channels each task removes, by channel name. */
+static const char *const via_channels[] = {"mcon", "via", "via2", "via3", NULL};
+static const char *const route_channels[] = {"li1", "met1", "met2", "met3", "met4", NULL};
+static const char *const contact_channels[] = {"contact", NULL};
+static const char *const nwell_channels[] = {"nwell", NULL};
+
+static const char *const *task_channel_names(lfm_task t)
+{
+    switch (t) {
+    case LFM_CONTACT: return contact_channels;
+    case LFM_VIA: return via_channels;
+    case LFM_NWELL: return nwell_channels;
+    case LFM_ROUTE: return route_channels;
+    default: return NULL;
+    }
+}
+
+const char *lfm_task_name(lfm_task t)
+{
+    return t >= 0 && t < LFM_NTASKS ? task_names[t] : "?";
+}
+
+int lfm_task_parse(const char *name, lfm_task *t)
+{
+    for (int i = 0; i < LFM_NTASKS; i++)
+        if (!strcmp(name, task_names[i])) {
+            *t = (lfm_task)i;
+            return 0;
+        }
+    return -1;
+}
+
+int lfm_task_cmd_channels(lfm_task t)
+{
+    return t == LFM_ROUTE ? 1 : 0;
+}
+
+int lfm_task_targets(lfm_task t, const lfm_chanmap *m, int ch)
+{
+    const char *const *names = task_channel_names(t);
+    if (!names) return t == LFM_PRETRAIN;
+    for (int i = 0; names[i]; i++)
+        if (lfm_chanmap_find(m, names[i]) == ch) return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- elements */
+
+static int stack_push(lfm_stack *s, int p)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        int *v = realloc(s->v, cap * sizeof *v);
+        if (!v) return -1;
+        s->v = v, s->cap = cap;
+    }
+    s->v[s->n++] = p;
+    return 0;
+}
+
+lfm_elem lfm_flood(const uint8_t *plane, int h, int w, int seed, int *lab, int mark, lfm_stack *s)
+{
+    lfm_elem e = {seed % w, seed / w, seed % w + 1, seed / w + 1, seed % w, seed / w, 0};
+    s->n = 0;
+    lab[seed] = mark;
+    if (stack_push(s, seed)) e.pixels = -1;
+    while (s->n && e.pixels >= 0) {
+        int p = s->v[--s->n], x = p % w, y = p / w;
+        e.pixels++;
+        if (x < e.x0) e.x0 = x;
+        if (x >= e.x1) e.x1 = x + 1;
+        if (y < e.y0) e.y0 = y;
+        if (y >= e.y1) e.y1 = y + 1;
+        int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < w ? p + 1 : -1, y > 0 ? p - w : -1, y + 1 < h ? p + w : -1};
+        for (int k = 0; k < 4; k++)
+            if (nb[k] >= 0 && plane[nb[k]] && !lab[nb[k]]) {
+                lab[nb[k]] = mark;
+                if (stack_push(s, nb[k])) e.pixels = -1;
+            }
+    }
+    return e;
+}
+
+static int find_elements(const lfm_raster *r, int ch, lfm_elem **out, int *nout)
+{
+    const uint8_t *plane = lfm_raster_plane(r, ch);
+    size_t np = (size_t)r->h * r->w;
+    int *lab = calloc(np, sizeof *lab);
+    lfm_stack s = {0};
+    lfm_elem *v = NULL;
+    int n = 0, cap = 0, rc = lab ? 0 : -1;
+    for (size_t p = 0; p < np && !rc; p++) {
+        if (!plane[p] || lab[p]) continue;
+        lfm_elem e = lfm_flood(plane, r->h, r->w, (int)p, lab, n + 1, &s);
+        if (e.pixels < 0) rc = -1;
+        else {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                lfm_elem *nv = realloc(v, (size_t)cap * sizeof *nv);
+                if (!nv) {
+                    rc = -1;
+                    break;
+                }
+                v = nv;
+            }
+            v[n++] = e;
+        }
+    }
+    free(lab);
+    free(s.v);
+    if (rc) {
+        free(v);
+        return -1;
+    }
+    *out = v, *nout = n;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- corpus */
+
+void lfm_corpus_init(lfm_corpus *c, const lfm_chanmap *m)
+{
+    memset(c, 0, sizeof *c);
+    c->map = *m;
+}
+
+int lfm_corpus_add(lfm_corpus *c, const char *name, lfm_raster *r)
+{
+    int nch = c->map.nch;
+    lfm_raster **rr = realloc(c->r, (size_t)(c->n + 1) * sizeof *rr);
+    if (!rr) return -1;
+    c->r = rr;
+    char **nn = realloc(c->name, (size_t)(c->n + 1) * sizeof *nn);
+    if (!nn) return -1;
+    c->name = nn;
+    lfm_elem **ee = realloc(c->elems, (size_t)(c->n + 1) * nch * sizeof *ee);
+    if (!ee) return -1;
+    c->elems = ee;
+    int *ne = realloc(c->nelems, (size_t)(c->n + 1) * nch * sizeof *ne);
+    if (!ne) return -1;
+    c->nelems = ne;
+    for (int ch = 0; ch < nch; ch++) {
+        size_t k = (size_t)c->n * nch + ch;
+        c->elems[k] = NULL, c->nelems[k] = 0;
+        if (ch < r->c && find_elements(r, ch, &c->elems[k], &c->nelems[k])) {
+            for (int j = 0; j < ch; j++) free(c->elems[(size_t)c->n * nch + j]);
+            return -1;
+        }
+    }
+    c->r[c->n] = r;
+    c->name[c->n] = strdup(name ? name : "");
+    c->n++;
+    return 0;
+}
+
+int lfm_corpus_add_gds(lfm_corpus *c, const char *path, const halo_tech *tech, int32_t px, halo_err *err)
+{
+    lay_lib *lib = gds_read_file(path, tech, err);
+    if (!lib) return -1;
+    int *tops = NULL, ntops = lay_top_cells(lib, &tops), added = 0;
+    for (int i = 0; i < ntops; i++) {
+        lfm_raster *r = lfm_raster_cell(lib, tops[i], &c->map, px, lay_box_make(0, 0, 0, 0));
+        if (!r) continue;                           /* an empty cell */
+        char name[512];
+        snprintf(name, sizeof name, "%s:%s", path, lib->cells[tops[i]]->name);
+        if (lfm_corpus_add(c, name, r)) {
+            lfm_raster_free(r);
+            free(tops);
+            lay_lib_free(lib);
+            return halo_err_set(err, HALO_E_NOMEM, NULL, 0), -1;
+        }
+        added++;
+    }
+    free(tops);
+    lay_lib_free(lib);
+    return added;
+}
+
+void lfm_corpus_free(lfm_corpus *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        lfm_raster_free(c->r[i]);
+        free(c->name[i]);
+        for (int ch = 0; ch < c->map.nch; ch++) free(c->elems[(size_t)i * c->map.nch + ch]);
+    }
+    free(c->r), free(c->name), free(c->elems), free(c->nelems);
+    memset(c, 0, sizeof *c);
+}
+
+long lfm_corpus_elements(const lfm_corpus *c, int ch)
+{
+    long n = 0;
+    for (int i = 0; i < c->n; i++) n += c->nelems[(size_t)i * c->map.nch + ch];
+    return n;
+}
+
+/* ---------------------------------------------------------------- sampling */
+
+static int rand_between(halo_rng *rng, int lo, int hi)     /* [lo, hi] */
+{
+    return hi <= lo ? lo : lo + (int)rng_below(rng, (uint64_t)(hi - lo + 1));
+}
+
+/* The channel a sample removes: uniform over the task's channels that
+ * the corpus has elements of (every channel for pre-training). */
+static int pick_channel(const lfm_corpus *c, lfm_task t, halo_rng *rng)
+{
+    int cand[LFM_MAX_CHANNELS], n = 0;
+    for (int ch = 0; ch < c->map.nch; ch++)
+        if (lfm_task_targets(t, &c->map, ch) && lfm_corpus_elements(c, ch) > 0) cand[n++] = ch;
+    return n ? cand[rng_below(rng, (uint64_t)n)] : -1;
+}
+
+/* An element of channel ch drawn uniformly over the corpus. */
+static const lfm_elem *pick_element(const lfm_corpus *c, int ch, halo_rng *rng, int *layout)
+{
+    long k = (long)rng_below(rng, (uint64_t)lfm_corpus_elements(c, ch));
+    for (int i = 0; i < c->n; i++) {
+        int n = c->nelems[(size_t)i * c->map.nch + ch];
+        if (k < n) {
+            *layout = i;
+            return &c->elems[(size_t)i * c->map.nch + ch][k];
+        }
+        k -= n;
+    }
+    return NULL;
+}
+
+/* The patch of every channel at (ox, oy), zero outside the raster. */
+static void copy_patch(const lfm_raster *r, int ox, int oy, int size, uint8_t *p)
+{
+    memset(p, 0, (size_t)r->c * size * size);
+    for (int ch = 0; ch < r->c; ch++) {
+        const uint8_t *plane = lfm_raster_plane(r, ch);
+        uint8_t *dst = p + (size_t)ch * size * size;
+        for (int y = 0; y < size; y++) {
+            int ry = oy + y;
+            if (ry < 0 || ry >= r->h) continue;
+            int x0 = ox < 0 ? -ox : 0, x1 = ox + size > r->w ? r->w - ox : size;
+            if (x1 > x0) memcpy(dst + (size_t)y * size + x0, plane + (size_t)ry * r->w + ox + x0, (size_t)(x1 - x0));
+        }
+    }
+}
+
+/* Local elements of one patch plane: lab[p] = element number (1-based). */
+static int label_patch(const uint8_t *plane, int size, int *lab, lfm_stack *s)
+{
+    memset(lab, 0, (size_t)size * size * sizeof *lab);
+    int n = 0;
+    for (int p = 0; p < size * size; p++)
+        if (plane[p] && !lab[p]) {
+            if (lfm_flood(plane, size, size, p, lab, ++n, s).pixels < 0) return -1;
+        }
+    return n;
+}
+
+typedef struct patch_ctx {
+    int size, ch, ax, ay;    /* anchor pixel, patch coordinates */
+    uint8_t *removed;        /* [size][size] */
+    uint8_t *cmd;            /* [size][size] */
+    int *lab;
+    int nlab;
+    halo_rng *rng;
+} patch_ctx;
+
+/* Pre-training's random masking: the anchor's element and each other
+ * element of the channel with one probability drawn per sample. */
+static void mask_random(patch_ctx *k, const uint8_t *plane)
+{
+    float q = 0.2f + 0.7f * (float)rng_uniform(k->rng);
+    uint8_t *drop = calloc((size_t)k->nlab + 1, 1);
+    if (!drop) return;
+    for (int i = 1; i <= k->nlab; i++) drop[i] = rng_uniform(k->rng) < q;
+    drop[k->lab[k->ay * k->size + k->ax]] = 1;
+    for (int p = 0; p < k->size * k->size; p++)
+        if (plane[p] && drop[k->lab[p]]) k->removed[p] = 1;
+    free(drop);
+}
+
+/* A random box around the anchor, between 1/8 and 1/2 of the patch a side. */
+static void anchor_box(patch_ctx *k, int *bx0, int *by0, int *bx1, int *by1)
+{
+    int bw = rand_between(k->rng, k->size / 8, k->size / 2), bh = rand_between(k->rng, k->size / 8, k->size / 2);
+    *bx0 = k->ax - rand_between(k->rng, 0, bw - 1), *by0 = k->ay - rand_between(k->rng, 0, bh - 1);
+    *bx1 = *bx0 + bw, *by1 = *by0 + bh;
+}
+
+/* Contacts and vias: every cut of the channel lying wholly inside a box
+ * around the anchor (the anchor's cut always). */
+static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane)
+{
+    int bx0, by0, bx1, by1;
+    anchor_box(k, &bx0, &by0, &bx1, &by1);
+    uint8_t *outside = calloc((size_t)k->nlab + 1, 1);
+    if (!outside) return;
+    for (int p = 0; p < k->size * k->size; p++) {
+        int x = p % k->size, y = p / k->size;
+        if (plane[p] && (x < bx0 || x >= bx1 || y < by0 || y >= by1)) outside[k->lab[p]] = 1;
+    }
+    outside[k->lab[k->ay * k->size + k->ax]] = 0;
+    for (int p = 0; p < k->size * k->size; p++)
+        if (plane[p] && !outside[k->lab[p]]) k->removed[p] = 1;
+    free(outside);
+}
+
+/* Routing: the anchor element's pixels inside a box around the anchor;
+ * where the removed part touches the kept part of that element, a 3x3
+ * mark in the command channel (the start and end points). */
+static void mask_route(patch_ctx *k, const uint8_t *plane)
+{
+    int bx0, by0, bx1, by1, s = k->size;
+    anchor_box(k, &bx0, &by0, &bx1, &by1);
+    int me = k->lab[k->ay * s + k->ax];
+    for (int y = by0 < 0 ? 0 : by0; y < by1 && y < s; y++)
+        for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
+            if (plane[y * s + x] && k->lab[y * s + x] == me) k->removed[y * s + x] = 1;
+    for (int p = 0; p < s * s; p++) {
+        if (!k->removed[p]) continue;
+        int x = p % s, y = p / s, touches = 0;
+        int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < s ? p + 1 : -1, y > 0 ? p - s : -1, y + 1 < s ? p + s : -1};
+        for (int j = 0; j < 4; j++)
+            if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) touches = 1;
+        if (!touches) continue;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                if (x + dx >= 0 && x + dx < s && y + dy >= 0 && y + dy < s) k->cmd[(y + dy) * s + x + dx] = 1;
+    }
+}
+
+/* Where the patch goes relative to the anchor: nwell patches anywhere
+ * around the well (its edges matter most), the others with the anchor in
+ * the middle half so its surroundings are seen. */
+static void place_patch(const lfm_elem *e, lfm_task t, int size, halo_rng *rng, int *ox, int *oy, int *ax,
+                        int *ay)
+{
+    if (t == LFM_NWELL) {
+        int m = size / 4;
+        *ax = rand_between(rng, e->x0 - m, e->x1 - 1 + m);
+        *ay = rand_between(rng, e->y0 - m, e->y1 - 1 + m);
+        *ox = *ax - rand_between(rng, 0, size - 1);
+        *oy = *ay - rand_between(rng, 0, size - 1);
+        return;
+    }
+    *ax = e->sx, *ay = e->sy;
+    if (t == LFM_ROUTE || t == LFM_PRETRAIN) {
+        /* any pixel of the element's box; lfm_sample redraws until it is
+         * one of the element's own */
+        *ax = rand_between(rng, e->x0, e->x1 - 1);
+        *ay = rand_between(rng, e->y0, e->y1 - 1);
+    }
+    *ox = *ax - size / 4 - rand_between(rng, 0, size / 2 - 1);
+    *oy = *ay - size / 4 - rand_between(rng, 0, size / 2 - 1);
+}
+
+int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *x, float *y,
+               lfm_sample_info *info)
+{
+    int ch = pick_channel(c, t, rng), layout = 0;
+    if (ch < 0 || size <= 0) return -1;
+    const lfm_elem *e = pick_element(c, ch, rng, &layout);
+    const lfm_raster *r = c->r[layout];
+    int C = r->c, ss = size * size, ncmd = lfm_task_cmd_channels(t);
+    uint8_t *patch = malloc((size_t)C * ss), *removed = calloc((size_t)ss, 2);
+    int *lab = malloc((size_t)ss * sizeof *lab);
+    lfm_stack st = {0};
+    int rc = -1;
+    if (!patch || !removed || !lab) goto done;
+
+    int ox, oy, ax, ay;
+    const uint8_t *full = lfm_raster_plane(r, ch);
+    for (int tries = 0;; tries++) {
+        place_patch(e, t, size, rng, &ox, &oy, &ax, &ay);
+        int on = ax >= 0 && ay >= 0 && ax < r->w && ay < r->h && full[(size_t)ay * r->w + ax];
+        if (t == LFM_NWELL || on) break;
+        if (tries == 16) {       /* a sparse element: fall back to its known pixel */
+            ax = e->sx, ay = e->sy, ox = ax - size / 2, oy = ay - size / 2;
+            break;
+        }
+    }
+    copy_patch(r, ox, oy, size, patch);
+    uint8_t *plane = patch + (size_t)ch * ss;
+    patch_ctx k = {size, ch, ax - ox, ay - oy, removed, removed + ss, lab, 0, rng};
+    if (t == LFM_NWELL) memcpy(removed, plane, (size_t)ss);
+    else {
+        if ((k.nlab = label_patch(plane, size, lab, &st)) < 0) goto done;
+        if (t == LFM_PRETRAIN) mask_random(&k, plane);
+        else if (t == LFM_ROUTE) mask_route(&k, plane);
+        else mask_cuts_in_box(&k, plane);
+    }
+
+    long nrem = 0;
+    memset(y, 0, (size_t)C * ss * sizeof *y);
+    for (int p = 0; p < ss; p++)
+        if (removed[p]) plane[p] = 0, y[(size_t)ch * ss + p] = 1, nrem++;
+    for (size_t i = 0; i < (size_t)C * ss; i++) x[i] = patch[i];
+    for (int p = 0; p < ss && ncmd; p++) x[(size_t)C * ss + p] = k.cmd[p];
+    if (info) *info = (lfm_sample_info){layout, ch, ox, oy, nrem};
+    rc = 0;
+done:
+    free(patch), free(removed), free(lab), free(st.v);
+    return rc;
+}

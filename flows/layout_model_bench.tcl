@@ -1,0 +1,246 @@
+# layout_model_bench.tcl -- the layout foundation model end to end, on
+# circuits it never saw.
+#
+#   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M?
+#                                     ?-per_task N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
+#                                     ?-pdk_root DIR? ?-signoff N?
+#
+# Phases (-phases, default all, in this order):
+#   corpus    verified layouts of six circuits (flows/layout_corpus.tcl);
+#             ota_5t, miller_ota, ff_ota and fcoa train, ahuja_ota and lpf
+#             are held out of pre-training and fine-tuning alike
+#   pretrain  train_layout_model -task pretrain for -pretrain_minutes
+#   finetune  a copy of the pre-trained model per task (contact via nwell
+#             route), each on a fixed set of that task's pairs
+#   curve     for -curve_tasks, fine-tuned vs from scratch over training
+#             sets of -sizes pairs, the same steps each, scored on pairs of
+#             the held-out layouts; drawn as DIR/curve.png
+#   bench     -per_task completions per task on the held-out layouts: the
+#             target elements deleted (every N-well; the contacts or the
+#             vias of one layer inside a box; a routed wire cut out of a
+#             box, its ends given as -from and -to), completed, legalised,
+#             judged by halo's DRC and LVS; with -pdk_root, -signoff of
+#             each task's clean ones also by Magic's DRC on the GDS as
+#             written and Magic's extraction with Netgen
+# Prints per task: samples, IoU and Dice before legalisation, and the
+# share DRC-clean, LVS-clean and both after.  Not a test: its figures go
+# in the issue note and the README.
+
+set root [file dirname [file dirname [file normalize [info script]]]]
+set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
+set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
+              -pretrain_minutes 20 -finetune_minutes 4 -per_task 125 -sizes {16 64 256} \
+              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 \
+              -finetune_samples {contact 400 via 800 nwell 800 route 1200}]
+foreach {k v} $argv {
+    if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
+    dict set opts $k $v
+}
+set out [dict get $opts -out]
+set train_circuits {ota_5t miller_ota ff_ota fcoa}
+set held_circuits {ahuja_ota lpf}
+set tasks {contact via nwell route}
+file mkdir $out
+pdk load sky130
+if {[dict get $opts -pdk_root] ne ""} {pdk load sky130 -root [dict get $opts -pdk_root]}
+set ::halo::output ""
+
+proc phase {name} {expr {$name in [dict get $::opts -phases]}}
+proc say {text} {puts $text; flush stdout}
+
+# ---------------------------------------------------------------- corpus
+
+set corpus [file join $out corpus]
+set train_dir [file join $out train]
+set held_dir [file join $out held]
+if {[phase corpus]} {
+    set t0 [clock milliseconds]
+    exec [info nameofexecutable] [file join $root flows layout_corpus.tcl] $corpus >@ stdout 2>@ stderr
+    foreach {dir list} [list $train_dir $train_circuits $held_dir $held_circuits] {
+        file delete -force $dir
+        file mkdir $dir
+        foreach c $list {file link -symbolic [file join $dir $c] [file join $corpus $c]}
+    }
+    say [format "corpus: %.1f s" [expr {([clock milliseconds] - $t0) / 1000.0}]]
+}
+
+# ---------------------------------------------------------------- training
+
+set pre [file join $out pretrain.safetensors]
+proc model_path {task} {file join [dict get $::opts -out] $task.safetensors}
+
+if {[phase pretrain]} {
+    set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $pre -task pretrain -steps 1000000 \
+               -minutes [dict get $opts -pretrain_minutes] -lr 2e-3 -quiet 1]
+    say [format "pretrain: %d steps in %.0f s, loss %.3f -> %.3f, held-out masked-element Dice %.3f (empty %.3f), %d parameters" \
+             [dict get $r steps] [dict get $r seconds] [dict get $r first_loss] [dict get $r last_loss] \
+             [dict get $r val dice] [dict get $r val_empty dice] [dict get $r parameters]]
+}
+
+if {[phase finetune]} {
+    foreach task $tasks {
+        set n [dict get $opts -finetune_samples $task]
+        set r [train_layout_model -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
+                   -init $pre -samples $n -steps 1000000 -minutes [dict get $opts -finetune_minutes] -lr 1e-3 \
+                   -quiet 1 -seed 2]
+        say [format "finetune %-8s %4d pairs, %d steps in %.0f s: held-out pairs IoU %.3f Dice %.3f (empty prediction: %.3f)" \
+                 $task $n [dict get $r steps] [dict get $r seconds] [dict get $r val iou] [dict get $r val dice] \
+                 [dict get $r val_empty dice]]
+    }
+}
+
+# ---------------------------------------------------------------- curve
+
+if {[phase curve]} {
+    set panels {}
+    foreach task [dict get $opts -curve_tasks] {
+        set series [dict create fine-tuned {} "from scratch" {}]
+        foreach n [dict get $opts -sizes] {
+            foreach {arm init} [list fine-tuned [list -init $pre] "from scratch" {}] {
+                set f [file join $out curve_${task}_$n.safetensors]
+                set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $f -task $task -samples $n \
+                           -steps [dict get $opts -curve_steps] -lr 1e-3 -quiet 1 -seed 3 {*}$init]
+                set score [expr {$task eq "nwell" ? [dict get $r val iou] : [dict get $r val dice]}]
+                dict lappend series $arm [list $n $score]
+                say [format "curve %-8s %-13s %5d pairs: %s %.3f" $task $arm $n \
+                         [expr {$task eq "nwell" ? "IoU" : "Dice"}] $score]
+                file delete $f
+            }
+        }
+        lappend panels [list title $task series $series xlabel "training pairs" \
+                            ylabel [expr {$task eq "nwell" ? "IoU (held out)" : "Dice (held out)"}] logx 1 ylim {0 1}]
+    }
+    write_chart [file join $out curve.png] -kind line -panels $panels \
+        -title "Fine-tuned vs from scratch, [dict get $opts -curve_steps] steps each"
+    say "curve: [file join $out curve.png]"
+}
+
+# ---------------------------------------------------------------- bench
+
+# The held-out layouts and their netlists.
+proc held_layouts {} {
+    set l {}
+    foreach gds [lsort [glob -directory $::held_dir */*.gds]] {lappend l [list $gds [file rootname $gds].spice]}
+    return $l
+}
+
+proc rand_between {lo hi} {expr {$lo + ($hi - $lo) * rand()}}
+proc box_around {x y hx hy} {list [expr {$x - $hx}] [expr {$y - $hy}] [expr {$x + $hx}] [expr {$y + $hy}]}
+proc grow {b d} {lassign $b x0 y0 x1 y1; list [expr {$x0 - $d}] [expr {$y0 - $d}] [expr {$x1 + $d}] [expr {$y1 + $d}]}
+
+# Delete the task's elements from cell work; returns the complete_layout
+# options that go with it, or "" when nothing was deleted.
+proc delete_for {task top} {
+    switch $task {
+        nwell {
+            if {[cut_shapes work -layers nwell -box {-1000 -1000 1000 1000}] == 0} {return ""}
+            return {}
+        }
+        contact - via {
+            set layers [expr {$task eq "contact" ? {licon1} : {mcon via via2 via3}}]
+            set have {}
+            foreach l $layers {if {[llength [get_shapes work -layer $l]]} {lappend have $l}}
+            if {![llength $have]} {return ""}
+            set l [lindex $have [expr {int(rand() * [llength $have])}]]
+            set shapes [get_shapes work -layer $l]
+            lassign [lindex $shapes [expr {int(rand() * [llength $shapes])}] 2] x0 y0 x1 y1
+            set b [box_around [expr {($x0 + $x1) / 2}] [expr {($y0 + $y1) / 2}] [rand_between 0.2 0.6] [rand_between 0.2 0.6]]
+            if {[cut_shapes work -layers $l -box $b] == 0} {return ""}
+            return [list -window [grow $b 0.3]]
+        }
+        route {
+            set cand {}
+            foreach l {met1 met2 met3} {
+                foreach s [get_shapes $top -layer $l] {
+                    lassign [lindex $s 2] x0 y0 x1 y1
+                    if {max($x1 - $x0, $y1 - $y0) >= 1.0} {lappend cand [list $l $x0 $y0 $x1 $y1]}
+                }
+            }
+            if {![llength $cand]} {return ""}
+            # a stretch of one wire: the box may cross no other shape of
+            # the layer (a junction would leave slivers no one could mean)
+            for {set try 0} {$try < 20} {incr try} {
+                lassign [lindex $cand [expr {int(rand() * [llength $cand])}]] l x0 y0 x1 y1
+                set along [rand_between 0.3 [expr {min(0.8, max($x1 - $x0, $y1 - $y0) / 2 - 0.05)}]]
+                if {$x1 - $x0 >= $y1 - $y0} {
+                    set cy [expr {($y0 + $y1) / 2}]
+                    set cx [rand_between [expr {$x0 + $along}] [expr {$x1 - $along}]]
+                    set b [box_around $cx $cy $along [expr {($y1 - $y0) / 2 + 0.02}]]
+                    set from [format "%.3f,%.3f" [expr {$cx - $along}] $cy]
+                    set to [format "%.3f,%.3f" [expr {$cx + $along}] $cy]
+                } else {
+                    set cx [expr {($x0 + $x1) / 2}]
+                    set cy [rand_between [expr {$y0 + $along}] [expr {$y1 - $along}]]
+                    set b [box_around $cx $cy [expr {($x1 - $x0) / 2 + 0.02}] $along]
+                    set from [format "%.3f,%.3f" $cx [expr {$cy - $along}]]
+                    set to [format "%.3f,%.3f" $cx [expr {$cy + $along}]]
+                }
+                set hits 0
+                lassign $b bx0 by0 bx1 by1
+                foreach s [get_shapes work -layer $l] {
+                    lassign [lindex $s 2] p q u v
+                    if {$u > $bx0 && $p < $bx1 && $v > $by0 && $q < $by1} {incr hits}
+                }
+                if {$hits == 1} break
+            }
+            if {$hits != 1} {return ""}
+            if {[cut_shapes work -layers $l -box $b -mode clip] == 0} {return ""}
+            return [list -window [grow $b 0.4] -from $from -to $to]
+        }
+    }
+}
+
+if {[phase bench]} {
+    expr {srand(25)}
+    set layouts [held_layouts]
+    set signoff [expr {[dict get $opts -pdk_root] ne "" && [auto_execok magic] ne "" && [auto_execok netgen-lvs] ne ""}]
+    set techfile [expr {$signoff ? [dict get [pdk info] magic_tech] : ""}]
+    set total 0; set total_clean 0
+    foreach task $tasks {
+        set n 0; set drc_ok 0; set lvs_ok 0; set both 0; set iou 0; set dice 0; set t0 [clock milliseconds]
+        set judged 0; set judged_ok 0
+        for {set i 0} {$n < [dict get $opts -per_task] && $i < 20 * [dict get $opts -per_task]} {incr i} {
+            lassign [lindex $layouts [expr {$i % [llength $layouts]}]] gds spice
+            read_gds $gds
+            set top [file rootname [file tail $gds]]
+            regsub {_a\d+_s\d+$} $top {} top
+            flatten_cell $top truth
+            flatten_cell $top work
+            set extra [delete_for $task $top]
+            if {$extra eq "" && $task ne "nwell"} {continue}
+            set r [complete_layout -model [model_path $task] -cell work -truth truth -oracle [dict get $::opts -oracle] {*}$extra]
+            set d [check_drc -cell work]
+            set v [check_lvs -cell work -netlist $spice]
+            incr n
+            set iou [expr {$iou + [dict get $r iou]}]
+            set dice [expr {$dice + [dict get $r dice]}]
+            if {$d == 0} {incr drc_ok}
+            if {$v} {incr lvs_ok}
+            if {$d == 0 && $v} {
+                incr both
+                if {$signoff && $judged < [dict get $opts -signoff]} {
+                    incr judged
+                    set g [file join $out signoff_$task.gds]
+                    write_gds $g -cells work
+                    set sp [file join $out signoff_$task.spice]
+                    set fh [open $spice]; set text [read $fh]; close $fh
+                    regsub -all "(?n)^\\.subckt $top " $text ".subckt work " text
+                    regsub -all "(?n)^\\.ends $top\\s*$" $text ".ends work" text
+                    set fh [open $sp w]; puts -nonewline $fh $text; close $fh
+                    set md [dict get [::halo::engine::magic_drc $techfile $g [list work]] work count]
+                    set nl [dict get [::halo::engine::lvs_cells $techfile $g [dict create work $sp]] work match]
+                    if {$md == 0 && $nl} {incr judged_ok}
+                }
+            }
+        }
+        if {$n == 0} {say "bench $task: no sample"; continue}
+        incr total $n; incr total_clean $both
+        set line [format "bench %-8s %4d samples  IoU %.3f  Dice %.3f  DRC-clean %5.1f %%  LVS-clean %5.1f %%  both %5.1f %%  (%.1f s)" \
+                      $task $n [expr {$iou / $n}] [expr {$dice / $n}] [expr {100.0 * $drc_ok / $n}] \
+                      [expr {100.0 * $lvs_ok / $n}] [expr {100.0 * $both / $n}] \
+                      [expr {([clock milliseconds] - $t0) / 1000.0}]]
+        if {$signoff} {append line [format "  Magic+Netgen clean %d/%d of a sample" $judged_ok $judged]}
+        say $line
+    }
+    if {$total} {say [format "bench all      %4d samples  DRC- and LVS-clean %.1f %%" $total [expr {100.0 * $total_clean / $total}]]}
+}
