@@ -46,6 +46,11 @@ if {[dict get $opts -pdk_root] ne ""} {pdk load sky130 -root [dict get $opts -pd
 set ::halo::output ""
 
 proc phase {name} {expr {$name in [dict get $::opts -phases]}}
+# train_layout_model with its progress lines shown (the other commands' reports stay quiet)
+proc train {args} {
+    set ::halo::output stdout
+    try {return [train_layout_model {*}$args]} finally {set ::halo::output ""}
+}
 proc say {text} {puts $text; flush stdout}
 
 # ---------------------------------------------------------------- corpus
@@ -70,8 +75,8 @@ set pre [file join $out pretrain.safetensors]
 proc model_path {task} {file join [dict get $::opts -out] $task.safetensors}
 
 if {[phase pretrain]} {
-    set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $pre -task pretrain -steps 1000000 \
-               -minutes [dict get $opts -pretrain_minutes] -lr 2e-3 -quiet 1]
+    set r [train -gds $train_dir -val_gds $held_dir -out $pre -task pretrain -steps 1000000 \
+               -minutes [dict get $opts -pretrain_minutes] -lr 2e-3 -progress 250]
     say [format "pretrain: %d steps in %.0f s, loss %.3f -> %.3f, held-out masked-element Dice %.3f (empty %.3f), %d parameters" \
              [dict get $r steps] [dict get $r seconds] [dict get $r first_loss] [dict get $r last_loss] \
              [dict get $r val dice] [dict get $r val_empty dice] [dict get $r parameters]]
@@ -80,9 +85,9 @@ if {[phase pretrain]} {
 if {[phase finetune]} {
     foreach task $tasks {
         set n [dict get $opts -finetune_samples $task]
-        set r [train_layout_model -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
+        set r [train -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
                    -init $pre -samples $n -steps 1000000 -minutes [dict get $opts -finetune_minutes] -lr 1e-3 \
-                   -quiet 1 -seed 2]
+                   -progress 100 -seed 2]
         say [format "finetune %-8s %4d pairs, %d steps in %.0f s: held-out pairs IoU %.3f Dice %.3f (empty prediction: %.3f)" \
                  $task $n [dict get $r steps] [dict get $r seconds] [dict get $r val iou] [dict get $r val dice] \
                  [dict get $r val_empty dice]]

@@ -820,7 +820,7 @@ const HaloCmd halo_complete_cmds[] = {
      "pixel and origin in its metadata. -from FILE -into CELL reads such a file back: each channel's pixels as "
      "maximal rectangles on the channel's first layer, added to CELL (made when absent). Returns a dict: "
      "channels shape origin pixel on (pixels per channel), or for -into the rectangles per channel.",
-     "Turns a cell into a channel raster (safetensors) and back."},
+     "Turns a cell into a channel raster and back."},
     {"layout_patches", LayoutPatchesCmd,
      "layout_patches -gds LIST ?-task pretrain|contact|via|nwell|route? ?-count N? ?-size PX? ?-pixel UM? ?-seed S? "
      "?-out FILE?",

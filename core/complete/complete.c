@@ -275,7 +275,8 @@ int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, cons
     rng_seed(&rng, o->seed);
     double t0 = now_seconds(), head = 0, tail = 0;
     long nhead = 0, ntail = 0, tail_from = o->steps - o->steps / 10;
-    long step = 0;
+    long step = 0, horizon = o->max_seconds > 0 ? 200 : o->steps;   /* a guess until the pace is known */
+    if (horizon > o->steps) horizon = o->steps;
     for (; step < o->steps && !rc; step++) {
         if (o->max_seconds > 0 && now_seconds() - t0 > o->max_seconds) break;
         for (int b = 0; b < B && !rc; b++) {
@@ -284,7 +285,14 @@ int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, cons
                 rc = halo_err_set(err, HALO_E_LFM_DATA, NULL, 0, "the training layouts have nothing the task removes");
         }
         if (rc) break;
-        opt.lr = nn_lr_cosine(o->lr, o->lr * 0.05f, step, o->steps, o->steps / 20);
+        /* With a time limit the schedule spans the steps that fit in it,
+         * re-estimated as the measured pace settles. */
+        if (o->max_seconds > 0 && step >= 10 && step % 10 == 0) {
+            double per = (now_seconds() - t0) / step;
+            long fit = (long)(o->max_seconds / per);
+            horizon = fit < o->steps ? (fit > step + 1 ? fit : step + 1) : o->steps;
+        }
+        opt.lr = nn_lr_cosine(o->lr, o->lr * 0.05f, step, horizon, horizon / 20);
         double loss = lfm_unet_train_step(m->net, &opt, x, y, B, S, S, o->dice_weight);
         if (step < (o->steps + 9) / 10) head += loss, nhead++;
         if (step >= tail_from) tail += loss, ntail++;
@@ -322,6 +330,21 @@ static int tiling_origins(int len, int S, int off, int *o)
     return n;
 }
 
+/* A patch with no shape at all has nothing to complete: its pixels get
+ * their weight with probability 0 and the network is not run (most of
+ * a cell's area is empty between devices). */
+static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
+{
+    for (int j = 0; j < S; j++) {
+        int ry = py0 + j;
+        if (ry < 0 || ry >= H) continue;
+        for (int i = 0; i < S; i++) {
+            int rx = px0 + i;
+            if (rx >= 0 && rx < W) wsum[(size_t)ry * W + rx] += tent(i, S) * tent(j, S);
+        }
+    }
+}
+
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
 {
     int S = m->patch, C = in->c, ncmd = lfm_task_cmd_channels(m->task), cx = C + ncmd, H = in->h, W = in->w;
@@ -357,7 +380,10 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
                             xb[((size_t)ch * S + j) * S + i] = v;
                         }
                     }
-                org[nb][0] = px0, org[nb][1] = py0, nb++;
+                int any = 0;
+                for (size_t k = 0; k < xs && !any; k++) any = xb[k] != 0;
+                if (any) org[nb][0] = px0, org[nb][1] = py0, nb++;
+                else add_empty_tile(wsum, W, H, px0, py0, S);
             }
             if (nb == B || (t == nx * ny && nb > 0)) {
                 lfm_unet_forward(m->net, x, nb, S, S, z);
