@@ -17,10 +17,10 @@
  *   dcol     dcol[Kd][P]    = W[Cout/g][Kd]^T . dY[Cout/g][P]
  * with operands already in memory (no im2col time), so the ratio is
  * conv2d's rate over the rate of the BLAS doing the same arithmetic in
- * the largest, easiest shapes.  Each measurement repeats until about half
- * a second has passed.  Not a test: `make bench` runs it, nothing checks
- * its numbers.  An argument selects rows whose label contains it
- * ("unet", "misc"). */
+ * the largest, easiest shapes.  Each figure is the fastest of about half
+ * a second of calls, conv2d and sgemm taking turns.  Not a test: `make
+ * bench` runs it, nothing checks its numbers.  An argument selects rows
+ * whose label contains it ("unet", "misc"). */
 #include "nn/nn_conv.h"
 #include "base/rng.h"
 
@@ -86,19 +86,24 @@ static float *rand_buf(halo_rng *r, size_t n)
 
 typedef void (*bench_fn)(void *ctx);
 
-/* Seconds per call of fn, repeating until BENCH_SECONDS have passed (one
- * untimed warm-up call first: first-touch page faults, BLAS threads). */
-static double time_per_call(bench_fn fn, void *ctx)
+/* Seconds per call of each of fns[0 .. nf): the fastest of the calls
+ * made until nf * BENCH_SECONDS have passed, after one untimed warm-up
+ * call each (first-touch page faults, BLAS threads).  The calls take
+ * turns, and the fastest rather than the mean counts, so that on a shared
+ * machine another process's burst slows conv2d and its baseline alike
+ * instead of landing on whichever happened to run during it. */
+static void time_per_call(bench_fn *fns, int nf, void *ctx, double *best)
 {
-    fn(ctx);
-    int reps = 0;
-    double t0 = now(), t;
+    for (int i = 0; i < nf; i++) fns[i](ctx), best[i] = 1e30;
+    double t0 = now(), t = t0;
     do {
-        fn(ctx);
-        reps++;
-        t = now() - t0;
-    } while (t < BENCH_SECONDS);
-    return t / reps;
+        for (int i = 0; i < nf; i++) {
+            double s = t;
+            fns[i](ctx);
+            t = now();
+            if (t - s < best[i]) best[i] = t - s;
+        }
+    } while (t - t0 < nf * BENCH_SECONDS);
 }
 
 typedef struct conv_run {
@@ -164,7 +169,10 @@ static void bench_one(const bench_cfg *cfg, halo_rng *rng)
     r.dw = rand_buf(rng, (size_t)r.m * r.kdim);
 
     double fwd = 2.0 * cfg->n * cfg->cout * r.ho * r.wo * (double)(cfg->cin / cfg->groups) * cfg->k * cfg->k;
-    double tf = time_per_call(conv_fwd, &r), tb = time_per_call(conv_bwd, &r), tg = time_per_call(gemm_pass, &r);
+    bench_fn fns[3] = {conv_fwd, conv_bwd, gemm_pass};
+    double t[3];
+    time_per_call(fns, 3, &r, t);
+    double tf = t[0], tb = t[1], tg = t[2];
     double gc = 3.0 * fwd / (tf + tb) * 1e-9, gg = 3.0 * fwd / tg * 1e-9;
     printf("N=%d %3d->%-3d %3dx%-3d k%d s%d p%d g%-2d %7.1f %7.1f %8.1f %8.1f  %5.2f   %dx%dx%d\n", cfg->n,
            cfg->cin, cfg->cout, cfg->h, cfg->w, cfg->k, cfg->stride, cfg->pad, cfg->groups, fwd / tf * 1e-9,
