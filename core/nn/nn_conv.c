@@ -1,12 +1,21 @@
 /*
- * nn_conv.c -- 2-D convolution by im2col + cblas_sgemm, nearest-neighbour
- * upsampling, max and average pooling (see nn_conv.h).
+ * nn_conv.c -- 2-D convolution by im2col + cblas_sgemm (direct loops when
+ * depthwise), nearest-neighbour upsampling, max and average pooling (see
+ * nn_conv.h).
  *
- * Owns the im2col/col2im lowering: for one batch item and one group the
+ * Owns the im2col/col2im lowering.  For one batch item and one group the
  * input planes become a [Cin/g * KH * KW][Ho * Wo] column matrix, so the
- * convolution is one GEMM with the group's [Cout/g][Cin/g * KH * KW]
- * weight block, and both gradients are GEMMs too.  The column buffer is
- * arena scratch, sized once per call and reused across items and groups.
+ * convolution is a GEMM with the group's [Cout/g][Cin/g * KH * KW] weight
+ * block, and both gradients are GEMMs too.  The column matrix is never
+ * built whole: it is made a tile of output rows at a time (tile_rows), a
+ * tile small enough to stay in cache between im2col writing it and the
+ * GEMM reading it.  At stride 1 and Cout <= Cin, dx is the convolution
+ * of dy with the flipped kernel (conv_lower_dx), lowered the same way,
+ * instead of a dcol GEMM and col2im's scatter-add; other layers keep
+ * col2im, tiled too.  Column
+ * tiles are arena scratch, sized once per call and reused across tiles,
+ * items and groups; results match the untiled lowering up to float
+ * rounding (the GEMMs sum in a different order).
  */
 #include "nn_conv.h"
 
@@ -70,12 +79,12 @@ void nn_conv2d_out_hw(const nn_conv2d *c, int h, int w, int *ho, int *wo)
 
 /* ---------------------------------------------------------------- conv2d: lowering */
 
-/* The sizes one (item, group) GEMM works on. */
+/* The sizes of a layer's GEMMs, per group. */
 typedef struct conv_geom {
     int h, w, ho, wo;
     int cg, coutg;            /* input / output channels per group */
     int kdim;                 /* cg * kh * kw: GEMM inner dimension */
-    int p;                    /* ho * wo: GEMM columns */
+    int p;                    /* ho * wo: output plane */
 } conv_geom;
 
 static conv_geom conv_geometry(const nn_conv2d *c, int h, int w)
@@ -90,12 +99,52 @@ static conv_geom conv_geometry(const nn_conv2d *c, int h, int w)
     return g;
 }
 
+/* One im2col lowering: ch planes of h x w read by a kh x kw kernel give
+ * ho x wo outputs.  The forward pass lowers x with the layer's own
+ * kernel; the backward pass of a stride-1 layer lowers dy with the
+ * transposed kernel to get dx (see conv_lower_dx). */
+typedef struct conv_lower {
+    int ch, h, w, ho, wo;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+} conv_lower;
+
+static conv_lower conv_lower_x(const nn_conv2d *c, const conv_geom *g)
+{
+    conv_lower l = {g->cg, g->h, g->w, g->ho, g->wo, c->kh, c->kw, c->stride_h, c->stride_w,
+                    c->pad_h, c->pad_w, c->dil_h, c->dil_w};
+    return l;
+}
+
+/* At stride 1, dx[ih][iw] = sum over taps (ki, kj) of
+ * W[ki][kj] dy[ih + pad - ki dil][iw + pad - kj dil], which is a
+ * convolution of dy with the kernel flipped on both axes and padding
+ * dil (k - 1) - pad; its output is h x w again.  Lowering that (im2col of
+ * dy, one GEMM) writes each dx element once, instead of col2im's
+ * scatter-add of a [kdim][p] matrix nine times the size of dx.  But it
+ * lowers dy, Cout/g channels, where col2im's route builds Cin/g channels'
+ * worth of dcol, so it pays only when Cout <= Cin (measured: 16->16 and
+ * 32->32 faster, 8->16 and 21->32 slower).  Returns 0 when col2im is
+ * the better route or the only one (stride > 1, padding past the
+ * kernel's reach). */
+static int conv_lower_dx(const nn_conv2d *c, const conv_geom *g, conv_lower *l)
+{
+    int ph = c->dil_h * (c->kh - 1) - c->pad_h, pw = c->dil_w * (c->kw - 1) - c->pad_w;
+    if (c->stride_h != 1 || c->stride_w != 1 || ph < 0 || pw < 0 || g->coutg > g->cg) return 0;
+    conv_lower t = {g->coutg, g->ho, g->wo, g->h, g->w, c->kh, c->kw, 1, 1, ph, pw, c->dil_h, c->dil_w};
+    *l = t;
+    return 1;
+}
+
 /* A 1x1, stride-1, unpadded kernel reads each input pixel once in output
  * order: the input planes already are the column matrix, no copy needed. */
-static int conv_is_pointwise(const nn_conv2d *c)
+static int lower_is_identity(const conv_lower *l)
 {
-    return c->kh == 1 && c->kw == 1 && c->stride_h == 1 && c->stride_w == 1 && c->pad_h == 0 &&
-           c->pad_w == 0;
+    return l->kh == 1 && l->kw == 1 && l->sh == 1 && l->sw == 1 && l->ph == 0 && l->pw == 0;
+}
+
+static int lower_kdim(const conv_lower *l)
+{
+    return l->ch * l->kh * l->kw;
 }
 
 /* Outputs o in [*lo, *hi) read input o * stride + off inside [0, in). */
@@ -110,69 +159,112 @@ static void valid_range(int off, int stride, int nout, int in, int *lo, int *hi)
     *lo = l, *hi = h;
 }
 
-/* col[(ci, ki, kj)][oh * wo + ow] = xg[ci][ih][iw], zero where (ih, iw)
- * falls in the padding.  Every element is written, so col can be reused. */
-static void im2col(const nn_conv2d *c, const conv_geom *g, const float *xg, float *col)
+/* The output rows [oh0, oh1) of the column matrix:
+ * col[(ci, ki, kj)][(oh - oh0) * wo + ow] = src[ci][ih][iw], zero where
+ * (ih, iw) falls in the padding.  Every element is written, so col can be
+ * reused without clearing. */
+static void im2col_rows(const conv_lower *l, const float *src, int oh0, int oh1, float *col)
 {
+    size_t cols = (size_t)(oh1 - oh0) * l->wo;
     float *row = col;
-    for (int ci = 0; ci < g->cg; ci++) {
-        const float *plane = xg + (size_t)ci * g->h * g->w;
-        for (int ki = 0; ki < c->kh; ki++) {
-            for (int kj = 0; kj < c->kw; kj++, row += g->p) {
-                int woff = kj * c->dil_w - c->pad_w, lo, hi;
-                valid_range(woff, c->stride_w, g->wo, g->w, &lo, &hi);
-                for (int oh = 0; oh < g->ho; oh++) {
-                    float *r = row + (size_t)oh * g->wo;
-                    int ih = oh * c->stride_h - c->pad_h + ki * c->dil_h;
-                    if (ih < 0 || ih >= g->h) {
-                        memset(r, 0, (size_t)g->wo * sizeof *r);
+    for (int ci = 0; ci < l->ch; ci++) {
+        const float *plane = src + (size_t)ci * l->h * l->w;
+        for (int ki = 0; ki < l->kh; ki++) {
+            for (int kj = 0; kj < l->kw; kj++, row += cols) {
+                int woff = kj * l->dw - l->pw, lo, hi;
+                valid_range(woff, l->sw, l->wo, l->w, &lo, &hi);
+                for (int oh = oh0; oh < oh1; oh++) {
+                    float *r = row + (size_t)(oh - oh0) * l->wo;
+                    int ih = oh * l->sh - l->ph + ki * l->dh;
+                    if (ih < 0 || ih >= l->h) {
+                        memset(r, 0, (size_t)l->wo * sizeof *r);
                         continue;
                     }
                     /* Index rather than offset the pointer: woff may be
                      * negative and a pointer before the array is UB. */
-                    const float *src = plane + (size_t)ih * g->w;
+                    const float *s = plane + (size_t)ih * l->w;
                     for (int ow = 0; ow < lo; ow++) r[ow] = 0;
-                    if (c->stride_w == 1) memcpy(r + lo, src + lo + woff, (size_t)(hi - lo) * sizeof *r);
+                    if (l->sw == 1) memcpy(r + lo, s + lo + woff, (size_t)(hi - lo) * sizeof *r);
                     else
-                        for (int ow = lo; ow < hi; ow++) r[ow] = src[ow * c->stride_w + woff];
-                    for (int ow = hi; ow < g->wo; ow++) r[ow] = 0;
+                        for (int ow = lo; ow < hi; ow++) r[ow] = s[ow * l->sw + woff];
+                    for (int ow = hi; ow < l->wo; ow++) r[ow] = 0;
                 }
             }
         }
     }
 }
 
-/* The adjoint of im2col: adds each column entry back onto the input pixel
- * it was copied from (overlapping windows sum); padding entries vanish. */
-static void col2im(const nn_conv2d *c, const conv_geom *g, const float *col, float *dxg)
+/* The adjoint of im2col_rows: adds each column entry of rows [oh0, oh1)
+ * back onto the pixel it was copied from (overlapping windows sum);
+ * padding entries vanish. */
+static void col2im_rows(const conv_lower *l, const float *col, int oh0, int oh1, float *dst)
 {
+    size_t cols = (size_t)(oh1 - oh0) * l->wo;
     const float *row = col;
-    for (int ci = 0; ci < g->cg; ci++) {
-        float *plane = dxg + (size_t)ci * g->h * g->w;
-        for (int ki = 0; ki < c->kh; ki++) {
-            for (int kj = 0; kj < c->kw; kj++, row += g->p) {
-                int woff = kj * c->dil_w - c->pad_w, lo, hi;
-                valid_range(woff, c->stride_w, g->wo, g->w, &lo, &hi);
-                for (int oh = 0; oh < g->ho; oh++) {
-                    int ih = oh * c->stride_h - c->pad_h + ki * c->dil_h;
-                    if (ih < 0 || ih >= g->h) continue;
-                    const float *r = row + (size_t)oh * g->wo;
-                    float *dst = plane + (size_t)ih * g->w;
-                    for (int ow = lo; ow < hi; ow++) dst[ow * c->stride_w + woff] += r[ow];
+    for (int ci = 0; ci < l->ch; ci++) {
+        float *plane = dst + (size_t)ci * l->h * l->w;
+        for (int ki = 0; ki < l->kh; ki++) {
+            for (int kj = 0; kj < l->kw; kj++, row += cols) {
+                int woff = kj * l->dw - l->pw, lo, hi;
+                valid_range(woff, l->sw, l->wo, l->w, &lo, &hi);
+                for (int oh = oh0; oh < oh1; oh++) {
+                    int ih = oh * l->sh - l->ph + ki * l->dh;
+                    if (ih < 0 || ih >= l->h) continue;
+                    const float *r = row + (size_t)(oh - oh0) * l->wo;
+                    float *d = plane + (size_t)ih * l->w;
+                    for (int ow = lo; ow < hi; ow++) d[ow * l->sw + woff] += r[ow];
                 }
             }
         }
     }
 }
 
-/* db[o] += sum over the output plane of dy[o]; summed in double because a
- * plane can hold thousands of terms. */
-static void conv_bias_grad(float *db, const float *dyg, int coutg, int p)
+/* Output rows per column tile.  One image's whole column matrix is
+ * kdim * ho * wo floats -- 9 MB for 16 channels at 128^2 -- so building
+ * it all and then multiplying streams it through memory twice, and the
+ * GEMM runs at memory speed.  A tile of about COL_TILE_FLOATS (1 MB, one
+ * core's L2) is still in cache when the GEMM reads it, and still wide
+ * enough (hundreds to thousands of columns) for OpenBLAS to split between
+ * threads; smaller tiles measured no faster on one thread and slower on
+ * two.  Whole output rows keep im2col's copies long. */
+#define COL_TILE_FLOATS (256 * 1024)
+
+static int tile_rows(const conv_lower *l)
+{
+    if (lower_is_identity(l)) return l->ho;   /* nothing is copied */
+    long per_row = (long)lower_kdim(l) * l->wo;
+    long r = COL_TILE_FLOATS / (per_row > 0 ? per_row : 1);
+    return r < 1 ? 1 : r > l->ho ? l->ho : (int)r;
+}
+
+/* The column matrix of output rows [oh0, oh1) of src: src itself for an
+ * identity lowering (leading dimension ho * wo), else built in col. */
+static const float *lower_rows(const conv_lower *l, const float *src, int oh0, int oh1, float *col, int *ld)
+{
+    if (lower_is_identity(l)) {
+        *ld = l->ho * l->wo;
+        return src + (size_t)oh0 * l->wo;
+    }
+    *ld = (oh1 - oh0) * l->wo;
+    im2col_rows(l, src, oh0, oh1, col);
+    return col;
+}
+
+/* Column scratch for the tiles of l (NULL when lowering copies nothing). */
+static float *col_scratch(const conv_lower *l, nn_arena *ar)
+{
+    if (lower_is_identity(l)) return NULL;
+    return nn_arena_alloc(ar, (size_t)lower_kdim(l) * tile_rows(l) * l->wo);
+}
+
+/* db[o] += sum of dy[o][0 .. cols) for o < coutg, rows ld apart; summed in
+ * double because a plane can hold thousands of terms. */
+static void conv_bias_grad(float *db, const float *dyg, int coutg, int cols, int ld)
 {
     for (int o = 0; o < coutg; o++) {
-        const float *r = dyg + (size_t)o * p;
+        const float *r = dyg + (size_t)o * ld;
         double s = 0;
-        for (int i = 0; i < p; i++) s += r[i];
+        for (int i = 0; i < cols; i++) s += r[i];
         db[o] += (float)s;
     }
 }
@@ -378,12 +470,31 @@ static void dw_backward(const nn_conv2d *c, const conv_geom *g, const float *x, 
                     for (int j = 0; j < g->w; j++) dst[j] += src[j];
                 }
             } else dw_backward_plane(c, g, xc, wk, dyp, dwk, dxc);
-            if (c->bias) conv_bias_grad(c->bias->g + ch, dyp, 1, g->p);
+            if (c->bias) conv_bias_grad(c->bias->g + ch, dyp, 1, g->p, g->p);
         }
     nn_arena_release(ar, mark);
 }
 
 /* ---------------------------------------------------------------- conv2d: passes */
+
+/* y rows [oh0, oh1) of one (item, group): GEMM on the tile's columns,
+ * then the bias while the tile is still in cache. */
+static void fwd_tile(const nn_conv2d *c, const conv_geom *g, const conv_lower *l, int gi, const float *xg,
+                     float *yg, int oh0, int oh1, float *col)
+{
+    int ld, cols = (oh1 - oh0) * g->wo;
+    const float *wg = c->weight->w + (size_t)gi * g->coutg * g->kdim;
+    const float *b = lower_rows(l, xg, oh0, oh1, col, &ld);
+    float *yt = yg + (size_t)oh0 * g->wo;
+    /* yt[coutg][cols] = wg[coutg][kdim] . col[kdim][cols], rows p apart */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->coutg, cols, g->kdim, 1.0f, wg, g->kdim, b, ld,
+                0.0f, yt, g->p);
+    if (!c->bias) return;
+    for (int o = 0; o < g->coutg; o++) {
+        float bv = c->bias->w[gi * g->coutg + o], *r = yt + (size_t)o * g->p;
+        for (int i = 0; i < cols; i++) r[i] += bv;
+    }
+}
 
 void nn_conv2d_forward(const nn_conv2d *c, const float *x, int n, int h, int w, float *y, nn_arena *ar)
 {
@@ -394,62 +505,103 @@ void nn_conv2d_forward(const nn_conv2d *c, const float *x, int n, int h, int w, 
         return;
     }
     size_t mark = nn_arena_mark(ar);
-    int pointwise = conv_is_pointwise(c);
-    float *col = pointwise ? NULL : nn_arena_alloc(ar, (size_t)g.kdim * g.p);
-    for (int b = 0; b < n; b++) {
+    conv_lower l = conv_lower_x(c, &g);
+    int rt = tile_rows(&l);
+    float *col = col_scratch(&l, ar);
+    for (int b = 0; b < n; b++)
         for (int gi = 0; gi < c->groups; gi++) {
             const float *xg = x + ((size_t)b * c->cin + (size_t)gi * g.cg) * h * w;
             float *yg = y + ((size_t)b * c->cout + (size_t)gi * g.coutg) * g.p;
-            const float *wg = c->weight->w + (size_t)gi * g.coutg * g.kdim;
-            if (!pointwise) im2col(c, &g, xg, col);
-            /* yg[coutg][p] = wg[coutg][kdim] . col[kdim][p] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.coutg, g.p, g.kdim, 1.0f, wg, g.kdim,
-                        pointwise ? xg : col, g.p, 0.0f, yg, g.p);
-            if (!c->bias) continue;
-            for (int o = 0; o < g.coutg; o++) {
-                float bv = c->bias->w[gi * g.coutg + o], *r = yg + (size_t)o * g.p;
-                for (int i = 0; i < g.p; i++) r[i] += bv;
-            }
+            for (int oh0 = 0; oh0 < g.ho; oh0 += rt)
+                fwd_tile(c, &g, &l, gi, xg, yg, oh0, oh0 + rt < g.ho ? oh0 + rt : g.ho, col);
         }
-    }
     nn_arena_release(ar, mark);
 }
 
+/* The weights of the transposed convolution conv_lower_dx runs, per group
+ * [cg][coutg][kh][kw]: wt[ci][co][ki][kj] = W[co][ci][kh-1-ki][kw-1-kj]. */
+static float *flipped_weights(const nn_conv2d *c, const conv_geom *g, nn_arena *ar)
+{
+    int kk = c->kh * c->kw;
+    float *wt = nn_arena_alloc(ar, c->weight->n);
+    for (int gi = 0; gi < c->groups; gi++)
+        for (int co = 0; co < g->coutg; co++)
+            for (int ci = 0; ci < g->cg; ci++) {
+                const float *src = c->weight->w + ((size_t)(gi * g->coutg + co) * g->cg + ci) * kk;
+                float *dst = wt + ((size_t)(gi * g->cg + ci) * g->coutg + co) * kk;
+                for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+            }
+    return wt;
+}
+
+/* dW, db and -- when dcol is given, the col2im route -- dx of output rows
+ * [oh0, oh1) of one (item, group). */
+static void bwd_tile(const nn_conv2d *c, const conv_geom *g, const conv_lower *l, int gi, const float *xg,
+                     const float *dyg, float *dxg, int oh0, int oh1, float *col, float *dcol)
+{
+    int ld, cols = (oh1 - oh0) * g->wo;
+    const float *dyt = dyg + (size_t)oh0 * g->wo;
+    const float *b = lower_rows(l, xg, oh0, oh1, col, &ld);
+    size_t woff = (size_t)gi * g->coutg * g->kdim;
+    /* dW[coutg][kdim] += dy[coutg][cols] . col[kdim][cols]^T */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->coutg, g->kdim, cols, 1.0f, dyt, g->p, b, ld, 1.0f,
+                c->weight->g + woff, g->kdim);
+    if (c->bias) conv_bias_grad(c->bias->g + gi * g->coutg, dyt, g->coutg, cols, g->p);
+    if (!dxg) return;
+    /* dcol[kdim][cols] = W[coutg][kdim]^T . dy[coutg][cols]; an identity
+     * lowering's dcol is dx itself (one tile, the whole plane) */
+    int id = lower_is_identity(l);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g->kdim, cols, g->coutg, 1.0f, c->weight->w + woff,
+                g->kdim, dyt, g->p, 0.0f, id ? dxg : dcol, id ? g->p : cols);
+    if (!id) col2im_rows(l, dcol, oh0, oh1, dxg);
+}
+
+/* dx rows [ih0, ih1) of one (item, group) as the transposed convolution
+ * of dy (conv_lower_dx); overwrites them. */
+static void dx_tile(const conv_geom *g, const conv_lower *lt, const float *wtg, const float *dyg, float *dxg,
+                    int ih0, int ih1, float *col)
+{
+    int ld, cols = (ih1 - ih0) * g->w, kd = lower_kdim(lt);
+    const float *b = lower_rows(lt, dyg, ih0, ih1, col, &ld);
+    /* dx[cg][cols] = wt[cg][coutg kh kw] . col[coutg kh kw][cols] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cg, cols, kd, 1.0f, wtg, kd, b, ld, 0.0f,
+                dxg + (size_t)ih0 * g->w, g->h * g->w);
+}
 
 void nn_conv2d_backward(const nn_conv2d *c, const float *x, int n, int h, int w, const float *dy, float *dx,
                         nn_arena *ar)
 {
     conv_geom g = conv_geometry(c, h, w);
-    if (dx) memset(dx, 0, (size_t)n * c->cin * h * w * sizeof *dx);
+    conv_lower l = conv_lower_x(c, &g), lt;
+    int transposed = dx && conv_lower_dx(c, &g, &lt);
+    /* the transposed route writes every dx element; the others add */
+    if (dx && (!transposed || n <= 0 || g.p == 0 || conv_is_depthwise(c)))
+        memset(dx, 0, (size_t)n * c->cin * h * w * sizeof *dx);
     if (n <= 0 || g.p == 0) return;
     if (conv_is_depthwise(c)) {
         dw_backward(c, &g, x, n, dy, dx, ar);
         return;
     }
     size_t mark = nn_arena_mark(ar);
-    int pointwise = conv_is_pointwise(c);
-    float *col = pointwise ? NULL : nn_arena_alloc(ar, (size_t)g.kdim * g.p);
-    float *dcol = pointwise || !dx ? NULL : nn_arena_alloc(ar, (size_t)g.kdim * g.p);
-    for (int b = 0; b < n; b++) {
+    int rt = tile_rows(&l);
+    float *col = col_scratch(&l, ar);
+    float *dcol = dx && !transposed && !lower_is_identity(&l) ? col_scratch(&l, ar) : NULL;
+    float *wt = transposed ? flipped_weights(c, &g, ar) : NULL;
+    float *colt = transposed ? col_scratch(&lt, ar) : NULL;
+    int rtt = transposed ? tile_rows(&lt) : 0;
+    for (int b = 0; b < n; b++)
         for (int gi = 0; gi < c->groups; gi++) {
-            size_t xoff = ((size_t)b * c->cin + (size_t)gi * g.cg) * h * w;
-            const float *xg = x + xoff;
+            const float *xg = x + ((size_t)b * c->cin + (size_t)gi * g.cg) * h * w;
             const float *dyg = dy + ((size_t)b * c->cout + (size_t)gi * g.coutg) * g.p;
-            const float *wg = c->weight->w + (size_t)gi * g.coutg * g.kdim;
-            float *dwg = c->weight->g + (size_t)gi * g.coutg * g.kdim;
-            if (!pointwise) im2col(c, &g, xg, col);
-            /* dW[coutg][kdim] += dy[coutg][p] . col[kdim][p]^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.coutg, g.kdim, g.p, 1.0f, dyg, g.p,
-                        pointwise ? xg : col, g.p, 1.0f, dwg, g.kdim);
-            if (c->bias) conv_bias_grad(c->bias->g + gi * g.coutg, dyg, g.coutg, g.p);
-            if (!dx) continue;
-            /* dcol[kdim][p] = W[coutg][kdim]^T . dy[coutg][p]; a pointwise
-             * kernel's dcol is dx itself, as its col is x. */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.kdim, g.p, g.coutg, 1.0f, wg, g.kdim, dyg,
-                        g.p, 0.0f, pointwise ? dx + xoff : dcol, g.p);
-            if (!pointwise) col2im(c, &g, dcol, dx + xoff);
+            float *dxg = dx ? dx + ((size_t)b * c->cin + (size_t)gi * g.cg) * h * w : NULL;
+            for (int oh0 = 0; oh0 < g.ho; oh0 += rt)
+                bwd_tile(c, &g, &l, gi, xg, dyg, transposed ? NULL : dxg, oh0, oh0 + rt < g.ho ? oh0 + rt : g.ho,
+                         col, dcol);
+            if (!transposed) continue;
+            const float *wtg = wt + (size_t)gi * g.cg * lower_kdim(&lt);
+            for (int ih0 = 0; ih0 < h; ih0 += rtt)
+                dx_tile(&g, &lt, wtg, dyg, dxg, ih0, ih0 + rtt < h ? ih0 + rtt : h, colt);
         }
-    }
     nn_arena_release(ar, mark);
 }
 

@@ -60,6 +60,18 @@ static const conv_cfg CONV_CFGS[] = {
     {"1x1 stride 2", 1, 3, 4, 7, 6, 1, 2, 0, 1, 1, 1},
     {"k5 s3 p2 d2 g2", 1, 4, 8, 13, 11, 5, 3, 2, 2, 2, 1},
     {"no pad, stride 2", 1, 3, 4, 4, 6, 3, 2, 0, 1, 1, 0},
+    /* stride 1: dx as the transposed convolution when Cout <= Cin, else
+     * col2im; padding past the kernel's reach, an even kernel, and images
+     * large enough for several 1 MB column tiles with a short last one,
+     * both of x and of dy */
+    {"pad 3 > reach, col2im", 1, 3, 4, 5, 6, 3, 1, 3, 1, 1, 1},
+    {"k2 no pad", 2, 4, 3, 6, 5, 2, 1, 0, 1, 1, 1},
+    {"5->3 pad 1", 2, 5, 3, 7, 9, 3, 1, 1, 1, 1, 1},
+    {"6->4 d2 g2", 1, 6, 4, 9, 8, 3, 1, 2, 2, 2, 0},
+    {"tiled 3x3 col2im", 1, 24, 32, 47, 100, 3, 1, 1, 1, 1, 1},
+    {"tiled d2 g2", 1, 32, 24, 33, 128, 3, 1, 2, 2, 2, 1},
+    {"tiled 1x1", 1, 21, 8, 40, 128, 1, 1, 0, 1, 1, 1},
+    {"tiled s2", 1, 32, 8, 70, 150, 3, 2, 1, 1, 1, 0},
 };
 #define NCONV ((int)(sizeof CONV_CFGS / sizeof CONV_CFGS[0]))
 
