@@ -2,7 +2,7 @@
 # circuits it never saw.
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M?
-#                                     ?-per_task N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
+#                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
 #                                     ?-pdk_root DIR? ?-signoff N?
 #
 # Phases (-phases, default all, in this order):
@@ -15,7 +15,8 @@
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
 #             the held-out layouts; drawn as DIR/curve.png
-#   bench     -per_task completions per task on the held-out layouts: the
+#   bench     -per_task completions per task (-nwell_samples for nwell,
+#             whose every completion infers a whole cell) on the held-out layouts: the
 #             target elements deleted (every N-well; the contacts or the
 #             vias of one layer inside a box; a routed wire cut out of a
 #             box, its ends given as -from and -to), completed, legalised,
@@ -29,7 +30,7 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
-              -pretrain_minutes 20 -finetune_minutes 4 -per_task 125 -sizes {16 64 256} \
+              -pretrain_minutes 40 -finetune_minutes 4 -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 \
               -finetune_samples {contact 400 via 800 nwell 800 route 1200}]
 foreach {k v} $argv {
@@ -60,7 +61,12 @@ set train_dir [file join $out train]
 set held_dir [file join $out held]
 if {[phase corpus]} {
     set t0 [clock milliseconds]
-    exec [info nameofexecutable] [file join $root flows layout_corpus.tcl] $corpus >@ stdout 2>@ stderr
+    # 12 layouts per training circuit; 32 per held-out one (distinct
+    # layouts for the benchmark's samples)
+    exec [info nameofexecutable] [file join $root flows layout_corpus.tcl] $corpus -circuits $train_circuits \
+        -arrangements 4 -seeds 3 >@ stdout 2>@ stderr
+    exec [info nameofexecutable] [file join $root flows layout_corpus.tcl] $corpus -circuits $held_circuits \
+        -arrangements 8 -seeds 4 >@ stdout 2>@ stderr
     foreach {dir list} [list $train_dir $train_circuits $held_dir $held_circuits] {
         file delete -force $dir
         file mkdir $dir
@@ -204,7 +210,8 @@ if {[phase bench]} {
     foreach task $tasks {
         set n 0; set drc_ok 0; set lvs_ok 0; set both 0; set iou 0; set dice 0; set t0 [clock milliseconds]
         set judged 0; set judged_ok 0
-        for {set i 0} {$n < [dict get $opts -per_task] && $i < 20 * [dict get $opts -per_task]} {incr i} {
+        set want [dict get $opts [expr {$task eq "nwell" ? "-nwell_samples" : "-per_task"}]]
+        for {set i 0} {$n < $want && $i < 20 * $want} {incr i} {
             lassign [lindex $layouts [expr {$i % [llength $layouts]}]] gds spice
             read_gds $gds
             set top [file rootname [file tail $gds]]

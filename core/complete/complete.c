@@ -110,7 +110,9 @@ int lfm_model_load(const char *path, lfm_model *m, halo_err *err)
     nn_meta meta = {NULL, NULL, 0};
     nn_params_init(&ps);
     if (nn_safetensors_read(path, &ps, &meta, err)) {
+        /* a file refused after its metadata parsed leaves that metadata */
         nn_params_free(&ps);
+        nn_meta_free(&meta);
         return -1;
     }
     lfm_cfg c;
@@ -298,7 +300,7 @@ int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, cons
         if (step >= tail_from) tail += loss, ntail++;
         res->last_loss = loss;
         if (o->progress && o->progress_every > 0 && (step + 1) % o->progress_every == 0)
-            o->progress(o->ctx, step + 1, o->steps, loss, now_seconds() - t0);
+            o->progress(o->ctx, step + 1, horizon, loss, now_seconds() - t0);   /* the steps the time allows */
     }
     res->steps = step;
     m->trained_steps += step;
