@@ -247,7 +247,8 @@ static int required_wells(lay_flat *f, const halo_tech *t, int32_t wmin, int32_t
     return 0;
 }
 
-/* One well component: a near-rectangle becomes one rectangle whose sides
+/* One well component (dropped when it comes near no P diffusion or N
+ * tap): a near-rectangle becomes one rectangle whose sides
  * within a pixel of the required boxes' extent take that exact extent
  * (the pixels only say where the edge is to a pixel); any other shape
  * stays as its pixel rectangles.  Either way the required boxes it
@@ -260,6 +261,8 @@ static int well_component(const lfm_raster *in, const uint8_t *comp, lfm_elem e,
     lay_box need = lay_box_make(0, 0, 0, 0);
     for (int i = 0; i < req->n; i++)
         if (box_distance(req->v[i].box, bb) <= in->px) need = lay_box_union(need, req->v[i].box);
+    /* a well round no P diffusion or N tap holds no device: drop it */
+    if (lay_box_empty(need)) return 0;
     long area = (long)(e.x1 - e.x0) * (e.y1 - e.y0);
     if (e.pixels >= 0.85 * area) {
         lay_box r = bb;
