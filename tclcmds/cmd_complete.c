@@ -158,30 +158,6 @@ static int load_corpus(Tcl_Interp *interp, halo_design *d, const char *gds, int3
 
 /* ---------------------------------------------------------------- layout_raster */
 
-/* channel table as metadata text: "name=layer layer;name=..." */
-static void chanmap_to_text(const lfm_chanmap *m, char *buf, size_t len)
-{
-    size_t k = 0;
-    buf[0] = 0;
-    for (int i = 0; i < m->nch && k < len; i++)
-        k += (size_t)snprintf(buf + k, len - k, "%s%s=%s", i ? ";" : "", m->name[i], m->layers[i]);
-}
-
-static int chanmap_from_text(const char *text, lfm_chanmap *m)
-{
-    memset(m, 0, sizeof *m);
-    char buf[4096];
-    if (!text || strlen(text) >= sizeof buf) return -1;
-    strcpy(buf, text);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) return -1;
-        *eq = 0;
-        if (lfm_chanmap_add(m, tok, eq + 1) < 0) return -1;
-    }
-    return m->nch ? 0 : -1;
-}
-
 static int write_raster(Tcl_Interp *interp, const lfm_raster *r, const lfm_chanmap *m, const char *path)
 {
     nn_params ps;
@@ -191,7 +167,7 @@ static int write_raster(Tcl_Interp *interp, const lfm_raster *r, const lfm_chanm
     for (size_t i = 0; p && i < p->n; i++) p->w[i] = r->v[i];
     nn_meta meta = {NULL, NULL, 0};
     char text[4096], num[64];
-    chanmap_to_text(m, text, sizeof text);
+    lfm_chanmap_to_text(m, text, sizeof text);
     nn_meta_set(&meta, "format", "halo.layout_raster");
     nn_meta_set(&meta, "channels", text);
     snprintf(num, sizeof num, "%d", (int)r->px);
@@ -245,7 +221,7 @@ static int raster_into(Tcl_Interp *interp, halo_design *d, const char *path, con
     }
     nn_param *p = nn_params_find(&ps, "layout");
     const char *pxs = nn_meta_get(&meta, "pixel_nm"), *xs = nn_meta_get(&meta, "x0_nm"), *ys = nn_meta_get(&meta, "y0_nm");
-    if (!p || p->ndim != 3 || !pxs || !xs || !ys || chanmap_from_text(nn_meta_get(&meta, "channels"), &m) ||
+    if (!p || p->ndim != 3 || !pxs || !xs || !ys || lfm_chanmap_from_text(nn_meta_get(&meta, "channels"), &m) ||
         m.nch != p->shape[0] || atoi(pxs) <= 0) {
         rc = halo_tcl_fail(interp, HALO_E_LFM_FILE, path, "layout raster",
                            "it needs a [C,H,W] tensor \"layout\" and channels, pixel_nm, x0_nm, y0_nm metadata");
@@ -377,7 +353,7 @@ static int LayoutPatchesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     if (rc == TCL_OK && out) {
         nn_meta meta = {NULL, NULL, 0};
         char text[4096], num[32];
-        chanmap_to_text(&m, text, sizeof text);
+        lfm_chanmap_to_text(&m, text, sizeof text);
         nn_meta_set(&meta, "format", "halo.layout_patches");
         nn_meta_set(&meta, "channels", text);
         nn_meta_set(&meta, "task", lfm_task_name(t));

@@ -54,10 +54,7 @@ int lfm_model_save(const lfm_model *m, const char *path, halo_err *err)
     const lfm_cfg *c = lfm_unet_config(m->net);
     nn_meta meta = {NULL, NULL, 0};
     char text[4096];
-    size_t k = 0;
-    text[0] = 0;
-    for (int i = 0; i < m->map.nch && k < sizeof text; i++)
-        k += (size_t)snprintf(text + k, sizeof text - k, "%s%s=%s", i ? ";" : "", m->map.name[i], m->map.layers[i]);
+    lfm_chanmap_to_text(&m->map, text, sizeof text);
     nn_meta_set(&meta, "format", "halo.layout_model");
     nn_meta_set(&meta, "architecture", "unet");
     nn_meta_set(&meta, "channels", text);
@@ -88,21 +85,6 @@ static int meta_get_int(const nn_meta *meta, const char *key, int lo, int hi, in
     return 0;
 }
 
-static int parse_channels(const char *text, lfm_chanmap *m)
-{
-    memset(m, 0, sizeof *m);
-    char buf[4096];
-    if (!text || strlen(text) >= sizeof buf) return -1;
-    strcpy(buf, text);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) return -1;
-        *eq = 0;
-        if (lfm_chanmap_add(m, tok, eq + 1) < 0) return -1;
-    }
-    return m->nch ? 0 : -1;
-}
-
 int lfm_model_load(const char *path, lfm_model *m, halo_err *err)
 {
     memset(m, 0, sizeof *m);
@@ -119,7 +101,7 @@ int lfm_model_load(const char *path, lfm_model *m, halo_err *err)
     memset(&c, 0, sizeof c);
     int px = 0, patch = 0, steps = 0, rc = 0;
     const char *fmt = nn_meta_get(&meta, "format"), *task = nn_meta_get(&meta, "task");
-    if (!fmt || strcmp(fmt, "halo.layout_model") || parse_channels(nn_meta_get(&meta, "channels"), &m->map) ||
+    if (!fmt || strcmp(fmt, "halo.layout_model") || lfm_chanmap_from_text(nn_meta_get(&meta, "channels"), &m->map) ||
         !task || lfm_task_parse(task, &m->task) || meta_get_int(&meta, "pixel_nm", 1, 100000, &px) ||
         meta_get_int(&meta, "patch", 8, 4096, &patch) || meta_get_int(&meta, "trained_steps", 0, 2000000000, &steps) ||
         meta_get_int(&meta, "layer_ch", 1, LFM_MAX_CHANNELS, &c.layer_ch) ||

@@ -31,6 +31,20 @@ static int32_t snap(double v, int32_t grid)
     return (int32_t)(floor(v / grid + 0.5) * grid);
 }
 
+/* b widened, about its centre and on the grid, to at least wmin a side. */
+static lay_box widen_to(lay_box b, int32_t wmin, int32_t grid)
+{
+    if (b.x1 - b.x0 < wmin) {
+        double c = (b.x0 + b.x1) / 2.0;
+        b.x0 = snap(c - wmin / 2.0, grid), b.x1 = b.x0 + wmin;
+    }
+    if (b.y1 - b.y0 < wmin) {
+        double c = (b.y0 + b.y1) / 2.0;
+        b.y0 = snap(c - wmin / 2.0, grid), b.y1 = b.y0 + wmin;
+    }
+    return b;
+}
+
 /* The largest value of the rules of kind between layer (outer) and other. */
 static int32_t rule_value(const halo_tech *t, const char *kind, const char *layer, const char *other)
 {
@@ -232,15 +246,7 @@ static int required_wells(lay_flat *f, const halo_tech *t, int32_t wmin, int32_t
         int dl = pass ? tap : diff, il = pass ? nsdm : psdm;
         for (int i = 0; dl >= 0 && i < f->layers[dl].n; i++) {
             if (!implanted(f, dl, il, i)) continue;
-            lay_box b = lay_box_grow(f->layers[dl].boxes[i], pass ? enc_tap : enc);
-            if (b.x1 - b.x0 < wmin) {
-                double c = (b.x0 + b.x1) / 2.0;
-                b.x0 = snap(c - wmin / 2.0, grid), b.x1 = b.x0 + wmin;
-            }
-            if (b.y1 - b.y0 < wmin) {
-                double c = (b.y0 + b.y1) / 2.0;
-                b.y0 = snap(c - wmin / 2.0, grid), b.y1 = b.y0 + wmin;
-            }
+            lay_box b = widen_to(lay_box_grow(f->layers[dl].boxes[i], pass ? enc_tap : enc), wmin, grid);
             if (push(req, -1, b)) return -1;
         }
     }
@@ -402,15 +408,7 @@ static int legalise_route(const lfm_raster *in, int ch, const uint8_t *plane, co
     lay_box *bx = NULL;
     int nb = lfm_raster_boxes(&view, 0, &bx), rc = nb < 0 ? -1 : 0;
     for (int i = 0; i < nb && !rc; i++) {
-        lay_box b = snap_edges(f, l, bx[i], in->px);
-        if (b.x1 - b.x0 < wmin) {
-            double c = (b.x0 + b.x1) / 2.0;
-            b.x0 = snap(c - wmin / 2.0, grid), b.x1 = b.x0 + wmin;
-        }
-        if (b.y1 - b.y0 < wmin) {
-            double c = (b.y0 + b.y1) / 2.0;
-            b.y0 = snap(c - wmin / 2.0, grid), b.y1 = b.y0 + wmin;
-        }
+        lay_box b = widen_to(snap_edges(f, l, bx[i], in->px), wmin, grid);
         rc = push(out, l, b);
     }
     free(bx), free(m);

@@ -4,6 +4,7 @@
 #include "raster.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,29 @@ const char *lfm_chanmap_layer(const lfm_chanmap *m, int ch, char *buf, size_t le
     memcpy(buf, p, n);
     buf[n] = 0;
     return buf;
+}
+
+void lfm_chanmap_to_text(const lfm_chanmap *m, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < m->nch && k < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%s=%s", i ? ";" : "", m->name[i], m->layers[i]);
+}
+
+int lfm_chanmap_from_text(const char *text, lfm_chanmap *m)
+{
+    memset(m, 0, sizeof *m);
+    char buf[4096];
+    if (!text || strlen(text) >= sizeof buf) return -1;
+    strcpy(buf, text);
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return -1;
+        *eq = 0;
+        if (lfm_chanmap_add(m, tok, eq + 1) < 0) return -1;
+    }
+    return m->nch ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- rasters */

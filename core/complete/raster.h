@@ -51,6 +51,12 @@ int lfm_chanmap_of_layer(const lfm_chanmap *m, const char *layer);
  * buf; returns buf. */
 const char *lfm_chanmap_layer(const lfm_chanmap *m, int ch, char *buf, size_t len);
 
+/* The table as the text model and raster files keep in their metadata,
+ * "name=layer layer;name=..." (truncated to len), and back (0, or -1 for
+ * text that is no such table). */
+void lfm_chanmap_to_text(const lfm_chanmap *m, char *buf, size_t len);
+int lfm_chanmap_from_text(const char *text, lfm_chanmap *m);
+
 typedef struct lfm_raster {
     int c, h, w;
     int32_t x0, y0;          /* nm, lower-left corner of pixel (0, 0) */
