@@ -498,9 +498,11 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
     }
     int32_t px;
     if (pixel_nm(interp, d, a->pixel, &px) != TCL_OK) return TCL_ERROR;
-    if (a->size % (1 << a->levels))
-        return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-size", Tcl_GetString(Tcl_NewIntObj(a->size)),
-                             "a multiple of 2^levels");
+    if (a->size % (1 << a->levels)) {
+        char v[32];
+        snprintf(v, sizeof v, "%d", a->size);
+        return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-size", v, "a multiple of 2^levels");
+    }
     lfm_chanmap map;
     lfm_chanmap_sky130(&map);
     lfm_cfg cfg = {map.nch, 0, a->stem, a->base, a->levels, 1, a->attn, a->attn ? 4 : 0};
