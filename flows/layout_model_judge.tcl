@@ -1,0 +1,71 @@
+# layout_model_judge.tcl -- the shipped contact and N-well models on layouts
+# of netlists given on the command line (e.g. OSIRIS's published templates,
+# xschem netlists), judged by halo and by the independent tools.
+#
+#   halo flows/layout_model_judge.tcl ?-pdk_root DIR? NETLIST ...
+#
+# For each netlist: one finger arrangement placed and routed by halo; the
+# contacts round one contact deleted (the box grown until LVS fails), or
+# every N-well; completed with models/layout/<task>.safetensors; then
+# halo's DRC and LVS, Magic's DRC on the GDS as written, Magic's extraction
+# with Netgen, and the open_pdks KLayout deck.  A netlist with a pairs.json
+# beside it gets its match groups; an OSIRIS .sp is read with -width
+# per_finger.  Prints one line per netlist and task.
+set root [file dirname [file dirname [file normalize [info script]]]]
+set pdkroot [file normalize [file join $root .. shared pdk]]
+set netlists {}
+for {set i 0} {$i < [llength $argv]} {incr i} {
+    if {[lindex $argv $i] eq "-pdk_root"} {set pdkroot [lindex $argv [incr i]]} else {lappend netlists [lindex $argv $i]}
+}
+pdk load sky130 -root $pdkroot
+set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
+set ::halo::output ""
+set techfile [dict get [pdk info] magic_tech]
+set deck [file join $pdkroot sky130A libs.tech klayout sky130.drc]
+proc run {name spice opts task} {
+    set name ${name}_$task
+    global techfile
+    clear_layout
+    read_spice $spice {*}$opts
+    catch {read_constraints [file join [file dirname $spice] pairs.json]}
+    set_fingers [lindex [enumerate_fingers -sample 1 -seed 3 -values {1 2 4}] 0]
+    file delete -force [file join $::tmp judge_$name.spice]
+    generate_devices; place -seed 2; route
+    set top [dict get [report_design] name]
+    write_spice $::tmp/judge_$name.spice
+    flatten_cell $top truth_$name
+    flatten_cell $top w_$name
+    set cell w_$name
+    if {$task eq "nwell"} {
+        cut_shapes $cell -layers nwell -box {-1000 -1000 1000 1000}
+        set opts2 {}
+    } else {
+        lassign [lindex [get_shapes $cell -layer licon1] 40 2] x0 y0 x1 y1
+        set h 0.3
+        while {[check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]} {
+            cut_shapes $cell -layers licon1 -box [list [expr {$x0-$h}] [expr {$y0-$h}] [expr {$x1+$h}] [expr {$y1+$h}]]
+            set h [expr {2*$h}]
+        }
+        set opts2 [list -window [list [expr {$x0-$h/2-0.3}] [expr {$y0-$h/2-0.3}] [expr {$x1+$h/2+0.3}] [expr {$y1+$h/2+0.3}]]]
+    }
+    set before [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]
+    set r [complete_layout -model [file join $::root models layout $task.safetensors] -cell $cell -truth truth_$name {*}$opts2]
+    set after [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]
+    set g $::tmp/judge_$name.gds
+    write_gds $g -cells $cell
+    set f [open $::tmp/judge_$name.spice]; set t [read $f]; close $f
+    regsub -all "(?n)^\\.subckt $top " $t ".subckt $cell " t
+    regsub -all "(?n)^\\.ends $top\\s*$" $t ".ends $cell" t
+    set f [open $::tmp/judge_${name}_c.spice w]; puts -nonewline $f $t; close $f
+    set md [dict get [::halo::engine::magic_drc $techfile $g [list $cell]] $cell count]
+    set nl [dict get [::halo::engine::lvs_cells $techfile $g [dict create $cell $::tmp/judge_${name}_c.spice]] $cell match]
+    set kl [dict get [::halo::engine::klayout_drc $::deck $g] count]
+    puts [format "%-26s %-7s before: DRC %s LVS %s | after: halo DRC %s LVS %s | Magic DRC %s Netgen %s KLayout %s | IoU %.3f" \
+        $name $task {*}$before {*}$after $md $nl $kl [dict get $r iou]]
+}
+foreach task {contact nwell} {
+    foreach n $netlists {
+        set opts [expr {[file extension $n] eq ".sp" ? {-width per_finger} : {}}]
+        run [file rootname [file tail $n]] $n $opts $task
+    }
+}
