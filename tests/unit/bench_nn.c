@@ -63,6 +63,8 @@ static const bench_cfg CFGS[] = {
     {"misc", 8, 64, 64, 32, 32, 3, 1, 1, 64},
     /* MixConv's depthwise kernels (the NAS of nas-placement-quality) */
     {"misc", 8, 32, 32, 32, 32, 7, 1, 3, 32},
+    {"misc", 8, 32, 32, 32, 32, 9, 1, 4, 32},
+    {"misc", 8, 32, 32, 32, 32, 11, 1, 5, 32},
     {"misc", 8, 32, 32, 32, 32, 13, 1, 6, 32},
 };
 

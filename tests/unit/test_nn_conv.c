@@ -72,6 +72,13 @@ static const conv_cfg CONV_CFGS[] = {
     {"tiled d2 g2", 1, 32, 24, 33, 128, 3, 1, 2, 2, 2, 1},
     {"tiled 1x1", 1, 21, 8, 40, 128, 1, 1, 0, 1, 1, 1},
     {"tiled s2", 1, 32, 8, 70, 150, 3, 2, 1, 1, 1, 0},
+    /* depthwise register-blocked stride-1 passes: a full 32-pixel run
+     * and a tail, rows past dW's 16-row flush, and padding past the
+     * kernel's reach (dx then falls back to the per-tap loops).  Last in
+     * the table so that the rows above keep their seeds. */
+    {"depthwise k11 wide", 1, 3, 3, 37, 45, 11, 1, 5, 1, 3, 1},
+    {"depthwise k13 d2 wide", 2, 2, 2, 19, 70, 13, 1, 12, 2, 2, 0},
+    {"depthwise k3 pad past reach", 1, 2, 2, 7, 9, 3, 1, 3, 1, 2, 1},
 };
 #define NCONV ((int)(sizeof CONV_CFGS / sizeof CONV_CFGS[0]))
 
