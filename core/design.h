@@ -194,6 +194,9 @@ typedef struct design_sim_opts {
     long memory_mb;      /* a worker's address space beyond its start-up (0: none) */
 } design_sim_opts;
 void design_sim_opts_default(design_sim_opts *o);
+/* Stop the ngspice workers and remove their scratch directory; the next
+ * simulation starts new ones. */
+void design_sim_shutdown(halo_design *d);
 
 /* The deck of one stage (post: the post-layout netlist, else the
  * schematic), ready for simulation or writing; tb_deck_free it. */

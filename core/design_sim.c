@@ -37,6 +37,12 @@ static void result_copy(sim_result *dst, const sim_result *src)
     }
 }
 
+void design_sim_shutdown(halo_design *d)
+{
+    sim_pool_free(d->sim.pool);
+    d->sim.pool = NULL;
+}
+
 void design_sim_free(halo_design *d)
 {
     design_sim *s = &d->sim;

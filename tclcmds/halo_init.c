@@ -31,9 +31,20 @@ const HaloCmd *halo_find_cmd(const char *name)
     return NULL;
 }
 
+/* Tcl's exit ends the process without deleting the interpreter, so
+ * free_state would never run and the ngspice workers' scratch directory
+ * (with the bsim4v5.out ngspice leaves in it) would stay behind in TMPDIR:
+ * an exit handler stops them.  free_state cancels it when the interpreter
+ * goes first. */
+static void stop_workers_at_exit(ClientData cd)
+{
+    design_sim_shutdown(cd);
+}
+
 static void free_state(ClientData cd, Tcl_Interp *interp)
 {
     (void)interp;
+    Tcl_DeleteExitHandler(stop_workers_at_exit, cd);
     design_free(cd);
 }
 
@@ -91,6 +102,7 @@ int Halo_Init(Tcl_Interp *interp)
     if (!tech) return halo_tcl_error(interp, &err);
     halo_design *d = design_new(tech);
     Tcl_SetAssocData(interp, "halo", free_state, d);
+    Tcl_CreateExitHandler(stop_workers_at_exit, d);
     if (Tcl_Eval(interp, "namespace eval ::halo {variable version " HALO_VERSION "; variable output stdout}") != TCL_OK)
         return TCL_ERROR;
     if (register_commands(interp, d) != TCL_OK) return TCL_ERROR;
