@@ -34,13 +34,15 @@ static double seconds_now(void)
 
 /* ---------------------------------------------------------------- placement_features */
 
-/* Rasterise the current placement into a malloc'ed [PF_CHANNELS][size][size]. */
-static float *current_picture(Tcl_Interp *interp, halo_design *d, int size, double *extent)
+/* Rasterise the current placement into a malloc'ed [channels][size][size]
+ * (channels PF_CHANNELS, or PF_MOVE_CHANNELS leaving room for the move's
+ * difference after the picture). */
+static float *current_picture(Tcl_Interp *interp, halo_design *d, int size, int channels, double *extent)
 {
     netlist *nl = halo_need_design(interp, d);
     if (!nl) return NULL;
     place_ir *ir = design_placement(d, NULL);
-    float *x = halo_xmalloc(sizeof *x * PF_CHANNELS * (size_t)size * size);
+    float *x = halo_xmalloc(sizeof *x * channels * (size_t)size * size);
     halo_err err;
     halo_err_clear(&err);
     if (pf_raster(ir, nl, size, x, extent, &err) != 0) {
@@ -51,34 +53,49 @@ static float *current_picture(Tcl_Interp *interp, halo_design *d, int size, doub
     return x;
 }
 
-static Tcl_Obj *channel_list(void)
+static Tcl_Obj *channel_list(int channels)
 {
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-    for (int c = 0; c < PF_CHANNELS; c++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(pf_channel_name(c), -1));
+    for (int c = 0; c < channels; c++) Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(pf_channel_name(c), -1));
     return l;
 }
 
-/* placement_features ?-size N? */
+/* placement_features ?-size N? ?-before DATA?: with DATA (the data of an
+ * earlier placement_features of the same size), a move picture. */
 static int PlacementFeaturesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     int size = 64;
-    opt_spec spec[] = {{"-size", OPT_INT, &size, 4, PF_MAX_SIZE, "4 to 512 pixels"}, {NULL}};
+    Tcl_Obj *before = NULL;
+    opt_spec spec[] = {{"-size", OPT_INT, &size, 4, PF_MAX_SIZE, "4 to 512 pixels"},
+                       {"-before", OPT_OBJ, &before, 0, 0, ""},
+                       {NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
-    double extent = 0;
-    float *x = current_picture(interp, cd, size, &extent);
-    if (!x) return TCL_ERROR;
-    Tcl_Obj *r = Tcl_NewDictObj(), *sums = Tcl_NewDictObj();
     size_t plane = (size_t)size * size;
-    for (int c = 0; c < PF_CHANNELS; c++) {
+    int blen = 0, channels = before ? PF_MOVE_CHANNELS : PF_CHANNELS;
+    const unsigned char *bbytes = before ? Tcl_GetByteArrayFromObj(before, &blen) : NULL;
+    if (before && (size_t)blen != sizeof(float) * PF_CHANNELS * plane)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-before", "(bytes)",
+                             "the data of placement_features of the same -size");
+    double extent = 0;
+    float *x = current_picture(interp, cd, size, channels, &extent);
+    if (!x) return TCL_ERROR;
+    if (bbytes) {
+        float *b = halo_xmalloc(sizeof *b * PF_CHANNELS * plane);
+        memcpy(b, bbytes, (size_t)blen);
+        pf_move_picture(x, b, size);
+        free(b);
+    }
+    Tcl_Obj *r = Tcl_NewDictObj(), *sums = Tcl_NewDictObj();
+    for (int c = 0; c < channels; c++) {
         double s = 0;
         for (size_t k = 0; k < plane; k++) s += x[c * plane + k];
         Tcl_DictObjPut(NULL, sums, Tcl_NewStringObj(pf_channel_name(c), -1), Tcl_NewDoubleObj(s));
     }
     halo_dict_put(r, "size", Tcl_NewIntObj(size));
     halo_dict_put(r, "extent_um", num(extent));
-    halo_dict_put(r, "channels", channel_list());
+    halo_dict_put(r, "channels", channel_list(channels));
     halo_dict_put(r, "sums", sums);
-    halo_dict_put(r, "data", Tcl_NewByteArrayObj((unsigned char *)x, (int)(sizeof *x * PF_CHANNELS * plane)));
+    halo_dict_put(r, "data", Tcl_NewByteArrayObj((unsigned char *)x, (int)(sizeof *x * channels * plane)));
     free(x);
     Tcl_SetObjResult(interp, r);
     return TCL_OK;
@@ -86,28 +103,32 @@ static int PlacementFeaturesCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl
 
 /* ---------------------------------------------------------------- predictor_data */
 
-/* predictor_data FILE -features RAW -size S -metrics {name {v ...} ...} ?-meta DICT?
- * RAW holds N pictures of PF_CHANNELS x S x S float32 (placement_features'
- * data, appended). */
+/* predictor_data FILE -features RAW -size S -metrics {name {v ...} ...} ?-meta DICT? ?-channels C?
+ * RAW holds N pictures of C (PF_CHANNELS, or PF_MOVE_CHANNELS for move
+ * pictures) x S x S float32 (placement_features' data, appended). */
 static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     (void)cd;
     if (objc < 2) return halo_usage(interp, "predictor_data");
     const char *raw = NULL, *metrics = NULL, *metastr = "";
-    int size = 64;
+    int size = 64, channels = PF_CHANNELS;
     opt_spec spec[] = {{"-features", OPT_STR, &raw, 0, 0, ""},
                        {"-size", OPT_INT, &size, 4, PF_MAX_SIZE, "4 to 512 pixels"},
+                       {"-channels", OPT_INT, &channels, PF_CHANNELS, PF_MOVE_CHANNELS, "15 or 30"},
                        {"-metrics", OPT_STR, &metrics, 0, 0, ""},
                        {"-meta", OPT_STR, &metastr, 0, 0, ""},
                        {NULL}};
     if (halo_parse_opts(interp, objc, objv, 2, spec) != TCL_OK) return TCL_ERROR;
     if (!raw || !metrics) return halo_usage(interp, "predictor_data");
+    if (channels != PF_CHANNELS && channels != PF_MOVE_CHANNELS)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-channels", Tcl_GetString(Tcl_NewIntObj(channels)),
+                             "15 (placement pictures) or 30 (move pictures)");
     halo_err err;
     halo_err_clear(&err);
     size_t len;
     char *bytes = halo_read_file(raw, &len, &err, NULL, 0);
     if (!bytes) return halo_tcl_error(interp, &err);
-    size_t per = sizeof(float) * PF_CHANNELS * (size_t)size * size;
+    size_t per = sizeof(float) * channels * (size_t)size * size;
     if (len == 0 || len % per != 0) {
         free(bytes);
         return halo_tcl_fail(interp, HALO_E_PRD_DATA, raw, "its length is not a whole number of pictures of that -size");
@@ -116,7 +137,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     nn_params ps;
     nn_params_init(&ps);
     nn_meta meta = {0};
-    int shape[4] = {n, PF_CHANNELS, size, size};
+    int shape[4] = {n, channels, size, size};
     nn_param *x = nn_params_add(&ps, "features", 4, shape);
     memcpy(x->w, bytes, len);
     free(bytes);
@@ -149,7 +170,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     int kc;
     if (Tcl_ListObjGetElements(NULL, Tcl_NewStringObj(metastr, -1), &kc, &kv) == TCL_OK && kc % 2 == 0)
         for (int k = 0; k < kc; k += 2) nn_meta_set(&meta, Tcl_GetString(kv[k]), Tcl_GetString(kv[k + 1]));
-    Tcl_Obj *chl = channel_list();
+    Tcl_Obj *chl = channel_list(channels);
     Tcl_IncrRefCount(chl);
     nn_meta_set(&meta, "channels", Tcl_GetString(chl));
     Tcl_DecrRefCount(chl);
@@ -159,7 +180,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
         halo_dict_put(r, "file", objv[1]);
         halo_dict_put(r, "samples", Tcl_NewIntObj(n));
         halo_dict_put(r, "size", Tcl_NewIntObj(size));
-        halo_dict_put(r, "channels", Tcl_NewIntObj(PF_CHANNELS));
+        halo_dict_put(r, "channels", Tcl_NewIntObj(channels));
         Tcl_SetObjResult(interp, r);
     }
 out:
@@ -493,9 +514,10 @@ static int apply_candidate(Tcl_Interp *interp, place_ir *ir, Tcl_Obj *cand)
 }
 
 /* Score candidate moves without touching the design: each applied to a
- * copy of the placement, pictured, and all run through the model in one
- * batch.  Returns one {p_good predicted} per move, {-1 -1} for a move
- * that leaves the halo. */
+ * copy of the placement, pictured (a move model: with the difference from
+ * the placement as it is), and all run through the model in one batch.
+ * Returns one {p_good predicted} per move, {-1 -1} for a move that leaves
+ * the halo. */
 static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const pt_task *t, Tcl_Obj *list)
 {
     netlist *nl = halo_need_design(interp, d);
@@ -506,20 +528,28 @@ static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const 
     int n;
     if (Tcl_ListObjGetElements(interp, list, &n, &c) != TCL_OK) return TCL_ERROR;
     const pn_arch *a = pn_model_arch(m);
-    size_t per = (size_t)PF_CHANNELS * a->size * a->size;
-    float *x = halo_xmalloc(sizeof *x * per * (size_t)(n ? n : 1));
+    size_t per = (size_t)a->in_c * a->size * a->size;
+    float *x = halo_xmalloc(sizeof *x * per * (size_t)(n ? n : 1)), *before = NULL;
     float *out = halo_xmalloc(sizeof *out * PN_HEAD * (size_t)(n ? n : 1));
     int *legal = halo_xcalloc((size_t)(n ? n : 1), sizeof *legal), rows = 0, rc = TCL_OK;
     halo_err err;
     halo_err_clear(&err);
+    if (a->in_c == PF_MOVE_CHANNELS) {
+        before = halo_xmalloc(sizeof *before * PF_CHANNELS * a->size * a->size);
+        if (pf_raster(ir, nl, a->size, before, NULL, &err) != 0) rc = halo_tcl_error(interp, &err);
+    }
     for (int i = 0; i < n && rc == TCL_OK; i++) {
         place_ir copy;
         place_ir_copy(&copy, ir);
         int ok = apply_candidate(interp, &copy, c[i]);
         if (ok < 0) rc = TCL_ERROR;
-        else if (ok && pf_raster(&copy, nl, a->size, x + per * rows, NULL, &err) == 0) legal[i] = ++rows;
+        else if (ok && pf_raster(&copy, nl, a->size, x + per * rows, NULL, &err) == 0) {
+            if (before) pf_move_picture(x + per * rows, before, a->size);
+            legal[i] = ++rows;
+        }
         place_ir_free(&copy);
     }
+    free(before);
     if (rc == TCL_OK && rows) {
         pt_normalize(t, x, rows, a->size);
         pn_model_forward(m, x, rows, out);
@@ -556,9 +586,15 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     nn_meta_free(&meta);
     if (!m) return halo_tcl_error(interp, &err);
     const pn_arch *a = pn_model_arch(m);
-    if (a->in_c != PF_CHANNELS) {
+    if (a->in_c != PF_CHANNELS && a->in_c != PF_MOVE_CHANNELS) {
         pn_model_free(m);
         return halo_tcl_fail(interp, HALO_E_PRD_FILE, model, "its input is not halo's placement picture");
+    }
+    if (a->in_c == PF_MOVE_CHANNELS && !moves) {
+        pn_model_free(m);
+        char why[1200];
+        snprintf(why, sizeof why, "%.1000s is a move model: it scores candidate moves (predict -moves).", model);
+        return halo_tcl_fail(interp, HALO_E_PRD_STATE, why);
     }
     if (moves) {
         Tcl_Obj *list = Tcl_NewStringObj(moves, -1);
@@ -568,7 +604,7 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         pn_model_free(m);
         return rc;
     }
-    float *x = current_picture(interp, cd, a->size, NULL);
+    float *x = current_picture(interp, cd, a->size, PF_CHANNELS, NULL);
     if (!x) {
         pn_model_free(m);
         return TCL_ERROR;
@@ -634,22 +670,23 @@ static int PredictorInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
 }
 
 const HaloCmd halo_predict_cmds[] = {
-    {"placement_features", PlacementFeaturesCmd, "placement_features ?-size N?",
+    {"placement_features", PlacementFeaturesCmd, "placement_features ?-size N? ?-before DATA?",
      "The current placement as the predictors see it: a square picture of N x N pixels (default 64) over the "
      "placement boundary's longer side, with 15 channels (nmos pmos passive gate drain source p_supply p_signal "
-     "p_inner rudy rudy_sig matched mismatch halo scale; core/predict/predict_features.h documents each). Returns "
-     "a dict: size extent_um channels sums (per channel) data (the float32 values, channel-major, as a byte "
-     "array).",
+     "p_inner rudy rudy_sig matched mismatch halo scale; core/predict/predict_features.h documents each). With "
+     "-before DATA (the data of an earlier placement_features of the same size), a move picture: 30 channels, "
+     "the 15 above then d_nmos .. d_scale, the current picture minus DATA. Returns a dict: size extent_um "
+     "channels sums (per channel) data (the float32 values, channel-major, as a byte array).",
      "The current placement as a 15-channel picture."},
     {"predictor_data", PredictorDataCmd,
-     "predictor_data FILE -features RAW -size S -metrics {NAME VALUES ...} ?-meta DICT?",
+     "predictor_data FILE -features RAW -size S -metrics {NAME VALUES ...} ?-meta DICT? ?-channels C?",
      "Writes a predictor dataset as safetensors: the pictures in RAW (placement_features data appended, float32) "
-     "become the tensor features [N, 15, S, S], each metric the tensor metric.NAME [N]; DICT goes into the "
-     "metadata with the channel names.",
+     "become the tensor features [N, C, S, S] (C 15, or 30 for move pictures), each metric the tensor "
+     "metric.NAME [N]; DICT goes into the metadata with the channel names.",
      "Writes predictor pictures and metrics as safetensors."},
     {"predictor_dataset", PredictorDatasetCmd,
      "predictor_dataset -out DIR ?-samples N? ?-size S? ?-arrangements K? ?-efforts LIST? ?-poor P? ?-moves M? "
-     "?-step NM? ?-seed S?",
+     "?-step NM? ?-siblings K? ?-seed S?",
      "Makes a placement-quality dataset of the current design (with its testbench): N samples (200) over K finger "
      "arrangements (4, drawn by enumerate_fingers), each placed by the annealer at an effort from LIST (0.2 1 3) or, "
      "with probability P (0.2), as a best-of-one random sequence pair (a deliberately poor placement), then moved "
@@ -657,7 +694,12 @@ const HaloCmd halo_predict_cmds[] = {
      "before and after layout. Writes DIR/samples.jsonl, DIR/predictor.safetensors (placement_features pictures "
      "of S x S, default 64, and metric.<label> tensors) and DIR/labels.json (each label's spread). Labels: "
      "pscore pscore_osiris area hpwl wirelength, every post-layout metric and its shift_<metric> = |post - pre| / "
-     "|pre|, pscore_rel (pscore over the median of its arrangement's samples) and arrangement (its index). Returns a dict: dir file samples failures seconds labels.",
+     "|pre|, pscore_rel (pscore over the median of its arrangement's samples) and arrangement (its index). "
+     "With -siblings K (a move model's data) each verified placement is a parent: K single random moves of NM nm "
+     "(explore's moves, flips included) are each applied to it, rerouted incrementally and verified; a sample is "
+     "such a child, pictured as a move picture (placement_features -before the parent, 30 channels) and "
+     "labelled also pscore_move, its pscore over its parent's. Returns a dict: dir file samples failures "
+     "seconds labels.",
      "Makes a placement-quality dataset of the design."},
     {"train_predictor", TrainPredictorCmd,
      "train_predictor -data FILE ?-metric M? ?-arch cnn|PNET|MODEL? ?-epochs E? ?-batch B? ?-lr LR? "
@@ -686,7 +728,8 @@ const HaloCmd halo_predict_cmds[] = {
      "that its metric is at or below the threshold) good metric predicted threshold. With -moves, a list of "
      "candidate moves {DEVICE left|right|up|down|flip_x|flip_y ?STEP_NM?} (perturb's moves, step 100 nm), each is "
      "applied to a copy of the placement and scored in one batch without changing the design: returns one "
-     "{p_good predicted} per move, {-1 -1} for a move that would leave the device's halo.",
+     "{p_good predicted} per move, {-1 -1} for a move that would leave the device's halo. A move model (trained "
+     "on predictor_dataset -siblings data) sees each candidate as a move picture and scores only -moves.",
      "Predicts the current placement's layout quality."},
     {"predictor_info", PredictorInfoCmd, "predictor_info FILE",
      "Reads a predictor model file and prints its metric, threshold, parameter count and architecture. Returns a "

@@ -89,12 +89,14 @@ int halo_get_option(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i,
 Tcl_Obj *halo_option_value(Tcl_Interp *interp, Tcl_Obj *const objv[], int objc, int *i);
 
 /* A table of -name value options: an int within [lo, hi], a number
- * within [lo, hi], or a string; expected says what a bad value should be. */
-typedef enum { OPT_INT, OPT_NUM, OPT_STR } opt_type;
+ * within [lo, hi], a string, or the value itself (a Tcl_Obj * owned by
+ * objv, for binary data a string would mangle); expected says what a bad
+ * value should be. */
+typedef enum { OPT_INT, OPT_NUM, OPT_STR, OPT_OBJ } opt_type;
 typedef struct opt_spec {
     const char *name;
     opt_type type;
-    void *value;                  /* int*, double*, const char** */
+    void *value;                  /* int*, double*, const char**, Tcl_Obj** */
     double lo, hi;
     const char *expected;
 } opt_spec;

@@ -186,6 +186,8 @@ int halo_parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int fir
         int k;
         if (s->type == OPT_STR) {
             *(const char **)s->value = Tcl_GetString(v);
+        } else if (s->type == OPT_OBJ) {
+            *(Tcl_Obj **)s->value = v;
         } else if (s->type == OPT_INT) {
             if (Tcl_GetIntFromObj(NULL, v, &k) != TCL_OK || k < s->lo || k > s->hi)
                 return halo_tcl_fail(interp, HALO_E_CMD_VALUE, s->name, Tcl_GetString(v), s->expected);

@@ -20,10 +20,19 @@
 # shift_<metric>: |post - pre| / |pre|; once every sample is in,
 # pscore_rel (pscore over its arrangement's median) and arrangement (its
 # index), in predictor.safetensors and labels.json.
+#
+# With -siblings K the samples are moves instead (the data of a move
+# model, which explore -guide needs to rank candidate moves): each
+# placement made as above is verified as the parent, then K single random
+# moves of -step nm (explore's moves, flips included) are each applied to
+# it, rerouted incrementally and verified as explore does.  A sample is
+# one such child: its picture is a move picture (placement_features
+# -before: the child, then child minus parent; 30 channels) and it gains
+# the label pscore_move, its pscore over its parent's.
 
 proc ::halo::flow::predictor_dataset_defaults {} {
     dict create -out {} -samples 200 -size 64 -seed 1 -arrangements 4 -moves 6 -efforts {0.2 1 3} \
-        -poor 0.2 -step 200
+        -poor 0.2 -step 200 -siblings 0
 }
 
 proc ::halo::flow::predictor_dataset {args} {
@@ -31,6 +40,7 @@ proc ::halo::flow::predictor_dataset {args} {
     if {[dict get $o -out] eq ""} {raise XPL 2 predictor_dataset -out {} "a directory"}
     foreach k {-samples -size -arrangements -step} {need_int predictor_dataset $k [dict get $o $k] 1}
     need_int predictor_dataset -moves [dict get $o -moves] 0
+    need_int predictor_dataset -siblings [dict get $o -siblings] 0
     need_int predictor_dataset -seed [dict get $o -seed] 0
     need_number predictor_dataset -poor [dict get $o -poor]
     foreach e [dict get $o -efforts] {need_number predictor_dataset -efforts $e}
@@ -109,34 +119,26 @@ proc ::halo::flow::predictor_samples {o dir report} {
     set t0 [clock milliseconds]
     progress_start $report $n "predictor_dataset [dict get [report_design] name]"
     try {
-        set k 0
         set per [expr {max(1, ($n + [llength $arrangements] - 1) / [llength $arrangements])}]
+        set siblings [dict get $o -siblings]
+        set ai 0
         foreach fingers $arrangements {
+            # each arrangement's share of the -samples attempts
+            set quota [expr {min($n, [incr ai] * $per)}]
             set_fingers $fingers
             clear_layout
             generate_devices
-            for {set j 0} {$j < $per && $k < $n} {incr j} {
-                incr k
+            while {[set used [expr {[llength $rows] + [failure_total $failures]}]] < $quota} {
                 if {[catch {predictor_place $o rng} how]} {
                     dict incr failures place
-                    progress_set [llength $rows] [failure_total $failures]
-                    continue
-                }
-                set v [validate 1]
-                if {![dict get $v ok]} {
+                } elseif {![dict get [set v [validate 1]] ok]} {
                     dict incr failures [dict get $v cause]
-                    progress_set [llength $rows] [failure_total $failures]
-                    continue
+                } elseif {$siblings == 0} {
+                    predictor_keep $rawch $jsonl rows $fingers $how [placement_features -size $size] \
+                        [predictor_labels $v]
+                } else {
+                    predictor_children $o $rawch $jsonl rows failures rng $fingers $how $v [expr {$quota - $used}]
                 }
-                set f [placement_features -size $size]
-                puts -nonewline $rawch [dict get $f data]
-                set labels [predictor_labels $v]
-                set row [dict create sample [llength $rows] fingers $fingers {*}$how labels $labels]
-                lappend rows $row
-                set hj {}
-                dict for {a b} $how {lappend hj $a [expr {[string is double -strict $b] ? [jnum $b] : [jstr $b]}]}
-                puts $jsonl [jobj [list sample [llength $rows] fingers [jnumdict $fingers] how [jobj $hj] \
-                                       labels [jnumdict $labels]]]
                 progress_set [llength $rows] [failure_total $failures]
             }
         }
@@ -155,8 +157,10 @@ proc ::halo::flow::predictor_samples {o dir report} {
     set metrics [dict create]
     foreach m $names {dict set metrics $m [lmap r $rows {dict get $r labels $m}]}
     set file [file join $dir predictor.safetensors]
-    predictor_data $file -features $raw -size $size -metrics $metrics \
-        -meta [list circuit [dict get [report_design] name] samples [llength $rows]]
+    set channels [expr {[dict get $o -siblings] ? 30 : 15}]
+    predictor_data $file -features $raw -size $size -metrics $metrics -channels $channels \
+        -meta [list circuit [dict get [report_design] name] samples [llength $rows] \
+                   input [expr {$channels == 30 ? "move" : "placement"}]]
     file delete $raw
     file rename -force [file join $dir samples.jsonl.part] [file join $dir samples.jsonl]
     set spread [predictor_spread $metrics]
@@ -165,6 +169,56 @@ proc ::halo::flow::predictor_samples {o dir report} {
     write_atomic [file join $dir labels.json] [jobj $pairs]\n
     dict create dir $dir file $file samples [llength $rows] failures $failures \
         seconds [expr {([clock milliseconds] - $t0) / 1000.0}] labels $spread
+}
+
+# Keep one sample: its picture (placement_features' dict) into the raw
+# file, its row into rows and samples.jsonl.
+proc ::halo::flow::predictor_keep {rawch jsonl rowsVar fingers how f labels} {
+    upvar 1 $rowsVar rows
+    puts -nonewline $rawch [dict get $f data]
+    lappend rows [dict create sample [llength $rows] fingers $fingers {*}$how labels $labels]
+    set hj {}
+    dict for {a b} $how {lappend hj $a [expr {[string is double -strict $b] ? [jnum $b] : [jstr $b]}]}
+    puts $jsonl [jobj [list sample [llength $rows] fingers [jnumdict $fingers] how [jobj $hj] \
+                           labels [jnumdict $labels]]]
+}
+
+# The move samples of one verified parent placement (v its validation):
+# up to -siblings single random moves, each from the parent, rerouted
+# incrementally and verified as explore's variants are, at most budget
+# attempts.  The design is left at the parent placement.
+proc ::halo::flow::predictor_children {o rawch jsonl rowsVar failuresVar rngVar fingers how v budget} {
+    upvar 1 $rowsVar rows $failuresVar failures $rngVar rng
+    set size [dict get $o -size]
+    set before [dict get [placement_features -size $size] data]
+    set parent [dict get $v qos pscore]
+    set devices [placed_devices]
+    set kinds $::halo::flow::moves
+    snapshot save predictor_parent
+    try {
+        for {set c 0} {$c < [dict get $o -siblings] && $c < $budget} {incr c} {
+            snapshot restore predictor_parent
+            set device [lindex $devices [rng_below rng [llength $devices]]]
+            set move [lindex $kinds [rng_below rng [llength $kinds]]]
+            if {![apply_move $device $move [dict get $o -step]]} {
+                dict incr failures halo
+                continue
+            }
+            set cv [validate 0]
+            if {![dict get $cv ok]} {
+                dict incr failures [dict get $cv cause]
+                continue
+            }
+            set labels [predictor_labels $cv]
+            dict set labels pscore_move [expr {[dict get $labels pscore] / max($parent, 1e-300)}]
+            predictor_keep $rawch $jsonl rows $fingers \
+                [dict merge $how [dict create parent_pscore $parent device $device move $move]] \
+                [placement_features -size $size -before $before] $labels
+        }
+    } finally {
+        snapshot restore predictor_parent
+        snapshot delete predictor_parent
+    }
 }
 
 # Two labels about the placement rather than the arrangement: the index

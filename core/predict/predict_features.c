@@ -16,9 +16,22 @@ static const char *const channel_names[PF_CHANNELS] = {
 enum { CH_NMOS, CH_PMOS, CH_PASSIVE, CH_GATE, CH_DRAIN, CH_SOURCE, CH_P_SUPPLY, CH_P_SIGNAL,
        CH_P_INNER, CH_RUDY, CH_RUDY_SIG, CH_MATCHED, CH_MISMATCH, CH_HALO, CH_SCALE };
 
+static const char *const move_channel_names[PF_CHANNELS] = {
+    "d_nmos", "d_pmos", "d_passive", "d_gate", "d_drain", "d_source", "d_p_supply", "d_p_signal",
+    "d_p_inner", "d_rudy", "d_rudy_sig", "d_matched", "d_mismatch", "d_halo", "d_scale"};
+
 const char *pf_channel_name(int c)
 {
-    return c >= 0 && c < PF_CHANNELS ? channel_names[c] : NULL;
+    if (c >= 0 && c < PF_CHANNELS) return channel_names[c];
+    if (c >= PF_CHANNELS && c < PF_MOVE_CHANNELS) return move_channel_names[c - PF_CHANNELS];
+    return NULL;
+}
+
+void pf_move_picture(float *after, const float *before, int size)
+{
+    size_t n = (size_t)PF_CHANNELS * size * size;
+    float *delta = after + n;
+    for (size_t k = 0; k < n; k++) delta[k] = after[k] - before[k];
 }
 
 /* The picture's frame: nm per pixel over a square from (0, 0). */

@@ -30,6 +30,13 @@
  *   14 scale    constant: the picture's side in um / 100 (absolute size,
  *               which the normalised picture loses)
  * Pin counts are per pixel; coverages are fractions in [0, 1].
+ *
+ * A move picture (PF_MOVE_CHANNELS) is what a move-level predictor sees:
+ * the placement after a candidate move, channels 0 .. 14 as above, then
+ * channels 15 .. 29 (d_nmos .. d_scale) the change the move made, after
+ * minus before.  A picture of the whole placement cannot tell nearly
+ * equal placements apart at 100 nm; the difference says which device
+ * moved, where to, and what it moved against.
  */
 #ifndef HALO_PREDICT_FEATURES_H
 #define HALO_PREDICT_FEATURES_H
@@ -39,9 +46,17 @@
 #include "place/place.h"
 
 #define PF_CHANNELS 15
+#define PF_MOVE_CHANNELS (2 * PF_CHANNELS)
 #define PF_MAX_SIZE 512
 
+/* Channel c's name, c < PF_MOVE_CHANNELS (d_<name> from PF_CHANNELS on);
+ * NULL past the end. */
 const char *pf_channel_name(int c);
+
+/* Make after (a picture of PF_MOVE_CHANNELS x size x size whose first
+ * PF_CHANNELS hold the placement after the move) a move picture: its last
+ * PF_CHANNELS become after minus before. */
+void pf_move_picture(float *after, const float *before, int size);
 
 /* Rasterise a placed IR: out gets [PF_CHANNELS][size][size] floats
  * (row-major, row 0 at y = 0).  size 4 .. PF_MAX_SIZE.  *extent_um (may
