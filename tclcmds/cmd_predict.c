@@ -126,7 +126,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     halo_err err;
     halo_err_clear(&err);
     size_t len;
-    char *bytes = halo_read_file(raw, &len, &err, NULL, 0);
+    char *bytes = halo_read_file_max(raw, &len, HALO_MAX_DATA_BYTES, &err, NULL, 0);
     if (!bytes) return halo_tcl_error(interp, &err);
     size_t per = sizeof(float) * channels * (size_t)size * size;
     if (len == 0 || len % per != 0) {

@@ -14,12 +14,17 @@
 
 char *halo_read_file(const char *path, size_t *len, halo_err *err, const char *from, int line)
 {
+    return halo_read_file_max(path, len, HALO_MAX_INPUT_BYTES, err, from, line);
+}
+
+char *halo_read_file_max(const char *path, size_t *len, long long max, halo_err *err, const char *from, int line)
+{
     struct stat st;
     if (stat(path, &st) != 0) {
         halo_err_set(err, HALO_E_OPEN, from, line, path, strerror(errno));
         return NULL;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size > HALO_MAX_INPUT_BYTES) {
+    if (!S_ISREG(st.st_mode) || (long long)st.st_size > max) {
         halo_err_set(err, HALO_E_OPEN, from, line, path,
                      S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
         return NULL;

@@ -13,10 +13,15 @@
 #include "halo_err.h"
 
 #define HALO_MAX_INPUT_BYTES (256L * 1024 * 1024)
+/* Tensor files (datasets, models) halo writes itself: a move dataset of
+ * 4000 pictures of 30 x 32 x 32 floats is already 0.5 GB. */
+#define HALO_MAX_DATA_BYTES (4L * 1024 * 1024 * 1024)
 
 /* Whole file, NUL-terminated (malloc'd); *len gets its length.  from/line
  * name the place that asked for it (an .include line) in errors. */
 char *halo_read_file(const char *path, size_t *len, halo_err *err, const char *from, int line);
+/* The same with a bound of max bytes instead of HALO_MAX_INPUT_BYTES. */
+char *halo_read_file_max(const char *path, size_t *len, long long max, halo_err *err, const char *from, int line);
 
 int halo_write_atomic(const char *path, const char *data, size_t len, halo_err *err);
 

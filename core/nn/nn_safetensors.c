@@ -342,7 +342,7 @@ int nn_safetensors_parse(const unsigned char *buf, size_t len, const char *sourc
 int nn_safetensors_read(const char *path, nn_params *ps, nn_meta *meta, halo_err *err)
 {
     size_t len;
-    char *buf = halo_read_file(path, &len, err, NULL, 0);
+    char *buf = halo_read_file_max(path, &len, HALO_MAX_DATA_BYTES, err, NULL, 0);
     if (!buf) return -1;
     int rc = nn_safetensors_parse((const unsigned char *)buf, len, path, ps, meta, err);
     free(buf);

@@ -34,6 +34,12 @@ TEST(atomic_write_then_read)
     char *text = halo_read_file(path, &len, &err, NULL, 0);
     CHECK(text && len == 7 && memcmp(text, "abc\0def", 7) == 0 && text[7] == '\0');
     free(text);
+    /* the bound is the caller's: 7 bytes pass at 7, not at 6 */
+    text = halo_read_file_max(path, &len, 7, &err, NULL, 0);
+    CHECK(text && len == 7);
+    free(text);
+    CHECK(halo_read_file_max(path, &len, 6, &err, NULL, 0) == NULL);
+    CHECK(strstr(err.msg, "file too large") != NULL);
     CHECK(halo_write_atomic("/nonexistent/dir/x", "a", 1, &err) == HALO_E_WRITE);
     unlink(path);
 }
