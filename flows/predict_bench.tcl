@@ -25,12 +25,7 @@ dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
 
-proc load_example {root ex} {
-    pdk load sky130
-    read_spice [file join $root examples $ex $ex.spice]
-    read_constraints [file join $root examples $ex pairs.json]
-    read_testbench [file join $root examples $ex testbench.spice]
-}
+source [file join $root flows bench_common.tcl]
 
 proc save {path value} {
     set f [open $path.part w]
@@ -103,32 +98,12 @@ if {${-one} ne ""} {
 
 # ------------------------------------------------------------------ the parent
 
-proc run_children {examples phase} {
-    global argv0 root opts
-    set halo [info nameofexecutable]
-    set left $examples
-    set running {}
-    while {[llength $left] || [llength $running]} {
-        while {[llength $running] < [dict get $opts -jobs] && [llength $left]} {
-            set ex [lindex $left 0]
-            set left [lrange $left 1 end]
-            set args [list $halo [file join $root flows predict_bench.tcl] {*}[dict remove $opts -one -phase] \
-                          -one $ex -phase $phase]
-            set ::env(OPENBLAS_NUM_THREADS) 1
-            lappend running [list $ex [open |[concat $args 2>@1] r]]
-        }
-        # wait for the oldest child
-        lassign [lindex $running 0] ex ch
-        set text [read $ch]
-        if {[catch {close $ch} msg]} {puts "predict_bench: $ex ($phase) failed:\n$text$msg"}
-        set running [lrange $running 1 end]
-    }
-}
-
 set t0 [clock seconds]
-run_children ${-examples} train
+run_children [file join $root flows predict_bench.tcl] [dict remove $opts -phase] ${-examples} -phase train
 set others [lsearch -all -inline -not -exact ${-examples} ${-pretrain}]
-if {[file exists [file join $out ${-pretrain} nas.safetensors]]} {run_children $others transfer}
+if {[file exists [file join $out ${-pretrain} nas.safetensors]]} {
+    run_children [file join $root flows predict_bench.tcl] [dict remove $opts -phase] $others -phase transfer
+}
 
 puts "Placement-quality prediction, label ${-metric} (good: the lowest 75 % of the train part), pictures\
       ${-size} x ${-size} x 15, width ${-width}; CNN and the NAS architecture both trained ${-epochs} epochs\

@@ -29,16 +29,7 @@ foreach {k v} $argv {
 dict with opts {}
 set ::halo::output ""
 
-# Two-sided 97.5 % quantiles of Student's t, df 1..30.
-set tq {12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110
-        2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042}
-
-proc load_example {root ex} {
-    pdk load sky130
-    read_spice [file join $root examples $ex $ex.spice]
-    read_constraints [file join $root examples $ex pairs.json]
-    read_testbench [file join $root examples $ex testbench.spice]
-}
+source [file join $root flows bench_common.tcl]
 
 proc pscores {r} {lmap x [dict get $r records] {dict get $x pscore}}
 
@@ -46,17 +37,6 @@ puts [format "Predictor-guided vs unguided random exploration, %d seeds x %d sim
           ${-seeds} ${-variants} ${-model} ${-candidates}]
 puts [format "%-11s %7s %7s %9s %20s   %-26s" circuit random guided mean_diff "95% CI" \
           "mean pscore, guided/random"]
-proc mean {l} {expr {[tcl::mathop::+ 0.0 {*}$l] / max([llength $l], 1)}}
-
-# Mean and half-width of the 95 % t interval of a list.
-proc t_interval {l} {
-    global tq
-    set n [llength $l]
-    set m [mean $l]
-    if {$n < 2} {return [list $m 0]}
-    set var [expr {[tcl::mathop::+ 0.0 {*}[lmap d $l {expr {($d - $m) ** 2}}]] / ($n - 1)}]
-    list $m [expr {[lindex $tq [expr {min($n - 1, 30) - 1}]] * sqrt($var / $n)}]
-}
 
 set wins 0
 set finer 0

@@ -38,28 +38,7 @@ dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
 
-# Two-sided 97.5 % quantiles of Student's t, df 1..30.
-set tq {12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110
-        2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042}
-
-proc load_example {root ex} {
-    pdk load sky130
-    read_spice [file join $root examples $ex $ex.spice]
-    read_constraints [file join $root examples $ex pairs.json]
-    read_testbench [file join $root examples $ex testbench.spice]
-}
-
-proc mean {l} {expr {[tcl::mathop::+ 0.0 {*}$l] / max([llength $l], 1)}}
-
-# Mean and half-width of the 95 % t interval of a list.
-proc t_interval {l} {
-    global tq
-    set n [llength $l]
-    set m [mean $l]
-    if {$n < 2} {return [list $m 0]}
-    set var [expr {[tcl::mathop::+ 0.0 {*}[lmap d $l {expr {($d - $m) ** 2}}]] / ($n - 1)}]
-    list $m [expr {[lindex $tq [expr {min($n - 1, 30) - 1}]] * sqrt($var / $n)}]
-}
+source [file join $root flows bench_common.tcl]
 
 # Ranks 0 .. n-1 of a list of numbers (ties in list order).
 proc ranks {l} {
@@ -172,28 +151,8 @@ if {${-one} ne ""} {
 
 # ------------------------------------------------------------------ the parent
 
-proc run_children {examples} {
-    global root opts
-    set halo [info nameofexecutable]
-    set left $examples
-    set running {}
-    while {[llength $left] || [llength $running]} {
-        while {[llength $running] < [dict get $opts -jobs] && [llength $left]} {
-            set ex [lindex $left 0]
-            set left [lrange $left 1 end]
-            set ::env(OPENBLAS_NUM_THREADS) 1
-            set args [list $halo [file join $root flows predict_moves.tcl] {*}[dict remove $opts -one] -one $ex]
-            lappend running [list $ex [open |[concat $args 2>@1] r]]
-        }
-        lassign [lindex $running 0] ex ch
-        set text [read $ch]
-        if {[catch {close $ch} msg]} {puts "predict_moves: $ex failed:\n$text$msg"}
-        set running [lrange $running 1 end]
-    }
-}
-
 set t0 [clock seconds]
-run_children ${-examples}
+run_children [file join $root flows predict_moves.tcl] $opts ${-examples}
 puts [format "Move models (predictor_dataset -siblings %d, CNN on pscore_move, %d x %d x 30, %d epochs, width %s);" \
           ${-siblings} ${-size} ${-size} ${-epochs} ${-width}]
 puts [format "ranking %d candidate moves of %d fresh placements, every candidate simulated." ${-candidates} ${-probe}]
