@@ -24,6 +24,7 @@
 #include "netlist/netjson.h"
 #include "sim/tb_opamp.h"
 #include "size/blocks.h"
+#include "size/size_bo.h"
 #include "size/size_data.h"
 #include "size/size_space.h"
 #include "size/sizer.h"
@@ -497,7 +498,7 @@ static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 /* ---------------------------------------------------------------- size */
 
 typedef struct size_args {
-    const char *model, *spec, *method;
+    const char *model, *spec, *method, *data;
     int samples, steps, simulate, full_models;
     double guidance, seed, cl, vdd, ibias;
 } size_args;
@@ -603,6 +604,177 @@ static Tcl_Obj *candidates_obj(const size_space *s, const double *x, const opamp
     return list;
 }
 
+/* ---------------------------------------------------------------- size -method bo */
+
+/* A sizing (space order, µm) as the sizer's normalised u (its variable
+ * order): the GP's coordinates, in which every variable spreads alike. */
+static void sizing_to_u(const sizer *z, const int *space_of, const double *x, double *u)
+{
+    for (int v = 0; v < z->nvars; v++) u[v] = (log(x[space_of[v]]) - z->umean[v]) / z->ustd[v];
+}
+
+static void u_to_sizing(const sizer *z, const int *space_of, const size_space *s, const double *u, double *x)
+{
+    for (int v = 0; v < z->nvars; v++) x[space_of[v]] = exp(u[v] * z->ustd[v] + z->umean[v]);
+    sspace_snap(s, x);
+}
+
+/* spec_distance of a dataset row; INFINITY when it misses a metric. */
+static double row_distance(const sizer *z, const double *spec, const size_data *d, int r)
+{
+    double sum = 0;
+    int n = 0;
+    for (int k = 0; k < z->nmetrics; k++) {
+        if (!isfinite(spec[k])) continue;
+        int c = size_data_metric(d, z->metric[k].key);
+        double v = c < 0 ? NAN : d->m[(size_t)r * d->nmetrics + c];
+        if (!isfinite(v)) return INFINITY;
+        sum += fabs(v - spec[k]) / fmax(fabs(spec[k]), 1e-30);
+        n++;
+    }
+    return n ? sum / n : INFINITY;
+}
+
+/* What the GP models: the log of the distance (relative errors span
+ * decades; a failed sizing is not a point of the surface). */
+static double bo_target(double distance)
+{
+    return log(distance + 1e-4);
+}
+
+/* The observations: u (cap * nvars) and targets, grown as sizings are
+ * simulated. */
+typedef struct bo_obs {
+    int n, cap, d;
+    double *u, *y;
+} bo_obs;
+
+static void bo_add(bo_obs *o, const double *u, double y)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 64;
+        o->u = halo_xrealloc(o->u, sizeof *o->u * (size_t)o->cap * o->d);
+        o->y = halo_xrealloc(o->y, sizeof *o->y * (size_t)o->cap);
+    }
+    memcpy(o->u + (size_t)o->n * o->d, u, sizeof *u * (size_t)o->d);
+    o->y[o->n++] = y;
+}
+
+/* The dataset's converged rows as observations of this specification. */
+static int bo_prior(Tcl_Interp *interp, const sizer *z, const size_space *s, const int *space_of, const char *path,
+                    const double *spec, bo_obs *o)
+{
+    size_data d;
+    halo_err err;
+    halo_err_clear(&err);
+    if (size_data_read(path, &d, &err) != 0) return halo_tcl_error(interp, &err);
+    int *dspace = halo_xmalloc(sizeof *dspace * (size_t)(d.nvars ? d.nvars : 1));
+    double *xs = halo_xmalloc(sizeof *xs * s->nvars), *u = halo_xmalloc(sizeof *u * z->nvars);
+    int rc = map_vars(interp, &d, s, dspace);
+    for (int r = 0; rc == TCL_OK && r < d.nrows; r++) {
+        double dist = d.converged[r] ? row_distance(z, spec, &d, r) : INFINITY;
+        if (!isfinite(dist)) continue;
+        for (int v = 0; v < d.nvars; v++) xs[dspace[v]] = d.x[(size_t)r * d.nvars + v];
+        sizing_to_u(z, space_of, xs, u);
+        bo_add(o, u, bo_target(dist));
+    }
+    if (rc == TCL_OK && o->n < 2)
+        rc = halo_tcl_fail(interp, HALO_E_SIZ_DATA, path, "fewer than 2 converged rows with the specification's metrics");
+    free(u);
+    free(xs);
+    free(dspace);
+    size_data_free(&d);
+    return rc;
+}
+
+enum { BO_CANDIDATES = 2048, BO_LOCAL = 8 };
+
+/* The indices of the (up to) BO_LOCAL lowest targets, best first. */
+static int bo_best(const bo_obs *o, int *best)
+{
+    int nb = 0;
+    for (int i = 0; i < o->n; i++) {
+        int j;
+        if (nb < BO_LOCAL) j = nb++;
+        else if (o->y[i] < o->y[best[BO_LOCAL - 1]]) j = BO_LOCAL - 1;
+        else continue;
+        best[j] = i;
+        for (; j > 0 && o->y[best[j]] < o->y[best[j - 1]]; j--) {
+            int t = best[j];
+            best[j] = best[j - 1], best[j - 1] = t;
+        }
+    }
+    return nb;
+}
+
+/* Candidates in u: half drawn from the sizing space, half normal steps
+ * (0.05 to 0.4 of a standard deviation) around the BO_LOCAL best
+ * observations; all snapped onto the grid through the sizing. */
+static void bo_candidates(const sizer *z, const size_space *s, const int *space_of, const bo_obs *o, halo_rng *rng,
+                          double *cu)
+{
+    int best[BO_LOCAL], nb = bo_best(o, best);
+    double *x = halo_xmalloc(sizeof *x * s->nvars);
+    for (int c = 0; c < BO_CANDIDATES; c++) {
+        double *u = cu + (size_t)c * z->nvars;
+        if (c % 2 == 0 || nb == 0) {
+            sspace_sample(s, rng, x);
+        } else {
+            const double *b = o->u + (size_t)best[rng_below(rng, nb)] * o->d;
+            double step = 0.05 * pow(8.0, rng_uniform(rng));
+            for (int v = 0; v < z->nvars; v++) u[v] = b[v] + step * rng_normal(rng);
+            u_to_sizing(z, space_of, s, u, x);
+        }
+        sizing_to_u(z, space_of, x, u);
+    }
+    free(x);
+}
+
+/* Simple Bayesian optimisation, sequential: a GP on the observations
+ * (the -data rows, then every sizing simulated here), and each of
+ * a->samples rounds simulates the candidate of highest expected
+ * improvement.  x and res get the simulated sizings in order. */
+static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const size_space *s, const int *space_of,
+                     const size_args *a, const double *spec, const char_opts *co, double *x, opamp_result *res)
+{
+    bo_obs o = {.d = z->nvars};
+    int rc = bo_prior(interp, z, s, space_of, a->data, spec, &o);
+    double *cu = halo_xmalloc(sizeof *cu * (size_t)BO_CANDIDATES * z->nvars);
+    double *mean = halo_xmalloc(sizeof *mean * BO_CANDIDATES), *sd = halo_xmalloc(sizeof *sd * BO_CANDIDATES);
+    halo_rng rng;
+    rng_seed(&rng, (uint64_t)a->seed * 0x9E3779B97F4A7C15ull + 424242);
+    for (int it = 0; rc == TCL_OK && it < a->samples; it++) {
+        size_gp gp;
+        if (size_gp_fit(&gp, o.u, o.y, o.n, o.d) != 0) {
+            rc = halo_tcl_fail(interp, HALO_E_SIZ_DATA, a->data, "the Gaussian process could not be fitted");
+            break;
+        }
+        double best = o.y[0];
+        for (int i = 1; i < o.n; i++) best = fmin(best, o.y[i]);
+        bo_candidates(z, s, space_of, &o, &rng, cu);
+        size_gp_predict(&gp, cu, BO_CANDIDATES, mean, sd);
+        size_gp_free(&gp);
+        int pick = 0;
+        double top = -1;
+        for (int c = 0; c < BO_CANDIDATES; c++) {
+            double ei = size_expected_improvement(mean[c], sd[c], best);
+            if (ei > top) top = ei, pick = c;
+        }
+        double *xi = x + (size_t)it * s->nvars;
+        u_to_sizing(z, space_of, s, cu + (size_t)pick * z->nvars, xi);
+        rc = characterize_sizings(interp, d, s, xi, 1, co, &res[it]);
+        double dist = rc == TCL_OK ? spec_distance(z, spec, &res[it]) : INFINITY;
+        /* a failed sizing is no observation; the next round draws anew */
+        if (isfinite(dist)) bo_add(&o, cu + (size_t)pick * z->nvars, bo_target(dist));
+    }
+    free(sd);
+    free(mean);
+    free(cu);
+    free(o.u);
+    free(o.y);
+    return rc;
+}
+
 static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_args *a, Tcl_Obj *r)
 {
     double spec[SIZER_MAX_METRICS];
@@ -615,17 +787,21 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
     opamp_result *res = a->simulate ? halo_xcalloc(a->samples, sizeof *res) : NULL;
     ranked *order = halo_xmalloc(sizeof *order * a->samples);
     double t0 = seconds_now(), t1 = t0;
-    int rc = map_vars(interp, &names, &s, space_of);
-    if (rc == TCL_OK) rc = propose(interp, z, &s, space_of, a, spec, x);
-    t1 = seconds_now();
-    if (rc == TCL_OK && res) {
-        char_opts co;
-        opamp_tb_defaults(&co.tb);
-        co.tb.vdd = a->vdd, co.tb.cl = a->cl, co.tb.ibias = a->ibias, co.tb.vcm = a->vdd / 2;
-        design_sim_opts_default(&co.sim);
-        co.sim.full_models = a->full_models;
-        rc = halo_sim_memory_limit(interp, &co.sim);
-        if (rc == TCL_OK) rc = characterize_sizings(interp, d, &s, x, a->samples, &co, res);
+    char_opts co;
+    opamp_tb_defaults(&co.tb);
+    co.tb.vdd = a->vdd, co.tb.cl = a->cl, co.tb.ibias = a->ibias, co.tb.vcm = a->vdd / 2;
+    design_sim_opts_default(&co.sim);
+    co.sim.full_models = a->full_models;
+    int rc = map_vars(interp, &names, &s, space_of), bo = strcmp(a->method, "bo") == 0;
+    if (rc == TCL_OK && res) rc = halo_sim_memory_limit(interp, &co.sim);
+    if (rc == TCL_OK && bo) {
+        /* proposing is simulating: seconds_sampling counts the GP alone */
+        rc = bo_search(interp, d, z, &s, space_of, a, spec, &co, x, res);
+        t1 = seconds_now();
+    } else {
+        if (rc == TCL_OK) rc = propose(interp, z, &s, space_of, a, spec, x);
+        t1 = seconds_now();
+        if (rc == TCL_OK && res) rc = characterize_sizings(interp, d, &s, x, a->samples, &co, res);
     }
     if (rc == TCL_OK) {
         for (int i = 0; i < a->samples; i++) order[i] = (ranked){i, res ? spec_distance(z, spec, &res[i]) : 0};
@@ -662,11 +838,16 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
                        {"-cl", OPT_NUM, &a.cl, 0, 1e-6, "a load from 0 to 1e-6 F"},
                        {"-vdd", OPT_NUM, &a.vdd, 0.1, 20, "a supply from 0.1 to 20 V"},
                        {"-ibias", OPT_NUM, &a.ibias, 0, 1e-2, "a bias current from 0 to 10 mA"},
-                       {"-full_models", OPT_INT, &a.full_models, 0, 1, "0 or 1"}, {NULL, 0, NULL, 0, 0, NULL}};
+                       {"-full_models", OPT_INT, &a.full_models, 0, 1, "0 or 1"},
+                       {"-data", OPT_STR, &a.data, 0, 0, ""}, {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model || !a.spec) return halo_usage(interp, "size");
-    if (strcmp(a.method, "diffusion") && strcmp(a.method, "mlp") && strcmp(a.method, "random"))
-        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-method", a.method, "diffusion, mlp or random");
+    if (strcmp(a.method, "diffusion") && strcmp(a.method, "mlp") && strcmp(a.method, "random") &&
+        strcmp(a.method, "bo"))
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-method", a.method, "diffusion, mlp, random or bo");
+    if (strcmp(a.method, "bo") == 0 && (!a.data || !a.simulate))
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-method", a.method,
+                             "bo with -data ROWS.jsonl (the rows the sizer was trained on) and -simulate 1");
     if (strcmp(a.method, "mlp") == 0) a.samples = 1;   /* a regressor has one answer */
     if (!halo_need_design(interp, cd)) return TCL_ERROR;
     halo_err err;
@@ -793,13 +974,16 @@ const HaloCmd halo_size_cmds[] = {
      "(and mlp.safetensors). Returns the sizer's summary with test_rows and seconds.",
      "Trains the per-block diffusion sizer."},
     {"size", SizeCmd,
-     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random? ?-guidance W? ?-steps S? ?-seed S? "
-     "?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
+     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-data ROWS.jsonl? ?-guidance W? "
+     "?-steps S? ?-seed S? ?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
      "Sizes the current design for a specification {metric value ...} (metrics the sizer was trained on; those "
      "left out are taken from the training row nearest on the given ones): -method diffusion samples N sizings "
      "from the per-block models and averages overlapping blocks (-guidance w: classifier-free guidance, v = (1 + w) "
      "v_cond - w v_uncond; the default 0 is the conditional model alone, which sized best on the bench); mlp gives the regressor's one sizing; random "
-     "draws N from the sizing space (the baseline). Each sizing is characterised and the candidates are ranked by "
+     "draws N from the sizing space (a baseline); bo is simple Bayesian optimisation (the other baseline): a "
+     "Gaussian process on the log distance to the specification, fitted to the rows of -data (the sizing_dataset "
+     "the sizer was trained on) and to each sizing simulated so far, N sequential rounds each simulating the "
+     "candidate of highest expected improvement. Each sizing is characterised and the candidates are ranked by "
      "the mean relative difference of their metrics to the specification. Returns {candidates {{sizing metrics "
      "status distance} ...} method filled_from_nearest_row seconds_sampling seconds_simulation}.",
      "Sizes the design for a specification."},

@@ -15,14 +15,20 @@
  *   - classifier-free guidance against w = 0 on the same task;
  *   - save -> load -> the same samples bit for bit; truncated, garbage and
  *     inconsistent files refused with a message;
- *   - option and configuration errors. */
+ *   - option and configuration errors;
+ *   - the Bayesian-optimisation baseline's Gaussian process (size_bo.h):
+ *     it interpolates what it was fitted to, is unsure far from it, and
+ *     expected improvement drives a search that beats random draws of the
+ *     same budget on a smooth bowl. */
 #include "size/ddpm.h"
+#include "size/size_bo.h"
 #include "size/size_kern.h"
 #include "size/size_mlp.h"
 #include "base/rng.h"
 #include "nn_gradcheck.h"
 #include "unit.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -778,6 +784,103 @@ TEST(configuration_and_option_errors)
     so.steps = 50;
     CHECK_INT(ddpm_sample(m, NULL, 0, 2, &so, out, &err), 0);   /* unconditional */
     ddpm_free(m);
+}
+
+/* f on [-2, 2]^2: smooth, one bump and a slope. */
+static double gp_test_f(const double *u)
+{
+    return sin(1.5 * u[0]) + 0.5 * u[1] * u[1];
+}
+
+TEST(gp_interpolates_and_is_unsure_far_away)
+{
+    enum { N = 40, D = 2 };
+    double u[N * D], y[N];
+    halo_rng rng;
+    rng_seed(&rng, 11);
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < D; k++) u[i * D + k] = 4 * rng_uniform(&rng) - 2;
+        y[i] = gp_test_f(u + i * D);
+    }
+    size_gp gp;
+    CHECK(size_gp_fit(&gp, u, y, N, D) == 0);
+    CHECK(gp.noise <= 1e-2);   /* noiseless data: the likelihood picks little noise */
+    double mean[N], sd[N], worst = 0, sd_in = 0;
+    size_gp_predict(&gp, u, N, mean, sd);
+    for (int i = 0; i < N; i++) {
+        worst = fmax(worst, fabs(mean[i] - y[i]));
+        sd_in = fmax(sd_in, sd[i]);
+    }
+    CHECK(worst < 0.1);
+    /* between the points: close to f on a held-out grid */
+    double q[25 * D], qm[25], qs[25], err = 0;
+    for (int i = 0; i < 25; i++) q[i * D] = -1.5 + 0.75 * (i % 5), q[i * D + 1] = -1.5 + 0.75 * (i / 5);
+    size_gp_predict(&gp, q, 25, qm, qs);
+    for (int i = 0; i < 25; i++) err = fmax(err, fabs(qm[i] - gp_test_f(q + i * D)));
+    CHECK(err < 0.25);
+    /* far away: back to the mean, as unsure as the prior */
+    double far[D] = {40, -40}, fm, fs;
+    size_gp_predict(&gp, far, 1, &fm, &fs);
+    CHECK(fabs(fm - gp.ymean) < 1e-6 && fs > 5 * sd_in && fabs(fs - gp.ystd) < 1e-3 * gp.ystd);
+    size_gp_free(&gp);
+    /* expected improvement: certain gain, zero when certain of none, grows with doubt */
+    CHECK(fabs(size_expected_improvement(1.0, 0.0, 1.5) - 0.5) < 1e-12);
+    CHECK(size_expected_improvement(2.0, 0.0, 1.5) == 0);
+    CHECK(size_expected_improvement(2.0, 1.0, 1.5) > size_expected_improvement(2.0, 0.1, 1.5));
+    CHECK(size_expected_improvement(2.0, 0.1, 1.5) > 0);
+}
+
+/* A bowl in [-1, 1]^4 with its bottom off centre. */
+static double bowl(const double *u)
+{
+    static const double c[4] = {0.3, -0.5, 0.1, 0.6};
+    double s = 0;
+    for (int k = 0; k < 4; k++) s += (u[k] - c[k]) * (u[k] - c[k]);
+    return s;
+}
+
+/* Best value of BUDGET evaluations: 8 random, then BUDGET - 8 rounds of
+ * the GP and expected improvement over 512 random candidates (bo), or all
+ * random (!bo). */
+static double search_bowl(int bo, uint64_t seed)
+{
+    enum { D = 4, BUDGET = 30, CANDS = 512 };
+    double u[BUDGET * D], y[BUDGET], cu[CANDS * D], m[CANDS], sd[CANDS];
+    halo_rng rng;
+    rng_seed(&rng, seed);
+    double best = INFINITY;
+    for (int n = 0; n < BUDGET; n++) {
+        double *p = u + n * D;
+        size_gp gp;
+        if (bo && n >= 8 && size_gp_fit(&gp, u, y, n, D) == 0) {
+            for (int i = 0; i < CANDS * D; i++) cu[i] = 2 * rng_uniform(&rng) - 1;
+            size_gp_predict(&gp, cu, CANDS, m, sd);
+            size_gp_free(&gp);
+            int pick = 0;
+            double top = -1;
+            for (int c = 0; c < CANDS; c++) {
+                double ei = size_expected_improvement(m[c], sd[c], best);
+                if (ei > top) top = ei, pick = c;
+            }
+            memcpy(p, cu + pick * D, sizeof *p * D);
+        } else {
+            for (int k = 0; k < D; k++) p[k] = 2 * rng_uniform(&rng) - 1;
+        }
+        y[n] = bowl(p);
+        best = fmin(best, y[n]);
+    }
+    return best;
+}
+
+TEST(gp_search_beats_random_draws_of_the_same_budget)
+{
+    double sb = 0, sr = 0;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        sb += search_bowl(1, seed);
+        sr += search_bowl(0, seed);
+    }
+    printf("    bowl, best of 30 evaluations (mean of 5 seeds): GP + EI %.4f, random %.4f\n", sb / 5, sr / 5);
+    CHECK(sb < 0.5 * sr);
 }
 
 UNIT_MAIN("test_size_models")
