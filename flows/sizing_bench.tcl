@@ -10,7 +10,9 @@
 #      diffusion, one sample (the seed's protocol); diffusion, best of -k
 #      samples ranked by simulation; the MLP's one sizing; random search,
 #      best of -k draws from the sizing space (the same simulations as
-#      diffusion's best-of-k).  Each simulated; the relative difference of
+#      diffusion's best-of-k); simple Bayesian optimisation, -k sequential
+#      rounds of a GP on the training rows and expected improvement (the
+#      same simulations again).  Each simulated; the relative difference of
 #      each metric to the specification, in %;
 #   4. a table per circuit: per metric and method the median and the
 #      interquartile range of the relative difference, and the median of
@@ -35,7 +37,7 @@ foreach {k v} $argv {
 dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
-set methods {diffusion_1 diffusion_k mlp random_k}
+set methods {diffusion_1 diffusion_k mlp random_k bo_k}
 
 proc circuit_files {root c} {
     if {$c eq "fcoa"} {
@@ -102,12 +104,13 @@ proc quantile {sorted q} {
 
 # Size one specification with one method; the chosen candidate's metrics
 # (or {} when it failed).
-proc size_one {model spec method k seed guidance} {
+proc size_one {model data spec method k seed guidance} {
     switch $method {
         diffusion_1 {set r [size -model $model -spec $spec -method diffusion -samples 1 -seed $seed -guidance $guidance]}
         diffusion_k {set r [size -model $model -spec $spec -method diffusion -samples $k -seed $seed -guidance $guidance]}
         mlp         {set r [size -model $model -spec $spec -method mlp]}
         random_k    {set r [size -model $model -spec $spec -method random -samples $k -seed $seed]}
+        bo_k        {set r [size -model $model -spec $spec -method bo -data $data -samples $k -seed $seed]}
     }
     set best [lindex [dict get $r candidates] 0]
     if {[dict get $best status] ne "ok"} {return {}}
@@ -146,7 +149,7 @@ proc run_circuit {c} {
     dict for {id spec} $specs {
         incr i
         foreach m $methods {
-            set got [size_one $model $spec $m ${-k} [expr {${-seed} + $i}] ${-guidance}]
+            set got [size_one $model $data $spec $m ${-k} [expr {${-seed} + $i}] ${-guidance}]
             if {$got eq ""} {dict incr fails $m; continue}
             foreach k $metrics {
                 if {[dict exists $got $k]} {lappend diffs($m,$k) [rel_diff [dict get $got $k] [dict get $spec $k]]}
@@ -172,6 +175,7 @@ proc run_circuit {c} {
     puts $header
     set within 0
     set wins 0
+    set bo_wins 0
     foreach k $metrics {
         set line [format "   %-20s" $k]
         set med_abs [dict create]
@@ -186,9 +190,11 @@ proc run_circuit {c} {
         if {[dict exists $med_abs diffusion_k] && [dict get $med_abs diffusion_k] <= 5.0} {incr within}
         if {[dict exists $med_abs diffusion_k] && [dict exists $med_abs mlp] &&
             [dict get $med_abs diffusion_k] < [dict get $med_abs mlp]} {incr wins}
+        if {[dict exists $med_abs diffusion_k] && [dict exists $med_abs bo_k] &&
+            [dict get $med_abs diffusion_k] < [dict get $med_abs bo_k]} {incr bo_wins}
     }
     puts "   failed sizings: [join [lmap m $methods {format %s=%d $m [dict get $fails $m]}] {, }]"
-    puts "   diffusion (best of ${-k}): median |diff| <= 5 % on $within of [llength $metrics] metrics; better than the MLP on $wins of [llength $metrics]"
+    puts "   diffusion (best of ${-k}): median |diff| <= 5 % on $within of [llength $metrics] metrics; better than the MLP on $wins of [llength $metrics], than Bayesian optimisation on $bo_wins"
 
     # the seed's pictures
     set series {}

@@ -743,9 +743,13 @@ static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const s
     double *mean = halo_xmalloc(sizeof *mean * BO_CANDIDATES), *sd = halo_xmalloc(sizeof *sd * BO_CANDIDATES);
     halo_rng rng;
     rng_seed(&rng, (uint64_t)a->seed * 0x9E3779B97F4A7C15ull + 424242);
+    double ell = 0, noise = 0;
     for (int it = 0; rc == TCL_OK && it < a->samples; it++) {
+        /* hyperparameters from the first fit, on the data alone */
         size_gp gp;
-        if (size_gp_fit(&gp, o.u, o.y, o.n, o.d) != 0) {
+        int bad = it == 0 ? size_gp_fit(&gp, o.u, o.y, o.n, o.d) : size_gp_fit_with(&gp, o.u, o.y, o.n, o.d, ell, noise);
+        ell = gp.ell, noise = gp.noise;
+        if (bad) {
             rc = halo_tcl_fail(interp, HALO_E_SIZ_DATA, a->data, "the Gaussian process could not be fitted");
             break;
         }

@@ -24,15 +24,21 @@ static double sq_dist(const double *a, const double *b, int d)
     return s;
 }
 
-/* K + noise I for length scale ell, column-major n x n (symmetric). */
-static void kernel_matrix(const double *u, int n, int d, double ell, double noise, double *K)
+/* Squared distances of the n points, column-major n x n. */
+static double *distances(const double *u, int n, int d)
+{
+    double *D = halo_xmalloc(sizeof *D * (size_t)n * n);
+    for (int j = 0; j < n; j++)
+        for (int i = j; i < n; i++) D[(size_t)j * n + i] = D[(size_t)i * n + j] = sq_dist(u + (size_t)i * d, u + (size_t)j * d, d);
+    return D;
+}
+
+/* K + noise I for length scale ell from the squared distances. */
+static void kernel_matrix(const double *D, int n, double ell, double noise, double *K)
 {
     double g = -0.5 / (ell * ell);
-    for (int j = 0; j < n; j++)
-        for (int i = j; i < n; i++) {
-            double k = exp(g * sq_dist(u + (size_t)i * d, u + (size_t)j * d, d)) + (i == j ? noise : 0);
-            K[(size_t)j * n + i] = K[(size_t)i * n + j] = k;
-        }
+    for (size_t k = 0; k < (size_t)n * n; k++) K[k] = exp(g * D[k]);
+    for (int i = 0; i < n; i++) K[(size_t)i * n + i] += noise;
 }
 
 /* Factor K, solve for alpha; the log marginal likelihood, or -INFINITY
@@ -53,44 +59,62 @@ static double factor_and_solve(double *K, const double *z, int n, double *alpha)
     return -0.5 * fit - logdet - 0.5 * n * log(2 * M_PI);
 }
 
-int size_gp_fit(size_gp *gp, const double *u, const double *y, int n, int d)
+/* The targets standardised into z (malloc'd). */
+static double *standardise(size_gp *gp, const double *y, int n)
 {
-    memset(gp, 0, sizeof *gp);
-    if (n < 2 || d < 1) return -1;
     double s = 0, s2 = 0;
     for (int i = 0; i < n; i++) s += y[i], s2 += y[i] * y[i];
     gp->ymean = s / n;
     double var = s2 / n - gp->ymean * gp->ymean;
     gp->ystd = var > 1e-24 ? sqrt(var) : 1;
-    double *z = halo_xmalloc(sizeof *z * (size_t)n), *K = halo_xmalloc(sizeof *K * (size_t)n * n);
-    double *alpha = halo_xmalloc(sizeof *alpha * (size_t)n);
+    double *z = halo_xmalloc(sizeof *z * (size_t)n);
     for (int i = 0; i < n; i++) z[i] = (y[i] - gp->ymean) / gp->ystd;
+    return z;
+}
+
+int size_gp_fit_with(size_gp *gp, const double *u, const double *y, int n, int d, double ell, double noise)
+{
+    memset(gp, 0, sizeof *gp);
+    if (n < 2 || d < 1 || !(ell > 0) || !(noise > 0)) return -1;
+    double *z = standardise(gp, y, n), *D = distances(u, n, d);
+    double *K = halo_xmalloc(sizeof *K * (size_t)n * n), *alpha = halo_xmalloc(sizeof *alpha * (size_t)n);
+    kernel_matrix(D, n, ell, noise, K);
+    gp->log_ml = factor_and_solve(K, z, n, alpha);
+    free(D);
+    free(z);
+    if (!isfinite(gp->log_ml)) {
+        free(K);
+        free(alpha);
+        return -1;
+    }
+    gp->n = n, gp->d = d, gp->ell = ell, gp->noise = noise;
+    gp->u = halo_xmalloc(sizeof *gp->u * (size_t)n * d);
+    memcpy(gp->u, u, sizeof *gp->u * (size_t)n * d);
+    gp->L = K, gp->alpha = alpha;
+    return 0;
+}
+
+int size_gp_fit(size_gp *gp, const double *u, const double *y, int n, int d)
+{
+    memset(gp, 0, sizeof *gp);
+    if (n < 2 || d < 1) return -1;
+    double *z = standardise(gp, y, n), *D = distances(u, n, d);
+    double *K = halo_xmalloc(sizeof *K * (size_t)n * n), *alpha = halo_xmalloc(sizeof *alpha * (size_t)n);
     /* points are standardised per dimension: typical distances grow as
        sqrt(d), so the grid does too */
     static const double ells[] = {0.25, 0.5, 1, 2}, noises[] = {1e-3, 1e-2, 1e-1, 3e-1};
-    gp->log_ml = -INFINITY;
+    double best = -INFINITY, ell = 0, noise = 0;
     for (size_t a = 0; a < sizeof ells / sizeof *ells; a++)
         for (size_t b = 0; b < sizeof noises / sizeof *noises; b++) {
-            double ell = ells[a] * sqrt((double)d);
-            kernel_matrix(u, n, d, ell, noises[b], K);
+            kernel_matrix(D, n, ells[a] * sqrt((double)d), noises[b], K);
             double ml = factor_and_solve(K, z, n, alpha);
-            if (ml > gp->log_ml) gp->log_ml = ml, gp->ell = ell, gp->noise = noises[b];
+            if (ml > best) best = ml, ell = ells[a] * sqrt((double)d), noise = noises[b];
         }
-    int rc = -1;
-    if (isfinite(gp->log_ml)) {
-        kernel_matrix(u, n, d, gp->ell, gp->noise, K);
-        factor_and_solve(K, z, n, alpha);
-        gp->n = n, gp->d = d;
-        gp->u = halo_xmalloc(sizeof *gp->u * (size_t)n * d);
-        memcpy(gp->u, u, sizeof *gp->u * (size_t)n * d);
-        gp->L = K, gp->alpha = alpha;
-        K = alpha = NULL;
-        rc = 0;
-    }
     free(K);
     free(alpha);
+    free(D);
     free(z);
-    return rc;
+    return isfinite(best) ? size_gp_fit_with(gp, u, y, n, d, ell, noise) : -1;
 }
 
 void size_gp_predict(const size_gp *gp, const double *q, int m, double *mean, double *sd)

@@ -27,6 +27,9 @@ typedef struct size_gp {
 /* Fit to n points u (n * d) with targets y (finite).  Returns 0, or -1
  * when n < 2 or no grid point gave a positive definite matrix. */
 int size_gp_fit(size_gp *gp, const double *u, const double *y, int n, int d);
+/* The same with the length scale and noise given (a search refitting
+ * after each new point keeps those the first fit chose). */
+int size_gp_fit_with(size_gp *gp, const double *u, const double *y, int n, int d, double ell, double noise);
 /* Posterior mean and standard deviation (of the target, not standardised)
  * at m points q (m * d). */
 void size_gp_predict(const size_gp *gp, const double *q, int m, double *mean, double *sd);
