@@ -758,12 +758,7 @@ static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const s
         bo_candidates(z, s, space_of, &o, &rng, cu);
         size_gp_predict(&gp, cu, BO_CANDIDATES, mean, sd);
         size_gp_free(&gp);
-        int pick = 0;
-        double top = -1;
-        for (int c = 0; c < BO_CANDIDATES; c++) {
-            double ei = size_expected_improvement(mean[c], sd[c], best);
-            if (ei > top) top = ei, pick = c;
-        }
+        int pick = size_best_improvement(mean, sd, BO_CANDIDATES, best);
         double *xi = x + (size_t)it * s->nvars;
         u_to_sizing(z, space_of, s, cu + (size_t)pick * z->nvars, xi);
         rc = characterize_sizings(interp, d, s, xi, 1, co, &res[it]);

@@ -151,3 +151,14 @@ double size_expected_improvement(double mean, double sd, double best)
     double cdf = 0.5 * erfc(-z / sqrt(2)), pdf = exp(-0.5 * z * z) / sqrt(2 * M_PI);
     return (best - mean) * cdf + sd * pdf;
 }
+
+int size_best_improvement(const double *mean, const double *sd, int m, double best)
+{
+    int pick = 0;
+    double top = -1;
+    for (int c = 0; c < m; c++) {
+        double ei = size_expected_improvement(mean[c], sd[c], best);
+        if (ei > top) top = ei, pick = c;
+    }
+    return pick;
+}

@@ -37,5 +37,8 @@ void size_gp_free(size_gp *gp);
 
 /* Expected improvement below best of a normal (mean, sd). */
 double size_expected_improvement(double mean, double sd, double best);
+/* The index of the highest expected improvement among m predictions
+ * (the first on ties). */
+int size_best_improvement(const double *mean, const double *sd, int m, double best);
 
 #endif

@@ -856,12 +856,7 @@ static double search_bowl(int bo, uint64_t seed)
             for (int i = 0; i < CANDS * D; i++) cu[i] = 2 * rng_uniform(&rng) - 1;
             size_gp_predict(&gp, cu, CANDS, m, sd);
             size_gp_free(&gp);
-            int pick = 0;
-            double top = -1;
-            for (int c = 0; c < CANDS; c++) {
-                double ei = size_expected_improvement(m[c], sd[c], best);
-                if (ei > top) top = ei, pick = c;
-            }
+            int pick = size_best_improvement(m, sd, CANDS, best);
             memcpy(p, cu + pick * D, sizeof *p * D);
         } else {
             for (int k = 0; k < D; k++) p[k] = 2 * rng_uniform(&rng) - 1;
