@@ -259,7 +259,7 @@ proc ::halo::flow::apply_move {device move step} {
 proc ::halo::flow::explore_defaults {} {
     dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} -judge {} \
         -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {} \
-        -batch 64 -guide {} -guide_candidates 16
+        -batch 64 -guide {} -guide_candidates 16 -from last
 }
 
 proc ::halo::flow::explore {args} {
@@ -277,7 +277,7 @@ proc ::halo::flow::explore {args} {
         dict set baseline signoff [dict get $verdict signoff]
         if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] 0 $baseline]}
         if {[dict get $o -mode] eq "random"} {
-            set r [explore_random $o]
+            set r [explore_random $o [dict get $baseline pscore]]
         } else {
             set r [explore_rl $o $baseline]
         }
@@ -300,6 +300,10 @@ proc ::halo::flow::check_explore_options {o} {
     need_int explore -epochs [dict get $o -epochs] 1
     need_int explore -batch [dict get $o -batch] 1
     need_int explore -guide_candidates [dict get $o -guide_candidates] 1
+    if {[dict get $o -from] ni {last best}} {raise XPL 2 explore -from [dict get $o -from] "last or best"}
+    if {[dict get $o -from] eq "best" && [dict get $o -mode] ne "random"} {
+        raise XPL 2 explore -from best "-from best with -mode random only"
+    }
     if {[dict get $o -guide] ne "" && [dict get $o -mode] ne "random"} {
         raise XPL 2 explore -guide [dict get $o -guide] "no -guide with -mode rl"
     }
@@ -394,14 +398,20 @@ proc ::halo::flow::pick_move {o devices kinds rngVar} {
 
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move
 # that leaves the halo or fails validation is rolled back and retried,
-# up to -retries times per variant.
-proc ::halo::flow::explore_random {o} {
+# up to -retries times per variant.  With -from best, variant j starts
+# from the best variant so far (lowest pscore, the baseline first): a
+# stochastic hill climb instead of a walk.
+proc ::halo::flow::explore_random {o baseline_pscore} {
     set devices [placed_devices]
     set kinds [move_kinds $o]
     set records {}
     set failures [dict create]
     set tries 0
+    set from_best [expr {[dict get $o -from] eq "best"}]
+    set incumbent $baseline_pscore
+    if {$from_best} {snapshot save explore_best}
     for {set j 1} {$j <= [dict get $o -variants]} {incr j} {
+        if {$from_best} {snapshot restore explore_best}
         set seed [derive_seed [dict get $o -seed] variant $j]
         set rng $seed
         set done 0
@@ -420,6 +430,10 @@ proc ::halo::flow::explore_random {o} {
             dict set rec signoff [dict get $verdict signoff]
             lappend records $rec
             if {[dict get $o -callback] ne ""} {uplevel #0 [list {*}[dict get $o -callback] $j $rec]}
+            if {$from_best && [dict get $rec pscore] < $incumbent} {
+                set incumbent [dict get $rec pscore]
+                snapshot save explore_best
+            }
             set done 1
         }
         if {!$done} {
@@ -428,6 +442,7 @@ proc ::halo::flow::explore_random {o} {
         }
     }
     catch {snapshot delete explore_prev}
+    catch {snapshot delete explore_best}
     dict create mode random variants [llength $records] tries $tries failures $failures records $records
 }
 
