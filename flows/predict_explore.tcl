@@ -10,10 +10,13 @@
 #   random_best  random moves from the best variant so far (explore -from
 #                best: a stochastic hill climb), no predictor
 #   guided_best  the hill climb with the predictor choosing each move
+#   veto_best    the hill climb, each move a uniform pick among the better
+#                half of -candidates draws by the predictor (-guide_pick veto)
 # A variant is top-decile when its pscore is in the lowest 10 % of all the
 # arms' variants of its seed: the count per arm says which finds more of
 # the best layouts within reach.  Each arm is compared with random (and
-# guided_best with random_best, the predictor's own share of the climb):
+# guided_best and veto_best with random_best: the predictor's own share of
+# the climb):
 # the per-seed difference of the counts is paired, and the table gives its
 # mean and a 95 % t interval over seeds.  A finer paired measure follows:
 # the difference of the arms' mean log pscore per seed (negative: the
@@ -40,8 +43,8 @@ source [file join $root flows bench_common.tcl]
 proc pscores {r} {lmap x [dict get $r records] {dict get $x pscore}}
 
 foreach arm ${-arms} {
-    if {$arm ni {random guided random_best guided_best}} {
-        puts stderr "predict_explore: -arms: $arm is not random, guided, random_best or guided_best"
+    if {$arm ni {random guided random_best guided_best veto_best}} {
+        puts stderr "predict_explore: -arms: $arm is not random, guided, random_best, guided_best or veto_best"
         exit 2
     }
 }
@@ -52,13 +55,16 @@ proc arm_options {arm model candidates} {
     set o {}
     if {[string match *_best $arm]} {lappend o -from best}
     if {[string match guided* $arm]} {lappend o -guide $model -guide_candidates $candidates}
+    if {[string match veto* $arm]} {lappend o -guide $model -guide_candidates $candidates -guide_pick veto}
     return $o
 }
 
 # The comparisons (a b): every arm against random, and guided_best against
 # random_best when both run.
 set comparisons [lmap arm [lrange ${-arms} 1 end] {list random $arm}]
-if {"random_best" in ${-arms} && "guided_best" in ${-arms}} {lappend comparisons {random_best guided_best}}
+foreach arm {guided_best veto_best} {
+    if {"random_best" in ${-arms} && $arm in ${-arms}} {lappend comparisons [list random_best $arm]}
+}
 set classic [expr {${-arms} eq {random guided}}]
 
 if {$classic} {

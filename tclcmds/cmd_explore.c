@@ -203,7 +203,7 @@ const HaloCmd halo_explore_cmds[] = {
     {"explore", ExploreCmd,
      "explore ?-mode random|rl? ?-variants N? ?-seed S? ?-step NM? ?-flips 0|1? ?-retries R? ?-callback CMD? ?-judge CMD? "
      "?-episode L? ?-alpha A|auto? ?-beta B|auto? ?-penalty P? ?-lr X? ?-gamma X? ?-hidden H? ?-epochs E? ?-agent H? "
-     "?-batch N? ?-guide MODEL? ?-guide_candidates K? ?-from last|best?",
+     "?-batch N? ?-guide MODEL? ?-guide_candidates K? ?-guide_pick best|veto? ?-from last|best?",
      "OSIRIS's variant loop on the placed design.  The current placement is the baseline: it is routed "
      "and validated (DRC, LVS, parasitic extraction, pre/post simulation, QoS) first.  Each iteration "
      "moves one device (and its matched partner, mirrored) one -step (100 nm) left, right, up or down "
@@ -211,7 +211,7 @@ const HaloCmd halo_explore_cmds[] = {
      "-mode random (default): variant j starts from variant j-1 (-from last, OSIRIS's walk) or from the best variant so far (-from best: the lowest pscore, the baseline first; a stochastic hill climb); a move that leaves the halo or fails "
      "validation is rolled back and retried, at most -retries (20) times per variant; with -guide MODEL (a "
      "train_predictor or nas_search model of the design) each move is the best of K (16) random draws by the "
-     "predictor's estimate of its metric (predict -moves), so only the most promising is simulated.  -mode rl: a PPO "
+     "predictor's estimate of its metric (predict -moves), so only the most promising is simulated (-guide_pick veto: a uniform pick among the better half instead, the guide only ruling out the moves it predicts worst).  -mode rl: a PPO "
      "agent over candidate actions (rl_agent sppo) chooses (device, move), each candidate described by "
      "the device's kind, position in its halo, mirror bits, size in its halo, nearest device, net "
      "sharing and the move, with a context of episode progress, kind mix, area and pscore over the "

@@ -259,7 +259,7 @@ proc ::halo::flow::apply_move {device move step} {
 proc ::halo::flow::explore_defaults {} {
     dict create -mode random -variants 10 -seed 1 -step 100 -flips 1 -retries 20 -callback {} -judge {} \
         -episode 8 -alpha auto -beta auto -penalty 1.0 -lr 3e-4 -gamma 0.95 -hidden 64 -epochs 4 -agent {} \
-        -batch 64 -guide {} -guide_candidates 16 -from last
+        -batch 64 -guide {} -guide_candidates 16 -guide_pick best -from last
 }
 
 proc ::halo::flow::explore {args} {
@@ -300,6 +300,9 @@ proc ::halo::flow::check_explore_options {o} {
     need_int explore -epochs [dict get $o -epochs] 1
     need_int explore -batch [dict get $o -batch] 1
     need_int explore -guide_candidates [dict get $o -guide_candidates] 1
+    if {[dict get $o -guide_pick] ni {best veto}} {
+        raise XPL 2 explore -guide_pick [dict get $o -guide_pick] "best or veto"
+    }
     if {[dict get $o -from] ni {last best}} {raise XPL 2 explore -from [dict get $o -from] "last or best"}
     if {[dict get $o -from] eq "best" && [dict get $o -mode] ne "random"} {
         raise XPL 2 explore -from best "-from best with -mode random only"
@@ -371,7 +374,8 @@ proc ::halo::flow::try_move {device move step failuresVar} {
 # The next move of random exploration: uniform over devices and kinds;
 # with -guide MODEL, the best of -guide_candidates uniform draws by the
 # predictor's estimate of the metric (its regression output: finer than
-# the probability of good, which saturates within one arrangement);
+# the probability of good, which saturates within one arrangement), or
+# with -guide_pick veto a uniform pick among the better half of them;
 # predict -moves scores them on copies of the placement, without
 # simulating, and skips those that would leave their halo.
 proc ::halo::flow::pick_move {o devices kinds rngVar} {
@@ -384,16 +388,19 @@ proc ::halo::flow::pick_move {o devices kinds rngVar} {
     for {set k 0} {$k < [dict get $o -guide_candidates]} {incr k} {lappend cands [eval $draw]}
     set step [dict get $o -step]
     set scores [predict -model [dict get $o -guide] -moves [lmap c $cands {list {*}$c $step}]]
-    set best -1
+    # the legal candidates, best predicted first
+    set legal {}
     for {set k 0} {$k < [llength $cands]} {incr k} {
         lassign [lindex $scores $k] p metric
-        if {$p < 0} continue
-        if {$best < 0 || $metric < $best_metric} {
-            set best $k
-            set best_metric $metric
-        }
+        if {$p >= 0} {lappend legal [list $k $metric]}
     }
-    lindex $cands [expr {max($best, 0)}]
+    if {![llength $legal]} {return [lindex $cands 0]}
+    set legal [lsort -real -index 1 $legal]
+    if {[dict get $o -guide_pick] eq "best"} {return [lindex $cands [lindex $legal 0 0]]}
+    # veto: a uniform pick among the better half, so the guide only
+    # rules out the moves it predicts worst and the search still explores
+    set half [expr {([llength $legal] + 1) / 2}]
+    lindex $cands [lindex $legal [rng_below rng $half] 0]
 }
 
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move
