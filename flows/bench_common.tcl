@@ -1,10 +1,29 @@
 # bench_common.tcl -- not a flow: what the predictor benches share,
 # sourced by predict_bench.tcl, predict_explore.tcl and predict_moves.tcl.
+#   flow_options NAME DEFAULTS ARGV   the options dict, or exit 2 naming an
+#       unknown option
 #   load_example ROOT EX   the example's netlist, pairs and testbench
+#   fresh_start SEED       a finger arrangement and annealed placement of
+#       the loaded example drawn from SEED
 #   mean LIST, t_interval LIST (mean and 95 % half-width, Student's t)
 #   run_children SCRIPT OPTS EXAMPLES ARGS...   one child halo per example,
 #       at most [dict get OPTS -jobs] at once, each with a one-thread
 #       OpenBLAS (small GEMMs gain nothing from a second thread)
+
+proc flow_options {name defaults argv} {
+    set opts $defaults
+    foreach {k v} $argv {
+        if {![dict exists $opts $k]} {puts stderr "$name: unknown option $k"; exit 2}
+        dict set opts $k $v
+    }
+    return $opts
+}
+
+proc fresh_start {seed} {
+    set_fingers [lindex [enumerate_fingers -sample 1 -seed $seed] 0]
+    generate_devices
+    place -seed $seed
+}
 
 proc load_example {root ex} {
     pdk load sky130

@@ -14,18 +14,13 @@
 # second thread).  Datasets already in DIR are reused.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -out /tmp/halo-predict-bench -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
+source [file join $root flows bench_common.tcl]
+set opts [flow_options predict_bench [dict create -out /tmp/halo-predict-bench -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
               -samples 1500 -size 32 -epochs 20 -search_epochs 4 -minutes 10 -candidates 1000 -width 0.5 \
-              -pretrain miller_ota -metric pscore -jobs 2 -seed 1 -one {} -phase {}]
-foreach {k v} $argv {
-    if {![dict exists $opts $k]} {puts stderr "predict_bench: unknown option $k"; exit 2}
-    dict set opts $k $v
-}
+              -pretrain miller_ota -metric pscore -jobs 2 -seed 1 -one {} -phase {}] $argv]
 dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
-
-source [file join $root flows bench_common.tcl]
 
 proc save {path value} {
     set f [open $path.part w]

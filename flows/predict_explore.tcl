@@ -29,16 +29,11 @@
 # DIR holds flows/predict_bench.tcl's output (DIR/<example>/nas.safetensors).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -models /tmp/halo-predict-bench -model nas -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
-              -seeds 30 -variants 40 -candidates 16 -arms {random guided} -out {}]
-foreach {k v} $argv {
-    if {![dict exists $opts $k]} {puts stderr "predict_explore: unknown option $k"; exit 2}
-    dict set opts $k $v
-}
+source [file join $root flows bench_common.tcl]
+set opts [flow_options predict_explore [dict create -models /tmp/halo-predict-bench -model nas -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
+              -seeds 30 -variants 40 -candidates 16 -arms {random guided} -out {}] $argv]
 dict with opts {}
 set ::halo::output ""
-
-source [file join $root flows bench_common.tcl]
 
 proc pscores {r} {lmap x [dict get $r records] {dict get $x pscore}}
 
@@ -99,9 +94,7 @@ foreach ex ${-examples} {
     set runs {}
     for {set s 1} {$s <= ${-seeds}} {incr s} {
         set seed [expr {1000 + $s}]
-        set_fingers [lindex [enumerate_fingers -sample 1 -seed $seed] 0]
-        generate_devices
-        place -seed $seed
+        fresh_start $seed
         snapshot save start
         set run [dict create]
         foreach arm ${-arms} {

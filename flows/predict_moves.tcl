@@ -27,18 +27,13 @@
 # explores with it.  The examples run in -jobs child processes.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -out /tmp/halo-predict-moves -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
+source [file join $root flows bench_common.tcl]
+set opts [flow_options predict_moves [dict create -out /tmp/halo-predict-moves -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
               -samples 4000 -siblings 8 -size 32 -epochs 20 -width 0.5 -probe 30 -candidates 16 \
-              -baseline [file join $root models predict] -jobs 2 -seed 1 -one {}]
-foreach {k v} $argv {
-    if {![dict exists $opts $k]} {puts stderr "predict_moves: unknown option $k"; exit 2}
-    dict set opts $k $v
-}
+              -baseline [file join $root models predict] -jobs 2 -seed 1 -one {}] $argv]
 dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
-
-source [file join $root flows bench_common.tcl]
 
 # Ranks 0 .. n-1 of a list of numbers (ties in list order).
 proc ranks {l} {
@@ -126,9 +121,7 @@ proc run_one {ex} {
     set probes {}
     for {set s 1} {$s <= ${-probe}} {incr s} {
         set seed [expr {9000 + $s}]
-        set_fingers [lindex [enumerate_fingers -sample 1 -seed $seed] 0]
-        generate_devices
-        place -seed $seed
+        fresh_start $seed
         if {![dict get [::halo::flow::validate 1] ok]} continue
         set devices [::halo::flow::placed_devices]
         set rng [::halo::flow::derive_seed $seed probe]
