@@ -377,9 +377,13 @@ proc ::halo::flow::try_move {device move step failuresVar} {
 # the probability of good, which saturates within one arrangement), or
 # with -guide_pick veto a uniform pick among the better half of them;
 # predict -moves scores them on copies of the placement, without
-# simulating, and skips those that would leave their halo.
-proc ::halo::flow::pick_move {o devices kinds rngVar} {
-    upvar 1 $rngVar rng
+# simulating, and skips those that would leave their halo.  A guided move
+# already made from the same placement is not chosen again while another
+# candidate remains (triedVar: placement -> moves made from it): it would
+# only simulate the same variant again, which a climb from an incumbent
+# would otherwise do over and over.
+proc ::halo::flow::pick_move {o devices kinds rngVar triedVar} {
+    upvar 1 $rngVar rng $triedVar tried
     set draw {
         list [lindex $devices [rng_below rng [llength $devices]]] [lindex $kinds [rng_below rng [llength $kinds]]]
     }
@@ -388,19 +392,30 @@ proc ::halo::flow::pick_move {o devices kinds rngVar} {
     for {set k 0} {$k < [dict get $o -guide_candidates]} {incr k} {lappend cands [eval $draw]}
     set step [dict get $o -step]
     set scores [predict -model [dict get $o -guide] -moves [lmap c $cands {list {*}$c $step}]]
-    # the legal candidates, best predicted first
+    # the legal candidates not yet made from here, best predicted first
+    set here [placement_state]
+    set done [expr {[dict exists $tried $here] ? [dict get $tried $here] : {}}]
     set legal {}
+    set fresh {}
     for {set k 0} {$k < [llength $cands]} {incr k} {
         lassign [lindex $scores $k] p metric
-        if {$p >= 0} {lappend legal [list $k $metric]}
+        if {$p < 0} continue
+        lappend legal [list $k $metric]
+        if {[lindex $cands $k] ni $done} {lappend fresh [list $k $metric]}
     }
+    if {[llength $fresh]} {set legal $fresh}
     if {![llength $legal]} {return [lindex $cands 0]}
     set legal [lsort -real -index 1 $legal]
-    if {[dict get $o -guide_pick] eq "best"} {return [lindex $cands [lindex $legal 0 0]]}
-    # veto: a uniform pick among the better half, so the guide only
-    # rules out the moves it predicts worst and the search still explores
-    set half [expr {([llength $legal] + 1) / 2}]
-    lindex $cands [lindex $legal [rng_below rng $half] 0]
+    if {[dict get $o -guide_pick] eq "best"} {
+        set pick [lindex $cands [lindex $legal 0 0]]
+    } else {
+        # veto: a uniform pick among the better half, so the guide only
+        # rules out the moves it predicts worst and the search still explores
+        set half [expr {([llength $legal] + 1) / 2}]
+        set pick [lindex $cands [lindex $legal [rng_below rng $half] 0]]
+    }
+    dict lappend tried $here $pick
+    return $pick
 }
 
 # Random exploration (OSIRIS): variant j starts from variant j-1; a move
@@ -415,6 +430,7 @@ proc ::halo::flow::explore_random {o baseline_pscore} {
     set failures [dict create]
     set tries 0
     set from_best [expr {[dict get $o -from] eq "best"}]
+    set tried [dict create]
     set incumbent $baseline_pscore
     if {$from_best} {snapshot save explore_best}
     for {set j 1} {$j <= [dict get $o -variants]} {incr j} {
@@ -424,7 +440,7 @@ proc ::halo::flow::explore_random {o baseline_pscore} {
         set done 0
         for {set attempt 0} {$attempt < [dict get $o -retries] && !$done} {incr attempt} {
             incr tries
-            lassign [pick_move $o $devices $kinds rng] device move
+            lassign [pick_move $o $devices $kinds rng tried] device move
             set v [try_move $device $move [dict get $o -step] failures]
             if {![dict get $v ok]} continue
             set rec [variant_dict $j [list device $device action $move attempt $attempt] $v $seed]
