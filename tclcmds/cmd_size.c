@@ -610,12 +610,12 @@ static Tcl_Obj *candidates_obj(const size_space *s, const double *x, const opamp
  * order): the GP's coordinates, in which every variable spreads alike. */
 static void sizing_to_u(const sizer *z, const int *space_of, const double *x, double *u)
 {
-    for (int v = 0; v < z->nvars; v++) u[v] = (log(x[space_of[v]]) - z->umean[v]) / z->ustd[v];
+    for (int v = 0; v < z->nvars; v++) u[v] = sizer_u_of(z, v, x[space_of[v]]);
 }
 
 static void u_to_sizing(const sizer *z, const int *space_of, const size_space *s, const double *u, double *x)
 {
-    for (int v = 0; v < z->nvars; v++) x[space_of[v]] = exp(u[v] * z->ustd[v] + z->umean[v]);
+    for (int v = 0; v < z->nvars; v++) x[space_of[v]] = sizer_x_of(z, v, u[v]);
     sspace_snap(s, x);
 }
 

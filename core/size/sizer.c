@@ -72,9 +72,9 @@ static void fit_normalisation(sizer *s, const size_data *d, const int *rows, int
     }
 }
 
-static double u_of(const sizer *s, int v, double x) { return (log(x) - s->umean[v]) / s->ustd[v]; }
+double sizer_u_of(const sizer *s, int v, double x) { return (log(x) - s->umean[v]) / s->ustd[v]; }
 
-static double x_of(const sizer *s, int v, double u)
+double sizer_x_of(const sizer *s, int v, double u)
 {
     double x = exp(u * s->ustd[v] + s->umean[v]);
     if (s->lo && x < s->lo[v]) x = s->lo[v];
@@ -240,7 +240,7 @@ int sizer_train(const size_data *d, const int *rows, int nrows, const char *cons
     s->train_c = halo_xmalloc(sizeof *s->train_c * (size_t)nrows * nm);
     s->ntrain = nrows;
     for (int r = 0; r < nrows; r++) {
-        for (int v = 0; v < s->nvars; v++) u[(size_t)r * s->nvars + v] = (float)u_of(s, v, d->x[(size_t)rows[r] * d->nvars + v]);
+        for (int v = 0; v < s->nvars; v++) u[(size_t)r * s->nvars + v] = (float)sizer_u_of(s, v, d->x[(size_t)rows[r] * d->nvars + v]);
         for (int k = 0; k < nm; k++)
             s->train_c[(size_t)r * nm + k] = (float)metric_fwd(&s->metric[k], d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
     }
@@ -311,7 +311,7 @@ int sizer_sample(sizer *s, const double *spec, int n, float guidance, int steps,
     /* recombination: the mean over the blocks that size a variable */
     for (int r = 0; r < n && rc == 0; r++)
         for (int v = 0; v < s->nvars; v++)
-            x[(size_t)r * s->nvars + v] = x_of(s, v, count[v] ? usum[(size_t)r * s->nvars + v] / count[v] : 0);
+            x[(size_t)r * s->nvars + v] = sizer_x_of(s, v, count[v] ? usum[(size_t)r * s->nvars + v] / count[v] : 0);
     free(usum);
     free(count);
     return rc;
@@ -325,7 +325,7 @@ int sizer_mlp_size(sizer *s, const double *spec, double *x, halo_err *err)
     sizer_condition(s, spec, c, &filled);
     float *u = halo_xmalloc(sizeof *u * s->nvars);
     size_mlp_predict(s->mlp, c, 1, u);
-    for (int v = 0; v < s->nvars; v++) x[v] = x_of(s, v, u[v]);
+    for (int v = 0; v < s->nvars; v++) x[v] = sizer_x_of(s, v, u[v]);
     free(u);
     return 0;
 }

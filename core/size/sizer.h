@@ -68,6 +68,11 @@ typedef struct sizer {
     float *train_c;           /* ntrain * nmetrics, normalised: the nearest-row fill */
 } sizer;
 
+/* Variable v's normalised value u of a size x (µm), and back (clipped to
+ * the variable's range). */
+double sizer_u_of(const sizer *s, int v, double x);
+double sizer_x_of(const sizer *s, int v, double u);
+
 typedef struct sizer_blockdef {
     const char *name, *kind;
     int nvar;
