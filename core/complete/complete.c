@@ -204,6 +204,14 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The loss counts a task's target channels only; pre-training, all. */
+static void count_task_channels(lfm_model *m)
+{
+    uint8_t mask[LFM_MAX_CHANNELS] = {0};
+    for (int ch = 0; ch < m->map.nch && ch < LFM_MAX_CHANNELS; ch++) mask[ch] = (uint8_t)lfm_task_targets(m->task, &m->map, ch);
+    lfm_unet_set_loss_channels(m->net, m->task == LFM_PRETRAIN ? NULL : mask);
+}
+
 /* ---------------------------------------------------------------- validation */
 
 int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_scores *s, lfm_scores *empty,
@@ -216,6 +224,7 @@ int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_sc
     float *x = malloc(xs * B * sizeof *x), *y = malloc(ys * B * sizeof *y), *z = malloc(ys * B * sizeof *z);
     halo_rng rng;
     rng_seed(&rng, seed);
+    count_task_channels(m);
     double lsum = 0;
     int rc = x && y && z ? 0 : halo_err_set(err, HALO_E_NOMEM, NULL, 0);
     for (int done = 0; done < n && !rc;) {
@@ -252,6 +261,7 @@ int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, cons
         if (k) rc = halo_err_set(err, k == -1 ? HALO_E_NOMEM : HALO_E_LFM_DATA, NULL, 0,
                                  "the training layouts have nothing the task removes");
     }
+    count_task_channels(m);
     nn_optim opt;
     nn_optim_init(&opt, NN_ADAMW, o->lr);
     opt.weight_decay = 1e-4f;

@@ -290,13 +290,95 @@ static int well_component(const lfm_raster *in, const uint8_t *comp, lfm_elem e,
     return rc;
 }
 
+/* Whether a well drawn as box b keeps the rules with what is not well:
+ * N diffusion and P taps at their distance, and no MIM capacitor partly
+ * over it (capm.10). */
+static int well_box_allowed(lay_flat *f, const halo_tech *t, lay_box b)
+{
+    static const struct {
+        const char *layer, *implant;
+    } keep_out[] = {{"diff", "nsdm"}, {"tap", "psdm"}};
+    for (size_t k = 0; k < sizeof keep_out / sizeof keep_out[0]; k++) {
+        int dl = flat_layer_find(f, keep_out[k].layer), il = flat_layer_find(f, keep_out[k].implant);
+        int32_t d = rule_value(t, "spacing_other", keep_out[k].layer, "nwell");
+        int *idx = NULL, cap = 0, n = dl >= 0 ? flat_query(f, dl, lay_box_grow(b, d), &idx, &cap) : 0, ok = 1;
+        for (int i = 0; i < n && ok; i++)
+            if (implanted(f, dl, il, idx[i])) ok = box_distance(f->layers[dl].boxes[idx[i]], b) >= d;
+        free(idx);
+        if (!ok) return 0;
+    }
+    int capm = flat_layer_find(f, "capm");
+    int *idx = NULL, cap = 0, n = capm >= 0 ? flat_query(f, capm, b, &idx, &cap) : 0, ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        lay_box c = f->layers[capm].boxes[idx[i]];
+        int over = c.x0 < b.x1 && b.x0 < c.x1 && c.y0 < b.y1 && b.y0 < c.y1;
+        int inside = c.x0 >= b.x0 && c.x1 <= b.x1 && c.y0 >= b.y0 && c.y1 <= b.y1;
+        ok = !over || inside;
+    }
+    free(idx);
+    return ok;
+}
+
+static int find_root(int *parent, int i)
+{
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* One pass of well regularisation over the new wells out->v[from..]:
+ * wells nearer each other than the well spacing must be one well
+ * (nwell.2a), and a well drawn from pixels has notches and spurs narrower
+ * than the well width (nwell.1).  Each group of wells within the spacing
+ * of each other becomes its bounding box where that box is allowed
+ * (well_box_allowed); a group whose box is not stays as it is.  Returns
+ * how many groups changed, or -1 on no memory. */
+static int merge_well_groups(lay_flat *f, const halo_tech *t, shape_list *out, int from, int32_t space)
+{
+    int n = out->n - from, changed = 0;
+    int *parent = malloc((size_t)(n > 0 ? n : 1) * sizeof *parent);
+    if (!parent) return -1;
+    for (int i = 0; i < n; i++) parent[i] = i;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (box_distance(out->v[from + i].box, out->v[from + j].box) < space)
+                parent[find_root(parent, i)] = find_root(parent, j);
+    shape_list next = {0};
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        int root = find_root(parent, i), members = 0;
+        lay_box bb = lay_box_make(0, 0, 0, 0);
+        int first = -1;
+        for (int j = 0; j < n; j++)
+            if (find_root(parent, j) == root) {
+                bb = lay_box_union(bb, out->v[from + j].box), members++;
+                if (first < 0) first = j;
+            }
+        if (first != i) continue;             /* the group is handled at its first member */
+        if (members > 1 && well_box_allowed(f, t, bb)) {
+            rc = push(&next, out->v[from + i].layer, bb), changed++;
+            continue;
+        }
+        for (int j = 0; j < n && !rc; j++)
+            if (find_root(parent, j) == root) rc = push(&next, out->v[from + j].layer, out->v[from + j].box);
+    }
+    free(parent);
+    if (rc) {
+        free(next.v);
+        return -1;
+    }
+    out->n = from;
+    for (int i = 0; i < next.n && !rc; i++) rc = push(out, next.v[i].layer, next.v[i].box);
+    free(next.v);
+    return rc ? -1 : changed;
+}
+
 static int legalise_nwell(const lfm_raster *in, const uint8_t *plane, lay_flat *f, const halo_tech *t,
                           shape_list *out)
 {
     int nw = flat_layer_find(f, "nwell"), diff = flat_layer_find(f, "diff"), nsdm = flat_layer_find(f, "nsdm");
     const tech_layer *tl = tech_find_layer(t, "nwell");
     if (nw < 0 || !tl) return 0;
-    int W = in->w, H = in->h;
+    int W = in->w, H = in->h, from = out->n;
     int32_t grid = t->grid_nm > 0 ? t->grid_nm : 5;
     shape_list req = {0};
     uint8_t *m = malloc((size_t)W * H), *comp = calloc((size_t)W * H, 1);
@@ -326,6 +408,9 @@ static int legalise_nwell(const lfm_raster *in, const uint8_t *plane, lay_flat *
     }
     /* every P diffusion and N tap inside a well, exactly */
     for (int i = 0; i < req.n && !rc; i++) rc = push(out, nw, req.v[i].box);
+    /* then whole wells, as far as the surroundings allow */
+    for (int pass = 0, k = 1; pass < 8 && k > 0 && !rc; pass++)
+        if ((k = merge_well_groups(f, t, out, from, tl->spacing_nm)) < 0) rc = -1;
     free(m), free(comp), free(lab), free(st.v), free(req.v);
     return rc;
 }

@@ -210,6 +210,7 @@ void lfm_unet_free(lfm_unet *m)
     free(m->act.skip);
     free(m->act.up_in);
     free(m->act.dskip);
+    free(m->loss_ch);
     free(m);
 }
 

@@ -105,6 +105,15 @@ double lfm_unet_train_step(lfm_unet *, nn_optim *opt, const float *x, const floa
 /* The same loss without a step (validation); gradients untouched. */
 double lfm_unet_loss(lfm_unet *, const float *x, const float *target, int n, int h, int w, float dice_weight);
 
+/* Which output channels the three losses above count: mask[layer_ch], 1
+ * to count; NULL counts every channel (the default, and pre-training's
+ * choice).  A fine-tuned task names only its target channels, so that
+ * the 17-20 channels it never predicts neither dilute the BCE nor swell
+ * Dice's denominator: otherwise a task whose targets are a few 4x4 px
+ * cuts learns to predict only the crowded cut arrays.  Not saved with
+ * the model. */
+void lfm_unet_set_loss_channels(lfm_unet *, const uint8_t *mask);
+
 /* safetensors, the configuration in __metadata__ ("format" =
  * "halo-lfm-unet-1", then each lfm_cfg field by name, in decimal).  0, or
  * -1 with err. */

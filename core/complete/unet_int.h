@@ -77,6 +77,7 @@ struct lfm_unet {
     nn_conv2d out_conv;       /* 1x1 ch_0 -> layer_ch */
     nn_arena arena;
     lfm_acts act;
+    uint8_t *loss_ch;         /* [layer_ch] the channels the loss counts; NULL: all */
 };
 
 /* Channels at level l. */

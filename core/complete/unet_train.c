@@ -22,8 +22,8 @@
  * Dice loss of the sample's channels and pixels.  dz (may be NULL) gets
  * the gradient; Dice per sample, so that samples with few target pixels
  * weigh as much as crowded ones. */
-static double loss_of(lfm_unet *m, const float *z, const float *target, int n, size_t per_sample, float dice_weight,
-                      float *dz)
+static double loss_dense(lfm_unet *m, const float *z, const float *target, int n, size_t per_sample,
+                         float dice_weight, float *dz)
 {
     double loss = nn_loss_bce_logits(z, target, (size_t)n * per_sample, dz);
     if (dice_weight == 0.0f) return loss;
@@ -38,6 +38,47 @@ static double loss_of(lfm_unet *m, const float *z, const float *target, int n, s
     }
     nn_arena_release(&m->arena, mark);
     return loss + dice_weight * dice / n;
+}
+
+/* loss_dense over the channels m->loss_ch counts: they are gathered into
+ * contiguous samples, and their gradient scattered back (the other
+ * channels' gradient is 0). */
+static double loss_of(lfm_unet *m, const float *z, const float *target, int n, size_t per_sample, float dice_weight,
+                      float *dz)
+{
+    int C = m->cfg.layer_ch, k = 0;
+    for (int ch = 0; m->loss_ch && ch < C; ch++) k += m->loss_ch[ch] != 0;
+    if (!m->loss_ch || k == C || k == 0) return loss_dense(m, z, target, n, per_sample, dice_weight, dz);
+    size_t hw = per_sample / (size_t)C, kept = (size_t)k * hw, mark = nn_arena_mark(&m->arena);
+    float *zc = lfm_scratch(m, (size_t)n * kept), *tc = lfm_scratch(m, (size_t)n * kept);
+    float *dc = dz ? lfm_scratch(m, (size_t)n * kept) : NULL;
+    for (int s = 0, j = 0; s < n; s++)
+        for (int ch = 0; ch < C; ch++) {
+            if (!m->loss_ch[ch]) continue;
+            size_t from = ((size_t)s * C + ch) * hw, to = (size_t)j * hw;
+            memcpy(zc + to, z + from, hw * sizeof *zc), memcpy(tc + to, target + from, hw * sizeof *tc);
+            j++;
+        }
+    double loss = loss_dense(m, zc, tc, n, kept, dice_weight, dc);
+    if (dz) {
+        memset(dz, 0, (size_t)n * per_sample * sizeof *dz);
+        for (int s = 0, j = 0; s < n; s++)
+            for (int ch = 0; ch < C; ch++) {
+                if (!m->loss_ch[ch]) continue;
+                memcpy(dz + ((size_t)s * C + ch) * hw, dc + (size_t)j * hw, hw * sizeof *dz);
+                j++;
+            }
+    }
+    nn_arena_release(&m->arena, mark);
+    return loss;
+}
+
+void lfm_unet_set_loss_channels(lfm_unet *m, const uint8_t *mask)
+{
+    free(m->loss_ch);
+    m->loss_ch = NULL;
+    if (!mask || !(m->loss_ch = malloc((size_t)m->cfg.layer_ch))) return;
+    memcpy(m->loss_ch, mask, (size_t)m->cfg.layer_ch);
 }
 
 double lfm_unet_loss_grad(lfm_unet *m, const float *x, const float *target, int n, int h, int w, float dice_weight)

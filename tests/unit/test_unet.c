@@ -48,13 +48,16 @@ static lfm_cfg tiny_cfg(void)
 
 /* ---------------------------------------------------------------- gradient check */
 
-TEST(gradient_matches_finite_differences)
+/* The whole model's analytic gradient against difference quotients, the
+ * loss counting the channels of mask (NULL: all). */
+static void check_gradients(int *unit_failed_, const uint8_t *mask)
 {
     lfm_cfg cfg = tiny_cfg();
     char err[512];
     lfm_unet *m = lfm_unet_new(&cfg, 7, err, sizeof err);
     CHECK(m != NULL);
     if (!m) return;
+    lfm_unet_set_loss_channels(m, mask);
     nn_params *ps = lfm_unet_params(m);
     halo_rng r;
     rng_seed(&r, 11);
@@ -109,6 +112,56 @@ TEST(gradient_matches_finite_differences)
     CHECK(strong > checked / 2);         /* most checks well above the noise */
     free(x);
     free(t);
+    lfm_unet_free(m);
+}
+
+TEST(gradient_matches_finite_differences)
+{
+    check_gradients(unit_failed_, NULL);
+}
+
+TEST(gradient_matches_finite_differences_with_a_channel_mask)
+{
+    const uint8_t mask[3] = {0, 1, 0};
+    check_gradients(unit_failed_, mask);
+}
+
+/* A mask makes the loss that of the counted channels alone: the other
+ * channels' targets do not change it, and it equals BCE + per-sample Dice
+ * computed by hand on the counted channel's logits. */
+TEST(channel_mask_counts_only_its_channels)
+{
+    lfm_cfg cfg = tiny_cfg();
+    char err[512];
+    lfm_unet *m = lfm_unet_new(&cfg, 9, err, sizeof err);
+    CHECK(m != NULL);
+    if (!m) return;
+    halo_rng r;
+    rng_seed(&r, 5);
+    const int n = 2, h = 8, w = 8, C = cfg.layer_ch, hw = h * w, cin = C + cfg.cmd_ch;
+    float *x = random_binary(&r, (size_t)n * cin * hw, 0.3), *t = random_binary(&r, (size_t)n * C * hw, 0.2);
+    float *t2 = random_binary(&r, (size_t)n * C * hw, 0.6), *z = malloc((size_t)n * C * hw * sizeof *z);
+    float *zc = malloc((size_t)n * hw * sizeof *zc), *tc = malloc((size_t)n * hw * sizeof *tc);
+    for (int s = 0; s < n; s++)   /* t2: t's channel 1, other channels different */
+        memcpy(t2 + ((size_t)s * C + 1) * hw, t + ((size_t)s * C + 1) * hw, hw * sizeof *t);
+    const uint8_t mask[3] = {0, 1, 0};
+    double all = lfm_unet_loss(m, x, t, n, h, w, 1.0f);
+    lfm_unet_set_loss_channels(m, mask);
+    double one = lfm_unet_loss(m, x, t, n, h, w, 1.0f), one2 = lfm_unet_loss(m, x, t2, n, h, w, 1.0f);
+    CHECK(fabs(one - all) > 1e-4);
+    CHECK_NEAR(one, one2, 1e-9);
+    CHECK_INT(lfm_unet_forward(m, x, n, h, w, z), 0);
+    double dice = 0;
+    for (int s = 0; s < n; s++) {
+        memcpy(zc + (size_t)s * hw, z + ((size_t)s * C + 1) * hw, hw * sizeof *z);
+        memcpy(tc + (size_t)s * hw, t + ((size_t)s * C + 1) * hw, hw * sizeof *t);
+        dice += nn_loss_dice_logits(zc + (size_t)s * hw, tc + (size_t)s * hw, (size_t)hw, LFM_DICE_SMOOTH, NULL);
+    }
+    double by_hand = nn_loss_bce_logits(zc, tc, (size_t)n * hw, NULL) + dice / n;
+    CHECK_NEAR(one, by_hand, 1e-6);
+    lfm_unet_set_loss_channels(m, NULL);
+    CHECK_NEAR(lfm_unet_loss(m, x, t, n, h, w, 1.0f), all, 1e-12);
+    free(x), free(t), free(t2), free(z), free(zc), free(tc);
     lfm_unet_free(m);
 }
 
