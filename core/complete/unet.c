@@ -44,7 +44,7 @@ int lfm_cfg_check(const lfm_cfg *c, char *err, size_t errlen)
         size_t off;
         int lo, hi;
     } fields[] = {
-        {"layer_ch", offsetof(lfm_cfg, layer_ch), 1, 256},   {"cmd_ch", offsetof(lfm_cfg, cmd_ch), 0, 64},
+        {"layer_ch", offsetof(lfm_cfg, layer_ch), 1, LFM_MAX_LAYER_CH},   {"cmd_ch", offsetof(lfm_cfg, cmd_ch), 0, 64},
         {"stem_ch", offsetof(lfm_cfg, stem_ch), 1, 256},     {"base_ch", offsetof(lfm_cfg, base_ch), 1, 1024},
         {"levels", offsetof(lfm_cfg, levels), 1, 7},         {"res_blocks", offsetof(lfm_cfg, res_blocks), 1, 8},
         {"attn", offsetof(lfm_cfg, attn), 0, 1},             {"heads", offsetof(lfm_cfg, heads), 0, 1024},

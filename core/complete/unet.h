@@ -48,6 +48,7 @@
 
 #define LFM_GROUPS 8          /* GroupNorm groups at most */
 #define LFM_GRAD_CLIP 1.0     /* global gradient-norm bound of a training step */
+#define LFM_MAX_LAYER_CH 256  /* the most layout channels a model may have */
 #define LFM_DICE_SMOOTH 1.0f  /* Dice's smoothing term */
 
 typedef struct lfm_cfg {

@@ -40,37 +40,58 @@ static double loss_dense(lfm_unet *m, const float *z, const float *target, int n
     return loss + dice_weight * dice / n;
 }
 
-/* loss_dense over the channels m->loss_ch counts: they are gathered into
- * contiguous samples, and their gradient scattered back (the other
- * channels' gradient is 0). */
+/* The loss over the channels m->loss_ch counts: BCE over all of them,
+ * and each sample's soft Dice over those of its channels that have
+ * something to add (all counted channels when none has).  A fine-tuning
+ * pair removes the elements of one channel, so its Dice is that
+ * channel's: otherwise a sample's Dice also punishes every other task
+ * channel's faintest output, and a channel whose cuts are hard to place
+ * (single met1-met2 vias among crossings) is pushed to never firing by
+ * the other channels' samples.  The gradient goes back to the channels'
+ * places in dz; the uncounted channels get 0. */
 static double loss_of(lfm_unet *m, const float *z, const float *target, int n, size_t per_sample, float dice_weight,
                       float *dz)
 {
-    int C = m->cfg.layer_ch, k = 0;
-    for (int ch = 0; m->loss_ch && ch < C; ch++) k += m->loss_ch[ch] != 0;
+    int C = m->cfg.layer_ch, k = 0, sel[LFM_MAX_LAYER_CH];
+    for (int ch = 0; m->loss_ch && ch < C; ch++)
+        if (m->loss_ch[ch]) sel[k++] = ch;
     if (!m->loss_ch || k == C || k == 0) return loss_dense(m, z, target, n, per_sample, dice_weight, dz);
-    size_t hw = per_sample / (size_t)C, kept = (size_t)k * hw, mark = nn_arena_mark(&m->arena);
-    float *zc = lfm_scratch(m, (size_t)n * kept), *tc = lfm_scratch(m, (size_t)n * kept);
-    float *dc = dz ? lfm_scratch(m, (size_t)n * kept) : NULL;
-    for (int s = 0, j = 0; s < n; s++)
-        for (int ch = 0; ch < C; ch++) {
-            if (!m->loss_ch[ch]) continue;
-            size_t from = ((size_t)s * C + ch) * hw, to = (size_t)j * hw;
-            memcpy(zc + to, z + from, hw * sizeof *zc), memcpy(tc + to, target + from, hw * sizeof *tc);
-            j++;
+    size_t hw = per_sample / (size_t)C, mark = nn_arena_mark(&m->arena);
+    float *zc = lfm_scratch(m, (size_t)k * hw), *tc = lfm_scratch(m, (size_t)k * hw);
+    float *dd = dz ? lfm_scratch(m, (size_t)k * hw) : NULL;
+    double bce = 0, dice = 0;
+    for (int s = 0; s < n; s++) {
+        int q = 0, own[LFM_MAX_LAYER_CH];
+        for (int j = 0; j < k; j++) {
+            const float *zs = z + ((size_t)s * C + sel[j]) * hw, *ts = target + ((size_t)s * C + sel[j]) * hw;
+            float *dzs = dz ? dz + ((size_t)s * C + sel[j]) * hw : NULL;
+            /* BCE, as a mean over every counted logit of the batch */
+            bce += nn_loss_bce_logits(zs, ts, hw, dzs) * hw;
+            if (dzs)
+                for (size_t i = 0; i < hw; i++) dzs[i] /= (float)((size_t)n * k);
+            int any = 0;
+            for (size_t i = 0; i < hw && !any; i++) any = ts[i] > 0.5f;
+            if (any) own[q++] = j;
         }
-    double loss = loss_dense(m, zc, tc, n, kept, dice_weight, dc);
-    if (dz) {
-        memset(dz, 0, (size_t)n * per_sample * sizeof *dz);
-        for (int s = 0, j = 0; s < n; s++)
-            for (int ch = 0; ch < C; ch++) {
-                if (!m->loss_ch[ch]) continue;
-                memcpy(dz + ((size_t)s * C + ch) * hw, dc + (size_t)j * hw, hw * sizeof *dz);
-                j++;
-            }
+        if (dice_weight == 0.0f) continue;
+        if (q == 0)
+            for (int j = 0; j < k; j++) own[q++] = j;
+        for (int j = 0; j < q; j++) {
+            memcpy(zc + (size_t)j * hw, z + ((size_t)s * C + sel[own[j]]) * hw, hw * sizeof *zc);
+            memcpy(tc + (size_t)j * hw, target + ((size_t)s * C + sel[own[j]]) * hw, hw * sizeof *tc);
+        }
+        dice += nn_loss_dice_logits(zc, tc, (size_t)q * hw, LFM_DICE_SMOOTH, dd);
+        for (int j = 0; dz && j < q; j++) {
+            float *dzs = dz + ((size_t)s * C + sel[own[j]]) * hw;
+            for (size_t i = 0; i < hw; i++) dzs[i] += dice_weight / (float)n * dd[(size_t)j * hw + i];
+        }
     }
+    if (dz)   /* the uncounted channels */
+        for (int s = 0; s < n; s++)
+            for (int ch = 0; ch < C; ch++)
+                if (!m->loss_ch[ch]) memset(dz + ((size_t)s * C + ch) * hw, 0, hw * sizeof *dz);
     nn_arena_release(&m->arena, mark);
-    return loss;
+    return bce / ((double)n * k * hw) + dice_weight * dice / n;
 }
 
 void lfm_unet_set_loss_channels(lfm_unet *m, const uint8_t *mask)

@@ -122,7 +122,7 @@ TEST(gradient_matches_finite_differences)
 
 TEST(gradient_matches_finite_differences_with_a_channel_mask)
 {
-    const uint8_t mask[3] = {0, 1, 0};
+    const uint8_t mask[3] = {1, 1, 0};
     check_gradients(unit_failed_, mask);
 }
 
@@ -161,6 +161,19 @@ TEST(channel_mask_counts_only_its_channels)
     CHECK_NEAR(one, by_hand, 1e-6);
     lfm_unet_set_loss_channels(m, NULL);
     CHECK_NEAR(lfm_unet_loss(m, x, t, n, h, w, 1.0f), all, 1e-12);
+    /* two counted channels, and sample 0 has nothing to add in channel
+       0: its Dice is channel 1's alone, sample 1's both channels' */
+    const uint8_t mask2[3] = {1, 1, 0};
+    memset(t, 0, hw * sizeof *t);
+    lfm_unet_set_loss_channels(m, mask2);
+    double two = lfm_unet_loss(m, x, t, n, h, w, 1.0f), bce = 0;
+    for (int s = 0; s < n; s++)
+        bce += nn_loss_bce_logits(z + (size_t)s * C * hw, t + (size_t)s * C * hw, 2 * (size_t)hw, NULL) / n;
+    dice = nn_loss_dice_logits(z + hw, t + hw, (size_t)hw, LFM_DICE_SMOOTH, NULL) +
+           nn_loss_dice_logits(z + (size_t)C * hw, t + (size_t)C * hw, 2 * (size_t)hw, LFM_DICE_SMOOTH, NULL);
+    CHECK_NEAR(two, bce + dice / n, 1e-6);
+    lfm_unet_set_loss_channels(m, NULL);   /* back to every channel */
+    CHECK(fabs(lfm_unet_loss(m, x, t, n, h, w, 1.0f) - two) > 1e-4);
     free(x), free(t), free(t2), free(z), free(zc), free(tc);
     lfm_unet_free(m);
 }
