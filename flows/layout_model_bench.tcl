@@ -32,7 +32,7 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
-              -pretrain_minutes 40 -finetune_minutes 4 -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
+              -pretrain_minutes 40 -finetune_minutes 10 -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -thresholds {0.5 0.35 0.2} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 800 nwell 800 route 1200}]
 foreach {k v} $argv {

@@ -5,6 +5,7 @@
 #include "patches.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,9 +318,12 @@ static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane)
     free(outside);
 }
 
-/* Routing: the anchor element's pixels inside a box around the anchor;
- * where the removed part touches the kept part of that element, a 3x3
- * mark in the command channel (the start and end points). */
+/* Routing: the anchor element's pixels inside a box around the anchor.
+ * Where the removed part meets the kept part of that element lies a
+ * start or end point: each such meeting (a run of touching pixels, as
+ * wide as the wire) gets a 3x3 mark at its centre in the command channel,
+ * the mark complete_layout draws for -from and -to, so the model trains
+ * on the points it is given. */
 static void mask_route(patch_ctx *k, const uint8_t *plane)
 {
     int bx0, by0, bx1, by1, s = k->size;
@@ -328,17 +332,40 @@ static void mask_route(patch_ctx *k, const uint8_t *plane)
     for (int y = by0 < 0 ? 0 : by0; y < by1 && y < s; y++)
         for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
             if (plane[y * s + x] && k->lab[y * s + x] == me) k->removed[y * s + x] = 1;
+    uint8_t *meet = calloc((size_t)s * s, 1);
+    int *stack = malloc((size_t)s * s * sizeof *stack);
+    if (!meet || !stack) {
+        free(meet), free(stack);
+        return;
+    }
     for (int p = 0; p < s * s; p++) {
         if (!k->removed[p]) continue;
-        int x = p % s, y = p / s, touches = 0;
+        int x = p % s, y = p / s;
         int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < s ? p + 1 : -1, y > 0 ? p - s : -1, y + 1 < s ? p + s : -1};
         for (int j = 0; j < 4; j++)
-            if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) touches = 1;
-        if (!touches) continue;
+            if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) meet[p] = 1;
+    }
+    /* each 8-connected run of meeting pixels: one mark at its centre */
+    for (int p0 = 0; p0 < s * s; p0++) {
+        if (meet[p0] != 1) continue;
+        int ns = 0, count = 0;
+        double sx = 0, sy = 0;
+        stack[ns++] = p0, meet[p0] = 2;
+        while (ns) {
+            int p = stack[--ns], x = p % s, y = p / s;
+            count++, sx += x, sy += y;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int u = x + dx, v = y + dy;
+                    if (u >= 0 && u < s && v >= 0 && v < s && meet[v * s + u] == 1) meet[v * s + u] = 2, stack[ns++] = v * s + u;
+                }
+        }
+        int cx = (int)floor(sx / count + 0.5), cy = (int)floor(sy / count + 0.5);
         for (int dy = -1; dy <= 1; dy++)
             for (int dx = -1; dx <= 1; dx++)
-                if (x + dx >= 0 && x + dx < s && y + dy >= 0 && y + dy < s) k->cmd[(y + dy) * s + x + dx] = 1;
+                if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = 1;
     }
+    free(meet), free(stack);
 }
 
 /* Where the patch goes relative to the anchor: nwell patches anywhere
