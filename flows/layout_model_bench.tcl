@@ -3,7 +3,7 @@
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
-#                                     ?-pdk_root DIR? ?-signoff N?
+#                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1?
 #
 # Phases (-phases, default all, in this order):
 #   corpus    verified layouts of six circuits (flows/layout_corpus.tcl);
@@ -23,6 +23,9 @@
 #             judged by halo's DRC and LVS; with -pdk_root, -signoff of
 #             each task's clean ones also by Magic's DRC on the GDS as
 #             written and Magic's extraction with Netgen
+# -oracle 1 legalises the true missing elements (what legalisation alone
+# achieves), -blind 1 an empty prediction (what the legaliser does without
+# the model: the baseline the models are measured against).
 # Prints per task: samples, IoU and Dice before legalisation (of the first
 # threshold), and the share DRC-clean, LVS-clean and both after, trying the
 # -thresholds {0.5 0.35 0.2} in turn until halo's DRC and LVS pass (the
@@ -33,7 +36,7 @@ set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes 10 -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
-              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -thresholds {0.5 0.35 0.2} -tasks {contact via nwell route} \
+              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 800 nwell 800 route 1200}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
@@ -237,7 +240,7 @@ if {[phase bench]} {
                 incr k
                 if {$k > 1} {flatten_cell base work_$k; set cell work_$k} else {set cell work}
                 set r [complete_layout -model [model_path $task] -cell $cell -truth truth -threshold $thr \
-                           -oracle [dict get $::opts -oracle] {*}$extra]
+                           -oracle [dict get $::opts -oracle] -blind [dict get $::opts -blind] {*}$extra]
                 if {$k == 1} {set first $r}
                 set d [check_drc -cell $cell]
                 set v [check_lvs -cell $cell -netlist $spice]

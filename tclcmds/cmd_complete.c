@@ -615,7 +615,7 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 typedef struct complete_args {
     const char *model, *cell, *window, *from, *to, *truth;
     double threshold;
-    int legalise, oracle;
+    int legalise, oracle, blind;
 } complete_args;
 
 /* "X,Y" or "X Y" in um as nm. */
@@ -695,9 +695,14 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (!in || !pred || (a->from && !cmd) || (truth_cell >= 0 && !truth)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
     if (rc == TCL_OK && a->oracle && !truth)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 needs -truth CELL, whose elements it legalises");
+    if (rc == TCL_OK && a->oracle && a->blind)
+        rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 and -blind 1 exclude each other");
     if (rc == TCL_OK) {
         if (cmd) mark_point(cmd, in, fx, fy), mark_point(cmd, in, tx, ty);
-        if (a->oracle) {
+        if (a->blind) {
+            /* no prediction at all: what the legaliser does without the model */
+            prob = calloc((size_t)in->c * hw, sizeof *prob);
+        } else if (a->oracle) {
             /* the truth as a perfect prediction: what legalisation alone achieves */
             if ((prob = malloc((size_t)in->c * hw * sizeof *prob)))
                 for (size_t i = 0; i < (size_t)in->c * hw; i++) prob[i] = truth->v[i];
@@ -724,7 +729,8 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         int n = 0;
         halo_err err;
         halo_err_clear(&err);
-        if (lfm_legalise(m, in, pred, cmd, f, design_tech(d), &sh, &n, &err)) rc = halo_tcl_error(interp, &err);
+        int win_px[4] = {wx0, wy0, wx1, wy1};
+        if (lfm_legalise(m, in, prob, pred, cmd, win_px, f, design_tech(d), &sh, &n, &err)) rc = halo_tcl_error(interp, &err);
         Tcl_Obj *added = Tcl_NewDictObj();
         int count[256] = {0};
         for (int i = 0; i < n; i++) {
@@ -746,7 +752,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -756,6 +762,7 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-threshold", OPT_NUM, &a.threshold, 0.01, 0.99, "a probability from 0.01 to 0.99"},
                        {"-legalise", OPT_INT, &a.legalise, 0, 1, "0 or 1"},
                        {"-oracle", OPT_INT, &a.oracle, 0, 1, "0 or 1"},
+                       {"-blind", OPT_INT, &a.blind, 0, 1, "0 or 1"},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -826,17 +833,18 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
      "prediction. -legalise 1 (default) turns them into rule-clean shapes in the cell: one exact cut per blob "
      "where the enclosures and spacing hold (contact, via), the well with gaps filled, N diffusion kept clear and "
-     "every P diffusion and N tap enclosed (nwell), the metal connected to -from and -to at least minimum width "
-     "(route; those points are required). -truth CELL scores the prediction before legalisation against the "
+     "every P diffusion and N tap enclosed (nwell), the most probable path joining the wiring at -from and -to, "
+     "on the layer whose wiring both touch, as wide as that wiring (route; those points are required). -truth CELL scores the prediction before legalisation against the "
      "elements CELL has and the input lacks. Returns a dict: task predicted_pixels added (shapes per layer) and "
      "with -truth iou dice truth_pixels. check_drc and check_lvs judge the result. -oracle 1 legalises the "
-     "truth's missing elements instead of the model's prediction: what legalisation alone achieves.",
+     "truth's missing elements instead of the model's prediction: what legalisation alone achieves. -blind 1 "
+     "legalises an empty prediction (every probability 0): what the legaliser does without the model.",
      "Completes a layout with a fine-tuned model."},
     {"layout_model_info", LayoutModelInfoCmd, "layout_model_info FILE",
      "Reads a layout model file and returns a dict: task channels pixel patch command_channels stem base levels "

@@ -417,31 +417,6 @@ static int legalise_nwell(const lfm_raster *in, const uint8_t *plane, lay_flat *
 
 /* ---------------------------------------------------------------- route */
 
-/* The predicted pixels 4-connected (through predicted or existing metal of
- * the channel) to a command point. */
-static void keep_commanded(const lfm_raster *in, int ch, uint8_t *m, const uint8_t *cmd)
-{
-    int W = in->w, H = in->h;
-    const uint8_t *have = lfm_raster_plane(in, ch);
-    uint8_t *seen = calloc((size_t)W * H, 1);
-    int *stack = malloc((size_t)W * H * sizeof *stack);
-    if (!seen || !stack) {
-        free(seen), free(stack);
-        return;
-    }
-    int ns = 0;
-    for (int p = 0; p < W * H; p++)
-        if (cmd[p] && (m[p] || have[p])) seen[p] = 1, stack[ns++] = p;
-    while (ns) {
-        int p = stack[--ns], x = p % W, y = p / W;
-        int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < W ? p + 1 : -1, y > 0 ? p - W : -1, y + 1 < H ? p + W : -1};
-        for (int k = 0; k < 4; k++)
-            if (nb[k] >= 0 && !seen[nb[k]] && (m[nb[k]] || have[nb[k]])) seen[nb[k]] = 1, stack[ns++] = nb[k];
-    }
-    for (int p = 0; p < W * H; p++) m[p] = m[p] && seen[p];
-    free(seen), free(stack);
-}
-
 /* The nearest of the existing shapes' edge coordinates (along one axis)
  * to v within reach, or v. */
 static int32_t nearest_edge(const lay_box *near, int n, int vertical_edge, int32_t v, int32_t reach)
@@ -476,27 +451,231 @@ static lay_box snap_edges(lay_flat *f, int l, lay_box b, int32_t px)
     return lay_box_empty(r) ? b : r;
 }
 
-static int legalise_route(const lfm_raster *in, int ch, const uint8_t *plane, const uint8_t *cmd, lay_flat *f,
-                          const halo_tech *t, const char *layer, shape_list *out)
+/* A route joins two points of one layer's existing wiring.  Of the
+ * route channels whose metal both command marks touch, the one whose most
+ * probable connecting path (Dijkstra, a pixel costing -log p of the
+ * model's probability, the wiring at either end free, every other piece
+ * of that layer's metal barred as a short) costs least is the route's
+ * layer, and that path, drawn as the wire it continues, is the route.
+ * So the model chooses the layer and the way; the legaliser guarantees
+ * the route is one connected wire of the layer's width. */
+
+typedef struct route_ctx {
+    const lfm_raster *in;
+    int W, H;
+    int x0, y0, x1, y1;      /* the pixel window the path may use */
+    int *lab;                /* [H*W] scratch */
+    lfm_stack st;
+} route_ctx;
+
+/* The command marks' pixels, split into 8-connected marks: mark[p] = 1..n. */
+static int command_marks(const route_ctx *r, const uint8_t *cmd, int *mark, int *centre, int max)
 {
-    int l = flat_layer_find(f, layer);
-    const tech_layer *tl = tech_find_layer(t, layer);
-    if (l < 0 || !tl) return 0;
-    int W = in->w, H = in->h;
-    int32_t grid = t->grid_nm > 0 ? t->grid_nm : 5, wmin = tl->width_nm;
-    uint8_t *m = malloc((size_t)W * H);
-    if (!m) return -1;
-    memcpy(m, plane, (size_t)W * H);
-    if (cmd) keep_commanded(in, ch, m, cmd);
-    lfm_raster view = *in;
-    view.c = 1, view.v = m;
-    lay_box *bx = NULL;
-    int nb = lfm_raster_boxes(&view, 0, &bx), rc = nb < 0 ? -1 : 0;
-    for (int i = 0; i < nb && !rc; i++) {
-        lay_box b = widen_to(snap_edges(f, l, bx[i], in->px), wmin, grid);
-        rc = push(out, l, b);
+    int n = 0, W = r->W;
+    memset(mark, 0, (size_t)r->W * r->H * sizeof *mark);
+    for (int p0 = 0; p0 < r->W * r->H; p0++) {
+        if (!cmd[p0] || mark[p0]) continue;
+        if (n == max) return n;
+        int ns = 0, *stack = r->lab;   /* lab is free scratch here */
+        stack[ns++] = p0, mark[p0] = ++n, centre[n - 1] = p0;
+        while (ns) {
+            int p = stack[--ns], x = p % W, y = p / W;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int u = x + dx, v = y + dy;
+                    if (u < 0 || v < 0 || u >= W || v >= r->H) continue;
+                    int q = v * W + u;
+                    if (cmd[q] && !mark[q]) mark[q] = n, stack[ns++] = q;
+                }
+        }
     }
-    free(bx), free(m);
+    return n;
+}
+
+/* The label (in r->lab, by lfm_flood) of channel metal under mark k, or 0. */
+static int metal_under_mark(route_ctx *r, const uint8_t *have, const int *mark, int k, int *next)
+{
+    for (int p = 0; p < r->W * r->H; p++)
+        if (mark[p] == k && have[p]) {
+            if (!r->lab[p]) {
+                lfm_elem e = lfm_flood(have, r->H, r->W, p, r->lab, ++*next, &r->st);
+                if (e.pixels < 0) return -1;
+            }
+            return r->lab[p];
+        }
+    return 0;
+}
+
+typedef struct heap_item {
+    double d;
+    int p;
+} heap_item;
+
+static void heap_push(heap_item *h, int *n, heap_item v)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2].d > v.d) h[i] = h[(i - 1) / 2], i = (i - 1) / 2;
+    h[i] = v;
+}
+
+static heap_item heap_pop(heap_item *h, int *n)
+{
+    heap_item top = h[0], last = h[--*n];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && h[c + 1].d < h[c].d) c++;
+        if (h[c].d >= last.d) break;
+        h[i] = h[c], i = c;
+    }
+    if (*n > 0) h[i] = last;
+    return top;
+}
+
+/* The cheapest path from metal a to metal b of one channel (labels in
+ * r->lab); prev[] leads back from the returned end pixel.  -1: none;
+ * -2: no memory. */
+static int cheapest_path(const route_ctx *r, const float *prob, const uint8_t *have, int a, int b, double *cost,
+                         int *prev)
+{
+    int W = r->W, N = r->W * r->H, end = -1, nh = 0;
+    double *dist = malloc((size_t)N * sizeof *dist);
+    heap_item *heap = malloc((size_t)4 * N * sizeof *heap + sizeof *heap);
+    if (!dist || !heap) {
+        free(dist), free(heap);
+        return -2;
+    }
+    for (int p = 0; p < N; p++) {
+        dist[p] = INFINITY, prev[p] = -1;
+        if (have[p] && r->lab[p] == a) dist[p] = 0, heap_push(heap, &nh, (heap_item){0, p});
+    }
+    while (nh) {
+        heap_item it = heap_pop(heap, &nh);
+        if (it.d > dist[it.p]) continue;
+        if (have[it.p] && r->lab[it.p] == b) {
+            end = it.p, *cost = it.d;
+            break;
+        }
+        int x = it.p % W, y = it.p / W;
+        int nb[4] = {x > r->x0 ? it.p - 1 : -1, x + 1 < r->x1 ? it.p + 1 : -1, y > r->y0 ? it.p - W : -1,
+                     y + 1 < r->y1 ? it.p + W : -1};
+        for (int k = 0; k < 4; k++) {
+            int q = nb[k];
+            if (q < 0) continue;
+            double step;
+            if (have[q]) {
+                if (r->lab[q] != a && r->lab[q] != b) continue;   /* another wire: a short */
+                step = 0;
+            } else {
+                float pq = prob[q] > 1e-6f ? prob[q] : 1e-6f;
+                step = -log(pq < 1 ? pq : 1);
+            }
+            if (it.d + step < dist[q]) dist[q] = it.d + step, prev[q] = it.p, heap_push(heap, &nh, (heap_item){dist[q], q});
+        }
+    }
+    free(dist), free(heap);
+    return end;
+}
+
+/* The width of the wire of layer l at point (x, y) nm: the narrower side
+ * of the existing shape there, else the layer's minimum width. */
+static int32_t wire_width_at(lay_flat *f, int l, int32_t x, int32_t y, int32_t px, int32_t wmin)
+{
+    lay_box probe = lay_box_make(x - px, y - px, x + px, y + px);
+    int *idx = NULL, cap = 0, n = flat_query(f, l, probe, &idx, &cap);
+    int32_t w = 0;
+    for (int i = 0; i < n; i++) {
+        lay_box b = f->layers[l].boxes[idx[i]];
+        int32_t side = b.x1 - b.x0 < b.y1 - b.y0 ? b.x1 - b.x0 : b.y1 - b.y0;
+        if (side > w) w = side;
+    }
+    free(idx);
+    return w > wmin ? w : wmin;
+}
+
+/* A box of the wire's width round pixel centres a..b of one straight run. */
+static lay_box run_box(const lfm_raster *in, int W, int a, int b, int32_t width, int32_t grid)
+{
+    int ax = a % W, ay = a / W, bx = b % W, by = b / W;
+    double x0 = in->x0 + ((ax < bx ? ax : bx) + 0.5) * in->px, x1 = in->x0 + ((ax > bx ? ax : bx) + 0.5) * in->px;
+    double y0 = in->y0 + ((ay < by ? ay : by) + 0.5) * in->px, y1 = in->y0 + ((ay > by ? ay : by) + 0.5) * in->px;
+    return lay_box_make(snap(x0 - width / 2.0, grid), snap(y0 - width / 2.0, grid), snap(x1 + width / 2.0, grid),
+                        snap(y1 + width / 2.0, grid));
+}
+
+/* The path's new pixels, with the existing wiring's pixel at either end,
+ * as straight runs (a bend's corner pixel in both), each a box of the
+ * wire's width centred on the run and reaching half a width past its
+ * ends, so runs overlap at corners and the wiring at the ends. */
+static int draw_path(const route_ctx *r, const uint8_t *have, const int *prev, int end, lay_flat *f, int l,
+                     int32_t width, int32_t wmin, int32_t grid, shape_list *out)
+{
+    int N = r->W * r->H, n = 0, rc = 0;
+    int *path = malloc((size_t)N * sizeof *path);
+    if (!path) return -1;
+    /* end lies in the far wiring; walk back to the near wiring */
+    for (int p = end; p >= 0 && n < N; p = prev[p]) {
+        if (have[p] && n > 0 && !have[path[n - 1]]) {
+            path[n++] = p;      /* the near wiring's pixel: the last */
+            break;
+        }
+        if (have[p]) n = 0;     /* still in the far wiring: keep only its last pixel */
+        path[n++] = p;
+    }
+    for (int i = 0; i + 1 < n && !rc;) {
+        int step = abs(path[i + 1] - path[i]), j = i + 1;
+        while (j + 1 < n && abs(path[j + 1] - path[j]) == step) j++;
+        rc = push(out, l, widen_to(snap_edges(f, l, run_box(r->in, r->W, path[i], path[j], width, grid), r->in->px),
+                                   wmin, grid));
+        i = j;
+    }
+    free(path);
+    return rc;
+}
+
+static int legalise_route(const lfm_model *m, const lfm_raster *in, const float *prob, const uint8_t *cmd,
+                          const int win[4], lay_flat *f, const halo_tech *t, shape_list *out)
+{
+    if (!cmd || !prob) return 0;
+    int W = in->w, H = in->h, N = W * H;
+    route_ctx r = {in, W, H, win[0] < 0 ? 0 : win[0], win[1] < 0 ? 0 : win[1], win[2] > W ? W : win[2],
+                   win[3] > H ? H : win[3], calloc((size_t)N, sizeof(int)), {0}};
+    int *mark = malloc((size_t)N * sizeof *mark), *prev = malloc((size_t)N * sizeof *prev);
+    int *best_prev = malloc((size_t)N * sizeof *best_prev), centre[2];
+    int rc = r.lab && mark && prev && best_prev ? 0 : -1, best_ch = -1, best_end = -1;
+    double best = INFINITY;
+    if (!rc && command_marks(&r, cmd, mark, centre, 2) == 2) {
+        for (int ch = 0; ch < m->map.nch && !rc; ch++) {
+            if (!lfm_task_targets(m->task, &m->map, ch)) continue;
+            const uint8_t *have = lfm_raster_plane(in, ch);
+            memset(r.lab, 0, (size_t)N * sizeof *r.lab);
+            int next = 0, a = metal_under_mark(&r, have, mark, 1, &next), b = a > 0 ? metal_under_mark(&r, have, mark, 2, &next) : 0;
+            if (a < 0 || b < 0) rc = -1;
+            if (rc || a <= 0 || b <= 0 || a == b) continue;   /* not this layer's wire, or not cut */
+            double cost = 0;
+            int end = cheapest_path(&r, prob + (size_t)ch * N, have, a, b, &cost, prev);
+            if (end == -2) rc = -1;
+            else if (end >= 0 && cost < best) {
+                best = cost, best_ch = ch, best_end = end;
+                memcpy(best_prev, prev, (size_t)N * sizeof *prev);
+            }
+        }
+    }
+    if (!rc && best_ch >= 0) {
+        char layer[64];
+        lfm_chanmap_layer(&m->map, best_ch, layer, sizeof layer);
+        int l = flat_layer_find(f, layer);
+        const tech_layer *tl = tech_find_layer(t, layer);
+        if (l >= 0 && tl) {
+            int32_t grid = t->grid_nm > 0 ? t->grid_nm : 5;
+            int cx = centre[0] % W, cy = centre[0] / W;
+            int32_t width = wire_width_at(f, l, in->x0 + (int32_t)((cx + 0.5) * in->px),
+                                          in->y0 + (int32_t)((cy + 0.5) * in->px), in->px, tl->width_nm);
+            rc = draw_path(&r, lfm_raster_plane(in, best_ch), best_prev, best_end, f, l, width, tl->width_nm, grid, out);
+        }
+    }
+    free(r.lab), free(r.st.v), free(mark), free(prev), free(best_prev);
     return rc;
 }
 
@@ -518,19 +697,19 @@ void lfm_predicted(const lfm_model *m, const lfm_raster *in, const float *prob, 
     }
 }
 
-int lfm_legalise(const lfm_model *m, const lfm_raster *in, const uint8_t *pred, const uint8_t *cmd, lay_flat *f,
-                 const halo_tech *t, lfm_shape **out, int *n, halo_err *err)
+int lfm_legalise(const lfm_model *m, const lfm_raster *in, const float *prob, const uint8_t *pred, const uint8_t *cmd,
+                 const int win[4], lay_flat *f, const halo_tech *t, lfm_shape **out, int *n, halo_err *err)
 {
     shape_list l = {0};
     size_t hw = (size_t)in->h * in->w;
-    int rc = 0;
+    int rc = m->task == LFM_ROUTE ? legalise_route(m, in, prob, cmd, win, f, t, &l) : 0;
     for (int ch = 0; ch < m->map.nch && !rc; ch++) {
         if (!lfm_task_targets(m->task, &m->map, ch)) continue;
         char layer[64];
         lfm_chanmap_layer(&m->map, ch, layer, sizeof layer);
         const uint8_t *plane = pred + (size_t)ch * hw;
         if (m->task == LFM_NWELL) rc = legalise_nwell(in, plane, f, t, &l);
-        else if (m->task == LFM_ROUTE) rc = legalise_route(in, ch, plane, cmd, f, t, layer, &l);
+        else if (m->task == LFM_ROUTE) continue;   /* all its channels at once, above */
         else
             for (size_t ci = 0; ci < sizeof cut_stack / sizeof cut_stack[0] && !rc; ci++)
                 if (!strcmp(cut_stack[ci].cut, layer)) rc = legalise_cuts(in, plane, (int)ci, f, t, &l);

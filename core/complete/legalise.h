@@ -14,9 +14,11 @@
  *     clear of N diffusion by the rule's distance, as maximal rectangles,
  *     plus the exact enclosure every P diffusion and N tap needs (so a
  *     PMOS is never left outside a well);
- *   - route: the predicted metal connected to the command points, as
- *     maximal rectangles, each narrower than the layer's minimum width
- *     widened to it about its centre.
+ *   - route: of the route layers whose wiring both command points touch,
+ *     the one with the most probable connecting path (each pixel costing
+ *     -log of the model's probability, other wires of the layer barred),
+ *     and that path drawn as straight runs of the width of the wire it
+ *     continues, edges moved onto the wiring's within a pixel.
  * Everything lands on the technology grid.  What the legaliser adds is
  * judged by halo's DRC and LVS afterwards, not assumed clean.
  */
@@ -40,8 +42,11 @@ void lfm_predicted(const lfm_model *m, const lfm_raster *in, const float *prob, 
 
 /* Shapes (malloc'ed in *out, count in *n) that realise pred on f (the
  * flattened incomplete layout, whose library gives the layer indices)
- * under tech's rules.  cmd ([h][w] or NULL) marks the route's points. */
-int lfm_legalise(const lfm_model *m, const lfm_raster *in, const uint8_t *pred, const uint8_t *cmd, lay_flat *f,
-                 const halo_tech *tech, lfm_shape **out, int *n, halo_err *err);
+ * under tech's rules.  prob ([C][h][w]) is what pred was thresholded
+ * from: a route follows its most probable path.  cmd ([h][w] or NULL)
+ * marks the route's points; win = {x0, y0, x1, y1} is the pixel window a
+ * route may use. */
+int lfm_legalise(const lfm_model *m, const lfm_raster *in, const float *prob, const uint8_t *pred, const uint8_t *cmd,
+                 const int win[4], lay_flat *f, const halo_tech *tech, lfm_shape **out, int *n, halo_err *err);
 
 #endif
