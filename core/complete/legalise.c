@@ -157,28 +157,20 @@ static int legalise_cuts(const lfm_raster *in, const uint8_t *plane, int ci, lay
     int cutl = flat_layer_find(f, cut_stack[ci].cut);
     if (!tl || cutl < 0 || tl->width_nm <= 0) return 0;
     int32_t side = tl->width_nm, space = tl->spacing_nm, grid = t->grid_nm > 0 ? t->grid_nm : 5;
-    int W = in->w, H = in->h;
-    uint8_t *seen = calloc((size_t)W * H, 1);
-    int *stack = malloc((size_t)W * H * sizeof *stack);
-    if (!seen || !stack) {
-        free(seen), free(stack);
-        return -1;
-    }
+    int W = in->w, H = in->h, mark = 0;
+    int *lab = calloc((size_t)W * H, sizeof *lab);
+    lfm_stack st = {0};
+    if (!lab) return -1;
     double min_pixels = 0.3 * ((double)side / in->px) * ((double)side / in->px);
     for (int p0 = 0; p0 < W * H; p0++) {
-        if (!plane[p0] || seen[p0]) continue;
-        int ns = 0, count = 0;
-        double sx = 0, sy = 0;
-        stack[ns++] = p0, seen[p0] = 1;
-        while (ns) {
-            int p = stack[--ns], x = p % W, y = p / W;
-            count++, sx += x, sy += y;
-            int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < W ? p + 1 : -1, y > 0 ? p - W : -1, y + 1 < H ? p + W : -1};
-            for (int k = 0; k < 4; k++)
-                if (nb[k] >= 0 && plane[nb[k]] && !seen[nb[k]]) seen[nb[k]] = 1, stack[ns++] = nb[k];
+        if (!plane[p0] || lab[p0]) continue;
+        lfm_elem e = lfm_flood(plane, H, W, p0, lab, ++mark, &st);
+        if (e.pixels < 0) {
+            free(lab), free(st.v);
+            return -1;
         }
-        if (count < min_pixels) continue;
-        double cx = in->x0 + (sx / count + 0.5) * in->px, cy = in->y0 + (sy / count + 0.5) * in->px;
+        if (e.pixels < min_pixels) continue;
+        double cx = in->x0 + (e.cx + 0.5) * in->px, cy = in->y0 + (e.cy + 0.5) * in->px;
         int32_t x0 = snap(cx - side / 2.0, grid), y0 = snap(cy - side / 2.0, grid);
         /* nearest spot first: rings of growing grid distance up to a pixel */
         int reach = in->px / grid, done = 0;
@@ -189,14 +181,14 @@ static int legalise_cuts(const lfm_raster *in, const uint8_t *plane, int ci, lay
                     lay_box b = lay_box_make(x0 + dx * grid, y0 + dy * grid, x0 + dx * grid + side, y0 + dy * grid + side);
                     if (cut_fits(f, t, ci, cutl, b, space, out)) {
                         if (push(out, cutl, b)) {
-                            free(seen), free(stack);
+                            free(lab), free(st.v);
                             return -1;
                         }
                         done = 1;
                     }
                 }
     }
-    free(seen), free(stack);
+    free(lab), free(st.v);
     return 0;
 }
 
@@ -468,26 +460,17 @@ typedef struct route_ctx {
     lfm_stack st;
 } route_ctx;
 
-/* The command marks' pixels, split into 8-connected marks: mark[p] = 1..n. */
-static int command_marks(const route_ctx *r, const uint8_t *cmd, int *mark, int *centre, int max)
+/* The command marks: mark[p] = 1..n over each mark's pixels, centre[k-1]
+ * a pixel near mark k's centre.  Returns n (at most max), -1 on no memory. */
+static int command_marks(route_ctx *r, const uint8_t *cmd, int *mark, int *centre, int max)
 {
-    int n = 0, W = r->W;
+    int n = 0;
     memset(mark, 0, (size_t)r->W * r->H * sizeof *mark);
-    for (int p0 = 0; p0 < r->W * r->H; p0++) {
-        if (!cmd[p0] || mark[p0]) continue;
-        if (n == max) return n;
-        int ns = 0, *stack = r->lab;   /* lab is free scratch here */
-        stack[ns++] = p0, mark[p0] = ++n, centre[n - 1] = p0;
-        while (ns) {
-            int p = stack[--ns], x = p % W, y = p / W;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int u = x + dx, v = y + dy;
-                    if (u < 0 || v < 0 || u >= W || v >= r->H) continue;
-                    int q = v * W + u;
-                    if (cmd[q] && !mark[q]) mark[q] = n, stack[ns++] = q;
-                }
-        }
+    for (int p = 0; p < r->W * r->H && n < max; p++) {
+        if (!cmd[p] || mark[p]) continue;
+        lfm_elem e = lfm_flood(cmd, r->H, r->W, p, mark, ++n, &r->st);
+        if (e.pixels < 0) return -1;
+        centre[n - 1] = (int)floor(e.cy + 0.5) * r->W + (int)floor(e.cx + 0.5);
     }
     return n;
 }
@@ -645,7 +628,9 @@ static int legalise_route(const lfm_model *m, const lfm_raster *in, const float 
     int *best_prev = malloc((size_t)N * sizeof *best_prev), centre[2];
     int rc = r.lab && mark && prev && best_prev ? 0 : -1, best_ch = -1, best_end = -1;
     double best = INFINITY;
-    if (!rc && command_marks(&r, cmd, mark, centre, 2) == 2) {
+    int marks = rc ? 0 : command_marks(&r, cmd, mark, centre, 2);
+    if (marks < 0) rc = -1;
+    if (marks == 2) {
         for (int ch = 0; ch < m->map.nch && !rc; ch++) {
             if (!lfm_task_targets(m->task, &m->map, ch)) continue;
             const uint8_t *have = lfm_raster_plane(in, ch);

@@ -75,13 +75,13 @@ static int stack_push(lfm_stack *s, int p)
 
 lfm_elem lfm_flood(const uint8_t *plane, int h, int w, int seed, int *lab, int mark, lfm_stack *s)
 {
-    lfm_elem e = {seed % w, seed / w, seed % w + 1, seed / w + 1, seed % w, seed / w, 0};
+    lfm_elem e = {seed % w, seed / w, seed % w + 1, seed / w + 1, seed % w, seed / w, 0, 0, 0};
     s->n = 0;
     lab[seed] = mark;
     if (stack_push(s, seed)) e.pixels = -1;
     while (s->n && e.pixels >= 0) {
         int p = s->v[--s->n], x = p % w, y = p / w;
-        e.pixels++;
+        e.pixels++, e.cx += x, e.cy += y;
         if (x < e.x0) e.x0 = x;
         if (x >= e.x1) e.x1 = x + 1;
         if (y < e.y0) e.y0 = y;
@@ -93,6 +93,7 @@ lfm_elem lfm_flood(const uint8_t *plane, int h, int w, int seed, int *lab, int m
                 if (stack_push(s, nb[k])) e.pixels = -1;
             }
     }
+    if (e.pixels > 0) e.cx /= e.pixels, e.cy /= e.pixels;
     return e;
 }
 
@@ -333,9 +334,10 @@ static void mask_route(patch_ctx *k, const uint8_t *plane)
         for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
             if (plane[y * s + x] && k->lab[y * s + x] == me) k->removed[y * s + x] = 1;
     uint8_t *meet = calloc((size_t)s * s, 1);
-    int *stack = malloc((size_t)s * s * sizeof *stack);
-    if (!meet || !stack) {
-        free(meet), free(stack);
+    int *lab = calloc((size_t)s * s, sizeof *lab), mark = 0;
+    lfm_stack st = {0};
+    if (!meet || !lab) {
+        free(meet), free(lab);
         return;
     }
     for (int p = 0; p < s * s; p++) {
@@ -345,27 +347,17 @@ static void mask_route(patch_ctx *k, const uint8_t *plane)
         for (int j = 0; j < 4; j++)
             if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) meet[p] = 1;
     }
-    /* each 8-connected run of meeting pixels: one mark at its centre */
-    for (int p0 = 0; p0 < s * s; p0++) {
-        if (meet[p0] != 1) continue;
-        int ns = 0, count = 0;
-        double sx = 0, sy = 0;
-        stack[ns++] = p0, meet[p0] = 2;
-        while (ns) {
-            int p = stack[--ns], x = p % s, y = p / s;
-            count++, sx += x, sy += y;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int u = x + dx, v = y + dy;
-                    if (u >= 0 && u < s && v >= 0 && v < s && meet[v * s + u] == 1) meet[v * s + u] = 2, stack[ns++] = v * s + u;
-                }
-        }
-        int cx = (int)floor(sx / count + 0.5), cy = (int)floor(sy / count + 0.5);
+    /* each run of meeting pixels: one mark at its centre */
+    for (int p = 0; p < s * s; p++) {
+        if (!meet[p] || lab[p]) continue;
+        lfm_elem e = lfm_flood(meet, s, s, p, lab, ++mark, &st);
+        if (e.pixels < 0) break;
+        int cx = (int)floor(e.cx + 0.5), cy = (int)floor(e.cy + 0.5);
         for (int dy = -1; dy <= 1; dy++)
             for (int dx = -1; dx <= 1; dx++)
                 if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = 1;
     }
-    free(meet), free(stack);
+    free(meet), free(lab), free(st.v);
 }
 
 /* Where the patch goes relative to the anchor: nwell patches anywhere

@@ -43,11 +43,12 @@ typedef struct lfm_elem {
     int x0, y0, x1, y1;      /* pixel bounding box, [x0, x1) */
     int sx, sy;              /* one of its pixels */
     int pixels;
+    double cx, cy;           /* the mean of its pixels' coordinates (lfm_flood) */
 } lfm_elem;
 
 /* Flood fill: the 4-connected on pixels of plane [h][w] reachable from
  * pixel seed get mark in lab (0 = not yet seen); returns the element's
- * box and size, pixels = -1 on no memory.  s is scratch the caller
+ * box, size and centroid, pixels = -1 on no memory.  s is scratch the caller
  * frees (s->v). */
 typedef struct lfm_stack {
     int *v;
