@@ -149,6 +149,57 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
     return ok;
 }
 
+/* A cut of layer ci at (x0, y0) nm when it fits (cut_fits); 1 placed, 0
+ * not, -1 no memory. */
+static int try_cut(lay_flat *f, const halo_tech *t, int ci, int cutl, int32_t x0, int32_t y0, shape_list *out)
+{
+    const tech_layer *tl = tech_find_layer(t, cut_stack[ci].cut);
+    lay_box b = lay_box_make(x0, y0, x0 + tl->width_nm, y0 + tl->width_nm);
+    if (!cut_fits(f, t, ci, cutl, b, tl->spacing_nm, out)) return 0;
+    return push(out, cutl, b) ? -1 : 1;
+}
+
+/* One cut for a blob about one cut's size: at its centre, else the
+ * nearest spot within two pixels where it fits. */
+static int cut_at_centre(const lfm_raster *in, lfm_elem e, int ci, int cutl, lay_flat *f, const halo_tech *t,
+                         shape_list *out)
+{
+    int32_t side = tech_find_layer(t, cut_stack[ci].cut)->width_nm, grid = t->grid_nm > 0 ? t->grid_nm : 5;
+    double cx = in->x0 + (e.cx + 0.5) * in->px, cy = in->y0 + (e.cy + 0.5) * in->px;
+    int32_t x0 = snap(cx - side / 2.0, grid), y0 = snap(cy - side / 2.0, grid);
+    /* nearest spot first: rings of growing grid distance */
+    int reach = 2 * in->px / grid;
+    for (int r = 0; r <= reach; r++)
+        for (int dy = -r; dy <= r; dy++)
+            for (int dx = -r; dx <= r; dx++) {
+                if (abs(dx) != r && abs(dy) != r) continue;
+                int k = try_cut(f, t, ci, cutl, x0 + dx * grid, y0 + dy * grid, out);
+                if (k) return k < 0 ? -1 : 0;
+            }
+    return 0;
+}
+
+/* A blob of several cuts (an array the model saw as one): cuts packed
+ * row by row, pixel step by pixel step, wherever most of a cut's pixels
+ * are the blob's and the cut fits (the spacing to the cuts already placed
+ * included), as arrays are drawn. */
+static int cut_array(const lfm_raster *in, const int *lab, int mark, lfm_elem e, int ci, int cutl, lay_flat *f,
+                     const halo_tech *t, shape_list *out)
+{
+    int32_t side = tech_find_layer(t, cut_stack[ci].cut)->width_nm, grid = t->grid_nm > 0 ? t->grid_nm : 5;
+    int span = (side + in->px - 1) / in->px;   /* pixels a cut covers a side */
+    for (int j = e.y0; j + span <= e.y1; j++)
+        for (int i = e.x0; i + span <= e.x1; i++) {
+            int mine = 0;
+            for (int v = j; v < j + span; v++)
+                for (int u = i; u < i + span; u++) mine += lab[(size_t)v * in->w + u] == mark;
+            if (mine * 10 < span * span * 6) continue;
+            double cx = in->x0 + (i + span / 2.0) * in->px, cy = in->y0 + (j + span / 2.0) * in->px;
+            if (try_cut(f, t, ci, cutl, snap(cx - side / 2.0, grid), snap(cy - side / 2.0, grid), out) < 0) return -1;
+        }
+    return 0;
+}
+
 /* One cut per blob of the channel's predicted pixels. */
 static int legalise_cuts(const lfm_raster *in, const uint8_t *plane, int ci, lay_flat *f, const halo_tech *t,
                          shape_list *out)
@@ -156,12 +207,12 @@ static int legalise_cuts(const lfm_raster *in, const uint8_t *plane, int ci, lay
     const tech_layer *tl = tech_find_layer(t, cut_stack[ci].cut);
     int cutl = flat_layer_find(f, cut_stack[ci].cut);
     if (!tl || cutl < 0 || tl->width_nm <= 0) return 0;
-    int32_t side = tl->width_nm, space = tl->spacing_nm, grid = t->grid_nm > 0 ? t->grid_nm : 5;
+    int32_t side = tl->width_nm;
     int W = in->w, H = in->h, mark = 0;
     int *lab = calloc((size_t)W * H, sizeof *lab);
     lfm_stack st = {0};
     if (!lab) return -1;
-    double min_pixels = 0.3 * ((double)side / in->px) * ((double)side / in->px);
+    double cut_px = ((double)side / in->px) * ((double)side / in->px), min_pixels = 0.3 * cut_px;
     for (int p0 = 0; p0 < W * H; p0++) {
         if (!plane[p0] || lab[p0]) continue;
         lfm_elem e = lfm_flood(plane, H, W, p0, lab, ++mark, &st);
@@ -170,23 +221,12 @@ static int legalise_cuts(const lfm_raster *in, const uint8_t *plane, int ci, lay
             return -1;
         }
         if (e.pixels < min_pixels) continue;
-        double cx = in->x0 + (e.cx + 0.5) * in->px, cy = in->y0 + (e.cy + 0.5) * in->px;
-        int32_t x0 = snap(cx - side / 2.0, grid), y0 = snap(cy - side / 2.0, grid);
-        /* nearest spot first: rings of growing grid distance up to a pixel */
-        int reach = in->px / grid, done = 0;
-        for (int r = 0; r <= reach && !done; r++)
-            for (int dy = -r; dy <= r && !done; dy++)
-                for (int dx = -r; dx <= r && !done; dx++) {
-                    if (abs(dx) != r && abs(dy) != r) continue;
-                    lay_box b = lay_box_make(x0 + dx * grid, y0 + dy * grid, x0 + dx * grid + side, y0 + dy * grid + side);
-                    if (cut_fits(f, t, ci, cutl, b, space, out)) {
-                        if (push(out, cutl, b)) {
-                            free(lab), free(st.v);
-                            return -1;
-                        }
-                        done = 1;
-                    }
-                }
+        int rc = e.pixels > 2 * cut_px ? cut_array(in, lab, mark, e, ci, cutl, f, t, out)
+                                        : cut_at_centre(in, e, ci, cutl, f, t, out);
+        if (rc) {
+            free(lab), free(st.v);
+            return -1;
+        }
     }
     free(lab), free(st.v);
     return 0;
