@@ -188,6 +188,7 @@ static int cut_array(const lfm_raster *in, const int *lab, int mark, lfm_elem e,
 {
     int32_t side = tech_find_layer(t, cut_stack[ci].cut)->width_nm, grid = t->grid_nm > 0 ? t->grid_nm : 5;
     int span = (side + in->px - 1) / in->px;   /* pixels a cut covers a side */
+    int placed = 0;
     for (int j = e.y0; j + span <= e.y1; j++)
         for (int i = e.x0; i + span <= e.x1; i++) {
             int mine = 0;
@@ -195,9 +196,12 @@ static int cut_array(const lfm_raster *in, const int *lab, int mark, lfm_elem e,
                 for (int u = i; u < i + span; u++) mine += lab[(size_t)v * in->w + u] == mark;
             if (mine * 10 < span * span * 6) continue;
             double cx = in->x0 + (i + span / 2.0) * in->px, cy = in->y0 + (j + span / 2.0) * in->px;
-            if (try_cut(f, t, ci, cutl, snap(cx - side / 2.0, grid), snap(cy - side / 2.0, grid), out) < 0) return -1;
+            int k = try_cut(f, t, ci, cutl, snap(cx - side / 2.0, grid), snap(cy - side / 2.0, grid), out);
+            if (k < 0) return -1;
+            placed += k;
         }
-    return 0;
+    /* nowhere in the blob fits on the pixel steps: as one cut, searched finer */
+    return placed ? 0 : cut_at_centre(in, e, ci, cutl, f, t, out);
 }
 
 /* One cut per blob of the channel's predicted pixels. */
