@@ -560,45 +560,53 @@ static heap_item heap_pop(heap_item *h, int *n)
     return top;
 }
 
+/* Dijkstra's states: a pixel and the direction it was entered by (0-3,
+ * 4 at a start), so that a bend can cost something. */
+#define ROUTE_DIRS 5
+/* A bend costs what a pixel of probability e^-1 does: the path bends
+ * where the model says so, not to trade one equally likely pixel for
+ * another. */
+#define ROUTE_BEND_COST 1.0
+
 /* The cheapest path from metal a to metal b of one channel (labels in
- * r->lab); prev[] leads back from the returned end pixel.  -1: none;
- * -2: no memory. */
+ * r->lab); prev[] (ROUTE_DIRS states a pixel) leads back from the
+ * returned end state.  -1: none; -2: no memory. */
 static int cheapest_path(const route_ctx *r, const float *prob, const uint8_t *have, int a, int b, double *cost,
                          int *prev)
 {
-    int W = r->W, N = r->W * r->H, end = -1, nh = 0;
-    double *dist = malloc((size_t)N * sizeof *dist);
-    heap_item *heap = malloc((size_t)4 * N * sizeof *heap + sizeof *heap);
+    int W = r->W, N = r->W * r->H, S = ROUTE_DIRS * N, end = -1, nh = 0;
+    double *dist = malloc((size_t)S * sizeof *dist);
+    heap_item *heap = malloc((size_t)4 * S * sizeof *heap + sizeof *heap);
     if (!dist || !heap) {
         free(dist), free(heap);
         return -2;
     }
-    for (int p = 0; p < N; p++) {
-        dist[p] = INFINITY, prev[p] = -1;
-        if (have[p] && r->lab[p] == a) dist[p] = 0, heap_push(heap, &nh, (heap_item){0, p});
-    }
+    for (int st = 0; st < S; st++) dist[st] = INFINITY, prev[st] = -1;
+    for (int p = 0; p < N; p++)
+        if (have[p] && r->lab[p] == a) dist[p * ROUTE_DIRS + 4] = 0, heap_push(heap, &nh, (heap_item){0, p * ROUTE_DIRS + 4});
     while (nh) {
         heap_item it = heap_pop(heap, &nh);
         if (it.d > dist[it.p]) continue;
-        if (have[it.p] && r->lab[it.p] == b) {
+        int p = it.p / ROUTE_DIRS, came = it.p % ROUTE_DIRS;
+        if (have[p] && r->lab[p] == b) {
             end = it.p, *cost = it.d;
             break;
         }
-        int x = it.p % W, y = it.p / W;
-        int nb[4] = {x > r->x0 ? it.p - 1 : -1, x + 1 < r->x1 ? it.p + 1 : -1, y > r->y0 ? it.p - W : -1,
-                     y + 1 < r->y1 ? it.p + W : -1};
+        int x = p % W, y = p / W;
+        int nb[4] = {x > r->x0 ? p - 1 : -1, x + 1 < r->x1 ? p + 1 : -1, y > r->y0 ? p - W : -1,
+                     y + 1 < r->y1 ? p + W : -1};
         for (int k = 0; k < 4; k++) {
             int q = nb[k];
             if (q < 0) continue;
-            double step;
+            double step = came != 4 && came != k ? ROUTE_BEND_COST : 0;
             if (have[q]) {
                 if (r->lab[q] != a && r->lab[q] != b) continue;   /* another wire: a short */
-                step = 0;
             } else {
                 float pq = prob[q] > 1e-6f ? prob[q] : 1e-6f;
-                step = -log(pq < 1 ? pq : 1);
+                step += -log(pq < 1 ? pq : 1);
             }
-            if (it.d + step < dist[q]) dist[q] = it.d + step, prev[q] = it.p, heap_push(heap, &nh, (heap_item){dist[q], q});
+            int qs = q * ROUTE_DIRS + k;
+            if (it.d + step < dist[qs]) dist[qs] = it.d + step, prev[qs] = it.p, heap_push(heap, &nh, (heap_item){dist[qs], qs});
         }
     }
     free(dist), free(heap);
@@ -631,6 +639,25 @@ static lay_box run_box(const lfm_raster *in, int W, int a, int b, int32_t width,
                         snap(y1 + width / 2.0, grid));
 }
 
+/* b, a run along x (along_x) or y ending on the wiring at pixel (px, py),
+ * given the perpendicular edges of the wire there, when that shape is a
+ * wire (no more than twice width across) rather than a pad. */
+static lay_box align_to_wire(const lfm_raster *in, lay_flat *f, int l, lay_box b, int px, int py, int along_x,
+                             int32_t width)
+{
+    int32_t x = in->x0 + (int32_t)((px + 0.5) * in->px), y = in->y0 + (int32_t)((py + 0.5) * in->px);
+    int *idx = NULL, cap = 0, n = flat_query(f, l, lay_box_make(x, y, x + 1, y + 1), &idx, &cap);
+    for (int i = 0; i < n; i++) {
+        lay_box w = f->layers[l].boxes[idx[i]];
+        if (w.x0 > x || w.x1 <= x || w.y0 > y || w.y1 <= y) continue;
+        if (along_x && w.y1 - w.y0 <= 2 * width) b.y0 = w.y0, b.y1 = w.y1;
+        if (!along_x && w.x1 - w.x0 <= 2 * width) b.x0 = w.x0, b.x1 = w.x1;
+        break;
+    }
+    free(idx);
+    return b;
+}
+
 /* The path's new pixels, with the existing wiring's pixel at either end,
  * as straight runs (a bend's corner pixel in both), each a box of the
  * wire's width centred on the run and reaching half a width past its
@@ -642,7 +669,8 @@ static int draw_path(const route_ctx *r, const uint8_t *have, const int *prev, i
     int *path = malloc((size_t)N * sizeof *path);
     if (!path) return -1;
     /* end lies in the far wiring; walk back to the near wiring */
-    for (int p = end; p >= 0 && n < N; p = prev[p]) {
+    for (int st = end; st >= 0 && n < N; st = prev[st]) {
+        int p = st / ROUTE_DIRS;
         if (have[p] && n > 0 && !have[path[n - 1]]) {
             path[n++] = p;      /* the near wiring's pixel: the last */
             break;
@@ -653,8 +681,11 @@ static int draw_path(const route_ctx *r, const uint8_t *have, const int *prev, i
     for (int i = 0; i + 1 < n && !rc;) {
         int step = abs(path[i + 1] - path[i]), j = i + 1;
         while (j + 1 < n && abs(path[j + 1] - path[j]) == step) j++;
-        rc = push(out, l, widen_to(snap_edges(f, l, run_box(r->in, r->W, path[i], path[j], width, grid), r->in->px),
-                                   wmin, grid));
+        lay_box b = snap_edges(f, l, run_box(r->in, r->W, path[i], path[j], width, grid), r->in->px);
+        /* a run that leaves the wiring continues that wire's own edges */
+        if (have[path[i]]) b = align_to_wire(r->in, f, l, b, path[i] % r->W, path[i] / r->W, step == 1, width);
+        else if (have[path[j]]) b = align_to_wire(r->in, f, l, b, path[j] % r->W, path[j] / r->W, step == 1, width);
+        rc = push(out, l, widen_to(b, wmin, grid));
         i = j;
     }
     free(path);
@@ -668,8 +699,8 @@ static int legalise_route(const lfm_model *m, const lfm_raster *in, const float 
     int W = in->w, H = in->h, N = W * H;
     route_ctx r = {in, W, H, win[0] < 0 ? 0 : win[0], win[1] < 0 ? 0 : win[1], win[2] > W ? W : win[2],
                    win[3] > H ? H : win[3], calloc((size_t)N, sizeof(int)), {0}};
-    int *mark = malloc((size_t)N * sizeof *mark), *prev = malloc((size_t)N * sizeof *prev);
-    int *best_prev = malloc((size_t)N * sizeof *best_prev), centre[2];
+    int *mark = malloc((size_t)N * sizeof *mark), *prev = malloc((size_t)ROUTE_DIRS * N * sizeof *prev);
+    int *best_prev = malloc((size_t)ROUTE_DIRS * N * sizeof *best_prev), centre[2];
     int rc = r.lab && mark && prev && best_prev ? 0 : -1, best_ch = -1, best_end = -1;
     double best = INFINITY;
     int marks = rc ? 0 : command_marks(&r, cmd, mark, centre, 2);
@@ -687,7 +718,7 @@ static int legalise_route(const lfm_model *m, const lfm_raster *in, const float 
             if (end == -2) rc = -1;
             else if (end >= 0 && cost < best) {
                 best = cost, best_ch = ch, best_end = end;
-                memcpy(best_prev, prev, (size_t)N * sizeof *prev);
+                memcpy(best_prev, prev, (size_t)ROUTE_DIRS * N * sizeof *prev);
             }
         }
     }
