@@ -1,12 +1,13 @@
-# layout_model_judge.tcl -- the shipped contact and N-well models on layouts
+# layout_model_judge.tcl -- the shipped contact, via, N-well and route models on layouts
 # of netlists given on the command line (e.g. OSIRIS's published templates,
 # xschem netlists), judged by halo and by the independent tools.
 #
 #   halo flows/layout_model_judge.tcl ?-pdk_root DIR? NETLIST ...
 #
 # For each netlist: one finger arrangement placed and routed by halo; the
-# contacts round one contact deleted (the box grown until LVS fails), or
-# every N-well; completed with models/layout/<task>.safetensors; then
+# contacts round one contact, or the met1-met2 vias round one via, deleted
+# (the box grown until LVS fails), or every N-well, or the middle 0.6 um
+# of the longest met2 wire (its ends given as -from/-to); completed with models/layout/<task>.safetensors; then
 # halo's DRC and LVS, Magic's DRC on the GDS as written, Magic's extraction
 # with Netgen, and the open_pdks KLayout deck.  A netlist with a pairs.json
 # beside it gets its match groups; an OSIRIS .sp is read with -width
@@ -36,17 +37,44 @@ proc run {name spice opts task} {
     flatten_cell $top truth_$name
     flatten_cell $top w_$name
     set cell w_$name
-    if {$task eq "nwell"} {
-        cut_shapes $cell -layers nwell -box {-1000 -1000 1000 1000}
-        set opts2 {}
-    } else {
-        lassign [lindex [get_shapes $cell -layer licon1] 40 2] x0 y0 x1 y1
-        set h 0.3
-        while {[check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]} {
-            cut_shapes $cell -layers licon1 -box [list [expr {$x0-$h}] [expr {$y0-$h}] [expr {$x1+$h}] [expr {$y1+$h}]]
-            set h [expr {2*$h}]
+    switch $task {
+        nwell {
+            cut_shapes $cell -layers nwell -box {-1000 -1000 1000 1000}
+            set opts2 {}
         }
-        set opts2 [list -window [list [expr {$x0-$h/2-0.3}] [expr {$y0-$h/2-0.3}] [expr {$x1+$h/2+0.3}] [expr {$y1+$h/2+0.3}]]]
+        contact - via {
+            # the cuts round one cut of the layer, the box grown until LVS fails
+            set layer [expr {$task eq "contact" ? "licon1" : "via"}]
+            set cuts [get_shapes $cell -layer $layer]
+            lassign [lindex $cuts [expr {[llength $cuts] / 2}] 2] x0 y0 x1 y1
+            set h 0.3
+            while {[check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]} {
+                cut_shapes $cell -layers $layer -box [list [expr {$x0-$h}] [expr {$y0-$h}] [expr {$x1+$h}] [expr {$y1+$h}]]
+                set h [expr {2*$h}]
+            }
+            set opts2 [list -window [list [expr {$x0-$h/2-0.3}] [expr {$y0-$h/2-0.3}] [expr {$x1+$h/2+0.3}] [expr {$y1+$h/2+0.3}]]]
+        }
+        route {
+            # the middle 0.6 um of the longest met2 wire, its ends the points to join
+            set best {}
+            foreach s [get_shapes $cell -layer met2] {
+                lassign [lindex $s 2] x0 y0 x1 y1
+                if {$best eq "" || max($x1 - $x0, $y1 - $y0) > [lindex $best 0]} {
+                    set best [list [expr {max($x1 - $x0, $y1 - $y0)}] $x0 $y0 $x1 $y1]
+                }
+            }
+            lassign $best - x0 y0 x1 y1
+            set cx [expr {($x0 + $x1) / 2}]; set cy [expr {($y0 + $y1) / 2}]
+            if {$x1 - $x0 > $y1 - $y0} {
+                set b [list [expr {$cx - 0.3}] [expr {$y0 - 0.02}] [expr {$cx + 0.3}] [expr {$y1 + 0.02}]]
+                set opts2 [list -from [expr {$cx - 0.3}],$cy -to [expr {$cx + 0.3}],$cy]
+            } else {
+                set b [list [expr {$x0 - 0.02}] [expr {$cy - 0.3}] [expr {$x1 + 0.02}] [expr {$cy + 0.3}]]
+                set opts2 [list -from $cx,[expr {$cy - 0.3}] -to $cx,[expr {$cy + 0.3}]]
+            }
+            cut_shapes $cell -layers met2 -box $b -mode clip
+            lappend opts2 -window [list [expr {$cx - 1}] [expr {$cy - 1}] [expr {$cx + 1}] [expr {$cy + 1}]]
+        }
     }
     set before [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]
     set r [complete_layout -model [file join $::root models layout $task.safetensors] -cell $cell -truth truth_$name {*}$opts2]
@@ -63,7 +91,7 @@ proc run {name spice opts task} {
     puts [format "%-26s %-7s before: DRC %s LVS %s | after: halo DRC %s LVS %s | Magic DRC %s Netgen %s KLayout %s | IoU %.3f" \
         $name $task {*}$before {*}$after $md $nl $kl [dict get $r iou]]
 }
-foreach task {contact nwell} {
+foreach task {contact via nwell route} {
     foreach n $netlists {
         set opts [expr {[file extension $n] eq ".sp" ? {-width per_finger} : {}}]
         run [file rootname [file tail $n]] $n $opts $task
