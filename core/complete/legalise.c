@@ -378,24 +378,22 @@ static int merge_well_groups(lay_flat *f, const halo_tech *t, shape_list *out, i
         for (int j = i + 1; j < n; j++)
             if (box_distance(out->v[from + i].box, out->v[from + j].box) < space)
                 parent[find_root(parent, i)] = find_root(parent, j);
+    for (int i = 0; i < n; i++) parent[i] = find_root(parent, i);   /* each box's group, flat */
     shape_list next = {0};
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
-        int root = find_root(parent, i), members = 0;
+        int root = parent[i], leader = 1, members = 0;
+        for (int j = 0; j < i && leader; j++) leader = parent[j] != root;
+        if (!leader) continue;                /* the group is handled at its first member */
         lay_box bb = lay_box_make(0, 0, 0, 0);
-        int first = -1;
-        for (int j = 0; j < n; j++)
-            if (find_root(parent, j) == root) {
-                bb = lay_box_union(bb, out->v[from + j].box), members++;
-                if (first < 0) first = j;
-            }
-        if (first != i) continue;             /* the group is handled at its first member */
+        for (int j = i; j < n; j++)
+            if (parent[j] == root) bb = lay_box_union(bb, out->v[from + j].box), members++;
         if (members > 1 && well_box_allowed(f, t, bb)) {
             rc = push(&next, out->v[from + i].layer, bb), changed++;
             continue;
         }
-        for (int j = 0; j < n && !rc; j++)
-            if (find_root(parent, j) == root) rc = push(&next, out->v[from + j].layer, out->v[from + j].box);
+        for (int j = i; j < n && !rc; j++)
+            if (parent[j] == root) rc = push(&next, out->v[from + j].layer, out->v[from + j].box);
     }
     free(parent);
     if (rc) {
