@@ -6,14 +6,18 @@
  * Owns, per task:
  *   - cuts (contact, via): each predicted blob of a cut channel becomes
  *     one cut of the layer's exact size at the blob's centre, moved by at
- *     most a pixel on the grid to the nearest spot where the conductors
+ *     most two pixels on the grid to the nearest spot where the conductors
  *     below and above enclose it as the enclosure rules ask and it keeps
- *     its spacing to every other cut; a blob with no such spot is dropped;
+ *     its spacing to every other cut (a blob with no such spot is
+ *     dropped); a blob of several cuts' size becomes an array, packed
+ *     where most of a cut's pixels are predicted and the cut fits;
  *   - nwell: the predicted well with gaps narrower than the well spacing
  *     filled, specks smaller than a minimum-width square dropped, kept
  *     clear of N diffusion by the rule's distance, as maximal rectangles,
  *     plus the exact enclosure every P diffusion and N tap needs (so a
- *     PMOS is never left outside a well);
+ *     PMOS is never left outside a well); then wells nearer each other
+ *     than the well spacing, or too ragged for a rectangle, become their
+ *     bounding box wherever N diffusion, P taps and MIM caps allow;
  *   - route: of the route layers whose wiring both command points touch,
  *     the one with the most probable connecting path (each pixel costing
  *     -log of the model's probability, other wires of the layer barred),
