@@ -3,6 +3,8 @@
  */
 #include "legalise.h"
 
+#include "base/minheap.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -531,33 +533,6 @@ static int metal_under_mark(route_ctx *r, const uint8_t *have, const int *mark, 
     return 0;
 }
 
-typedef struct heap_item {
-    double d;
-    int p;
-} heap_item;
-
-static void heap_push(heap_item *h, int *n, heap_item v)
-{
-    int i = (*n)++;
-    while (i > 0 && h[(i - 1) / 2].d > v.d) h[i] = h[(i - 1) / 2], i = (i - 1) / 2;
-    h[i] = v;
-}
-
-static heap_item heap_pop(heap_item *h, int *n)
-{
-    heap_item top = h[0], last = h[--*n];
-    int i = 0;
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && h[c + 1].d < h[c].d) c++;
-        if (h[c].d >= last.d) break;
-        h[i] = h[c], i = c;
-    }
-    if (*n > 0) h[i] = last;
-    return top;
-}
-
 /* Dijkstra's states: a pixel and the direction it was entered by (0-3,
  * 4 at a start), so that a bend can cost something. */
 #define ROUTE_DIRS 5
@@ -572,28 +547,25 @@ static heap_item heap_pop(heap_item *h, int *n)
 static int cheapest_path(const route_ctx *r, const float *prob, const uint8_t *have, int a, int b, double *cost,
                          int *prev)
 {
-    int W = r->W, N = r->W * r->H, S = ROUTE_DIRS * N, end = -1, nh = 0;
+    int W = r->W, N = r->W * r->H, S = ROUTE_DIRS * N, end = -1, rc = 0;
     double *dist = malloc((size_t)S * sizeof *dist);
-    heap_item *heap = malloc((size_t)4 * S * sizeof *heap + sizeof *heap);
-    if (!dist || !heap) {
-        free(dist), free(heap);
-        return -2;
-    }
+    halo_minheap open = {0};
+    if (!dist) return -2;
     for (int st = 0; st < S; st++) dist[st] = INFINITY, prev[st] = -1;
-    for (int p = 0; p < N; p++)
-        if (have[p] && r->lab[p] == a) dist[p * ROUTE_DIRS + 4] = 0, heap_push(heap, &nh, (heap_item){0, p * ROUTE_DIRS + 4});
-    while (nh) {
-        heap_item it = heap_pop(heap, &nh);
-        if (it.d > dist[it.p]) continue;
-        int p = it.p / ROUTE_DIRS, came = it.p % ROUTE_DIRS;
+    for (int p = 0; p < N && !rc; p++)
+        if (have[p] && r->lab[p] == a) dist[p * ROUTE_DIRS + 4] = 0, rc = halo_minheap_push(&open, 0, p * ROUTE_DIRS + 4);
+    while (open.n && !rc) {
+        halo_minheap_item it = halo_minheap_pop(&open);
+        if (it.key > dist[it.item]) continue;   /* stale entry */
+        int p = it.item / ROUTE_DIRS, came = it.item % ROUTE_DIRS;
         if (have[p] && r->lab[p] == b) {
-            end = it.p, *cost = it.d;
+            end = it.item, *cost = it.key;
             break;
         }
         int x = p % W, y = p / W;
         int nb[4] = {x > r->x0 ? p - 1 : -1, x + 1 < r->x1 ? p + 1 : -1, y > r->y0 ? p - W : -1,
                      y + 1 < r->y1 ? p + W : -1};
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 4 && !rc; k++) {
             int q = nb[k];
             if (q < 0) continue;
             double step = came != 4 && came != k ? ROUTE_BEND_COST : 0;
@@ -604,11 +576,11 @@ static int cheapest_path(const route_ctx *r, const float *prob, const uint8_t *h
                 step += -log(pq < 1 ? pq : 1);
             }
             int qs = q * ROUTE_DIRS + k;
-            if (it.d + step < dist[qs]) dist[qs] = it.d + step, prev[qs] = it.p, heap_push(heap, &nh, (heap_item){dist[qs], qs});
+            if (it.key + step < dist[qs]) dist[qs] = it.key + step, prev[qs] = it.item, rc = halo_minheap_push(&open, dist[qs], qs);
         }
     }
-    free(dist), free(heap);
-    return end;
+    free(dist), halo_minheap_free(&open);
+    return rc ? -2 : end;
 }
 
 /* The width of the wire of layer l at point (x, y) nm: the narrower side

@@ -228,7 +228,7 @@ static void db_clear(route_db *db)
     free(db->g);
     free(db->from);
     free(db->stamp);
-    free(db->queue);
+    halo_minheap_free(&db->queue);
     free(db->tree);
     free(db->gcap_h);
     free(db->gcap_v);

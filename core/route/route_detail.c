@@ -24,40 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- heap */
-
+/* The open list: halo_minheap, with no way on when memory runs out (as
+ * every other allocation of the router). */
 static void q_push(route_db *db, int node, double key)
 {
-    if (db->nqueue == db->capqueue) {
-        db->capqueue = db->capqueue ? 2 * db->capqueue : 1024;
-        db->queue = realloc(db->queue, (size_t)db->capqueue * sizeof *db->queue);
-        if (!db->queue) abort();
-    }
-    int k = db->nqueue++;
-    while (k > 0) {
-        int p = (k - 1) / 2;
-        if (db->queue[p].key <= key) break;
-        db->queue[k] = db->queue[p];
-        k = p;
-    }
-    db->queue[k].key = key;
-    db->queue[k].node = node;
-}
-
-static struct rt_qentry q_pop(route_db *db)
-{
-    struct rt_qentry top = db->queue[0], last = db->queue[--db->nqueue];
-    int k = 0, n = db->nqueue;
-    for (;;) {
-        int c = 2 * k + 1;
-        if (c >= n) break;
-        if (c + 1 < n && db->queue[c + 1].key < db->queue[c].key) c++;
-        if (db->queue[c].key >= last.key) break;
-        db->queue[k] = db->queue[c];
-        k = c;
-    }
-    if (n > 0) db->queue[k] = last;
-    return top;
+    if (halo_minheap_push(&db->queue, key, node)) abort();
 }
 
 /* ---------------------------------------------------------------- search */
@@ -159,9 +130,9 @@ static int connect(search *s)
     route_db *db = s->db;
     rt_net *net = s->net;
     int reached = -1;
-    while (db->nqueue > 0) {
-        struct rt_qentry e = q_pop(db);
-        int n = e.node;
+    while (db->queue.n > 0) {
+        halo_minheap_item e = halo_minheap_pop(&db->queue);
+        int n = e.item;
         int l, i, j;
         rt_node_ij(db, n, &l, &i, &j);
         if (e.key > db->g[n] + H_WEIGHT * heuristic(s, i, j) + 1e-6) continue;   /* stale entry */
@@ -176,7 +147,7 @@ static int connect(search *s)
         expand_via(s, n, l, 1);
         expand_via(s, n, l, 0);
     }
-    db->nqueue = 0;
+    db->queue.n = 0;
     if (reached < 0) return -1;
     for (int n = reached; db->tree[n] != 1; n = db->from[n]) {
         int p = db->from[n];
@@ -197,7 +168,7 @@ static void begin_search(route_db *db)
         memset(db->stamp, 0, (size_t)ROUTE_NLAYERS * rt_nodes(db) * sizeof *db->stamp);
         db->cur_stamp = 1;
     }
-    db->nqueue = 0;
+    db->queue.n = 0;
 }
 
 static void add_source(search *s, int n)

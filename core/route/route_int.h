@@ -16,12 +16,9 @@
 #define HALO_ROUTE_INT_H
 
 #include "route.h"
+#include "base/minheap.h"
 
 #define RT_FREE (-1)
-struct rt_qentry {
-    double key;
-    int node;
-};
 #define RT_BLOCKED (-2)
 
 /* Half extents of a centred box. */
@@ -123,7 +120,7 @@ struct route_db {
     double *g;                        /* A* cost per node */
     int *from;                        /* A* parent */
     unsigned *stamp; unsigned cur_stamp;
-    struct rt_qentry *queue; int nqueue, capqueue;   /* A* open list (binary heap) */
+    halo_minheap queue;       /* A* open list */
     unsigned char *tree;              /* node in the current tree */
     /* global routing */
     int gsize;                        /* lattice nodes per cell side */
