@@ -613,9 +613,9 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 /* ---------------------------------------------------------------- complete_layout */
 
 typedef struct complete_args {
-    const char *model, *cell, *window, *from, *to, *truth;
+    const char *model, *cell, *window, *from, *to, *truth, *layers;
     double threshold;
-    int legalise, oracle, blind;
+    int legalise, oracle, blind, stack;
 } complete_args;
 
 /* "X,Y" or "X Y" in um as nm. */
@@ -657,6 +657,63 @@ static void truth_scores(const lfm_model *m, const lfm_raster *in, const lfm_ras
     lfm_scores_finish(s);
 }
 
+/* -layers LIST: the task's channels to complete (others' predictions are
+ * dropped), as a mask over channels; every name must be a layer of a
+ * channel the task completes. */
+static int parse_task_layers(Tcl_Interp *interp, const lfm_model *m, const char *text, uint8_t *keep)
+{
+    int n;
+    const char **names;
+    if (Tcl_SplitList(interp, text, &n, &names) != TCL_OK) return TCL_ERROR;
+    memset(keep, 0, (size_t)m->map.nch);
+    int rc = n ? TCL_OK : halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-layers", text, "one or more layers the task completes");
+    for (int i = 0; i < n && rc == TCL_OK; i++) {
+        int ch = lfm_chanmap_of_layer(&m->map, names[i]);
+        if (ch < 0 || !lfm_task_targets(m->task, &m->map, ch))
+            rc = halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-layers", names[i], "a layer the model's task completes");
+        else keep[ch] = 1;
+    }
+    Tcl_Free((char *)names);
+    return rc;
+}
+
+/* The predicted pixels per layer of the task's channels, as a dict. */
+static Tcl_Obj *predicted_by_layer(const lfm_model *m, const lfm_raster *in, const uint8_t *pred)
+{
+    size_t hw = (size_t)in->h * in->w;
+    Tcl_Obj *d = Tcl_NewDictObj();
+    for (int ch = 0; ch < in->c; ch++) {
+        if (!lfm_task_targets(m->task, &m->map, ch)) continue;
+        long k = 0;
+        for (size_t i = 0; i < hw; i++) k += pred[(size_t)ch * hw + i];
+        char layer[64];
+        if (k) halo_dict_put(d, lfm_chanmap_layer(&m->map, ch, layer, sizeof layer), Tcl_NewLongObj(k));
+    }
+    return d;
+}
+
+/* The scores of what legalisation drew (the cell's pixels the input
+ * lacked, rasterised again over area) against the truth: the seed's
+ * figures after legalisation (its N-well IoU of 0.98).  pred is scratch. */
+static int legalised_scores(Tcl_Interp *interp, const lfm_model *m, lay_lib *lib, int cell, const lfm_raster *in,
+                            const lfm_raster *truth, uint8_t *pred, lay_box area, int wx0, int wy0, int wx1, int wy1,
+                            Tcl_Obj *res)
+{
+    lfm_raster *after = lfm_raster_cell(lib, cell, &m->map, m->px, area);
+    if (!after || after->h != in->h || after->w != in->w) {
+        lfm_raster_free(after);
+        return halo_tcl_fail(interp, HALO_E_NOMEM);
+    }
+    size_t n = (size_t)in->c * in->h * in->w;
+    for (size_t i = 0; i < n; i++) pred[i] = after->v[i] && !in->v[i];
+    lfm_scores s;
+    truth_scores(m, in, truth, pred, wx0, wy0, wx1, wy1, &s);
+    halo_dict_put(res, "iou_legalised", Tcl_NewDoubleObj(s.iou));
+    halo_dict_put(res, "dice_legalised", Tcl_NewDoubleObj(s.dice));
+    lfm_raster_free(after);
+    return TCL_OK;
+}
+
 static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_args *a, lfm_model *m, int cell,
                           Tcl_Obj *res)
 {
@@ -695,6 +752,8 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (!in || !pred || (a->from && !cmd) || (truth_cell >= 0 && !truth)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
     if (rc == TCL_OK && a->oracle && !truth)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 needs -truth CELL, whose elements it legalises");
+    uint8_t keep_mask[LFM_MAX_CHANNELS], *keep = NULL;
+    if (rc == TCL_OK && a->layers && (rc = parse_task_layers(interp, m, a->layers, keep_mask)) == TCL_OK) keep = keep_mask;
     if (rc == TCL_OK && a->oracle && a->blind)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 and -blind 1 exclude each other");
     if (rc == TCL_OK) {
@@ -713,6 +772,10 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     int wx1 = (win.x1 - in->x0 + m->px - 1) / m->px, wy1 = (win.y1 - in->y0 + m->px - 1) / m->px;
     if (rc == TCL_OK) {
         lfm_predicted(m, in, prob, (float)a->threshold, wx0, wy0, wx1, wy1, pred);
+        halo_dict_put(res, "predicted", predicted_by_layer(m, in, pred));
+        if (keep)
+            for (int ch = 0; ch < in->c; ch++)
+                if (!keep[ch]) memset(pred + (size_t)ch * hw, 0, hw);
         long npred = 0;
         for (size_t i = 0; i < (size_t)in->c * hw; i++) npred += pred[i];
         halo_dict_put(res, "predicted_pixels", Tcl_NewLongObj(npred));
@@ -730,7 +793,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         halo_err err;
         halo_err_clear(&err);
         int win_px[4] = {wx0, wy0, wx1, wy1};
-        if (lfm_legalise(m, in, prob, pred, cmd, win_px, f, design_tech(d), &sh, &n, &err)) rc = halo_tcl_error(interp, &err);
+        if (lfm_legalise(m, in, prob, pred, cmd, win_px, a->stack, f, design_tech(d), &sh, &n, &err)) rc = halo_tcl_error(interp, &err);
         Tcl_Obj *added = Tcl_NewDictObj();
         int count[256] = {0};
         for (int i = 0; i < n; i++) {
@@ -741,6 +804,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
             if (count[l]) halo_dict_put(added, lib->layers[l].name, Tcl_NewIntObj(count[l]));
         halo_dict_put(res, "added", added);
         free(sh);
+        if (rc == TCL_OK && truth) rc = legalised_scores(interp, m, lib, cell, in, truth, pred, area, wx0, wy0, wx1, wy1, res);
     }
     free(prob), free(pred), free(cmd);
     lfm_raster_free(in), lfm_raster_free(truth);
@@ -752,7 +816,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -763,6 +827,8 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-legalise", OPT_INT, &a.legalise, 0, 1, "0 or 1"},
                        {"-oracle", OPT_INT, &a.oracle, 0, 1, "0 or 1"},
                        {"-blind", OPT_INT, &a.blind, 0, 1, "0 or 1"},
+                       {"-stack", OPT_INT, &a.stack, 0, 1, "0 or 1"},
+                       {"-layers", OPT_STR, &a.layers, 0, 0, NULL},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -833,16 +899,20 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
-     "prediction. -legalise 1 (default) turns them into rule-clean shapes in the cell: one exact cut per blob "
-     "where the enclosures and spacing hold (contact, via), the well with gaps filled, N diffusion kept clear and "
+     "prediction. -legalise 1 (default) turns them into rule-clean shapes in the cell: exact cuts at the most "
+     "probable spots where the enclosures and spacing hold, as many as fit in a blob, a blob without one moved up "
+     "to four pixels to a spot that fits (contact, via; -stack 0 puts cuts of one layer only on any spot, against "
+     "the model's habit of proposing several layers where one cut is missing), the well with gaps filled, N diffusion kept clear and "
      "every P diffusion and N tap enclosed (nwell), the most probable path joining the wiring at -from and -to, "
      "on the layer whose wiring both touch, as wide as that wiring (route; those points are required). -truth CELL scores the prediction before legalisation against the "
-     "elements CELL has and the input lacks. Returns a dict: task predicted_pixels added (shapes per layer) and "
-     "with -truth iou dice truth_pixels. check_drc and check_lvs judge the result. -oracle 1 legalises the "
+     "elements CELL has and the input lacks, and what legalisation drew likewise. Returns a dict: task predicted "
+     "(pixels per layer) predicted_pixels added (shapes per layer) and "
+     "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "
+     "task's layers. check_drc and check_lvs judge the result. -oracle 1 legalises the "
      "truth's missing elements instead of the model's prediction: what legalisation alone achieves. -blind 1 "
      "legalises an empty prediction (every probability 0): what the legaliser does without the model.",
      "Completes a layout with a fine-tuned model."},

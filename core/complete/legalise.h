@@ -4,13 +4,16 @@
  * the rules of the layers involved).
  *
  * Owns, per task:
- *   - cuts (contact, via): each predicted blob of a cut channel becomes
- *     one cut of the layer's exact size at the blob's centre, moved by at
- *     most two pixels on the grid to the nearest spot where the conductors
- *     below and above enclose it as the enclosure rules ask and it keeps
- *     its spacing to every other cut (a blob with no such spot is
- *     dropped); a blob of several cuts' size becomes an array, packed
- *     where most of a cut's pixels are predicted and the cut fits;
+ *   - cuts (contact, via): every grid spot where a cut of a task layer
+ *     would cover predicted pixels for a third of its area or more is a
+ *     site, scored by the model's mean probability there; sites of all
+ *     the task's layers, most probable first, become cuts of the layer's
+ *     exact size wherever the conductors below and above enclose them as
+ *     the enclosure rules ask and they keep their spacing to every other
+ *     cut (so an array's blob becomes as many cuts as fit); a blob still
+ *     without a cut then gets its most probable fitting spot within four
+ *     pixels (the model localises to a few pixels); unless stacking is
+ *     asked for, a spot takes one layer's cut only;
  *   - nwell: the predicted well with gaps narrower than the well spacing
  *     filled, specks smaller than a minimum-width square dropped, kept
  *     clear of N diffusion by the rule's distance, as maximal rectangles,
@@ -20,9 +23,12 @@
  *     bounding box wherever N diffusion, P taps and MIM caps allow;
  *   - route: of the route layers whose wiring both command points touch,
  *     the one with the most probable connecting path (each pixel costing
- *     -log of the model's probability, other wires of the layer barred),
- *     and that path drawn as straight runs of the width of the wire it
- *     continues, edges moved onto the wiring's within a pixel.
+ *     -log of the model's probability, a bend six times e^-1's cost,
+ *     other wires of the layer barred, and so, while a path remains, are
+ *     the pixels certainly nearer them than the spacing rule), and that
+ *     path drawn as straight runs of the width of the wire it continues,
+ *     runs inside a cut wire's band on its edges (a sideways step there
+ *     dropped), other edges moved onto the wiring's within a pixel.
  * Everything lands on the technology grid.  What the legaliser adds is
  * judged by halo's DRC and LVS afterwards, not assumed clean.
  */
@@ -49,8 +55,9 @@ void lfm_predicted(const lfm_model *m, const lfm_raster *in, const float *prob, 
  * under tech's rules.  prob ([C][h][w]) is what pred was thresholded
  * from: a route follows its most probable path.  cmd ([h][w] or NULL)
  * marks the route's points; win = {x0, y0, x1, y1} is the pixel window a
- * route may use. */
+ * route or a cut may use; stack (cuts) lets cuts of several layers share
+ * a spot. */
 int lfm_legalise(const lfm_model *m, const lfm_raster *in, const float *prob, const uint8_t *pred, const uint8_t *cmd,
-                 const int win[4], lay_flat *f, const halo_tech *tech, lfm_shape **out, int *n, halo_err *err);
+                 const int win[4], int stack, lay_flat *f, const halo_tech *tech, lfm_shape **out, int *n, halo_err *err);
 
 #endif
