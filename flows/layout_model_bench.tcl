@@ -1,7 +1,7 @@
 # layout_model_bench.tcl -- the layout foundation model end to end, on
 # circuits it never saw.
 #
-#   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M?
+#   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-top_k DICT?
 #
@@ -37,9 +37,9 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
-              -pretrain_minutes 40 -finetune_minutes 10 -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
+              -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 10 route 10} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 800 nwell 800 route 1200}]
+              -finetune_samples {contact 400 via 1500 nwell 800 route 1200}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -54,6 +54,11 @@ if {[dict get $opts -pdk_root] ne ""} {pdk load sky130 -root [dict get $opts -pd
 set ::halo::output ""
 
 proc phase {name} {expr {$name in [dict get $::opts -phases]}}
+# An option given per task ({contact 10 via 20 ...}) or as one value for all.
+proc task_value {opt task} {
+    set v [dict get $::opts $opt]
+    expr {[llength $v] > 1 ? [dict get $v $task] : $v}
+}
 # train_layout_model with its progress lines shown (the other commands' reports stay quiet)
 proc train {args} {
     set ::halo::output stdout
@@ -99,7 +104,7 @@ if {[phase finetune]} {
     foreach task $tasks {
         set n [dict get $opts -finetune_samples $task]
         set r [train -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
-                   -init $pre -samples $n -steps 1000000 -minutes [dict get $opts -finetune_minutes] -lr 1e-3 \
+                   -init $pre -samples $n -steps 1000000 -minutes [task_value -finetune_minutes $task] -lr 1e-3 \
                    -progress 100 -seed 2]
         say [format "finetune %-8s %4d pairs, %d steps in %.0f s: held-out pairs IoU %.3f Dice %.3f (empty prediction: %.3f)" \
                  $task $n [dict get $r steps] [dict get $r seconds] [dict get $r val iou] [dict get $r val dice] \
