@@ -143,6 +143,10 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
         below |= e == 1;
     }
     if (!below || enclosed(f, t, cut_stack[ci].above, cut, b) != 1) return 0;
+    /* a contact on poly sits inside npc by its enclosure (licon.15, .18) */
+    if (!strcmp(cut, "licon1") && overlaps_layer(f, flat_layer_find(f, "poly"), b) &&
+        rule_value(t, "enclosure", "npc", cut) > 0 && enclosed(f, t, "npc", cut, b) != 1)
+        return 0;
     int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, space), &idx, &cap), ok = 1;
     for (int i = 0; i < n && ok; i++) ok = box_distance(f->layers[cutl].boxes[idx[i]], b) >= space;
     free(idx);

@@ -91,6 +91,7 @@ const drc_rule_def drc_rule_table[] = {
     {"npc.2", "npc", "", drc_ev_space, "npc", NULL, 0, 0},
     {"npc.4", "npc", "poly", drc_ev_space2, "npc", "gate", 0, 0},
     {"licon.18", "npc", "licon1", drc_ev_contains, "npc", "licon_poly", 0, 0},
+    {"licon.15", "npc", "licon1", drc_ev_enc, "npc", "licon_poly", 0, 0},
     {"rpm.1a", "rpm", "", drc_ev_width, "rpm", NULL, 0, 0},
     {"rpm.2", "rpm", "", drc_ev_space, "rpm", NULL, 0, 0},
     {"rpm.2", "urpm", "", drc_ev_space, "urpm", NULL, 0, 0},
