@@ -132,6 +132,25 @@ static int enclosed(lay_flat *f, const halo_tech *t, const char *outer, const ch
     return covered(f, l, h, NULL) || covered(f, l, v, NULL);
 }
 
+/* Whether the part of contact b over poly lies inside npc by npc's
+ * enclosure rule (licon.15 and .18 check licon AND poly, as the open_pdks
+ * deck does): true when b is on no poly or the rules have no npc. */
+static int poly_part_in_npc(lay_flat *f, const halo_tech *t, lay_box b)
+{
+    int poly = flat_layer_find(f, "poly"), npc = flat_layer_find(f, "npc");
+    int32_t e = rule_value(t, "enclosure", "npc", "licon1");
+    if (poly < 0 || npc < 0 || e <= 0) return 1;
+    int *idx = NULL, cap = 0, n = flat_query(f, poly, b, &idx, &cap), ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        lay_box p = f->layers[poly].boxes[idx[i]];
+        lay_box c = lay_box_make(p.x0 > b.x0 ? p.x0 : b.x0, p.y0 > b.y0 ? p.y0 : b.y0, p.x1 < b.x1 ? p.x1 : b.x1,
+                                 p.y1 < b.y1 ? p.y1 : b.y1);
+        if (c.x1 > c.x0 && c.y1 > c.y0) ok = covered(f, npc, lay_box_grow(c, e), NULL);
+    }
+    free(idx);
+    return ok;
+}
+
 static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b, int32_t space,
                     const shape_list *placed)
 {
@@ -143,10 +162,7 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
         below |= e == 1;
     }
     if (!below || enclosed(f, t, cut_stack[ci].above, cut, b) != 1) return 0;
-    /* a contact on poly sits inside npc by its enclosure (licon.15, .18) */
-    if (!strcmp(cut, "licon1") && overlaps_layer(f, flat_layer_find(f, "poly"), b) &&
-        rule_value(t, "enclosure", "npc", cut) > 0 && enclosed(f, t, "npc", cut, b) != 1)
-        return 0;
+    if (!strcmp(cut, "licon1") && !poly_part_in_npc(f, t, b)) return 0;
     int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, space), &idx, &cap), ok = 1;
     for (int i = 0; i < n && ok; i++) ok = box_distance(f->layers[cutl].boxes[idx[i]], b) >= space;
     free(idx);
@@ -222,13 +238,17 @@ static int sites_push(site_list *l, cut_site site)
 
 /* Most probable first; among equally probable sites (to a thousandth),
  * the one covering most predicted pixels, which on a blob narrower than a
- * cut is the one centred on it. */
+ * cut is the one centred on it; then the lowest, leftmost (several grid
+ * spots cover the same pixels; a fixed order keeps results the same on
+ * every C library). */
 static int by_score(const void *a, const void *b)
 {
     const cut_site *p = a, *q = b;
     long x = lround(p->score * 1000.0), y = lround(q->score * 1000.0);
     if (x != y) return (x < y) - (x > y);
-    return (p->cover < q->cover) - (p->cover > q->cover);
+    if (p->cover != q->cover) return (p->cover < q->cover) - (p->cover > q->cover);
+    if (p->y0 != q->y0) return (p->y0 > q->y0) - (p->y0 < q->y0);
+    return (p->x0 > q->x0) - (p->x0 < q->x0);
 }
 
 /* One channel's cut layer, with the tables its sites are scored from. */
@@ -260,7 +280,8 @@ static int cut_sites(const lfm_raster *in, const cut_channel *c, const int box[4
             double n = (double)(i1 - i0 + 1) * (j1 - j0 + 1), cover = box_sum(s->pred, s->w, i0, j0, i1, j1);
             if (cover < min_cover * n) continue;
             float score = (float)(box_sum(s->prob, s->w, i0, j0, i1, j1) / n);
-            if (sites_push(out, (cut_site){c->ci, c->cutl, x, y, score, (int)lround(cover)})) return -1;
+            cut_site site = {c->ci, c->cutl, x, y, score, (int)lround(cover)};
+            if (sites_push(out, site)) return -1;
         }
     }
     return 0;
