@@ -319,7 +319,7 @@ static int clear_of_placed(const cut_ctx *x, int cutl, lay_box b, int32_t space)
 static int place_sites(site_list *sites, const cut_channel *chans, int max, cut_ctx *x)
 {
     int placed = 0;
-    qsort(sites->v, (size_t)sites->n, sizeof *sites->v, by_score);
+    if (sites->n) qsort(sites->v, (size_t)sites->n, sizeof *sites->v, by_score);
     for (int i = 0; i < sites->n && (!max || placed < max); i++) {
         const cut_site *st = &sites->v[i];
         const cut_channel *c = chans;
