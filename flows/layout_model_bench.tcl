@@ -3,7 +3,7 @@
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
-#                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-top_k DICT?
+#                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
 #
 # Phases (-phases, default all, in this order):
 #   corpus    verified layouts of six circuits (flows/layout_corpus.tcl);
