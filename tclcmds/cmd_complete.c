@@ -899,7 +899,7 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "

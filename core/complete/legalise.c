@@ -60,6 +60,13 @@ static int32_t rule_value(const halo_tech *t, const char *kind, const char *laye
     return v;
 }
 
+/* The overlap of a and b (empty when they do not overlap). */
+static lay_box box_and(lay_box a, lay_box b)
+{
+    return lay_box_make(a.x0 > b.x0 ? a.x0 : b.x0, a.y0 > b.y0 ? a.y0 : b.y0, a.x1 < b.x1 ? a.x1 : b.x1,
+                        a.y1 < b.y1 ? a.y1 : b.y1);
+}
+
 /* Whether the union of layer l's shapes in f (plus extra boxes on l)
  * covers box b. */
 static int covered(lay_flat *f, int l, lay_box b, const shape_list *extra)
@@ -69,16 +76,12 @@ static int covered(lay_flat *f, int l, lay_box b, const shape_list *extra)
     lay_box *clip = malloc(((size_t)n + (extra ? extra->n : 0) + 1) * sizeof *clip);
     int k = 0;
     for (int i = 0; clip && i < n; i++) {
-        lay_box a = f->layers[l].boxes[idx[i]];
-        lay_box c = lay_box_make(a.x0 > b.x0 ? a.x0 : b.x0, a.y0 > b.y0 ? a.y0 : b.y0, a.x1 < b.x1 ? a.x1 : b.x1,
-                                 a.y1 < b.y1 ? a.y1 : b.y1);
+        lay_box c = box_and(f->layers[l].boxes[idx[i]], b);
         if (c.x1 > c.x0 && c.y1 > c.y0) clip[k++] = c;
     }
     for (int i = 0; clip && extra && i < extra->n; i++) {
         if (extra->v[i].layer != l) continue;
-        lay_box a = extra->v[i].box;
-        lay_box c = lay_box_make(a.x0 > b.x0 ? a.x0 : b.x0, a.y0 > b.y0 ? a.y0 : b.y0, a.x1 < b.x1 ? a.x1 : b.x1,
-                                 a.y1 < b.y1 ? a.y1 : b.y1);
+        lay_box c = box_and(extra->v[i].box, b);
         if (c.x1 > c.x0 && c.y1 > c.y0) clip[k++] = c;
     }
     lay_box *merged = NULL;
@@ -109,12 +112,18 @@ static double box_distance(lay_box a, lay_box b)
 
 /* ---------------------------------------------------------------- cuts */
 
-/* The conductors a cut joins, by cut layer. */
+/* The conductors a cut joins, by cut layer, and a marker layer that must
+ * enclose the cut's part over one of them (a poly contact's npc:
+ * licon.15 and .18 measure licon AND poly, as the open_pdks deck does). */
 static const struct {
     const char *cut, *below[3], *above;
+    const char *marker, *marker_over;
 } cut_stack[] = {
-    {"licon1", {"diff", "tap", "poly"}, "li1"}, {"mcon", {"li1"}, "met1"},     {"via", {"met1"}, "met2"},
-    {"via2", {"met2"}, "met3"},                 {"via3", {"met3"}, "met4"},
+    {"licon1", {"diff", "tap", "poly"}, "li1", "npc", "poly"},
+    {"mcon", {"li1"}, "met1", NULL, NULL},
+    {"via", {"met1"}, "met2", NULL, NULL},
+    {"via2", {"met2"}, "met3", NULL, NULL},
+    {"via3", {"met3"}, "met4", NULL, NULL},
 };
 
 /* Whether outer (when the cut touches it) encloses the cut as the rules
@@ -132,20 +141,19 @@ static int enclosed(lay_flat *f, const halo_tech *t, const char *outer, const ch
     return covered(f, l, h, NULL) || covered(f, l, v, NULL);
 }
 
-/* Whether the part of contact b over poly lies inside npc by npc's
- * enclosure rule (licon.15 and .18 check licon AND poly, as the open_pdks
- * deck does): true when b is on no poly or the rules have no npc. */
-static int poly_part_in_npc(lay_flat *f, const halo_tech *t, lay_box b)
+/* Whether the part of cut b over layer over lies inside marker by the
+ * marker's enclosure rule; true when b is on none of over, or the rules
+ * give the marker no enclosure of the cut. */
+static int part_in_marker(lay_flat *f, const halo_tech *t, const char *marker, const char *over, const char *cut,
+                          lay_box b)
 {
-    int poly = flat_layer_find(f, "poly"), npc = flat_layer_find(f, "npc");
-    int32_t e = rule_value(t, "enclosure", "npc", "licon1");
-    if (poly < 0 || npc < 0 || e <= 0) return 1;
-    int *idx = NULL, cap = 0, n = flat_query(f, poly, b, &idx, &cap), ok = 1;
+    int ol = flat_layer_find(f, over), ml = flat_layer_find(f, marker);
+    int32_t e = rule_value(t, "enclosure", marker, cut);
+    if (ol < 0 || ml < 0 || e <= 0) return 1;
+    int *idx = NULL, cap = 0, n = flat_query(f, ol, b, &idx, &cap), ok = 1;
     for (int i = 0; i < n && ok; i++) {
-        lay_box p = f->layers[poly].boxes[idx[i]];
-        lay_box c = lay_box_make(p.x0 > b.x0 ? p.x0 : b.x0, p.y0 > b.y0 ? p.y0 : b.y0, p.x1 < b.x1 ? p.x1 : b.x1,
-                                 p.y1 < b.y1 ? p.y1 : b.y1);
-        if (c.x1 > c.x0 && c.y1 > c.y0) ok = covered(f, npc, lay_box_grow(c, e), NULL);
+        lay_box c = box_and(f->layers[ol].boxes[idx[i]], b);
+        if (c.x1 > c.x0 && c.y1 > c.y0) ok = covered(f, ml, lay_box_grow(c, e), NULL);
     }
     free(idx);
     return ok;
@@ -162,7 +170,8 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
         below |= e == 1;
     }
     if (!below || enclosed(f, t, cut_stack[ci].above, cut, b) != 1) return 0;
-    if (!strcmp(cut, "licon1") && !poly_part_in_npc(f, t, b)) return 0;
+    if (cut_stack[ci].marker && !part_in_marker(f, t, cut_stack[ci].marker, cut_stack[ci].marker_over, cut, b))
+        return 0;
     int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, space), &idx, &cap), ok = 1;
     for (int i = 0; i < n && ok; i++) ok = box_distance(f->layers[cutl].boxes[idx[i]], b) >= space;
     free(idx);

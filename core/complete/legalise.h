@@ -9,7 +9,8 @@
  *     site, scored by the model's mean probability there; sites of all
  *     the task's layers, most probable first, become cuts of the layer's
  *     exact size wherever the conductors below and above enclose them as
- *     the enclosure rules ask and they keep their spacing to every other
+ *     the enclosure rules ask (and npc a poly contact's part over poly),
+ *     and they keep their spacing to every other
  *     cut (so an array's blob becomes as many cuts as fit); a blob still
  *     without a cut then gets its most probable fitting spot within four
  *     pixels (the model localises to a few pixels); unless stacking is
