@@ -7,29 +7,38 @@
 #   2. train_sizer: one diffusion model per structural block plus the
 #      whole-netlist MLP baseline, a seeded 10 % of the usable rows held out;
 #   3. for every held-out specification (the metrics of a held-out sizing):
-#      diffusion, one sample (the seed's protocol); diffusion, best of -k
-#      samples ranked by simulation; the MLP's one sizing; random search,
-#      best of -k draws from the sizing space (the same simulations as
-#      diffusion's best-of-k); simple Bayesian optimisation, -k sequential
-#      rounds of a GP on the training rows and expected improvement (the
-#      same simulations again).  Each simulated; the relative difference of
-#      each metric to the specification, in %;
-#   4. a table per circuit: per metric and method the median and the
-#      interquartile range of the relative difference, and the median of
-#      its absolute value;
+#      diffusion_1: one diffusion sample (the seed's protocol);
+#      diffusion_k: best of -k samples, ranked by simulation;
+#      dscreen_1: -screen diffusion samples, the one the sizer's forward
+#        model predicts closest simulated (one simulation, as the MLP);
+#      dscreen_k: the -k of -screen samples predicted closest, best by
+#        simulation;
+#      mlp: the MLP regressor's one sizing;
+#      random_k: best of -k draws from the sizing space (the same
+#        simulations as diffusion's best-of-k);
+#      rscreen_k: the -k of -screen random draws predicted closest (what
+#        the forward model does without the diffusion models);
+#      bo_k: simple Bayesian optimisation, -k sequential rounds of a GP on
+#        the training rows and expected improvement (the same simulations).
+#      Each simulated; the relative difference of each metric to the
+#      specification, in %;
+#   4. tables per circuit: per metric and method the median of the
+#      absolute relative difference; then the median and the interquartile
+#      range of the signed one;
 #   5. the seed's pictures: box plots of the relative differences, and
 #      histograms of 100 diffusion samples for one specification with the
 #      truth marked (PNG);
 #   6. sampling time of 100 sizings for one specification (no simulation).
 #
 #   halo flows/sizing_bench.tcl ?-out DIR? ?-circuits LIST? ?-samples N?
-#        ?-steps N? ?-k K? ?-tests T? ?-guidance W? ?-seed S? ?-saturated 0|1?
+#        ?-steps N? ?-k K? ?-screen M? ?-tests T? ?-guidance W? ?-seed S?
+#        ?-saturated 0|1?
 #
 # Datasets and sizers already in DIR are reused (delete them to redo).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set opts [dict create -out /tmp/halo-sizing-bench -circuits {miller_ota fcoa} -samples 1000 -steps 8000 \
-              -k 8 -tests 0 -guidance 0 -seed 1 -saturated 0]
+              -k 8 -screen 256 -tests 0 -guidance 0 -seed 1 -saturated 0]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "sizing_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -37,7 +46,7 @@ foreach {k v} $argv {
 dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
-set methods {diffusion_1 diffusion_k mlp random_k bo_k}
+set methods {diffusion_1 diffusion_k dscreen_1 dscreen_k mlp random_k rscreen_k bo_k}
 
 proc circuit_files {root c} {
     if {$c eq "fcoa"} {
@@ -104,10 +113,13 @@ proc quantile {sorted q} {
 
 # Size one specification with one method; the chosen candidate's metrics
 # (or {} when it failed).
-proc size_one {model data spec method k seed guidance} {
+proc size_one {model data spec method k screen seed guidance} {
     switch $method {
         diffusion_1 {set r [size -model $model -spec $spec -method diffusion -samples 1 -seed $seed -guidance $guidance]}
         diffusion_k {set r [size -model $model -spec $spec -method diffusion -samples $k -seed $seed -guidance $guidance]}
+        dscreen_1   {set r [size -model $model -spec $spec -method diffusion -samples 1 -screen $screen -seed $seed -guidance $guidance]}
+        dscreen_k   {set r [size -model $model -spec $spec -method diffusion -samples $k -screen $screen -seed $seed -guidance $guidance]}
+        rscreen_k   {set r [size -model $model -spec $spec -method random -samples $k -screen $screen -seed $seed]}
         mlp         {set r [size -model $model -spec $spec -method mlp]}
         random_k    {set r [size -model $model -spec $spec -method random -samples $k -seed $seed]}
         bo_k        {set r [size -model $model -spec $spec -method bo -data $data -samples $k -seed $seed]}
@@ -149,7 +161,7 @@ proc run_circuit {c} {
     dict for {id spec} $specs {
         incr i
         foreach m $methods {
-            set got [size_one $model $data $spec $m ${-k} [expr {${-seed} + $i}] ${-guidance}]
+            set got [size_one $model $data $spec $m ${-k} ${-screen} [expr {${-seed} + $i}] ${-guidance}]
             if {$got eq ""} {dict incr fails $m; continue}
             foreach k $metrics {
                 if {[dict exists $got $k]} {lappend diffs($m,$k) [rel_diff [dict get $got $k] [dict get $spec $k]]}
@@ -169,32 +181,52 @@ proc run_circuit {c} {
     puts "== $c: [dict get $info train_rows] training rows, [dict size $specs] held-out specifications, [dict size [dict get $info blocks]] blocks"
     puts [format "   dataset %.0f s (-samples ${-samples}), training %.0f s, evaluation %.0f s, 100 samples for one specification %.3f s" \
               $t_data $t_train $t_eval $t_sample]
-    puts "   relative difference to the specification, %: median \[IQR\] (median |diff|)"
-    set header [format "   %-20s" metric]
-    foreach m $methods {append header [format " %-27s" $m]}
-    puts $header
-    set within 0
-    set wins 0
-    set bo_wins 0
+    set med_abs [dict create]
+    foreach m $methods {
+        foreach k $metrics {
+            if {![info exists diffs($m,$k)]} continue
+            dict set med_abs $m $k [quantile [lsort -real [lmap v $diffs($m,$k) {expr {abs($v)}}]] 0.5]
+        }
+    }
+    puts "   median |relative difference| to the specification, %"
+    puts [format "   %-20s%s" metric [join [lmap m $methods {format %12s $m}] ""]]
     foreach k $metrics {
         set line [format "   %-20s" $k]
-        set med_abs [dict create]
         foreach m $methods {
-            if {![info exists diffs($m,$k)]} {append line [format " %-27s" -]; continue}
-            set s [lsort -real $diffs($m,$k)]
-            set a [lsort -real [lmap v $s {expr {abs($v)}}]]
-            dict set med_abs $m [quantile $a 0.5]
-            append line [format " %+7.2f \[%+6.1f,%+6.1f\] (%5.2f)" [quantile $s 0.5] [quantile $s 0.25] [quantile $s 0.75] [quantile $a 0.5]]
+            if {[dict exists $med_abs $m $k]} {
+                append line [format %12.2f [dict get $med_abs $m $k]]
+            } else {
+                append line [format %12s -]
+            }
         }
         puts $line
-        if {[dict exists $med_abs diffusion_k] && [dict get $med_abs diffusion_k] <= 5.0} {incr within}
-        if {[dict exists $med_abs diffusion_k] && [dict exists $med_abs mlp] &&
-            [dict get $med_abs diffusion_k] < [dict get $med_abs mlp]} {incr wins}
-        if {[dict exists $med_abs diffusion_k] && [dict exists $med_abs bo_k] &&
-            [dict get $med_abs diffusion_k] < [dict get $med_abs bo_k]} {incr bo_wins}
+    }
+    puts "   relative difference, %: median \[interquartile range\]"
+    puts [format "   %-20s%s" metric [join [lmap m $methods {format %24s $m}] ""]]
+    foreach k $metrics {
+        set line [format "   %-20s" $k]
+        foreach m $methods {
+            if {![info exists diffs($m,$k)]} {append line [format %24s -]; continue}
+            set s [lsort -real $diffs($m,$k)]
+            append line [format %24s [format "%+.2f \[%+.1f,%+.1f\]" [quantile $s 0.5] [quantile $s 0.25] [quantile $s 0.75]]]
+        }
+        puts $line
     }
     puts "   failed sizings: [join [lmap m $methods {format %s=%d $m [dict get $fails $m]}] {, }]"
-    puts "   diffusion (best of ${-k}): median |diff| <= 5 % on $within of [llength $metrics] metrics; better than the MLP on $wins of [llength $metrics], than Bayesian optimisation on $bo_wins"
+    foreach {m sims} [list diffusion_k ${-k} dscreen_k ${-k} dscreen_1 1] {
+        set within [llength [lsearch -all -inline -not [lmap k $metrics {
+            expr {[dict exists $med_abs $m $k] && [dict get $med_abs $m $k] <= 5.0}}] 0]]
+        set beats {}
+        foreach other {mlp random_k rscreen_k bo_k} {
+            set w 0
+            foreach k $metrics {
+                if {[dict exists $med_abs $m $k] && [dict exists $med_abs $other $k] &&
+                    [dict get $med_abs $m $k] < [dict get $med_abs $other $k]} {incr w}
+            }
+            lappend beats "$other $w"
+        }
+        puts "   $m ($sims simulation[expr {$sims > 1 ? "s" : ""}]): median |diff| <= 5 % on $within of [llength $metrics] metrics; better on N of [llength $metrics] than: [join $beats {, }]"
+    }
 
     # the seed's pictures
     set series {}

@@ -397,6 +397,8 @@ static Tcl_Obj *sizer_summary(const sizer *z)
     halo_dict_put(r, "train_rows", Tcl_NewIntObj(z->ntrain));
     halo_dict_put(r, "mlp", Tcl_NewIntObj(z->mlp != NULL));
     if (z->mlp) halo_dict_put(r, "mlp_loss", halo_num_obj(z->mlp_loss));
+    halo_dict_put(r, "forward", Tcl_NewIntObj(z->forward != NULL));
+    if (z->forward) halo_dict_put(r, "forward_loss", halo_num_obj(z->forward_loss));
     return r;
 }
 
@@ -499,7 +501,7 @@ static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 
 typedef struct size_args {
     const char *model, *spec, *method, *data;
-    int samples, steps, simulate, full_models;
+    int samples, screen, steps, simulate, full_models;
     double guidance, seed, cl, vdd, ibias;
 } size_args;
 
@@ -536,32 +538,28 @@ static int parse_spec(Tcl_Interp *interp, const sizer *z, const char *text, doub
 static double spec_distance(const sizer *z, const double *spec, const opamp_result *r)
 {
     if (r->status != SIM_OK) return INFINITY;
-    double sum = 0;
-    int n = 0;
+    double m[SIZER_MAX_METRICS];
     for (int k = 0; k < z->nmetrics; k++) {
-        if (!isfinite(spec[k])) continue;
         int j = 0;
         while (j < r->nmetrics && strcmp(r->keys[j], z->metric[k].key) != 0) j++;
-        if (j == r->nmetrics) return INFINITY;
-        sum += fabs(r->values[j] - spec[k]) / fmax(fabs(spec[k]), 1e-30);   /* powers are 1e-4 W: no floor of 1e-3 */
-        n++;
+        m[k] = j < r->nmetrics ? r->values[j] : NAN;
     }
-    return n ? sum / n : INFINITY;
+    return sizer_spec_distance(z, spec, m);
 }
 
 /* The candidate sizings of the chosen method into x (n * nvars). */
 static int propose(Tcl_Interp *interp, sizer *z, const size_space *s, const int *space_of, const size_args *a,
-                   const double *spec, double *x)
+                   const double *spec, int n, double *x)
 {
     halo_err err;
     halo_err_clear(&err);
-    double *u = halo_xmalloc(sizeof *u * (size_t)a->samples * z->nvars);
+    double *u = halo_xmalloc(sizeof *u * (size_t)n * z->nvars);
     int rc = 0;
     if (strcmp(a->method, "diffusion") == 0)
-        rc = sizer_sample(z, spec, a->samples, (float)a->guidance, a->steps, (uint64_t)a->seed, u, &err);
+        rc = sizer_sample(z, spec, n, (float)a->guidance, a->steps, (uint64_t)a->seed, u, &err);
     else if (strcmp(a->method, "mlp") == 0)
         rc = sizer_mlp_size(z, spec, u, &err);
-    for (int i = 0; i < a->samples && rc == 0; i++) {
+    for (int i = 0; i < n && rc == 0; i++) {
         double *xi = x + (size_t)i * s->nvars;
         if (strcmp(a->method, "random") == 0) dataset_sample(s, (uint64_t)a->seed + 7777, i, xi);
         else {
@@ -587,13 +585,22 @@ static int by_distance(const void *a, const void *b)
     return p->index - q->index;
 }
 
-static Tcl_Obj *candidates_obj(const size_space *s, const double *x, const opamp_result *res, const ranked *order, int n)
+/* The candidates in order; with the screen's predicted metrics (pred:
+ * n * nmetrics, the sizer's order) when there are any. */
+static Tcl_Obj *candidates_obj(const sizer *z, const size_space *s, const double *x, const opamp_result *res,
+                               const double *pred, const ranked *order, int n)
 {
     Tcl_Obj *list = Tcl_NewListObj(0, NULL);
     for (int i = 0; i < n; i++) {
         int j = order[i].index;
         Tcl_Obj *c = Tcl_NewDictObj();
         halo_dict_put(c, "sizing", sizing_dict(s, x + (size_t)j * s->nvars));
+        if (pred) {
+            Tcl_Obj *p = Tcl_NewDictObj();
+            for (int k = 0; k < z->nmetrics; k++)
+                halo_dict_put(p, z->metric[k].key, halo_num_obj(pred[(size_t)j * z->nmetrics + k]));
+            halo_dict_put(c, "predicted", p);
+        }
         if (res) {
             halo_dict_put(c, "status", Tcl_NewStringObj(res[j].status == SIM_OK ? "ok" : sim_status_name(res[j].status), -1));
             halo_dict_put(c, "metrics", metrics_dict(&res[j]));
@@ -622,17 +629,12 @@ static void u_to_sizing(const sizer *z, const int *space_of, const size_space *s
 /* spec_distance of a dataset row; INFINITY when it misses a metric. */
 static double row_distance(const sizer *z, const double *spec, const size_data *d, int r)
 {
-    double sum = 0;
-    int n = 0;
+    double m[SIZER_MAX_METRICS];
     for (int k = 0; k < z->nmetrics; k++) {
-        if (!isfinite(spec[k])) continue;
         int c = size_data_metric(d, z->metric[k].key);
-        double v = c < 0 ? NAN : d->m[(size_t)r * d->nmetrics + c];
-        if (!isfinite(v)) return INFINITY;
-        sum += fabs(v - spec[k]) / fmax(fabs(spec[k]), 1e-30);
-        n++;
+        m[k] = c < 0 ? NAN : d->m[(size_t)r * d->nmetrics + c];
     }
-    return n ? sum / n : INFINITY;
+    return sizer_spec_distance(z, spec, m);
 }
 
 /* What the GP models: the log of the distance (relative errors span
@@ -774,6 +776,38 @@ static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const s
     return rc;
 }
 
+/* size -screen: a->screen candidates of the method, the a->samples the
+ * forward model predicts closest to spec kept in x (best first), their
+ * predicted metrics in pred (a->samples * nmetrics). */
+static int propose_screened(Tcl_Interp *interp, sizer *z, const size_space *s, const int *space_of,
+                            const size_args *a, const double *spec, double *x, double *pred)
+{
+    int n = a->screen;
+    double *all = halo_xmalloc(sizeof *all * (size_t)n * s->nvars);
+    double *xs = halo_xmalloc(sizeof *xs * (size_t)n * z->nvars);
+    double *m = halo_xmalloc(sizeof *m * (size_t)n * z->nmetrics);
+    ranked *order = halo_xmalloc(sizeof *order * n);
+    halo_err err;
+    halo_err_clear(&err);
+    int rc = propose(interp, z, s, space_of, a, spec, n, all);
+    for (int i = 0; i < n && rc == TCL_OK; i++)   /* the snapped sizing, as it would be simulated */
+        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = all[(size_t)i * s->nvars + space_of[v]];
+    if (rc == TCL_OK && sizer_predict(z, xs, n, m, &err) != 0) rc = halo_tcl_error(interp, &err);
+    if (rc == TCL_OK) {
+        for (int i = 0; i < n; i++) order[i] = (ranked){i, sizer_spec_distance(z, spec, m + (size_t)i * z->nmetrics)};
+        qsort(order, n, sizeof *order, by_distance);
+        for (int i = 0; i < a->samples; i++) {
+            memcpy(x + (size_t)i * s->nvars, all + (size_t)order[i].index * s->nvars, sizeof *x * s->nvars);
+            memcpy(pred + (size_t)i * z->nmetrics, m + (size_t)order[i].index * z->nmetrics, sizeof *m * z->nmetrics);
+        }
+    }
+    free(order);
+    free(m);
+    free(xs);
+    free(all);
+    return rc;
+}
+
 static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_args *a, Tcl_Obj *r)
 {
     double spec[SIZER_MAX_METRICS];
@@ -785,6 +819,7 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
     double *x = halo_xmalloc(sizeof *x * (size_t)a->samples * s.nvars);
     opamp_result *res = a->simulate ? halo_xcalloc(a->samples, sizeof *res) : NULL;
     ranked *order = halo_xmalloc(sizeof *order * a->samples);
+    double *pred = a->screen ? halo_xmalloc(sizeof *pred * (size_t)a->samples * z->nmetrics) : NULL;
     double t0 = seconds_now(), t1 = t0;
     char_opts co;
     opamp_tb_defaults(&co.tb);
@@ -798,7 +833,9 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
         rc = bo_search(interp, d, z, &s, space_of, a, spec, &co, x, res);
         t1 = seconds_now();
     } else {
-        if (rc == TCL_OK) rc = propose(interp, z, &s, space_of, a, spec, x);
+        if (rc == TCL_OK)
+            rc = a->screen ? propose_screened(interp, z, &s, space_of, a, spec, x, pred)
+                           : propose(interp, z, &s, space_of, a, spec, a->samples, x);
         t1 = seconds_now();
         if (rc == TCL_OK && res) rc = characterize_sizings(interp, d, &s, x, a->samples, &co, res);
     }
@@ -808,8 +845,9 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
         float c[SIZER_MAX_METRICS];
         int filled;
         sizer_condition(z, spec, c, &filled);
-        halo_dict_put(r, "candidates", candidates_obj(&s, x, res, order, a->samples));
+        halo_dict_put(r, "candidates", candidates_obj(z, &s, x, res, pred, order, a->samples));
         halo_dict_put(r, "method", Tcl_NewStringObj(a->method, -1));
+        halo_dict_put(r, "screened", Tcl_NewIntObj(a->screen));
         halo_dict_put(r, "filled_from_nearest_row", Tcl_NewIntObj(filled));
         halo_dict_put(r, "seconds_sampling", halo_num_obj(t1 - t0));
         halo_dict_put(r, "seconds_simulation", halo_num_obj(seconds_now() - t1));
@@ -817,6 +855,7 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
     for (int i = 0; res && i < a->samples; i++) opamp_tb_result_free(&res[i]);
     free(res);
     free(order);
+    free(pred);
     free(x);
     free(space_of);
     sspace_free(&s);
@@ -830,6 +869,7 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
                    .cl = 1e-12, .vdd = 1.8, .ibias = 10e-6};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, ""}, {"-spec", OPT_STR, &a.spec, 0, 0, ""}, {"-method", OPT_STR, &a.method, 0, 0, ""},
                        {"-samples", OPT_INT, &a.samples, 1, 100000, "1 to 100000"},
+                       {"-screen", OPT_INT, &a.screen, 0, 100000, "0 (no screen) or 1 to 100000 candidates"},
                        {"-guidance", OPT_NUM, &a.guidance, 0, 100, "a guidance scale from 0 to 100"},
                        {"-steps", OPT_INT, &a.steps, 1, 10000, "1 to 10000 sampling steps"},
                        {"-seed", OPT_NUM, &a.seed, 0, 4e9, "a seed from 0 to 4e9"},
@@ -847,6 +887,14 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     if (strcmp(a.method, "bo") == 0 && (!a.data || !a.simulate))
         return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-method", a.method,
                              "bo with -data ROWS.jsonl (the rows the sizer was trained on) and -simulate 1");
+    char screen[24];
+    snprintf(screen, sizeof screen, "%d", a.screen);
+    if (a.screen && strcmp(a.method, "diffusion") && strcmp(a.method, "random"))
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-screen", screen,
+                             "0 with -method mlp or bo (the screen picks among drawn candidates)");
+    if (a.screen && a.screen < a.samples)
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-screen", screen,
+                             "0, or at least -samples candidates to keep -samples of");
     if (strcmp(a.method, "mlp") == 0) a.samples = 1;   /* a regressor has one answer */
     if (!halo_need_design(interp, cd)) return TCL_ERROR;
     halo_err err;
@@ -967,13 +1015,14 @@ const HaloCmd halo_size_cmds[] = {
      "Trains the inverse sizer of the current design on a sizing_dataset file: one conditional diffusion model "
      "(v-prediction, cosine schedule with zero terminal SNR, classifier-free guidance, adaLN-Zero transformer) per "
      "structural block of recognize_blocks, each recovering its block's sizing guided by the whole op-amp's "
-     "metrics, and the whole-netlist MLP regressor as the baseline (-mlp 0 skips it). Metrics default to the "
+     "metrics, the whole-netlist MLP regressor as the baseline (-mlp 0 skips it), and a forward model (sizing to "
+     "metrics, for size -screen). Metrics default to the "
      "characterisation metrics present in 90 % of the converged rows. Rows train when converged with every metric and, unless -saturated 0, every transistor saturated (n_not_saturated 0). A seeded -test_fraction (0.1) of the usable "
      "rows is held out and listed in DIR/split.json. Writes DIR/sizer.json and one safetensors file per block "
-     "(and mlp.safetensors). Returns the sizer's summary with test_rows and seconds.",
+     "(and mlp.safetensors, forward.safetensors). Returns the sizer's summary with test_rows and seconds.",
      "Trains the per-block diffusion sizer."},
     {"size", SizeCmd,
-     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-data ROWS.jsonl? ?-guidance W? "
+     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-screen M? ?-data ROWS.jsonl? ?-guidance W? "
      "?-steps S? ?-seed S? ?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
      "Sizes the current design for a specification {metric value ...} (metrics the sizer was trained on; those "
      "left out are taken from the training row nearest on the given ones): -method diffusion samples N sizings "
@@ -982,9 +1031,11 @@ const HaloCmd halo_size_cmds[] = {
      "draws N from the sizing space (a baseline); bo is simple Bayesian optimisation (the other baseline): a "
      "Gaussian process on the log distance to the specification, fitted to the rows of -data (the sizing_dataset "
      "the sizer was trained on) and to each sizing simulated so far, N sequential rounds each simulating the "
-     "candidate of highest expected improvement. Each sizing is characterised and the candidates are ranked by "
+     "candidate of highest expected improvement. -screen M (diffusion and random) draws M candidates instead, and "
+     "the sizer's forward model (an MLP from sizing to metrics trained beside it) keeps the N it predicts closest "
+     "to the specification; only those are simulated. Each sizing is characterised and the candidates are ranked by "
      "the mean relative difference of their metrics to the specification. Returns {candidates {{sizing metrics "
-     "status distance} ...} method filled_from_nearest_row seconds_sampling seconds_simulation}.",
+     "status distance ?predicted?} ...} method screened filled_from_nearest_row seconds_sampling seconds_simulation}.",
      "Sizes the design for a specification."},
     {"set_sizing", SetSizingCmd, "set_sizing DICT",
      "Applies a sizing to the current design: a dict {XM1.W 12.5 XM1.L 0.5 ...} of sizing variables in um (or a "
@@ -993,6 +1044,6 @@ const HaloCmd halo_size_cmds[] = {
      "Applies a sizing to the design."},
     {"sizer_info", SizerInfoCmd, "sizer_info DIR",
      "Returns a trained sizer's summary: design, metrics, variables, blocks {name {kind variables loss seconds}}, "
-     "train_rows, mlp.",
+     "train_rows, mlp, forward.",
      "Says what a trained sizer holds."},
     {NULL}};

@@ -24,6 +24,7 @@ void sizer_train_opts_default(sizer_train_opts *o)
     ddpm_train_opts_default(&o->train);
     o->mlp = 1;
     o->mlp_hidden = 128, o->mlp_layers = 3, o->mlp_steps = 4000;
+    o->forward = 1;
 }
 
 /* ---------------------------------------------------------------- normalisation */
@@ -43,6 +44,13 @@ static double metric_fwd(const sizer_metric *m, double v)
 {
     double t = m->logscale ? log10(fabs(v) > 1e-300 ? fabs(v) : 1e-300) : v;
     return (t - m->mean) / m->std;
+}
+
+/* metric_fwd's inverse (a log-scaled metric comes back positive). */
+static double metric_inv(const sizer_metric *m, double t)
+{
+    double v = t * m->std + m->mean;
+    return m->logscale ? pow(10.0, v) : v;
 }
 
 /* Mean and standard deviation of the transformed metrics, and of ln x. */
@@ -107,6 +115,7 @@ void sizer_free(sizer *s)
     }
     free(s->blocks);
     size_mlp_free(s->mlp);
+    size_mlp_free(s->forward);
     free(s->var);
     free(s->lo);
     free(s->hi);
@@ -186,23 +195,30 @@ static int train_block(sizer *s, sizer_block *k, const float *u, const float *c,
     return rc;
 }
 
-static int train_mlp(sizer *s, const float *u, const float *c, int n, const sizer_train_opts *o, halo_err *err)
+/* One MLP of the sizer's shape from inputs in[n][din] to targets
+ * out[n][dout]: the inverse baseline (metrics -> sizing) or the forward
+ * model (sizing -> metrics). */
+static size_mlp *train_net(const float *in, int din, const float *out, int dout, int n, const sizer_train_opts *o,
+                           const char *what, uint64_t seed, double *loss, double *seconds, halo_err *err)
 {
     size_mlp_config cfg;
     size_mlp_config_default(&cfg);
-    cfg.dc = s->nmetrics, cfg.dx = s->nvars;
+    cfg.dc = din, cfg.dx = dout;
     cfg.hidden = o->mlp_hidden, cfg.layers = o->mlp_layers;
-    s->mlp = size_mlp_new(&cfg, o->train.seed + 17, err);
-    if (!s->mlp) return -1;
+    size_mlp *m = size_mlp_new(&cfg, seed, err);
+    if (!m) return NULL;
     size_train_opts t;
     size_mlp_train_opts_default(&t);
-    t.steps = o->mlp_steps, t.seed = o->train.seed + 18;
-    block_progress bp = {o, "mlp"};
+    t.steps = o->mlp_steps, t.seed = seed + 1;
+    block_progress bp = {o, what};
     t.progress = relay_progress, t.ctx = &bp;
     size_train_stats st;
-    int rc = size_mlp_train(s->mlp, u, c, n, &t, &st, err);
-    s->mlp_loss = st.loss, s->mlp_seconds = st.seconds;
-    return rc;
+    if (size_mlp_train(m, out, in, n, &t, &st, err) != 0) {
+        size_mlp_free(m);
+        return NULL;
+    }
+    *loss = st.loss, *seconds = st.seconds;
+    return m;
 }
 
 static int check_metrics(const size_data *d, const char *const *metrics, int nm, int *mcol, halo_err *err)
@@ -246,7 +262,12 @@ int sizer_train(const size_data *d, const int *rows, int nrows, const char *cons
     }
     int rc = 0;
     for (int b = 0; b < s->nblocks && rc == 0; b++) rc = train_block(s, &s->blocks[b], u, s->train_c, nrows, o, b, err);
-    if (rc == 0 && o->mlp) rc = train_mlp(s, u, s->train_c, nrows, o, err);
+    if (rc == 0 && o->mlp)
+        rc = !(s->mlp = train_net(s->train_c, nm, u, s->nvars, nrows, o, "mlp", o->train.seed + 17, &s->mlp_loss,
+                                  &s->mlp_seconds, err));
+    if (rc == 0 && o->forward)
+        rc = !(s->forward = train_net(u, s->nvars, s->train_c, nm, nrows, o, "forward", o->train.seed + 31,
+                                      &s->forward_loss, &s->forward_seconds, err));
     free(u);
     if (rc) {
         sizer_free(s);
@@ -328,4 +349,35 @@ int sizer_mlp_size(sizer *s, const double *spec, double *x, halo_err *err)
     for (int v = 0; v < s->nvars; v++) x[v] = sizer_x_of(s, v, u[v]);
     free(u);
     return 0;
+}
+
+/* ---------------------------------------------------------------- screening */
+
+int sizer_predict(sizer *s, const double *x, int n, double *metrics, halo_err *err)
+{
+    if (!s->forward)
+        return halo_err_set(err, HALO_E_SIZ_STATE, NULL, 0,
+                            "This sizer has no forward model to screen with (train it again with train_sizer).");
+    float *u = halo_xmalloc(sizeof *u * (size_t)n * s->nvars);
+    float *t = halo_xmalloc(sizeof *t * (size_t)n * s->nmetrics);
+    for (int r = 0; r < n; r++)
+        for (int v = 0; v < s->nvars; v++) u[(size_t)r * s->nvars + v] = (float)sizer_u_of(s, v, x[(size_t)r * s->nvars + v]);
+    size_mlp_predict(s->forward, u, n, t);
+    for (size_t i = 0; i < (size_t)n * s->nmetrics; i++) metrics[i] = metric_inv(&s->metric[i % s->nmetrics], t[i]);
+    free(u);
+    free(t);
+    return 0;
+}
+
+double sizer_spec_distance(const sizer *s, const double *spec, const double *m)
+{
+    double sum = 0;
+    int n = 0;
+    for (int k = 0; k < s->nmetrics; k++) {
+        if (!isfinite(spec[k])) continue;
+        if (!isfinite(m[k])) return INFINITY;
+        sum += fabs(m[k] - spec[k]) / fmax(fabs(spec[k]), 1e-30);   /* powers are 1e-4 W: no floor of 1e-3 */
+        n++;
+    }
+    return n ? sum / n : INFINITY;
 }

@@ -22,7 +22,15 @@
  * row nearest on the metrics it gives (so the condition stays a
  * performance the circuit has shown), and the result says so.
  * Files: DIR/sizer.json (variables, metrics, normalisation, blocks,
- * provenance), DIR/<block>.safetensors per block, DIR/mlp.safetensors.
+ * provenance), DIR/<block>.safetensors per block, DIR/mlp.safetensors,
+ * DIR/forward.safetensors.
+ *
+ * Screening: a forward model (an MLP from the normalised sizing to the
+ * normalised metrics, trained on the same rows) predicts each candidate's
+ * performance without simulating it, so `size -screen N` can draw N
+ * candidates and simulate only the ones predicted closest to the
+ * specification.  It is a surrogate, not a judge: every sizing `size`
+ * reports is simulated.
  */
 #ifndef HALO_SIZER_H
 #define HALO_SIZER_H
@@ -64,6 +72,8 @@ typedef struct sizer {
     sizer_block *blocks;
     size_mlp *mlp;            /* the baseline, or NULL */
     double mlp_loss, mlp_seconds;
+    size_mlp *forward;        /* the forward model (u -> normalised metrics) that screens candidates, or NULL */
+    double forward_loss, forward_seconds;
     int ntrain;
     float *train_c;           /* ntrain * nmetrics, normalised: the nearest-row fill */
 } sizer;
@@ -84,6 +94,7 @@ typedef struct sizer_train_opts {
     ddpm_train_opts train;
     int mlp;                  /* also train the MLP baseline (1) */
     int mlp_hidden, mlp_layers, mlp_steps;
+    int forward;              /* also train the forward model (1); it takes the MLP's shape and steps */
     void (*progress)(void *ctx, const char *what, int step, int nsteps, double loss);
     void *ctx;
 } sizer_train_opts;
@@ -116,6 +127,16 @@ int sizer_sample(sizer *s, const double *spec, int n, float guidance, int steps,
                  halo_err *err);
 /* The MLP baseline's one sizing for spec (x: nvars µm). */
 int sizer_mlp_size(sizer *s, const double *spec, double *x, halo_err *err);
+
+/* The forward model's metrics (n * nmetrics, SI units, the sizer's metric
+ * order) for n sizings x (n * nvars, µm); HALO_E_SIZ_STATE when the sizer
+ * has no forward model. */
+int sizer_predict(sizer *s, const double *x, int n, double *metrics, halo_err *err);
+/* Mean relative difference of metrics m (one sizing's, predicted or
+ * simulated, the sizer's order) to the ones spec gives; infinite when m
+ * lacks one of them (NaN).  The screen ranks by it, and `size` ranks the
+ * simulated candidates by it. */
+double sizer_spec_distance(const sizer *s, const double *spec, const double *m);
 
 int sizer_save(const sizer *s, const char *dir, halo_err *err);
 sizer *sizer_load(const char *dir, halo_err *err);

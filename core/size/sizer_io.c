@@ -1,6 +1,7 @@
 /*
  * sizer_io.c -- a sizer's files: DIR/sizer.json with everything but the
- * weights, DIR/<block>.safetensors per block, DIR/mlp.safetensors (see
+ * weights, DIR/<block>.safetensors per block, DIR/mlp.safetensors and
+ * DIR/forward.safetensors (see
  * sizer.h).  Loading checks every field before it builds anything, so a
  * damaged or foreign directory is refused with the file and the reason.
  */
@@ -68,6 +69,9 @@ static cJSON *sizer_json(const sizer *s)
     cJSON_AddBoolToObject(j, "mlp", s->mlp != NULL);
     cJSON_AddNumberToObject(j, "mlp_loss", s->mlp_loss);
     cJSON_AddNumberToObject(j, "mlp_seconds", s->mlp_seconds);
+    cJSON_AddBoolToObject(j, "forward", s->forward != NULL);
+    cJSON_AddNumberToObject(j, "forward_loss", s->forward_loss);
+    cJSON_AddNumberToObject(j, "forward_seconds", s->forward_seconds);
     cJSON *tc = cJSON_AddArrayToObject(j, "train_conditions");
     for (int r = 0; r < s->ntrain; r++) {
         double row[SIZER_MAX_METRICS];
@@ -80,6 +84,19 @@ static cJSON *sizer_json(const sizer *s)
 static void path_in(char *out, size_t len, const char *dir, const char *name, const char *ext)
 {
     snprintf(out, len, "%s/%s%s", dir, name, ext);
+}
+
+static int save_net(const sizer *s, const size_mlp *m, const char *dir, const char *name, const char *role,
+                    halo_err *err)
+{
+    char path[1200];
+    path_in(path, sizeof path, dir, name, ".safetensors");
+    nn_meta meta = {0};
+    nn_meta_set(&meta, "design", s->design);
+    nn_meta_set(&meta, "role", role);
+    int rc = size_mlp_save(m, path, &meta, err);
+    nn_meta_free(&meta);
+    return rc;
 }
 
 int sizer_save(const sizer *s, const char *dir, halo_err *err)
@@ -96,15 +113,9 @@ int sizer_save(const sizer *s, const char *dir, halo_err *err)
         nn_meta_free(&meta);
         if (rc != 0) return -1;
     }
-    if (s->mlp) {
-        path_in(path, sizeof path, dir, "mlp", ".safetensors");
-        nn_meta meta = {0};
-        nn_meta_set(&meta, "design", s->design);
-        nn_meta_set(&meta, "role", "whole-netlist MLP inverse regressor");
-        int rc = size_mlp_save(s->mlp, path, &meta, err);
-        nn_meta_free(&meta);
-        if (rc != 0) return -1;
-    }
+    if (s->mlp && save_net(s, s->mlp, dir, "mlp", "whole-netlist MLP inverse regressor", err)) return -1;
+    if (s->forward && save_net(s, s->forward, dir, "forward", "forward model: sizing to metrics, for screening", err))
+        return -1;
     cJSON *j = sizer_json(s);
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
@@ -206,6 +217,21 @@ static int load_train(load_ctx *l, sizer *s, const cJSON *tc)
     return 0;
 }
 
+/* DIR/<name>.safetensors when sizer.json says the sizer has it (a sizer
+ * from before the forward model simply has none), of dimensions din ->
+ * dout. */
+static int load_net(load_ctx *l, const cJSON *j, const char *dir, const char *name, int din, int dout, size_mlp **out)
+{
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, name))) return 0;
+    char path[1200];
+    path_in(path, sizeof path, dir, name, ".safetensors");
+    *out = size_mlp_load(path, NULL, l->err);
+    if (!*out) return -1;
+    if (size_mlp_get_config(*out)->dc != din || size_mlp_get_config(*out)->dx != dout)
+        return halo_err_set(l->err, HALO_E_SIZ_FILE, path, 0, path, "its dimensions differ from sizer.json");
+    return 0;
+}
+
 static sizer *load_json(load_ctx *l, const cJSON *j, const char *dir)
 {
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
@@ -227,16 +253,12 @@ static sizer *load_json(load_ctx *l, const cJSON *j, const char *dir)
     get_str(j, "design", s->design, sizeof s->design);
     get_num(j, "mlp_loss", &s->mlp_loss);
     get_num(j, "mlp_seconds", &s->mlp_seconds);
+    get_num(j, "forward_loss", &s->forward_loss);
+    get_num(j, "forward_seconds", &s->forward_seconds);
     int rc = load_vars(l, s, vars) || load_metrics(l, s, mets) || load_train(l, s, cJSON_GetObjectItemCaseSensitive(j, "train_conditions"));
     for (const cJSON *o = blocks->child; o && rc == 0; o = o->next) rc = load_block(l, s, &s->blocks[s->nblocks++], o, dir);
-    if (rc == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "mlp"))) {
-        char path[1200];
-        path_in(path, sizeof path, dir, "mlp", ".safetensors");
-        s->mlp = size_mlp_load(path, NULL, l->err);
-        if (!s->mlp) rc = -1;
-        else if (size_mlp_get_config(s->mlp)->dc != s->nmetrics || size_mlp_get_config(s->mlp)->dx != s->nvars)
-            rc = halo_err_set(l->err, HALO_E_SIZ_FILE, path, 0, path, "its dimensions differ from sizer.json");
-    }
+    if (rc == 0) rc = load_net(l, j, dir, "mlp", s->nmetrics, s->nvars, &s->mlp);
+    if (rc == 0) rc = load_net(l, j, dir, "forward", s->nvars, s->nmetrics, &s->forward);
     if (rc) {
         sizer_free(s);
         return NULL;
