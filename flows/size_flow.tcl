@@ -4,17 +4,19 @@
 # and simulation before and after layout.
 #
 #   halo flows/size_flow.tcl ?-circuit miller_ota|fcoa? ?-model DIR? ?-spec DICT?
-#        ?-samples N? ?-seed S? ?-pdk_root DIR?
+#        ?-samples N? ?-screen M? ?-seed S? ?-pdk_root DIR?
 #
 # With -pdk_root (a PDK_ROOT holding sky130A) the foundry's models simulate
 # and the layout is also judged by Magic's DRC, the KLayout deck and Netgen.
 #
 # The default model is the one shipped in models/size/<circuit>; the
 # default specification asks for 3 dB more gain than the nominal sizing at
-# 10 % less power, and leaves the other metrics to the sizer.
+# 10 % less power, and leaves the other metrics to the sizer.  -screen M
+# (default 256) draws M diffusion samples and simulates the -samples the
+# sizer's forward model predicts closest (0: simulate -samples draws).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -circuit miller_ota -model {} -spec {} -samples 16 -seed 1 -pdk_root {}]
+set opts [dict create -circuit miller_ota -model {} -spec {} -samples 16 -screen 256 -seed 1 -pdk_root {}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "size_flow: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -44,10 +46,15 @@ if {${-spec} eq ""} {
     set spec ${-spec}
 }
 
-set r [size -model ${-model} -spec $spec -samples ${-samples} -seed ${-seed}]
+set r [size -model ${-model} -spec $spec -samples ${-samples} -screen ${-screen} -seed ${-seed}]
 set best [lindex [dict get $r candidates] 0]
-puts [format "\nsize: %d diffusion samples in %.3f s, simulated in %.1f s; the best (mean relative difference %.2f %%):" \
-          ${-samples} [dict get $r seconds_sampling] [dict get $r seconds_simulation] [expr {100 * [dict get $best distance]}]]
+if {${-screen} > 0} {
+    set drawn "the ${-samples} of ${-screen} diffusion samples the forward model predicts closest"
+} else {
+    set drawn "${-samples} diffusion samples"
+}
+puts [format "\nsize: %s, in %.3f s, simulated in %.1f s; the best (mean relative difference %.2f %%):" \
+          $drawn [dict get $r seconds_sampling] [dict get $r seconds_simulation] [expr {100 * [dict get $best distance]}]]
 puts "  ([dict get $r filled_from_nearest_row] metrics not in the specification were taken from the nearest training row)"
 puts [format "  %-20s %12s %12s" metric spec sized]
 foreach k $metrics {

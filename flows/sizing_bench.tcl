@@ -27,7 +27,8 @@
 #      range of the signed one;
 #   5. the seed's pictures: box plots of the relative differences, and
 #      histograms of 100 diffusion samples for one specification with the
-#      truth marked (PNG);
+#      truth marked (PNG), and the same for the 100 of 20 x -screen
+#      samples the forward model predicts closest;
 #   6. sampling time of 100 sizings for one specification (no simulation).
 #
 #   halo flows/sizing_bench.tcl ?-out DIR? ?-circuits LIST? ?-samples N?
@@ -127,6 +128,25 @@ proc size_one {model data spec method k screen seed guidance} {
     set best [lindex [dict get $r candidates] 0]
     if {[dict get $best status] ne "ok"} {return {}}
     return [dict get $best metrics]
+}
+
+# The seed's Fig. 7: one histogram per metric of the simulated candidates
+# of a `size` result, the specification marked.
+proc sample_histogram {result metrics spec path title} {
+    set panels {}
+    foreach k $metrics {
+        set values {}
+        foreach cand [dict get $result candidates] {
+            if {[dict get $cand status] eq "ok" && [dict exists $cand metrics $k]} {lappend values [dict get $cand metrics $k]}
+        }
+        # a metric no sample has (a broken amplifier has no UGF) gets no panel
+        if {[llength $values] == 0} {
+            puts "   [file tail $path]: none of the samples has $k"
+            continue
+        }
+        lappend panels [dict create title $k values $values truth [dict get $spec $k]]
+    }
+    write_chart $path -kind hist -cols 4 -panels $panels -width 1400 -height 900 -title $title
 }
 
 proc run_circuit {c} {
@@ -237,18 +257,14 @@ proc run_circuit {c} {
     }
     write_chart [file join $out ${c}_box.png] -kind box -title "$c: relative difference to the specification" \
         -ylabel "%" -groups $metrics -series $series -width 1400 -height 600 -outliers 0 -ref 0
-    set r [size -model $model -spec $spec0 -samples 100 -seed 7 -guidance ${-guidance}]
-    set panels {}
-    foreach k $metrics {
-        set values {}
-        foreach cand [dict get $r candidates] {
-            if {[dict get $cand status] eq "ok" && [dict exists $cand metrics $k]} {lappend values [dict get $cand metrics $k]}
-        }
-        lappend panels [dict create title $k values $values truth [dict get $spec0 $k]]
-    }
-    write_chart [file join $out ${c}_hist.png] -kind hist -cols 4 -panels $panels -width 1400 -height 900 \
-        -title "$c: 100 diffusion samples for one specification (truth marked)"
-    puts "   pictures: [file join $out ${c}_box.png], [file join $out ${c}_hist.png]"
+    set plain [size -model $model -spec $spec0 -samples 100 -seed 7 -guidance ${-guidance}]
+    sample_histogram $plain $metrics $spec0 [file join $out ${c}_hist.png] \
+        "$c: 100 diffusion samples for one specification (truth marked)"
+    set screened [size -model $model -spec $spec0 -samples 100 -screen [expr {20 * ${-screen}}] -seed 7 \
+                      -guidance ${-guidance}]
+    sample_histogram $screened $metrics $spec0 [file join $out ${c}_hist_screened.png] \
+        "$c: the 100 of [expr {20 * ${-screen}}] diffusion samples the forward model predicts closest (truth marked)"
+    puts "   pictures: [join [lmap p {box hist hist_screened} {file join $out ${c}_$p.png}] {, }]"
 }
 
 foreach c ${-circuits} {run_circuit $c}
