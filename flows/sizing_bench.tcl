@@ -18,6 +18,9 @@
 #        simulations as diffusion's best-of-k);
 #      rscreen_k: the -k of -screen random draws predicted closest (what
 #        the forward model does without the diffusion models);
+#      drefine_k, rrefine_k: dscreen_k and rscreen_k with the kept
+#        sizings first moved toward the specification on the forward
+#        model (size -refine, -refine Adam steps);
 #      bo_k: simple Bayesian optimisation, -k sequential rounds of a GP on
 #        the training rows and expected improvement (the same simulations).
 #      Each simulated; the relative difference of each metric to the
@@ -32,14 +35,14 @@
 #   6. sampling time of 100 sizings for one specification (no simulation).
 #
 #   halo flows/sizing_bench.tcl ?-out DIR? ?-circuits LIST? ?-samples N?
-#        ?-steps N? ?-k K? ?-screen M? ?-tests T? ?-guidance W? ?-seed S?
-#        ?-saturated 0|1?
+#        ?-steps N? ?-k K? ?-screen M? ?-refine R? ?-methods LIST? ?-tests T?
+#        ?-guidance W? ?-seed S? ?-saturated 0|1?
 #
 # Datasets and sizers already in DIR are reused (delete them to redo).
 
 set root [file dirname [file dirname [file normalize [info script]]]]
 set opts [dict create -out /tmp/halo-sizing-bench -circuits {miller_ota fcoa} -samples 1000 -steps 8000 \
-              -k 8 -screen 256 -tests 0 -guidance 0 -seed 1 -saturated 0]
+              -k 8 -screen 256 -refine 100 -methods {} -tests 0 -guidance 0 -seed 1 -saturated 0]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "sizing_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -47,7 +50,13 @@ foreach {k v} $argv {
 dict with opts {}
 set out [file normalize ${-out}]
 file mkdir $out
-set methods {diffusion_1 diffusion_k dscreen_1 dscreen_k mlp random_k rscreen_k bo_k}
+set methods {diffusion_1 diffusion_k dscreen_1 dscreen_k drefine_k mlp random_k rscreen_k rrefine_k bo_k}
+if {${-methods} ne ""} {
+    foreach m ${-methods} {
+        if {$m ni $methods} {puts stderr "sizing_bench: unknown method $m (one of: $methods)"; exit 2}
+    }
+    set methods ${-methods}
+}
 
 proc circuit_files {root c} {
     if {$c eq "fcoa"} {
@@ -114,13 +123,15 @@ proc quantile {sorted q} {
 
 # Size one specification with one method; the chosen candidate's metrics
 # (or {} when it failed).
-proc size_one {model data spec method k screen seed guidance} {
+proc size_one {model data spec method k screen refine seed guidance} {
     switch $method {
         diffusion_1 {set r [size -model $model -spec $spec -method diffusion -samples 1 -seed $seed -guidance $guidance]}
         diffusion_k {set r [size -model $model -spec $spec -method diffusion -samples $k -seed $seed -guidance $guidance]}
         dscreen_1   {set r [size -model $model -spec $spec -method diffusion -samples 1 -screen $screen -seed $seed -guidance $guidance]}
         dscreen_k   {set r [size -model $model -spec $spec -method diffusion -samples $k -screen $screen -seed $seed -guidance $guidance]}
         rscreen_k   {set r [size -model $model -spec $spec -method random -samples $k -screen $screen -seed $seed]}
+        drefine_k   {set r [size -model $model -spec $spec -method diffusion -samples $k -screen $screen -refine $refine -seed $seed -guidance $guidance]}
+        rrefine_k   {set r [size -model $model -spec $spec -method random -samples $k -screen $screen -refine $refine -seed $seed]}
         mlp         {set r [size -model $model -spec $spec -method mlp]}
         random_k    {set r [size -model $model -spec $spec -method random -samples $k -seed $seed]}
         bo_k        {set r [size -model $model -spec $spec -method bo -data $data -samples $k -seed $seed]}
@@ -181,7 +192,7 @@ proc run_circuit {c} {
     dict for {id spec} $specs {
         incr i
         foreach m $methods {
-            set got [size_one $model $data $spec $m ${-k} ${-screen} [expr {${-seed} + $i}] ${-guidance}]
+            set got [size_one $model $data $spec $m ${-k} ${-screen} ${-refine} [expr {${-seed} + $i}] ${-guidance}]
             if {$got eq ""} {dict incr fails $m; continue}
             foreach k $metrics {
                 if {[dict exists $got $k]} {lappend diffs($m,$k) [rel_diff [dict get $got $k] [dict get $spec $k]]}
@@ -233,11 +244,13 @@ proc run_circuit {c} {
         puts $line
     }
     puts "   failed sizings: [join [lmap m $methods {format %s=%d $m [dict get $fails $m]}] {, }]"
-    foreach {m sims} [list diffusion_k ${-k} dscreen_k ${-k} dscreen_1 1] {
+    foreach {m sims} [list diffusion_k ${-k} dscreen_k ${-k} dscreen_1 1 drefine_k ${-k}] {
+        if {$m ni $methods} continue
         set within [llength [lsearch -all -inline -not [lmap k $metrics {
             expr {[dict exists $med_abs $m $k] && [dict get $med_abs $m $k] <= 5.0}}] 0]]
         set beats {}
-        foreach other {mlp random_k rscreen_k bo_k} {
+        foreach other {mlp random_k rscreen_k rrefine_k bo_k} {
+            if {$other ni $methods} continue
             set w 0
             foreach k $metrics {
                 if {[dict exists $med_abs $m $k] && [dict exists $med_abs $other $k] &&

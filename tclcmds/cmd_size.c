@@ -501,7 +501,7 @@ static int TrainSizerCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 
 typedef struct size_args {
     const char *model, *spec, *method, *data;
-    int samples, screen, steps, simulate, full_models;
+    int samples, screen, refine, steps, simulate, full_models;
     double guidance, seed, cl, vdd, ibias;
 } size_args;
 
@@ -776,6 +776,30 @@ static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const s
     return rc;
 }
 
+/* size -refine: the kept sizings x (space order) moved toward spec on the
+ * forward model, snapped to the grid again, their predictions renewed.
+ * A reach of 0.5 standard deviations per variable keeps them where the
+ * forward model has seen data. */
+static int refine_kept(Tcl_Interp *interp, sizer *z, const size_space *s, const int *space_of, const size_args *a,
+                       const double *spec, double *x, double *pred)
+{
+    int n = a->samples;
+    double *xs = halo_xmalloc(sizeof *xs * (size_t)n * z->nvars);
+    halo_err err;
+    halo_err_clear(&err);
+    for (int i = 0; i < n; i++)
+        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = x[(size_t)i * s->nvars + space_of[v]];
+    int rc = sizer_refine(z, spec, xs, n, a->refine, 0.5, &err);
+    for (int i = 0; i < n && rc == 0; i++) {
+        for (int v = 0; v < z->nvars; v++) x[(size_t)i * s->nvars + space_of[v]] = xs[(size_t)i * z->nvars + v];
+        sspace_snap(s, x + (size_t)i * s->nvars);
+        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = x[(size_t)i * s->nvars + space_of[v]];
+    }
+    if (rc == 0) rc = sizer_predict(z, xs, n, pred, &err);
+    free(xs);
+    return rc ? halo_tcl_error(interp, &err) : TCL_OK;
+}
+
 /* size -screen: a->screen candidates of the method, the a->samples the
  * forward model predicts closest to spec kept in x (best first), their
  * predicted metrics in pred (a->samples * nmetrics). */
@@ -801,6 +825,7 @@ static int propose_screened(Tcl_Interp *interp, sizer *z, const size_space *s, c
             memcpy(pred + (size_t)i * z->nmetrics, m + (size_t)order[i].index * z->nmetrics, sizeof *m * z->nmetrics);
         }
     }
+    if (rc == TCL_OK && a->refine > 0) rc = refine_kept(interp, z, s, space_of, a, spec, x, pred);
     free(order);
     free(m);
     free(xs);
@@ -848,6 +873,7 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
         halo_dict_put(r, "candidates", candidates_obj(z, &s, x, res, pred, order, a->samples));
         halo_dict_put(r, "method", Tcl_NewStringObj(a->method, -1));
         halo_dict_put(r, "screened", Tcl_NewIntObj(a->screen));
+        halo_dict_put(r, "refined", Tcl_NewIntObj(a->refine));
         halo_dict_put(r, "filled_from_nearest_row", Tcl_NewIntObj(filled));
         halo_dict_put(r, "seconds_sampling", halo_num_obj(t1 - t0));
         halo_dict_put(r, "seconds_simulation", halo_num_obj(seconds_now() - t1));
@@ -870,6 +896,7 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, ""}, {"-spec", OPT_STR, &a.spec, 0, 0, ""}, {"-method", OPT_STR, &a.method, 0, 0, ""},
                        {"-samples", OPT_INT, &a.samples, 1, 100000, "1 to 100000"},
                        {"-screen", OPT_INT, &a.screen, 0, 100000, "0 (no screen) or 1 to 100000 candidates"},
+                       {"-refine", OPT_INT, &a.refine, 0, 100000, "0 (none) or 1 to 100000 steps"},
                        {"-guidance", OPT_NUM, &a.guidance, 0, 100, "a guidance scale from 0 to 100"},
                        {"-steps", OPT_INT, &a.steps, 1, 10000, "1 to 10000 sampling steps"},
                        {"-seed", OPT_NUM, &a.seed, 0, 4e9, "a seed from 0 to 4e9"},
@@ -892,6 +919,11 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     if (a.screen && strcmp(a.method, "diffusion") && strcmp(a.method, "random"))
         return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-screen", screen,
                              "0 with -method mlp or bo (the screen picks among drawn candidates)");
+    if (a.refine && !a.screen) {
+        char refine[24];
+        snprintf(refine, sizeof refine, "%d", a.refine);
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-refine", refine, "0 unless -screen picks the sizings to refine");
+    }
     if (a.screen && a.screen < a.samples)
         return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "-screen", screen,
                              "0, or at least -samples candidates to keep -samples of");
@@ -1022,7 +1054,7 @@ const HaloCmd halo_size_cmds[] = {
      "(and mlp.safetensors, forward.safetensors). Returns the sizer's summary with test_rows and seconds.",
      "Trains the per-block diffusion sizer."},
     {"size", SizeCmd,
-     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-screen M? ?-data ROWS.jsonl? ?-guidance W? "
+     "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-screen M? ?-refine STEPS? ?-data ROWS.jsonl? ?-guidance W? "
      "?-steps S? ?-seed S? ?-simulate 0|1? ?-cl F? ?-vdd V? ?-ibias A? ?-full_models 0|1?",
      "Sizes the current design for a specification {metric value ...} (metrics the sizer was trained on; those "
      "left out are taken from the training row nearest on the given ones): -method diffusion samples N sizings "
@@ -1033,9 +1065,11 @@ const HaloCmd halo_size_cmds[] = {
      "the sizer was trained on) and to each sizing simulated so far, N sequential rounds each simulating the "
      "candidate of highest expected improvement. -screen M (diffusion and random) draws M candidates instead, and "
      "the sizer's forward model (an MLP from sizing to metrics trained beside it) keeps the N it predicts closest "
-     "to the specification; only those are simulated. Each sizing is characterised and the candidates are ranked by "
+     "to the specification; only those are simulated. -refine STEPS (with -screen) first moves each kept sizing "
+     "toward the specification on the forward model: STEPS Adam steps on the mean squared relative difference of "
+     "its predicted metrics, each normalised variable within 0.5 standard deviations of where it started. Each sizing is characterised and the candidates are ranked by "
      "the mean relative difference of their metrics to the specification. Returns {candidates {{sizing metrics "
-     "status distance ?predicted?} ...} method screened filled_from_nearest_row seconds_sampling seconds_simulation}.",
+     "status distance ?predicted?} ...} method screened refined filled_from_nearest_row seconds_sampling seconds_simulation}.",
      "Sizes the design for a specification."},
     {"set_sizing", SetSizingCmd, "set_sizing DICT",
      "Applies a sizing to the current design: a dict {XM1.W 12.5 XM1.L 0.5 ...} of sizing variables in um (or a "

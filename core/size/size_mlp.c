@@ -126,7 +126,9 @@ void size_mlp_forward(size_mlp *m, const float *c, int n, float *x)
     nn_linear_forward(&m->lin[cf->layers], h, n, x);
 }
 
-void size_mlp_backward(size_mlp *m, const float *dx)
+/* Backward through the net; the input's gradient into dc when dc is not
+ * NULL. */
+static void backward(size_mlp *m, const float *dx, float *dc)
 {
     const size_mlp_config *cf = &m->cfg;
     int n = m->n, L = cf->layers;
@@ -137,12 +139,22 @@ void size_mlp_backward(size_mlp *m, const float *dx)
     for (int l = L - 1; l >= 0; l--) {
         nn_act_backward(cf->act, m->pre[l], m->post[l], dh, nh, dh);
         /* sgemm may not write its input: alternate two buffers */
-        nn_linear_backward(&m->lin[l], l ? m->post[l - 1] : m->in, dh, n, l ? dprev : NULL);
+        nn_linear_backward(&m->lin[l], l ? m->post[l - 1] : m->in, dh, n, l ? dprev : dc);
         float *t = dh;
         dh = dprev;
         dprev = t;
     }
     nn_arena_release(&m->arena, mark);
+}
+
+void size_mlp_backward(size_mlp *m, const float *dx)
+{
+    backward(m, dx, NULL);
+}
+
+void size_mlp_input_grad(size_mlp *m, const float *dx, float *dc)
+{
+    backward(m, dx, dc);
 }
 
 /* ---------------------------------------------------------------- training */

@@ -60,6 +60,9 @@ nn_params *size_mlp_params(size_mlp *m);
 void size_mlp_forward(size_mlp *m, const float *c, int n, float *x);
 /* dx [n][dx] of the last forward: adds every parameter's gradient. */
 void size_mlp_backward(size_mlp *m, const float *dx);
+/* The same, and the gradient with respect to the last forward's input
+ * into dc [n][dc] (what moving the input toward a target needs). */
+void size_mlp_input_grad(size_mlp *m, const float *dx, float *dc);
 
 /* 3000 steps, batch 64, Adam lr 1e-3 decaying to 1e-5 (cosine), no
  * warm-up, no weight decay, no clipping, seed 1. */

@@ -353,11 +353,15 @@ int sizer_mlp_size(sizer *s, const double *spec, double *x, halo_err *err)
 
 /* ---------------------------------------------------------------- screening */
 
+static int no_forward(halo_err *err)
+{
+    return halo_err_set(err, HALO_E_SIZ_STATE, NULL, 0,
+                        "This sizer has no forward model to screen with (train it again with train_sizer).");
+}
+
 int sizer_predict(sizer *s, const double *x, int n, double *metrics, halo_err *err)
 {
-    if (!s->forward)
-        return halo_err_set(err, HALO_E_SIZ_STATE, NULL, 0,
-                            "This sizer has no forward model to screen with (train it again with train_sizer).");
+    if (!s->forward) return no_forward(err);
     float *u = halo_xmalloc(sizeof *u * (size_t)n * s->nvars);
     float *t = halo_xmalloc(sizeof *t * (size_t)n * s->nmetrics);
     for (int r = 0; r < n; r++)
@@ -380,4 +384,64 @@ double sizer_spec_distance(const sizer *s, const double *spec, const double *m)
         n++;
     }
     return n ? sum / n : INFINITY;
+}
+
+/* d metric / d normalised metric at the normalised value t. */
+static double metric_slope(const sizer_metric *m, double t)
+{
+    return m->logscale ? metric_inv(m, t) * log(10.0) * m->std : m->std;
+}
+
+/* The gradient of the mean squared relative difference of the predicted
+ * metrics (normalised t: n * nmetrics) to the given ones of spec, with
+ * respect to t, into dt. */
+static void refine_loss_grad(const sizer *s, const double *spec, const float *t, int n, float *dt)
+{
+    int given = 0;
+    for (int k = 0; k < s->nmetrics; k++) given += isfinite(spec[k]) != 0;
+    for (int r = 0; r < n; r++)
+        for (int k = 0; k < s->nmetrics; k++) {
+            size_t i = (size_t)r * s->nmetrics + k;
+            dt[i] = 0;
+            if (!isfinite(spec[k]) || given == 0) continue;
+            double scale = fmax(fabs(spec[k]), 1e-30);
+            double rel = (metric_inv(&s->metric[k], t[i]) - spec[k]) / scale;
+            dt[i] = (float)(2 * rel / scale * metric_slope(&s->metric[k], t[i]) / given);
+        }
+}
+
+int sizer_refine(sizer *s, const double *spec, double *x, int n, int steps, double reach, halo_err *err)
+{
+    if (!s->forward) return no_forward(err);
+    size_t nu = (size_t)n * s->nvars, nt = (size_t)n * s->nmetrics;
+    float *u = halo_xmalloc(sizeof *u * nu), *u0 = halo_xmalloc(sizeof *u0 * nu), *du = halo_xmalloc(sizeof *du * nu);
+    float *m1 = halo_xcalloc(nu, sizeof *m1), *m2 = halo_xcalloc(nu, sizeof *m2);
+    float *t = halo_xmalloc(sizeof *t * nt), *dt = halo_xmalloc(sizeof *dt * nt);
+    for (size_t i = 0; i < nu; i++) u0[i] = u[i] = (float)sizer_u_of(s, (int)(i % s->nvars), x[i]);
+    const float lr = 0.02f, b1 = 0.9f, b2 = 0.999f;
+    for (int step = 1; step <= steps; step++) {
+        size_mlp_forward(s->forward, u, n, t);
+        refine_loss_grad(s, spec, t, n, dt);
+        size_mlp_input_grad(s->forward, dt, du);
+        float c1 = 1 - powf(b1, (float)step), c2 = 1 - powf(b2, (float)step);
+        for (size_t i = 0; i < nu; i++) {
+            int v = (int)(i % s->nvars);
+            m1[i] = b1 * m1[i] + (1 - b1) * du[i];
+            m2[i] = b2 * m2[i] + (1 - b2) * du[i] * du[i];
+            u[i] -= lr * (m1[i] / c1) / (sqrtf(m2[i] / c2) + 1e-8f);
+            /* stay near the start (where the forward model has seen data) and in the range */
+            u[i] = fminf(fmaxf(u[i], u0[i] - (float)reach), u0[i] + (float)reach);
+            if (s->lo && s->lo[v] > 0) u[i] = fmaxf(u[i], (float)sizer_u_of(s, v, s->lo[v]));
+            if (s->hi && s->hi[v] > 0 && s->hi[v] < 1e9) u[i] = fminf(u[i], (float)sizer_u_of(s, v, s->hi[v]));
+        }
+    }
+    for (size_t i = 0; i < nu; i++) x[i] = sizer_x_of(s, (int)(i % s->nvars), u[i]);
+    free(u);
+    free(u0);
+    free(du);
+    free(m1);
+    free(m2);
+    free(t);
+    free(dt);
+    return 0;
 }

@@ -137,6 +137,12 @@ int sizer_predict(sizer *s, const double *x, int n, double *metrics, halo_err *e
  * lacks one of them (NaN).  The screen ranks by it, and `size` ranks the
  * simulated candidates by it. */
 double sizer_spec_distance(const sizer *s, const double *spec, const double *m);
+/* Move n sizings x (n * nvars, µm; in place) toward spec on the forward
+ * model: `steps` Adam steps (lr 0.02) on the mean squared relative
+ * difference of the predicted metrics to the given ones, each normalised
+ * variable kept within `reach` of its start (where the model has seen
+ * data nearby) and within the ranges. */
+int sizer_refine(sizer *s, const double *spec, double *x, int n, int steps, double reach, halo_err *err);
 
 int sizer_save(const sizer *s, const char *dir, halo_err *err);
 sizer *sizer_load(const char *dir, halo_err *err);

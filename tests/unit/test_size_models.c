@@ -248,6 +248,13 @@ TEST(mlp_gradcheck)
     }
     if (!(worst < 1e-2)) printf("    worst gradient error %.3g\n", worst);
     CHECK(worst < 1e-2);
+    /* the input's gradient (size -refine moves a sizing by it) */
+    float dc[N * 3];
+    mlp_loss(&k);
+    size_mlp_input_grad(m, rr, dc);
+    double e_in = nn_gradcheck(mlp_loss, &k, c, dc, N * 3, 1e-2f, 0);
+    if (!(e_in < 1e-2)) printf("    worst input gradient error %.3g\n", e_in);
+    CHECK(e_in < 1e-2);
     CHECK(nn_params_find(ps, "net.0.weight") && nn_params_find(ps, "net.4.bias") && nn_params_find(ps, "net.6.weight"));
     CHECK(size_mlp_config_params(&cfg) == (double)nn_params_count(ps));
     size_mlp_free(m);
