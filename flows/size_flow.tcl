@@ -4,7 +4,7 @@
 # and simulation before and after layout.
 #
 #   halo flows/size_flow.tcl ?-circuit miller_ota|fcoa? ?-model DIR? ?-spec DICT?
-#        ?-samples N? ?-screen M? ?-seed S? ?-pdk_root DIR?
+#        ?-samples N? ?-screen M? ?-refine STEPS? ?-seed S? ?-pdk_root DIR?
 #
 # With -pdk_root (a PDK_ROOT holding sky130A) the foundry's models simulate
 # and the layout is also judged by Magic's DRC, the KLayout deck and Netgen.
@@ -13,10 +13,12 @@
 # default specification asks for 3 dB more gain than the nominal sizing at
 # 10 % less power, and leaves the other metrics to the sizer.  -screen M
 # (default 256) draws M diffusion samples and simulates the -samples the
-# sizer's forward model predicts closest (0: simulate -samples draws).
+# sizer's forward model predicts closest (0: simulate -samples draws);
+# -refine STEPS (default 100; 0 with -screen 0) first moves those toward
+# the specification on the forward model.
 
 set root [file dirname [file dirname [file normalize [info script]]]]
-set opts [dict create -circuit miller_ota -model {} -spec {} -samples 16 -screen 256 -seed 1 -pdk_root {}]
+set opts [dict create -circuit miller_ota -model {} -spec {} -samples 16 -screen 256 -refine 100 -seed 1 -pdk_root {}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "size_flow: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -46,10 +48,11 @@ if {${-spec} eq ""} {
     set spec ${-spec}
 }
 
-set r [size -model ${-model} -spec $spec -samples ${-samples} -screen ${-screen} -seed ${-seed}]
+set r [size -model ${-model} -spec $spec -samples ${-samples} -screen ${-screen} -refine ${-refine} -seed ${-seed}]
 set best [lindex [dict get $r candidates] 0]
 if {${-screen} > 0} {
     set drawn "the ${-samples} of ${-screen} diffusion samples the forward model predicts closest"
+    if {${-refine} > 0} {append drawn ", refined (${-refine} steps)"}
 } else {
     set drawn "${-samples} diffusion samples"
 }
