@@ -776,6 +776,15 @@ static int bo_search(Tcl_Interp *interp, halo_design *d, const sizer *z, const s
     return rc;
 }
 
+/* n sizings x in the space's order as the sizer's variables (xs: n *
+ * z->nvars), the order the forward model reads. */
+static void in_sizer_order(const sizer *z, const size_space *s, const int *space_of, const double *x, int n,
+                           double *xs)
+{
+    for (int i = 0; i < n; i++)
+        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = x[(size_t)i * s->nvars + space_of[v]];
+}
+
 /* size -refine: the kept sizings x (space order) moved toward spec on the
  * forward model, snapped to the grid again, their predictions renewed.
  * A reach of 0.5 standard deviations per variable keeps them where the
@@ -787,15 +796,16 @@ static int refine_kept(Tcl_Interp *interp, sizer *z, const size_space *s, const 
     double *xs = halo_xmalloc(sizeof *xs * (size_t)n * z->nvars);
     halo_err err;
     halo_err_clear(&err);
-    for (int i = 0; i < n; i++)
-        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = x[(size_t)i * s->nvars + space_of[v]];
+    in_sizer_order(z, s, space_of, x, n, xs);
     int rc = sizer_refine(z, spec, xs, n, a->refine, 0.5, &err);
     for (int i = 0; i < n && rc == 0; i++) {
         for (int v = 0; v < z->nvars; v++) x[(size_t)i * s->nvars + space_of[v]] = xs[(size_t)i * z->nvars + v];
         sspace_snap(s, x + (size_t)i * s->nvars);
-        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = x[(size_t)i * s->nvars + space_of[v]];
     }
-    if (rc == 0) rc = sizer_predict(z, xs, n, pred, &err);
+    if (rc == 0) {
+        in_sizer_order(z, s, space_of, x, n, xs);   /* the snapped sizings, as they will be simulated */
+        rc = sizer_predict(z, xs, n, pred, &err);
+    }
     free(xs);
     return rc ? halo_tcl_error(interp, &err) : TCL_OK;
 }
@@ -814,8 +824,7 @@ static int propose_screened(Tcl_Interp *interp, sizer *z, const size_space *s, c
     halo_err err;
     halo_err_clear(&err);
     int rc = propose(interp, z, s, space_of, a, spec, n, all);
-    for (int i = 0; i < n && rc == TCL_OK; i++)   /* the snapped sizing, as it would be simulated */
-        for (int v = 0; v < z->nvars; v++) xs[(size_t)i * z->nvars + v] = all[(size_t)i * s->nvars + space_of[v]];
+    if (rc == TCL_OK) in_sizer_order(z, s, space_of, all, n, xs);   /* snapped, as they would be simulated */
     if (rc == TCL_OK && sizer_predict(z, xs, n, m, &err) != 0) rc = halo_tcl_error(interp, &err);
     if (rc == TCL_OK) {
         for (int i = 0; i < n; i++) order[i] = (ranked){i, sizer_spec_distance(z, spec, m + (size_t)i * z->nmetrics)};
