@@ -410,35 +410,46 @@ static void refine_loss_grad(const sizer *s, const double *spec, const float *t,
         }
 }
 
+/* The box each normalised variable of the n sizings u0 may move in during
+ * refinement: within reach of its start and within the variable's range. */
+static void refine_bounds(const sizer *s, const float *u0, size_t nu, double reach, float *lo, float *hi)
+{
+    for (size_t i = 0; i < nu; i++) {
+        int v = (int)(i % s->nvars);
+        lo[i] = u0[i] - (float)reach, hi[i] = u0[i] + (float)reach;
+        if (s->lo[v] > 0) lo[i] = fmaxf(lo[i], (float)sizer_u_of(s, v, s->lo[v]));
+        if (s->hi[v] > 0 && s->hi[v] < 1e9) hi[i] = fminf(hi[i], (float)sizer_u_of(s, v, s->hi[v]));
+    }
+}
+
 int sizer_refine(sizer *s, const double *spec, double *x, int n, int steps, double reach, halo_err *err)
 {
     if (!s->forward) return no_forward(err);
     size_t nu = (size_t)n * s->nvars, nt = (size_t)n * s->nmetrics;
-    float *u = halo_xmalloc(sizeof *u * nu), *u0 = halo_xmalloc(sizeof *u0 * nu), *du = halo_xmalloc(sizeof *du * nu);
+    float *u = halo_xmalloc(sizeof *u * nu), *du = halo_xmalloc(sizeof *du * nu);
+    float *lo = halo_xmalloc(sizeof *lo * nu), *hi = halo_xmalloc(sizeof *hi * nu);
     float *m1 = halo_xcalloc(nu, sizeof *m1), *m2 = halo_xcalloc(nu, sizeof *m2);
     float *t = halo_xmalloc(sizeof *t * nt), *dt = halo_xmalloc(sizeof *dt * nt);
-    for (size_t i = 0; i < nu; i++) u0[i] = u[i] = (float)sizer_u_of(s, (int)(i % s->nvars), x[i]);
-    const float lr = 0.02f, b1 = 0.9f, b2 = 0.999f;
+    for (size_t i = 0; i < nu; i++) u[i] = (float)sizer_u_of(s, (int)(i % s->nvars), x[i]);
+    refine_bounds(s, u, nu, reach, lo, hi);
+    const float lr = 0.02f, b1 = 0.9f, b2 = 0.999f;   /* Adam */
     for (int step = 1; step <= steps; step++) {
         size_mlp_forward(s->forward, u, n, t);
         refine_loss_grad(s, spec, t, n, dt);
         size_mlp_input_grad(s->forward, dt, du);
         float c1 = 1 - powf(b1, (float)step), c2 = 1 - powf(b2, (float)step);
         for (size_t i = 0; i < nu; i++) {
-            int v = (int)(i % s->nvars);
             m1[i] = b1 * m1[i] + (1 - b1) * du[i];
             m2[i] = b2 * m2[i] + (1 - b2) * du[i] * du[i];
             u[i] -= lr * (m1[i] / c1) / (sqrtf(m2[i] / c2) + 1e-8f);
-            /* stay near the start (where the forward model has seen data) and in the range */
-            u[i] = fminf(fmaxf(u[i], u0[i] - (float)reach), u0[i] + (float)reach);
-            if (s->lo && s->lo[v] > 0) u[i] = fmaxf(u[i], (float)sizer_u_of(s, v, s->lo[v]));
-            if (s->hi && s->hi[v] > 0 && s->hi[v] < 1e9) u[i] = fminf(u[i], (float)sizer_u_of(s, v, s->hi[v]));
+            u[i] = fminf(fmaxf(u[i], lo[i]), hi[i]);
         }
     }
     for (size_t i = 0; i < nu; i++) x[i] = sizer_x_of(s, (int)(i % s->nvars), u[i]);
     free(u);
-    free(u0);
     free(du);
+    free(lo);
+    free(hi);
     free(m1);
     free(m2);
     free(t);
