@@ -398,7 +398,13 @@ static Tcl_Obj *sizer_summary(const sizer *z)
     halo_dict_put(r, "mlp", Tcl_NewIntObj(z->mlp != NULL));
     if (z->mlp) halo_dict_put(r, "mlp_loss", halo_num_obj(z->mlp_loss));
     halo_dict_put(r, "forward", Tcl_NewIntObj(z->forward != NULL));
-    if (z->forward) halo_dict_put(r, "forward_loss", halo_num_obj(z->forward_loss));
+    if (z->forward) {
+        Tcl_Obj *outs = Tcl_NewListObj(0, NULL);
+        for (int j = 0; j < z->forward->nout; j++) Tcl_ListObjAppendElement(NULL, outs, Tcl_NewStringObj(z->forward->out[j].key, -1));
+        halo_dict_put(r, "forward_nets", Tcl_NewIntObj(z->forward->nnets));
+        halo_dict_put(r, "forward_outputs", outs);
+        halo_dict_put(r, "forward_loss", halo_num_obj(z->forward->loss));
+    }
     return r;
 }
 

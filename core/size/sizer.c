@@ -25,6 +25,7 @@ void sizer_train_opts_default(sizer_train_opts *o)
     o->mlp = 1;
     o->mlp_hidden = 128, o->mlp_layers = 3, o->mlp_steps = 4000;
     o->forward = 1;
+    o->forward_nets = 5, o->forward_layers = 4;
 }
 
 /* ---------------------------------------------------------------- normalisation */
@@ -40,19 +41,6 @@ static int metric_logscale(const char *key)
     return ends_with(key, "_Hz") || ends_with(key, "_W") || ends_with(key, "_A") || ends_with(key, "_V_per_s");
 }
 
-static double metric_fwd(const sizer_metric *m, double v)
-{
-    double t = m->logscale ? log10(fabs(v) > 1e-300 ? fabs(v) : 1e-300) : v;
-    return (t - m->mean) / m->std;
-}
-
-/* metric_fwd's inverse (a log-scaled metric comes back positive). */
-static double metric_inv(const sizer_metric *m, double t)
-{
-    double v = t * m->std + m->mean;
-    return m->logscale ? pow(10.0, v) : v;
-}
-
 /* Mean and standard deviation of the transformed metrics, and of ln x. */
 static void fit_normalisation(sizer *s, const size_data *d, const int *rows, int n, const int *mcol)
 {
@@ -60,10 +48,10 @@ static void fit_normalisation(sizer *s, const size_data *d, const int *rows, int
         sizer_metric *m = &s->metric[k];
         double sum = 0, sq = 0;
         m->mean = 0, m->std = 1;
-        for (int r = 0; r < n; r++) sum += metric_fwd(m, d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
+        for (int r = 0; r < n; r++) sum += sizer_metric_standard(m, d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
         m->mean = sum / n;
         for (int r = 0; r < n; r++) {
-            double t = metric_fwd(m, d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
+            double t = sizer_metric_standard(m, d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
             sq += t * t;
         }
         m->std = sqrt(sq / n) > 1e-12 ? sqrt(sq / n) : 1;
@@ -115,7 +103,7 @@ void sizer_free(sizer *s)
     }
     free(s->blocks);
     size_mlp_free(s->mlp);
-    size_mlp_free(s->forward);
+    sizer_forward_free(s->forward);
     free(s->var);
     free(s->lo);
     free(s->hi);
@@ -195,32 +183,6 @@ static int train_block(sizer *s, sizer_block *k, const float *u, const float *c,
     return rc;
 }
 
-/* One MLP of the sizer's shape from inputs in[n][din] to targets
- * out[n][dout]: the inverse baseline (metrics -> sizing) or the forward
- * model (sizing -> metrics). */
-static size_mlp *train_net(const float *in, int din, const float *out, int dout, int n, const sizer_train_opts *o,
-                           const char *what, uint64_t seed, double *loss, double *seconds, halo_err *err)
-{
-    size_mlp_config cfg;
-    size_mlp_config_default(&cfg);
-    cfg.dc = din, cfg.dx = dout;
-    cfg.hidden = o->mlp_hidden, cfg.layers = o->mlp_layers;
-    size_mlp *m = size_mlp_new(&cfg, seed, err);
-    if (!m) return NULL;
-    size_train_opts t;
-    size_mlp_train_opts_default(&t);
-    t.steps = o->mlp_steps, t.seed = seed + 1;
-    block_progress bp = {o, what};
-    t.progress = relay_progress, t.ctx = &bp;
-    size_train_stats st;
-    if (size_mlp_train(m, out, in, n, &t, &st, err) != 0) {
-        size_mlp_free(m);
-        return NULL;
-    }
-    *loss = st.loss, *seconds = st.seconds;
-    return m;
-}
-
 static int check_metrics(const size_data *d, const char *const *metrics, int nm, int *mcol, halo_err *err)
 {
     if (nm < 1 || nm > SIZER_MAX_METRICS)
@@ -258,16 +220,16 @@ int sizer_train(const size_data *d, const int *rows, int nrows, const char *cons
     for (int r = 0; r < nrows; r++) {
         for (int v = 0; v < s->nvars; v++) u[(size_t)r * s->nvars + v] = (float)sizer_u_of(s, v, d->x[(size_t)rows[r] * d->nvars + v]);
         for (int k = 0; k < nm; k++)
-            s->train_c[(size_t)r * nm + k] = (float)metric_fwd(&s->metric[k], d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
+            s->train_c[(size_t)r * nm + k] = (float)sizer_metric_standard(&s->metric[k], d->m[(size_t)rows[r] * d->nmetrics + mcol[k]]);
     }
     int rc = 0;
     for (int b = 0; b < s->nblocks && rc == 0; b++) rc = train_block(s, &s->blocks[b], u, s->train_c, nrows, o, b, err);
+    sizer_forward_opts fo = {1, o->mlp_hidden, o->mlp_layers, o->mlp_steps, o->train.seed, o->progress, o->ctx};
     if (rc == 0 && o->mlp)
-        rc = !(s->mlp = train_net(s->train_c, nm, u, s->nvars, nrows, o, "mlp", o->train.seed + 17, &s->mlp_loss,
-                                  &s->mlp_seconds, err));
-    if (rc == 0 && o->forward)
-        rc = !(s->forward = train_net(u, s->nvars, s->train_c, nm, nrows, o, "forward", o->train.seed + 31,
-                                      &s->forward_loss, &s->forward_seconds, err));
+        rc = !(s->mlp = sizer_train_mlp(s->train_c, nm, u, s->nvars, nrows, &fo, "mlp", o->train.seed + 17, &s->mlp_loss,
+                                        &s->mlp_seconds, err));
+    fo.nets = o->forward_nets, fo.layers = o->forward_layers;
+    if (rc == 0 && o->forward) rc = sizer_forward_train(s, d, rows, nrows, mcol, u, &fo, err);
     free(u);
     if (rc) {
         sizer_free(s);
@@ -286,7 +248,7 @@ void sizer_condition(const sizer *s, const double *spec, float *c, int *filled)
     for (int k = 0; k < s->nmetrics; k++) {
         int ok = isfinite(spec[k]);
         given += ok;
-        c[k] = ok ? (float)metric_fwd(&s->metric[k], spec[k]) : NAN;
+        c[k] = ok ? (float)sizer_metric_standard(&s->metric[k], spec[k]) : NAN;
     }
     if (given == s->nmetrics || s->ntrain == 0) return;
     int best = 0;
@@ -348,111 +310,5 @@ int sizer_mlp_size(sizer *s, const double *spec, double *x, halo_err *err)
     size_mlp_predict(s->mlp, c, 1, u);
     for (int v = 0; v < s->nvars; v++) x[v] = sizer_x_of(s, v, u[v]);
     free(u);
-    return 0;
-}
-
-/* ---------------------------------------------------------------- screening */
-
-static int no_forward(halo_err *err)
-{
-    return halo_err_set(err, HALO_E_SIZ_STATE, NULL, 0,
-                        "This sizer has no forward model to screen with (train it again with train_sizer).");
-}
-
-int sizer_predict(sizer *s, const double *x, int n, double *metrics, halo_err *err)
-{
-    if (!s->forward) return no_forward(err);
-    float *u = halo_xmalloc(sizeof *u * (size_t)n * s->nvars);
-    float *t = halo_xmalloc(sizeof *t * (size_t)n * s->nmetrics);
-    for (int r = 0; r < n; r++)
-        for (int v = 0; v < s->nvars; v++) u[(size_t)r * s->nvars + v] = (float)sizer_u_of(s, v, x[(size_t)r * s->nvars + v]);
-    size_mlp_predict(s->forward, u, n, t);
-    for (size_t i = 0; i < (size_t)n * s->nmetrics; i++) metrics[i] = metric_inv(&s->metric[i % s->nmetrics], t[i]);
-    free(u);
-    free(t);
-    return 0;
-}
-
-double sizer_spec_distance(const sizer *s, const double *spec, const double *m)
-{
-    double sum = 0;
-    int n = 0;
-    for (int k = 0; k < s->nmetrics; k++) {
-        if (!isfinite(spec[k])) continue;
-        if (!isfinite(m[k])) return INFINITY;
-        sum += fabs(m[k] - spec[k]) / fmax(fabs(spec[k]), 1e-30);   /* powers are 1e-4 W: no floor of 1e-3 */
-        n++;
-    }
-    return n ? sum / n : INFINITY;
-}
-
-/* d metric / d normalised metric at the normalised value t. */
-static double metric_slope(const sizer_metric *m, double t)
-{
-    return m->logscale ? metric_inv(m, t) * log(10.0) * m->std : m->std;
-}
-
-/* The gradient of the mean squared relative difference of the predicted
- * metrics (normalised t: n * nmetrics) to the given ones of spec, with
- * respect to t, into dt. */
-static void refine_loss_grad(const sizer *s, const double *spec, const float *t, int n, float *dt)
-{
-    int given = 0;
-    for (int k = 0; k < s->nmetrics; k++) given += isfinite(spec[k]) != 0;
-    for (int r = 0; r < n; r++)
-        for (int k = 0; k < s->nmetrics; k++) {
-            size_t i = (size_t)r * s->nmetrics + k;
-            dt[i] = 0;
-            if (!isfinite(spec[k]) || given == 0) continue;
-            double scale = fmax(fabs(spec[k]), 1e-30);
-            double rel = (metric_inv(&s->metric[k], t[i]) - spec[k]) / scale;
-            dt[i] = (float)(2 * rel / scale * metric_slope(&s->metric[k], t[i]) / given);
-        }
-}
-
-/* The box each normalised variable of the n sizings u0 may move in during
- * refinement: within reach of its start and within the variable's range. */
-static void refine_bounds(const sizer *s, const float *u0, size_t nu, double reach, float *lo, float *hi)
-{
-    for (size_t i = 0; i < nu; i++) {
-        int v = (int)(i % s->nvars);
-        lo[i] = u0[i] - (float)reach, hi[i] = u0[i] + (float)reach;
-        if (s->lo[v] > 0) lo[i] = fmaxf(lo[i], (float)sizer_u_of(s, v, s->lo[v]));
-        if (s->hi[v] > 0 && s->hi[v] < 1e9) hi[i] = fminf(hi[i], (float)sizer_u_of(s, v, s->hi[v]));
-    }
-}
-
-int sizer_refine(sizer *s, const double *spec, double *x, int n, int steps, double reach, halo_err *err)
-{
-    if (!s->forward) return no_forward(err);
-    size_t nu = (size_t)n * s->nvars, nt = (size_t)n * s->nmetrics;
-    float *u = halo_xmalloc(sizeof *u * nu), *du = halo_xmalloc(sizeof *du * nu);
-    float *lo = halo_xmalloc(sizeof *lo * nu), *hi = halo_xmalloc(sizeof *hi * nu);
-    float *m1 = halo_xcalloc(nu, sizeof *m1), *m2 = halo_xcalloc(nu, sizeof *m2);
-    float *t = halo_xmalloc(sizeof *t * nt), *dt = halo_xmalloc(sizeof *dt * nt);
-    for (size_t i = 0; i < nu; i++) u[i] = (float)sizer_u_of(s, (int)(i % s->nvars), x[i]);
-    refine_bounds(s, u, nu, reach, lo, hi);
-    const float lr = 0.02f, b1 = 0.9f, b2 = 0.999f;   /* Adam */
-    for (int step = 1; step <= steps; step++) {
-        size_mlp_forward(s->forward, u, n, t);
-        refine_loss_grad(s, spec, t, n, dt);
-        size_mlp_input_grad(s->forward, dt, du);
-        float c1 = 1 - powf(b1, (float)step), c2 = 1 - powf(b2, (float)step);
-        for (size_t i = 0; i < nu; i++) {
-            m1[i] = b1 * m1[i] + (1 - b1) * du[i];
-            m2[i] = b2 * m2[i] + (1 - b2) * du[i] * du[i];
-            u[i] -= lr * (m1[i] / c1) / (sqrtf(m2[i] / c2) + 1e-8f);
-            u[i] = fminf(fmaxf(u[i], lo[i]), hi[i]);
-        }
-    }
-    for (size_t i = 0; i < nu; i++) x[i] = sizer_x_of(s, (int)(i % s->nvars), u[i]);
-    free(u);
-    free(du);
-    free(lo);
-    free(hi);
-    free(m1);
-    free(m2);
-    free(t);
-    free(dt);
     return 0;
 }

@@ -22,15 +22,15 @@
  * row nearest on the metrics it gives (so the condition stays a
  * performance the circuit has shown), and the result says so.
  * Files: DIR/sizer.json (variables, metrics, normalisation, blocks,
- * provenance), DIR/<block>.safetensors per block, DIR/mlp.safetensors,
- * DIR/forward.safetensors.
+ * provenance), DIR/<block>.safetensors per block, DIR/mlp.safetensors.
  *
- * Screening: a forward model (an MLP from the normalised sizing to the
- * normalised metrics, trained on the same rows) predicts each candidate's
- * performance without simulating it, so `size -screen N` can draw N
- * candidates and simulate only the ones predicted closest to the
- * specification.  It is a surrogate, not a judge: every sizing `size`
- * reports is simulated.
+ * Screening: a forward model (sizer_forward.h: an ensemble of MLPs from
+ * the normalised sizing to the metrics, trained on the same rows) predicts
+ * each candidate's performance without simulating it, so `size -screen N`
+ * can draw N candidates and simulate only the ones predicted closest to
+ * the specification.  It is a surrogate, not a judge: every sizing `size`
+ * reports is simulated.  Its files: DIR/forward.safetensors, then
+ * DIR/forward_1.safetensors ... for the other members.
  */
 #ifndef HALO_SIZER_H
 #define HALO_SIZER_H
@@ -41,14 +41,7 @@
 #include "size/ddpm.h"
 #include "size/size_data.h"
 #include "size/size_mlp.h"
-
-#define SIZER_MAX_METRICS 16
-
-typedef struct sizer_metric {
-    char key[32];
-    int logscale;             /* log10 |v| before standardising */
-    double mean, std;         /* of the transformed value */
-} sizer_metric;
+#include "size/sizer_forward.h"
 
 typedef struct sizer_block {
     char name[48];            /* "dp1", "cm2" ... from recognize_blocks */
@@ -72,8 +65,7 @@ typedef struct sizer {
     sizer_block *blocks;
     size_mlp *mlp;            /* the baseline, or NULL */
     double mlp_loss, mlp_seconds;
-    size_mlp *forward;        /* the forward model (u -> normalised metrics) that screens candidates, or NULL */
-    double forward_loss, forward_seconds;
+    sizer_forward *forward;   /* the surrogate that screens and refines candidates, or NULL */
     int ntrain;
     float *train_c;           /* ntrain * nmetrics, normalised: the nearest-row fill */
 } sizer;
@@ -94,7 +86,8 @@ typedef struct sizer_train_opts {
     ddpm_train_opts train;
     int mlp;                  /* also train the MLP baseline (1) */
     int mlp_hidden, mlp_layers, mlp_steps;
-    int forward;              /* also train the forward model (1); it takes the MLP's shape and steps */
+    int forward;              /* also train the forward model (1); it takes the MLP's width and steps */
+    int forward_nets, forward_layers;   /* its ensemble members (5) and their depth (4) */
     void (*progress)(void *ctx, const char *what, int step, int nsteps, double loss);
     void *ctx;
 } sizer_train_opts;

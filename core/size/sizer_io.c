@@ -29,6 +29,35 @@ static cJSON *numbers(const double *v, int n)
     return a;
 }
 
+static cJSON *metric_json(const sizer_metric *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "key", m->key);
+    cJSON_AddBoolToObject(o, "log10", m->logscale);
+    cJSON_AddNumberToObject(o, "mean", m->mean);
+    cJSON_AddNumberToObject(o, "std", m->std);
+    return o;
+}
+
+/* "forward": the ensemble's size, its outputs with their transforms,
+ * which outputs make each metric, and its training. */
+static cJSON *forward_json(const sizer *s)
+{
+    const sizer_forward *f = s->forward;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "nets", f->nnets);
+    cJSON *outs = cJSON_AddArrayToObject(o, "outputs");
+    for (int j = 0; j < f->nout; j++) cJSON_AddItemToArray(outs, metric_json(&f->out[j]));
+    cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+    for (int k = 0; k < s->nmetrics; k++) {
+        double p[2] = {f->part[k][0], f->part[k][1]};
+        cJSON_AddItemToArray(parts, numbers(p, 2));
+    }
+    cJSON_AddNumberToObject(o, "loss", f->loss);
+    cJSON_AddNumberToObject(o, "seconds", f->seconds);
+    return o;
+}
+
 static cJSON *sizer_json(const sizer *s)
 {
     cJSON *j = cJSON_CreateObject();
@@ -45,14 +74,7 @@ static cJSON *sizer_json(const sizer *s)
         cJSON_AddItemToArray(vars, o);
     }
     cJSON *mets = cJSON_AddArrayToObject(j, "metrics");
-    for (int k = 0; k < s->nmetrics; k++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "key", s->metric[k].key);
-        cJSON_AddBoolToObject(o, "log10", s->metric[k].logscale);
-        cJSON_AddNumberToObject(o, "mean", s->metric[k].mean);
-        cJSON_AddNumberToObject(o, "std", s->metric[k].std);
-        cJSON_AddItemToArray(mets, o);
-    }
+    for (int k = 0; k < s->nmetrics; k++) cJSON_AddItemToArray(mets, metric_json(&s->metric[k]));
     cJSON *blocks = cJSON_AddArrayToObject(j, "blocks");
     for (int b = 0; b < s->nblocks; b++) {
         const sizer_block *k = &s->blocks[b];
@@ -69,9 +91,8 @@ static cJSON *sizer_json(const sizer *s)
     cJSON_AddBoolToObject(j, "mlp", s->mlp != NULL);
     cJSON_AddNumberToObject(j, "mlp_loss", s->mlp_loss);
     cJSON_AddNumberToObject(j, "mlp_seconds", s->mlp_seconds);
-    cJSON_AddBoolToObject(j, "forward", s->forward != NULL);
-    cJSON_AddNumberToObject(j, "forward_loss", s->forward_loss);
-    cJSON_AddNumberToObject(j, "forward_seconds", s->forward_seconds);
+    if (s->forward) cJSON_AddItemToObject(j, "forward", forward_json(s));
+    else cJSON_AddBoolToObject(j, "forward", 0);
     cJSON *tc = cJSON_AddArrayToObject(j, "train_conditions");
     for (int r = 0; r < s->ntrain; r++) {
         double row[SIZER_MAX_METRICS];
@@ -84,6 +105,13 @@ static cJSON *sizer_json(const sizer *s)
 static void path_in(char *out, size_t len, const char *dir, const char *name, const char *ext)
 {
     snprintf(out, len, "%s/%s%s", dir, name, ext);
+}
+
+/* The file stem of forward member i: "forward", then "forward_1" ... */
+static void forward_stem(char *out, size_t len, int i)
+{
+    if (i == 0) snprintf(out, len, "forward");
+    else snprintf(out, len, "forward_%d", i);
 }
 
 static int save_net(const sizer *s, const size_mlp *m, const char *dir, const char *name, const char *role,
@@ -114,8 +142,12 @@ int sizer_save(const sizer *s, const char *dir, halo_err *err)
         if (rc != 0) return -1;
     }
     if (s->mlp && save_net(s, s->mlp, dir, "mlp", "whole-netlist MLP inverse regressor", err)) return -1;
-    if (s->forward && save_net(s, s->forward, dir, "forward", "forward model: sizing to metrics, for screening", err))
-        return -1;
+    for (int i = 0; s->forward && i < s->forward->nnets; i++) {
+        char stem[32];
+        forward_stem(stem, sizeof stem, i);
+        if (save_net(s, s->forward->net[i], dir, stem, "forward model member: sizing to metrics, for screening", err))
+            return -1;
+    }
     cJSON *j = sizer_json(s);
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
@@ -161,17 +193,18 @@ static int load_vars(load_ctx *l, sizer *s, const cJSON *vars)
     return 0;
 }
 
-static int load_metrics(load_ctx *l, sizer *s, const cJSON *mets)
+/* An array of 1 to max metrics with their transforms into m, their
+ * count into *n. */
+static int load_metric_list(load_ctx *l, const cJSON *mets, int max, sizer_metric *m, int *n)
 {
-    s->nmetrics = cJSON_GetArraySize(mets);
-    if (s->nmetrics < 1 || s->nmetrics > SIZER_MAX_METRICS) return bad(l, "it must condition on 1 to 16 metrics");
+    *n = cJSON_IsArray(mets) ? cJSON_GetArraySize(mets) : 0;
+    if (*n < 1 || *n > max) return bad(l, "a list of metrics or outputs is empty or too long");
     int k = 0;
     for (const cJSON *o = mets->child; o; o = o->next, k++) {
-        sizer_metric *m = &s->metric[k];
-        if (get_str(o, "key", m->key, sizeof m->key) || get_num(o, "mean", &m->mean) || get_num(o, "std", &m->std) ||
-            !(m->std > 0))
+        if (get_str(o, "key", m[k].key, sizeof m[k].key) || get_num(o, "mean", &m[k].mean) ||
+            get_num(o, "std", &m[k].std) || !(m[k].std > 0))
             return bad(l, "a metric lacks key, mean or a positive std");
-        m->logscale = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "log10"));
+        m[k].logscale = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "log10"));
     }
     return 0;
 }
@@ -217,18 +250,64 @@ static int load_train(load_ctx *l, sizer *s, const cJSON *tc)
     return 0;
 }
 
-/* DIR/<name>.safetensors when sizer.json says the sizer has it (a sizer
- * from before the forward model simply has none), of dimensions din ->
- * dout. */
-static int load_net(load_ctx *l, const cJSON *j, const char *dir, const char *name, int din, int dout, size_mlp **out)
+/* DIR/<name>.safetensors of dimensions din -> dout. */
+static int load_net(load_ctx *l, const char *dir, const char *name, int din, int dout, size_mlp **out)
 {
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, name))) return 0;
     char path[1200];
     path_in(path, sizeof path, dir, name, ".safetensors");
     *out = size_mlp_load(path, NULL, l->err);
     if (!*out) return -1;
     if (size_mlp_get_config(*out)->dc != din || size_mlp_get_config(*out)->dx != dout)
         return halo_err_set(l->err, HALO_E_SIZ_FILE, path, 0, path, "its dimensions differ from sizer.json");
+    return 0;
+}
+
+/* Which outputs make each metric: [[a, b], ...], one pair per metric. */
+static int load_parts(load_ctx *l, const sizer *s, sizer_forward *f, const cJSON *parts)
+{
+    if (!cJSON_IsArray(parts) || cJSON_GetArraySize(parts) != s->nmetrics) return bad(l, "forward parts: one pair per metric");
+    int k = 0;
+    for (const cJSON *p = parts->child; p; p = p->next, k++) {
+        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2) return bad(l, "forward parts: one pair per metric");
+        for (int i = 0; i < 2; i++) {
+            const cJSON *v = cJSON_GetArrayItem(p, i);
+            if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= f->nout || v->valuedouble != (int)v->valuedouble)
+                return bad(l, "forward parts names an output that does not exist");
+            f->part[k][i] = (int)v->valuedouble;
+        }
+    }
+    return 0;
+}
+
+/* The forward model: absent (false), one net over the conditioning
+ * metrics (true: a sizer from before ensembles), or the object
+ * forward_json writes. */
+static int load_forward(load_ctx *l, sizer *s, const cJSON *j, const char *dir)
+{
+    const cJSON *fj = cJSON_GetObjectItemCaseSensitive(j, "forward");
+    if (!cJSON_IsTrue(fj) && !cJSON_IsObject(fj)) return 0;
+    sizer_forward *f = s->forward = halo_xcalloc(1, sizeof *f);
+    double nets = 1;
+    if (cJSON_IsTrue(fj)) {
+        f->nout = s->nmetrics;
+        for (int k = 0; k < s->nmetrics; k++) f->out[k] = s->metric[k], f->part[k][0] = f->part[k][1] = k;
+        get_num(j, "forward_loss", &f->loss);
+        get_num(j, "forward_seconds", &f->seconds);
+    } else {
+        if (get_num(fj, "nets", &nets) || nets < 1 || nets > SIZER_MAX_FORWARD || nets != (int)nets)
+            return bad(l, "forward: nets must be 1 to 16");
+        if (load_metric_list(l, cJSON_GetObjectItemCaseSensitive(fj, "outputs"), SIZER_MAX_OUTPUTS, f->out, &f->nout) ||
+            load_parts(l, s, f, cJSON_GetObjectItemCaseSensitive(fj, "parts")))
+            return -1;
+        get_num(fj, "loss", &f->loss);
+        get_num(fj, "seconds", &f->seconds);
+    }
+    for (int i = 0; i < (int)nets; i++) {
+        char stem[32];
+        forward_stem(stem, sizeof stem, i);
+        if (load_net(l, dir, stem, s->nvars, f->nout, &f->net[i])) return -1;
+        f->nnets++;
+    }
     return 0;
 }
 
@@ -253,12 +332,12 @@ static sizer *load_json(load_ctx *l, const cJSON *j, const char *dir)
     get_str(j, "design", s->design, sizeof s->design);
     get_num(j, "mlp_loss", &s->mlp_loss);
     get_num(j, "mlp_seconds", &s->mlp_seconds);
-    get_num(j, "forward_loss", &s->forward_loss);
-    get_num(j, "forward_seconds", &s->forward_seconds);
-    int rc = load_vars(l, s, vars) || load_metrics(l, s, mets) || load_train(l, s, cJSON_GetObjectItemCaseSensitive(j, "train_conditions"));
+    int rc = load_vars(l, s, vars) || load_metric_list(l, mets, SIZER_MAX_METRICS, s->metric, &s->nmetrics) ||
+             load_train(l, s, cJSON_GetObjectItemCaseSensitive(j, "train_conditions"));
     for (const cJSON *o = blocks->child; o && rc == 0; o = o->next) rc = load_block(l, s, &s->blocks[s->nblocks++], o, dir);
-    if (rc == 0) rc = load_net(l, j, dir, "mlp", s->nmetrics, s->nvars, &s->mlp);
-    if (rc == 0) rc = load_net(l, j, dir, "forward", s->nvars, s->nmetrics, &s->forward);
+    if (rc == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "mlp")))
+        rc = load_net(l, dir, "mlp", s->nmetrics, s->nvars, &s->mlp);
+    if (rc == 0) rc = load_forward(l, s, j, dir);
     if (rc) {
         sizer_free(s);
         return NULL;
