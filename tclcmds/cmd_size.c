@@ -1063,10 +1063,11 @@ const HaloCmd halo_size_cmds[] = {
      "(v-prediction, cosine schedule with zero terminal SNR, classifier-free guidance, adaLN-Zero transformer) per "
      "structural block of recognize_blocks, each recovering its block's sizing guided by the whole op-amp's "
      "metrics, the whole-netlist MLP regressor as the baseline (-mlp 0 skips it), and a forward model (sizing to "
-     "metrics, for size -screen). Metrics default to the "
+     "metrics, for size -screen and -refine: five MLPs of 4 x 128 whose mean is the prediction, each metric "
+     "log-scaled when positive throughout, the slew rate predicted as the lesser of its rising and falling edges). Metrics default to the "
      "characterisation metrics present in 90 % of the converged rows. Rows train when converged with every metric and, unless -saturated 0, every transistor saturated (n_not_saturated 0). A seeded -test_fraction (0.1) of the usable "
      "rows is held out and listed in DIR/split.json. Writes DIR/sizer.json and one safetensors file per block "
-     "(and mlp.safetensors, forward.safetensors). Returns the sizer's summary with test_rows and seconds.",
+     "(and mlp.safetensors, forward.safetensors and forward_1 to forward_4.safetensors). Returns the sizer's summary with test_rows and seconds.",
      "Trains the per-block diffusion sizer."},
     {"size", SizeCmd,
      "size -model DIR -spec DICT ?-samples N? ?-method diffusion|mlp|random|bo? ?-screen M? ?-refine STEPS? ?-data ROWS.jsonl? ?-guidance W? "
@@ -1079,7 +1080,7 @@ const HaloCmd halo_size_cmds[] = {
      "Gaussian process on the log distance to the specification, fitted to the rows of -data (the sizing_dataset "
      "the sizer was trained on) and to each sizing simulated so far, N sequential rounds each simulating the "
      "candidate of highest expected improvement. -screen M (diffusion and random) draws M candidates instead, and "
-     "the sizer's forward model (an MLP from sizing to metrics trained beside it) keeps the N it predicts closest "
+     "the sizer's forward model (an ensemble of MLPs from sizing to metrics trained beside it) keeps the N it predicts closest "
      "to the specification; only those are simulated. -refine STEPS (with -screen) first moves each kept sizing "
      "toward the specification on the forward model: STEPS Adam steps on the mean squared relative difference of "
      "its predicted metrics, each normalised variable within 0.5 standard deviations of where it started. Each sizing is characterised and the candidates are ranked by "
@@ -1093,6 +1094,7 @@ const HaloCmd halo_size_cmds[] = {
      "Applies a sizing to the design."},
     {"sizer_info", SizerInfoCmd, "sizer_info DIR",
      "Returns a trained sizer's summary: design, metrics, variables, blocks {name {kind variables loss seconds}}, "
-     "train_rows, mlp, forward.",
+     "train_rows, mlp, forward and, with a forward model, forward_nets, forward_outputs (what its nets predict) and "
+     "forward_loss.",
      "Says what a trained sizer holds."},
     {NULL}};

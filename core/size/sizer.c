@@ -151,17 +151,6 @@ static int take_blocks(sizer *s, const sizer_blockdef *defs, int nb)
 
 /* ---------------------------------------------------------------- training */
 
-typedef struct block_progress {
-    const sizer_train_opts *o;
-    const char *what;
-} block_progress;
-
-static void relay_progress(void *ctx, int step, int nsteps, double loss)
-{
-    block_progress *p = ctx;
-    if (p->o->progress) p->o->progress(p->o->ctx, p->what, step, nsteps, loss);
-}
-
 static int train_block(sizer *s, sizer_block *k, const float *u, const float *c, int n, const sizer_train_opts *o,
                        int index, halo_err *err)
 {
@@ -174,8 +163,8 @@ static int train_block(sizer *s, sizer_block *k, const float *u, const float *c,
         for (int i = 0; i < k->nvar; i++) x[(size_t)r * k->nvar + i] = u[(size_t)r * s->nvars + k->var[i]];
     ddpm_train_opts t = o->train;
     t.seed += (uint64_t)index;
-    block_progress bp = {o, k->name};
-    t.progress = relay_progress, t.ctx = &bp;
+    sizer_progress_relay bp = {o->progress, o->ctx, k->name};
+    t.progress = sizer_relay_progress, t.ctx = &bp;
     ddpm_train_stats st;
     int rc = ddpm_train(k->model, x, c, n, &t, &st, err);
     k->loss = st.loss, k->seconds = st.seconds;

@@ -88,15 +88,10 @@ static void choose_outputs(const struct sizer *s, sizer_forward *f, const size_d
 
 /* ---------------------------------------------------------------- training */
 
-typedef struct relay {
-    const sizer_forward_opts *o;
-    const char *what;
-} relay;
-
-static void relay_progress(void *ctx, int step, int nsteps, double loss)
+void sizer_relay_progress(void *ctx, int step, int nsteps, double loss)
 {
-    relay *p = ctx;
-    if (p->o->progress) p->o->progress(p->o->ctx, p->what, step, nsteps, loss);
+    const sizer_progress_relay *p = ctx;
+    if (p->progress) p->progress(p->ctx, p->what, step, nsteps, loss);
 }
 
 size_mlp *sizer_train_mlp(const float *in, int din, const float *out, int dout, int n, const sizer_forward_opts *o,
@@ -111,8 +106,8 @@ size_mlp *sizer_train_mlp(const float *in, int din, const float *out, int dout, 
     size_train_opts t;
     size_mlp_train_opts_default(&t);
     t.steps = o->steps, t.seed = seed + 1;
-    relay bp = {o, what};
-    t.progress = relay_progress, t.ctx = &bp;
+    sizer_progress_relay bp = {o->progress, o->ctx, what};
+    t.progress = sizer_relay_progress, t.ctx = &bp;
     size_train_stats st;
     if (size_mlp_train(m, out, in, n, &t, &st, err) != 0) {
         size_mlp_free(m);

@@ -75,6 +75,15 @@ int sizer_forward_train(struct sizer *s, const size_data *d, const int *rows, in
 double sizer_metric_value(const sizer_metric *m, double t);
 double sizer_metric_standard(const sizer_metric *m, double v);
 
+/* A model trainer's progress (step, nsteps, loss) passed on as the
+ * sizer's progress, naming the model trained. */
+typedef struct sizer_progress_relay {
+    void (*progress)(void *ctx, const char *what, int step, int nsteps, double loss);
+    void *ctx;
+    const char *what;
+} sizer_progress_relay;
+void sizer_relay_progress(void *relay, int step, int nsteps, double loss);
+
 /* One MLP (hidden x layers) trained `steps` steps from in [n][din] to
  * out [n][dout]: a forward member here, the inverse baseline in sizer.c.
  * Progress is reported under `what`. */
