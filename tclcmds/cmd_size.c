@@ -1010,6 +1010,48 @@ static int SizerInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     return TCL_OK;
 }
 
+/* The sizer-ordered sizing x (µm) of a dict giving every one of z's
+ * variables (or a `size` candidate holding one under "sizing"). */
+static int sizer_sizing(Tcl_Interp *interp, const sizer *z, Tcl_Obj *dict, double *x)
+{
+    Tcl_Obj *inner = NULL, *val;
+    if (Tcl_DictObjGet(NULL, dict, Tcl_NewStringObj("sizing", -1), &inner) == TCL_OK && inner) dict = inner;
+    int n;
+    if (Tcl_DictObjSize(NULL, dict, &n) != TCL_OK)
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", Tcl_GetString(dict), "a dict of sizing variables");
+    for (int v = 0; v < z->nvars; v++) {
+        if (Tcl_DictObjGet(NULL, dict, Tcl_NewStringObj(z->var[v], -1), &val) != TCL_OK || !val)
+            return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", z->var[v], "every variable of the sizer (this one is missing)");
+        if (Tcl_GetDoubleFromObj(NULL, val, &x[v]) != TCL_OK || !(x[v] > 0 && x[v] < 1e5))
+            return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, z->var[v], Tcl_GetString(val), "a size in um, above 0");
+    }
+    if (n != z->nvars)
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", Tcl_GetString(dict), "only the sizer's variables");
+    return TCL_OK;
+}
+
+/* sizer_predict DIR SIZING: the forward model's metrics for one sizing. */
+static int SizerPredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    (void)cd;
+    if (objc != 3) return halo_usage(interp, "sizer_predict");
+    halo_err err;
+    halo_err_clear(&err);
+    sizer *z = sizer_load(Tcl_GetString(objv[1]), &err);
+    if (!z) return halo_tcl_error(interp, &err);
+    double *x = halo_xmalloc(sizeof *x * z->nvars), m[SIZER_MAX_METRICS];
+    int rc = sizer_sizing(interp, z, objv[2], x);
+    if (rc == TCL_OK && sizer_predict(z, x, 1, m, &err) != 0) rc = halo_tcl_error(interp, &err);
+    if (rc == TCL_OK) {
+        Tcl_Obj *r = Tcl_NewDictObj();
+        for (int k = 0; k < z->nmetrics; k++) halo_dict_put(r, z->metric[k].key, halo_num_obj(m[k]));
+        Tcl_SetObjResult(interp, r);
+    }
+    free(x);
+    sizer_free(z);
+    return rc;
+}
+
 /* sizing_space ?-w_range {lo hi}? ?-l_range {lo hi}? */
 static int SizingSpaceCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
@@ -1092,6 +1134,12 @@ const HaloCmd halo_size_cmds[] = {
      "candidate of size, using its sizing). Devices sharing a variable keep their ratio. The design's cells, "
      "placement and routing are dropped, as for a new netlist. Returns the number of variables set.",
      "Applies a sizing to the design."},
+    {"sizer_predict", SizerPredictCmd, "sizer_predict DIR SIZING",
+     "Predicts, without simulating, the metrics of one sizing with a trained sizer's forward model: SIZING is a dict "
+     "giving every variable of the sizer in um (as sizing_space names them), or a candidate of size. Returns "
+     "{metric value ...} in the sizer's metric order. A sizer without a forward model is refused "
+     "(HALO_E_SIZ_STATE); a missing, extra or non-positive variable names itself (HALO_E_SIZ_VALUE).",
+     "Predicts a sizing's metrics on the forward model."},
     {"sizer_info", SizerInfoCmd, "sizer_info DIR",
      "Returns a trained sizer's summary: design, metrics, variables, blocks {name {kind variables loss seconds}}, "
      "train_rows, mlp, forward and, with a forward model, forward_nets, forward_outputs (what its nets predict) and "
