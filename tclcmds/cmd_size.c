@@ -903,6 +903,43 @@ static int size_with(Tcl_Interp *interp, halo_design *d, sizer *z, const size_ar
     return rc;
 }
 
+/* The sizer in dir, or NULL with the loader's error in interp. */
+static sizer *load_sizer(Tcl_Interp *interp, const char *dir)
+{
+    halo_err err;
+    halo_err_clear(&err);
+    sizer *z = sizer_load(dir, &err);
+    if (!z) halo_tcl_error(interp, &err);
+    return z;
+}
+
+/* The sizing dict a set_sizing or sizer_predict argument gives: itself,
+ * or the "sizing" of a `size` candidate. */
+/* dict's value under key, or NULL (the key object freed after). */
+static Tcl_Obj *dict_value(Tcl_Obj *dict, const char *key)
+{
+    Tcl_Obj *k = Tcl_NewStringObj(key, -1), *v = NULL;
+    Tcl_IncrRefCount(k);
+    if (Tcl_DictObjGet(NULL, dict, k, &v) != TCL_OK) v = NULL;
+    Tcl_DecrRefCount(k);
+    return v;
+}
+
+static Tcl_Obj *sizing_of(Tcl_Obj *dict)
+{
+    Tcl_Obj *inner = dict_value(dict, "sizing");
+    return inner ? inner : dict;
+}
+
+/* A size in um from val, for the sizing variable key: above 0, below
+ * 10 cm. */
+static int size_um(Tcl_Interp *interp, const char *key, Tcl_Obj *val, double *x)
+{
+    if (Tcl_GetDoubleFromObj(NULL, val, x) != TCL_OK || !(*x > 0 && *x < 1e5))
+        return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, key, Tcl_GetString(val), "a size in um, above 0");
+    return TCL_OK;
+}
+
 /* size -model DIR -spec DICT ?options? */
 static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
@@ -944,10 +981,8 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
                              "0, or at least -samples candidates to keep -samples of");
     if (strcmp(a.method, "mlp") == 0) a.samples = 1;   /* a regressor has one answer */
     if (!halo_need_design(interp, cd)) return TCL_ERROR;
-    halo_err err;
-    halo_err_clear(&err);
-    sizer *z = sizer_load(a.model, &err);
-    if (!z) return halo_tcl_error(interp, &err);
+    sizer *z = load_sizer(interp, a.model);
+    if (!z) return TCL_ERROR;
     Tcl_Obj *r = Tcl_NewDictObj();
     Tcl_IncrRefCount(r);
     int rc = size_with(interp, cd, z, &a, r);
@@ -964,8 +999,7 @@ static int SizeCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 static int SetSizingCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     if (objc != 2) return halo_usage(interp, "set_sizing");
-    Tcl_Obj *dict = objv[1], *inner = NULL;
-    if (Tcl_DictObjGet(NULL, dict, Tcl_NewStringObj("sizing", -1), &inner) == TCL_OK && inner) dict = inner;
+    Tcl_Obj *dict = sizing_of(objv[1]);
     size_space s;
     if (design_space(interp, cd, NULL, NULL, &s) != TCL_OK) return TCL_ERROR;
     netlist *nl = netlist_clone(design_netlist(cd));
@@ -973,16 +1007,14 @@ static int SetSizingCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     sspace_read(&s, nl, x);
     Tcl_DictSearch it;
     Tcl_Obj *key, *val;
-    int done, rc = Tcl_DictObjFirst(interp, dict, &it, &key, &val, &done), n = 0;
+    int done, rc = Tcl_DictObjFirst(interp, dict, &it, &key, &val, &done), n = 0, searching = rc == TCL_OK;
     for (; rc == TCL_OK && !done; Tcl_DictObjNext(&it, &key, &val, &done)) {
         int v = sspace_find(&s, Tcl_GetString(key));
         double value;
         if (v < 0) rc = halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "set_sizing key", Tcl_GetString(key), "a sizing variable of the design (XM1.W ...)");
-        else if (Tcl_GetDoubleFromObj(NULL, val, &value) != TCL_OK || !(value > 0 && value < 1e5))
-            rc = halo_tcl_fail(interp, HALO_E_SIZ_VALUE, Tcl_GetString(key), Tcl_GetString(val), "a size in um, above 0");
-        else x[v] = value, n++;
+        else if ((rc = size_um(interp, Tcl_GetString(key), val, &value)) == TCL_OK) x[v] = value, n++;
     }
-    if (rc == TCL_OK) Tcl_DictObjDone(&it);
+    if (searching) Tcl_DictObjDone(&it);   /* also when a bad entry ended the search early */
     halo_err err;
     halo_err_clear(&err);
     if (rc == TCL_OK) {
@@ -1001,10 +1033,8 @@ static int SizerInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
 {
     (void)cd;
     if (objc != 2) return halo_usage(interp, "sizer_info");
-    halo_err err;
-    halo_err_clear(&err);
-    sizer *z = sizer_load(Tcl_GetString(objv[1]), &err);
-    if (!z) return halo_tcl_error(interp, &err);
+    sizer *z = load_sizer(interp, Tcl_GetString(objv[1]));
+    if (!z) return TCL_ERROR;
     Tcl_SetObjResult(interp, sizer_summary(z));
     sizer_free(z);
     return TCL_OK;
@@ -1014,16 +1044,15 @@ static int SizerInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
  * variables (or a `size` candidate holding one under "sizing"). */
 static int sizer_sizing(Tcl_Interp *interp, const sizer *z, Tcl_Obj *dict, double *x)
 {
-    Tcl_Obj *inner = NULL, *val;
-    if (Tcl_DictObjGet(NULL, dict, Tcl_NewStringObj("sizing", -1), &inner) == TCL_OK && inner) dict = inner;
+    Tcl_Obj *val;
+    dict = sizing_of(dict);
     int n;
     if (Tcl_DictObjSize(NULL, dict, &n) != TCL_OK)
         return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", Tcl_GetString(dict), "a dict of sizing variables");
     for (int v = 0; v < z->nvars; v++) {
-        if (Tcl_DictObjGet(NULL, dict, Tcl_NewStringObj(z->var[v], -1), &val) != TCL_OK || !val)
+        if (!(val = dict_value(dict, z->var[v])))
             return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", z->var[v], "every variable of the sizer (this one is missing)");
-        if (Tcl_GetDoubleFromObj(NULL, val, &x[v]) != TCL_OK || !(x[v] > 0 && x[v] < 1e5))
-            return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, z->var[v], Tcl_GetString(val), "a size in um, above 0");
+        if (size_um(interp, z->var[v], val, &x[v]) != TCL_OK) return TCL_ERROR;
     }
     if (n != z->nvars)
         return halo_tcl_fail(interp, HALO_E_SIZ_VALUE, "sizing", Tcl_GetString(dict), "only the sizer's variables");
@@ -1035,10 +1064,10 @@ static int SizerPredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 {
     (void)cd;
     if (objc != 3) return halo_usage(interp, "sizer_predict");
+    sizer *z = load_sizer(interp, Tcl_GetString(objv[1]));
+    if (!z) return TCL_ERROR;
     halo_err err;
     halo_err_clear(&err);
-    sizer *z = sizer_load(Tcl_GetString(objv[1]), &err);
-    if (!z) return halo_tcl_error(interp, &err);
     double *x = halo_xmalloc(sizeof *x * z->nvars), m[SIZER_MAX_METRICS];
     int rc = sizer_sizing(interp, z, objv[2], x);
     if (rc == TCL_OK && sizer_predict(z, x, 1, m, &err) != 0) rc = halo_tcl_error(interp, &err);
