@@ -638,6 +638,14 @@ static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y)
             if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = 1;
 }
 
+/* The via command: the window's pixels, as the via samples mark the box
+ * their cuts were removed from. */
+static void mark_window(uint8_t *cmd, const lfm_raster *r, int x0, int y0, int x1, int y1)
+{
+    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < r->h; y++)
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
+}
+
 /* Scores of pred against the truth cell's elements the input lacks. */
 static void truth_scores(const lfm_model *m, const lfm_raster *in, const lfm_raster *truth, const uint8_t *pred,
                          int wx0, int wy0, int wx1, int wy1, lfm_scores *s)
@@ -747,17 +755,21 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     lfm_raster *in = lfm_raster_flat(f, &m->map, m->px, area);
     lfm_raster *truth = truth_cell >= 0 && in ? lfm_raster_cell(lib, truth_cell, &m->map, m->px, area) : NULL;
     size_t hw = in ? (size_t)in->h * in->w : 0;
-    uint8_t *cmd = in && a->from ? calloc(hw, 1) : NULL, *pred = in ? malloc((size_t)in->c * hw) : NULL;
+    int ncmd = lfm_model_cmd_channels(m);
+    uint8_t *cmd = in && ncmd ? calloc(hw, 1) : NULL, *pred = in ? malloc((size_t)in->c * hw) : NULL;
     float *prob = NULL;
-    if (!in || !pred || (a->from && !cmd) || (truth_cell >= 0 && !truth)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+    if (!in || !pred || (ncmd && !cmd) || (truth_cell >= 0 && !truth)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
     if (rc == TCL_OK && a->oracle && !truth)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 needs -truth CELL, whose elements it legalises");
     uint8_t keep_mask[LFM_MAX_CHANNELS], *keep = NULL;
     if (rc == TCL_OK && a->layers && (rc = parse_task_layers(interp, m, a->layers, keep_mask)) == TCL_OK) keep = keep_mask;
     if (rc == TCL_OK && a->oracle && a->blind)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 and -blind 1 exclude each other");
+    int wx0 = in ? (win.x0 - in->x0) / m->px : 0, wy0 = in ? (win.y0 - in->y0) / m->px : 0;
+    int wx1 = in ? (win.x1 - in->x0 + m->px - 1) / m->px : 0, wy1 = in ? (win.y1 - in->y0 + m->px - 1) / m->px : 0;
     if (rc == TCL_OK) {
-        if (cmd) mark_point(cmd, in, fx, fy), mark_point(cmd, in, tx, ty);
+        if (cmd && m->task == LFM_ROUTE) mark_point(cmd, in, fx, fy), mark_point(cmd, in, tx, ty);
+        else if (cmd) mark_window(cmd, in, wx0, wy0, wx1, wy1);
         if (a->blind) {
             /* no prediction at all: what the legaliser does without the model */
             prob = calloc((size_t)in->c * hw, sizeof *prob);
@@ -768,8 +780,6 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         } else prob = lfm_infer(m, in, cmd);
         if (!prob) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
     }
-    int wx0 = (win.x0 - in->x0) / m->px, wy0 = (win.y0 - in->y0) / m->px;
-    int wx1 = (win.x1 - in->x0 + m->px - 1) / m->px, wy1 = (win.y1 - in->y0 + m->px - 1) / m->px;
     if (rc == TCL_OK) {
         lfm_predicted(m, in, prob, (float)a->threshold, wx0, wy0, wx1, wy1, pred);
         halo_dict_put(res, "predicted", predicted_by_layer(m, in, pred));
@@ -879,7 +889,8 @@ const HaloCmd halo_complete_cmds[] = {
      "directory stands for its *.gds, e.g. a generate_dataset directory). pretrain: a channel drawn uniformly "
      "among those the layouts have (equal counts per layer type), a patch round one of its elements, a random "
      "subset of that channel's elements removed. contact and via: the cuts of one cut channel inside a random box "
-     "removed. nwell: every N-well of a patch drawn round a well. route: one metal element cut inside a random box, "
+     "removed; via also marks the box round them, grown by 0-8 pixels, in an extra command channel (the window "
+     "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well. route: one metal element cut inside a random box, "
      "the points where the cut part met the rest marked in an extra command channel. -out writes tensors x "
      "[N,C(+1),S,S] (input) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
      "layouts size pixel channels per_channel removed_pixels_mean.",
@@ -908,7 +919,8 @@ const HaloCmd halo_complete_cmds[] = {
      "to four pixels to a spot that fits (contact, via; -stack 0 puts cuts of one layer only on any spot, against "
      "the model's habit of proposing several layers where one cut is missing), the well with gaps filled, N diffusion kept clear and "
      "every P diffusion and N tap enclosed (nwell), the most probable path joining the wiring at -from and -to, "
-     "on the layer whose wiring both touch, as wide as that wiring (route; those points are required). -truth CELL scores the prediction before legalisation against the "
+     "on the layer whose wiring both touch, as wide as that wiring (route; those points are required). A via "
+     "model's command channel is the window: draw it round the missing cuts. -truth CELL scores the prediction before legalisation against the "
      "elements CELL has and the input lacks, and what legalisation drew likewise. Returns a dict: task predicted "
      "(pixels per layer) predicted_pixels added (shapes per layer) and "
      "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "

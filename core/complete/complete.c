@@ -36,6 +36,24 @@ int lfm_model_derive(lfm_model *m, const lfm_model *src, lfm_task task, uint64_t
     return 0;
 }
 
+int lfm_model_cmd_channels(const lfm_model *m)
+{
+    return lfm_unet_config(m->net)->cmd_ch;
+}
+
+/* Training and validation pairs carry the task's command channels today;
+ * a model saved before its task gained one (a via model without the
+ * window) runs, but trains only after lfm_model_derive. */
+static int check_cmd_channels(const lfm_model *m, halo_err *err)
+{
+    if (lfm_model_cmd_channels(m) == lfm_task_cmd_channels(m->task)) return 0;
+    char have[32], want[96];
+    snprintf(have, sizeof have, "%d", lfm_model_cmd_channels(m));
+    snprintf(want, sizeof want, "%d, as the %s task's pairs have (fine-tune with -init to derive one)",
+             lfm_task_cmd_channels(m->task), lfm_task_name(m->task));
+    return halo_err_set(err, HALO_E_LFM_VALUE, NULL, 0, "layout model's command channels", have, want);
+}
+
 void lfm_model_free(lfm_model *m)
 {
     if (m->net) lfm_unet_free(m->net);
@@ -219,6 +237,7 @@ int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_sc
 {
     memset(s, 0, sizeof *s);
     if (empty) memset(empty, 0, sizeof *empty);
+    if (check_cmd_channels(m, err)) return -1;
     int S = m->patch, C = m->map.nch, cx = C + lfm_task_cmd_channels(m->task), B = 8;
     size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S;
     float *x = malloc(xs * B * sizeof *x), *y = malloc(ys * B * sizeof *y), *z = malloc(ys * B * sizeof *z);
@@ -251,6 +270,7 @@ int lfm_train(lfm_model *m, const lfm_corpus *train, const lfm_corpus *val, cons
               lfm_train_result *res, halo_err *err)
 {
     memset(res, 0, sizeof *res);
+    if (check_cmd_channels(m, err)) return -1;
     int S = m->patch, C = m->map.nch, cx = C + lfm_task_cmd_channels(m->task), B = o->batch;
     size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S;
     float *x = malloc(xs * B * sizeof *x), *y = malloc(ys * B * sizeof *y);
@@ -341,7 +361,7 @@ static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
 
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
 {
-    int S = m->patch, C = in->c, ncmd = lfm_task_cmd_channels(m->task), cx = C + ncmd, H = in->h, W = in->w;
+    int S = m->patch, C = in->c, ncmd = lfm_model_cmd_channels(m), cx = C + ncmd, H = in->h, W = in->w;
     size_t xs = (size_t)cx * S * S, ys = (size_t)C * S * S, hw = (size_t)H * W;
     float *prob = calloc((size_t)C * hw, sizeof *prob), *wsum = calloc(hw, sizeof *wsum);
     int *ox = malloc(((size_t)W / S + 3) * sizeof *ox), *oy = malloc(((size_t)H / S + 3) * sizeof *oy);

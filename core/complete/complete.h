@@ -46,6 +46,9 @@ int lfm_model_new(lfm_model *m, const lfm_cfg *cfg, const lfm_chanmap *map, lfm_
 /* Fine-tuning's start: a copy of src for task (new command channels
  * random, everything else src's weights). */
 int lfm_model_derive(lfm_model *m, const lfm_model *src, lfm_task task, uint64_t seed, halo_err *err);
+/* Command channels of m's input: its task's when it was made (a via model
+ * saved before the window channel has none). */
+int lfm_model_cmd_channels(const lfm_model *m);
 int lfm_model_save(const lfm_model *m, const char *path, halo_err *err);
 int lfm_model_load(const char *path, lfm_model *m, halo_err *err);
 void lfm_model_free(lfm_model *m);

@@ -45,9 +45,13 @@ int lfm_task_parse(const char *name, lfm_task *t)
     return -1;
 }
 
+/* Routing: the start and end points.  Vias: the window where cuts are
+ * missing -- the seed's explicit command, which it names as what via
+ * completion lacked (its §IV: context alone leaves which cuts, and of
+ * which layer, open where large arrays are gone). */
 int lfm_task_cmd_channels(lfm_task t)
 {
-    return t == LFM_ROUTE ? 1 : 0;
+    return t == LFM_ROUTE || t == LFM_VIA ? 1 : 0;
 }
 
 int lfm_task_targets(lfm_task t, const lfm_chanmap *m, int ch)
@@ -293,20 +297,43 @@ static void mask_random(patch_ctx *k, const uint8_t *plane)
     free(drop);
 }
 
-/* A random box around the anchor, between 1/8 and 1/2 of the patch a side. */
-static void anchor_box(patch_ctx *k, int *bx0, int *by0, int *bx1, int *by1)
+/* A random box around the anchor, between 1/8 and max_side of the patch a side. */
+static void anchor_box(patch_ctx *k, double max_side, int *bx0, int *by0, int *bx1, int *by1)
 {
-    int bw = rand_between(k->rng, k->size / 8, k->size / 2), bh = rand_between(k->rng, k->size / 8, k->size / 2);
+    int hi = (int)(k->size * max_side);
+    int bw = rand_between(k->rng, k->size / 8, hi), bh = rand_between(k->rng, k->size / 8, hi);
     *bx0 = k->ax - rand_between(k->rng, 0, bw - 1), *by0 = k->ay - rand_between(k->rng, 0, bh - 1);
     *bx1 = *bx0 + bw, *by1 = *by0 + bh;
 }
 
+/* The via command: the box holding the removed cuts (the anchor's cut
+ * may reach past the removal box) grown by 0 to 8 pixels, as a user's
+ * window is drawn round the missing cuts, not on them; clipped to the
+ * patch. */
+static void mark_window(patch_ctx *k, int bx0, int by0, int bx1, int by1)
+{
+    int s = k->size, g = rand_between(k->rng, 0, 8);
+    for (int p = 0; p < s * s; p++)
+        if (k->removed[p]) {
+            int x = p % s, y = p / s;
+            bx0 = x < bx0 ? x : bx0, by0 = y < by0 ? y : by0;
+            bx1 = x + 1 > bx1 ? x + 1 : bx1, by1 = y + 1 > by1 ? y + 1 : by1;
+        }
+    bx0 -= g, by0 -= g, bx1 += g, by1 += g;
+    for (int y = by0 < 0 ? 0 : by0; y < by1 && y < s; y++)
+        for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++) k->cmd[y * s + x] = 1;
+}
+
 /* Contacts and vias: every cut of the channel lying wholly inside a box
- * around the anchor (the anchor's cut always). */
-static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane)
+ * around the anchor (the anchor's cut always).  Vias, with the window in
+ * the command channel: a quarter of the boxes cover the whole patch, as
+ * where a window larger than a patch was deleted (a large array), the
+ * others are up to a patch a side. */
+static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane, int window_cmd)
 {
     int bx0, by0, bx1, by1;
-    anchor_box(k, &bx0, &by0, &bx1, &by1);
+    if (window_cmd && rng_uniform(k->rng) < 0.25) bx0 = by0 = 0, bx1 = by1 = k->size;
+    else anchor_box(k, window_cmd ? 1.0 : 0.5, &bx0, &by0, &bx1, &by1);
     uint8_t *outside = calloc((size_t)k->nlab + 1, 1);
     if (!outside) return;
     for (int p = 0; p < k->size * k->size; p++) {
@@ -317,6 +344,7 @@ static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane)
     for (int p = 0; p < k->size * k->size; p++)
         if (plane[p] && !outside[k->lab[p]]) k->removed[p] = 1;
     free(outside);
+    if (window_cmd) mark_window(k, bx0, by0, bx1, by1);
 }
 
 /* Routing: the anchor element's pixels inside a box around the anchor.
@@ -328,7 +356,7 @@ static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane)
 static void mask_route(patch_ctx *k, const uint8_t *plane)
 {
     int bx0, by0, bx1, by1, s = k->size;
-    anchor_box(k, &bx0, &by0, &bx1, &by1);
+    anchor_box(k, 0.5, &bx0, &by0, &bx1, &by1);
     int me = k->lab[k->ay * s + k->ax];
     for (int y = by0 < 0 ? 0 : by0; y < by1 && y < s; y++)
         for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
@@ -418,7 +446,7 @@ int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *
         if ((k.nlab = label_patch(plane, size, lab, &st)) < 0) goto done;
         if (t == LFM_PRETRAIN) mask_random(&k, plane);
         else if (t == LFM_ROUTE) mask_route(&k, plane);
-        else mask_cuts_in_box(&k, plane);
+        else mask_cuts_in_box(&k, plane, t == LFM_VIA);
     }
 
     long nrem = 0;

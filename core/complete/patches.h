@@ -13,8 +13,11 @@
  *     number of samples, then a random subset of that channel's elements
  *     in the patch removed), contact (cuts of the contact channel inside a
  *     random box removed), via (the same for one via channel: mcon, via,
- *     via2, via3), nwell (every N-well of a patch sampled where N-wells
- *     are), route (one metal element cut inside a random box; the points
+ *     via2, via3; a quarter of the boxes the whole patch, the others up to
+ *     a patch a side; the box round the removed cuts, grown by 0-8 pixels,
+ *     goes to a command channel: the window where cuts are missing, the
+ *     seed's explicit command for vias), nwell (every
+ *     N-well of a patch sampled where N-wells are), route (one metal element cut inside a random box; the points
  *     where the cut part met the kept part go to a command channel, the
  *     seed's start and end points);
  *   - lfm_sample: one (input, target) pair at a chosen patch size.
