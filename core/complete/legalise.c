@@ -112,18 +112,20 @@ static double box_distance(lay_box a, lay_box b)
 
 /* ---------------------------------------------------------------- cuts */
 
-/* The conductors a cut joins, by cut layer, and a marker layer that must
+/* The conductors a cut joins, by cut layer; a marker layer that must
  * enclose the cut's part over one of them (a poly contact's npc:
- * licon.15 and .18 measure licon AND poly, as the open_pdks deck does). */
+ * licon.15 and .18 measure licon AND poly, as the open_pdks deck does);
+ * and the MIM plate the cut may land on (via3 on capm: capm.4 and
+ * capm.5, see plate_ok). */
 static const struct {
     const char *cut, *below[3], *above;
-    const char *marker, *marker_over;
+    const char *marker, *marker_over, *plate;
 } cut_stack[] = {
-    {"licon1", {"diff", "tap", "poly"}, "li1", "npc", "poly"},
-    {"mcon", {"li1"}, "met1", NULL, NULL},
-    {"via", {"met1"}, "met2", NULL, NULL},
-    {"via2", {"met2"}, "met3", NULL, NULL},
-    {"via3", {"met3"}, "met4", NULL, NULL},
+    {"licon1", {"diff", "tap", "poly"}, "li1", "npc", "poly", NULL},
+    {"mcon", {"li1"}, "met1", NULL, NULL, NULL},
+    {"via", {"met1"}, "met2", NULL, NULL, NULL},
+    {"via2", {"met2"}, "met3", NULL, NULL, NULL},
+    {"via3", {"met3"}, "met4", NULL, NULL, "capm"},
 };
 
 /* Whether outer (when the cut touches it) encloses the cut as the rules
@@ -159,7 +161,51 @@ static int part_in_marker(lay_flat *f, const halo_tech *t, const char *marker, c
     return ok;
 }
 
-static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b, int32_t space,
+/* A cut on a MIM plate lies inside it by the plate's enclosure (capm.4);
+ * one off it keeps the plate's spacing (capm.5). */
+static int plate_ok(lay_flat *f, const halo_tech *t, const char *plate, const char *cut, lay_box b)
+{
+    int pl = flat_layer_find(f, plate);
+    if (pl < 0) return 1;
+    if (overlaps_layer(f, pl, b)) return covered(f, pl, lay_box_grow(b, rule_value(t, "enclosure", plate, cut)), NULL);
+    int32_t s = rule_value(t, "spacing_other", plate, cut);
+    int *idx = NULL, cap = 0, n = flat_query(f, pl, lay_box_grow(b, s), &idx, &cap), ok = 1;
+    for (int i = 0; i < n && ok; i++) ok = box_distance(f->layers[pl].boxes[idx[i]], b) >= s;
+    free(idx);
+    return ok;
+}
+
+/* The spacing a cut keeps from the other cuts of its layer: measured
+ * corner to corner, or (square) along x or y alone, whichever is larger,
+ * so that boxes grown by any amount up to half of it still do not meet. */
+typedef struct cut_gap {
+    int32_t space;
+    int square;
+} cut_gap;
+
+static int apart(lay_box a, lay_box b, cut_gap g)
+{
+    if (!g.square) return box_distance(a, b) >= g.space;
+    int32_t dx = a.x1 <= b.x0 ? b.x0 - a.x1 : b.x1 <= a.x0 ? a.x0 - b.x1 : 0;
+    int32_t dy = a.y1 <= b.y0 ? b.y0 - a.y1 : b.y1 <= a.y0 ? a.y0 - b.y1 : 0;
+    return (dx > dy ? dx : dy) >= g.space;
+}
+
+/* The gap a cut at b keeps.  On a MIM plate, halo's DRC reads cuts as
+ * Magic does, as contact areas (each cut grown by its metal's enclosure,
+ * then closed: areas nearer than twice the closing distance along both x
+ * and y merge), so cuts at the spacing merge into one area, rectangular
+ * only when they lie on one lattice.  A completed cut there keeps one
+ * grid step more than the spacing along x or y, so its area stays its own
+ * square. */
+static cut_gap cut_space(lay_flat *f, int ci, lay_box b, int32_t space, int32_t grid)
+{
+    const char *plate = cut_stack[ci].plate;
+    if (plate && overlaps_layer(f, flat_layer_find(f, plate), b)) return (cut_gap){space + grid, 1};
+    return (cut_gap){space, 0};
+}
+
+static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b, cut_gap gap,
                     const shape_list *placed)
 {
     const char *cut = cut_stack[ci].cut;
@@ -172,11 +218,12 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
     if (!below || enclosed(f, t, cut_stack[ci].above, cut, b) != 1) return 0;
     if (cut_stack[ci].marker && !part_in_marker(f, t, cut_stack[ci].marker, cut_stack[ci].marker_over, cut, b))
         return 0;
-    int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, space), &idx, &cap), ok = 1;
-    for (int i = 0; i < n && ok; i++) ok = box_distance(f->layers[cutl].boxes[idx[i]], b) >= space;
+    if (cut_stack[ci].plate && !plate_ok(f, t, cut_stack[ci].plate, cut, b)) return 0;
+    int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, gap.space), &idx, &cap), ok = 1;
+    for (int i = 0; i < n && ok; i++) ok = apart(f->layers[cutl].boxes[idx[i]], b, gap);
     free(idx);
     for (int i = 0; i < placed->n && ok; i++)
-        if (placed->v[i].layer == cutl) ok = box_distance(placed->v[i].box, b) >= space;
+        if (placed->v[i].layer == cutl) ok = apart(placed->v[i].box, b, gap);
     return ok;
 }
 
@@ -310,11 +357,11 @@ typedef struct cut_ctx {
  * other cuts of its layer and, unless stacking is allowed, lies on no
  * spot where this completion put a cut of another layer: the cheap tests,
  * made before cut_fits's queries. */
-static int clear_of_placed(const cut_ctx *x, int cutl, lay_box b, int32_t space)
+static int clear_of_placed(const cut_ctx *x, int cutl, lay_box b, cut_gap gap)
 {
     for (int i = 0; i < x->out->n; i++) {
         const lfm_shape *p = &x->out->v[i];
-        if (p->layer == cutl && box_distance(p->box, b) < space) return 0;
+        if (p->layer == cutl && !apart(p->box, b, gap)) return 0;
         if (!x->stack && i >= x->from && p->layer != cutl && p->box.x0 < b.x1 && b.x0 < p->box.x1 &&
             p->box.y0 < b.y1 && b.y0 < p->box.y1)
             return 0;
@@ -334,7 +381,8 @@ static int place_sites(site_list *sites, const cut_channel *chans, int max, cut_
         const cut_channel *c = chans;
         while (c->ci != st->ci) c++;
         lay_box b = lay_box_make(st->x0, st->y0, st->x0 + c->side, st->y0 + c->side);
-        if (!clear_of_placed(x, c->cutl, b, c->space) || !cut_fits(x->f, x->t, c->ci, c->cutl, b, c->space, x->out))
+        cut_gap gap = cut_space(x->f, c->ci, b, c->space, x->t->grid_nm > 0 ? x->t->grid_nm : 5);
+        if (!clear_of_placed(x, c->cutl, b, gap) || !cut_fits(x->f, x->t, c->ci, c->cutl, b, gap, x->out))
             continue;
         if (push(x->out, c->cutl, b)) return -1;
         placed++;
