@@ -175,34 +175,74 @@ static int plate_ok(lay_flat *f, const halo_tech *t, const char *plate, const ch
     return ok;
 }
 
-/* The spacing a cut keeps from the other cuts of its layer: measured
- * corner to corner, or (square) along x or y alone, whichever is larger,
- * so that boxes grown by any amount up to half of it still do not meet. */
+/* How a cut keeps from the other cuts of its layer: space apart, corner
+ * to corner; on a MIM plate also as a contact area (lattice_ok). */
 typedef struct cut_gap {
-    int32_t space;
-    int square;
+    int32_t space, grid;
+    int lattice;
 } cut_gap;
 
-static int apart(lay_box a, lay_box b, cut_gap g)
+/* The gaps between a and b along x and along y (0 where they overlap). */
+static void box_gaps(lay_box a, lay_box b, int32_t *dx, int32_t *dy)
 {
-    if (!g.square) return box_distance(a, b) >= g.space;
-    int32_t dx = a.x1 <= b.x0 ? b.x0 - a.x1 : b.x1 <= a.x0 ? a.x0 - b.x1 : 0;
-    int32_t dy = a.y1 <= b.y0 ? b.y0 - a.y1 : b.y1 <= a.y0 ? a.y0 - b.y1 : 0;
-    return (dx > dy ? dx : dy) >= g.space;
+    *dx = a.x1 <= b.x0 ? b.x0 - a.x1 : b.x1 <= a.x0 ? a.x0 - b.x1 : 0;
+    *dy = a.y1 <= b.y0 ? b.y0 - a.y1 : b.y1 <= a.y0 ? a.y0 - b.y1 : 0;
 }
 
-/* The gap a cut at b keeps.  On a MIM plate, halo's DRC reads cuts as
- * Magic does, as contact areas (each cut grown by its metal's enclosure,
- * then closed: areas nearer than twice the closing distance along both x
- * and y merge), so cuts at the spacing merge into one area, rectangular
- * only when they lie on one lattice.  A completed cut there keeps one
- * grid step more than the spacing along x or y, so its area stays its own
- * square. */
+static int same_box(lay_box a, lay_box b)
+{
+    return a.x0 == b.x0 && a.y0 == b.y0 && a.x1 == b.x1 && a.y1 == b.y1;
+}
+
+/* On a MIM plate halo's DRC reads cuts as Magic does, as contact areas:
+ * each cut grown by its metal's enclosure, then closed, so areas nearer
+ * than twice the closing distance along both x and y merge.  Cuts on one
+ * lattice (the array's pitch) merge into a rectilinear area as wide as a
+ * grown cut; any other near pair leaves a stepped area or a neck (via3.1,
+ * via3.2).  So a cut at b, among its neighbours nb, is either one grid
+ * step more than the spacing from each along x or y, or on its lattice:
+ * in its row or column at exactly the spacing, or diagonal to it with one
+ * of the two cells between them taken. */
+static int lattice_ok(lay_box b, const lay_box *nb, int n, cut_gap g)
+{
+    for (int i = 0; i < n; i++) {
+        int32_t dx, dy;
+        box_gaps(nb[i], b, &dx, &dy);
+        if ((dx > dy ? dx : dy) >= g.space + g.grid) continue;
+        int row = nb[i].y0 == b.y0 && nb[i].y1 == b.y1 && dx == g.space;
+        int col = nb[i].x0 == b.x0 && nb[i].x1 == b.x1 && dy == g.space;
+        if (row || col) continue;
+        if (dx != g.space || dy != g.space) return 0;
+        lay_box c1 = lay_box_make(b.x0, nb[i].y0, b.x1, nb[i].y1), c2 = lay_box_make(nb[i].x0, b.y0, nb[i].x1, b.y1);
+        int taken = 0;
+        for (int j = 0; j < n && !taken; j++) taken = same_box(nb[j], c1) || same_box(nb[j], c2);
+        if (!taken) return 0;
+    }
+    return 1;
+}
+
+/* The gap rule for a cut at b: the lattice's on a MIM plate. */
 static cut_gap cut_space(lay_flat *f, int ci, lay_box b, int32_t space, int32_t grid)
 {
     const char *plate = cut_stack[ci].plate;
-    if (plate && overlaps_layer(f, flat_layer_find(f, plate), b)) return (cut_gap){space + grid, 1};
-    return (cut_gap){space, 0};
+    return (cut_gap){space, grid, plate && overlaps_layer(f, flat_layer_find(f, plate), b)};
+}
+
+/* Whether a cut at b keeps its gap from the layout's cuts of its layer
+ * and those placed so far. */
+static int cut_clear(lay_flat *f, int cutl, lay_box b, cut_gap g, const shape_list *placed)
+{
+    lay_box near = lay_box_grow(b, g.space + g.grid);
+    int *idx = NULL, cap = 0, n = flat_query(f, cutl, near, &idx, &cap), k = 0, ok = 1;
+    lay_box *nb = malloc(((size_t)n + placed->n + 1) * sizeof *nb);
+    if (!nb) ok = 0;
+    for (int i = 0; ok && i < n; i++) nb[k++] = f->layers[cutl].boxes[idx[i]];
+    for (int i = 0; ok && i < placed->n; i++)
+        if (placed->v[i].layer == cutl && !lay_box_empty(box_and(placed->v[i].box, near))) nb[k++] = placed->v[i].box;
+    for (int i = 0; ok && i < k; i++) ok = box_distance(nb[i], b) >= g.space;
+    if (ok && g.lattice) ok = lattice_ok(b, nb, k, g);
+    free(nb), free(idx);
+    return ok;
 }
 
 static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b, cut_gap gap,
@@ -219,12 +259,7 @@ static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b
     if (cut_stack[ci].marker && !part_in_marker(f, t, cut_stack[ci].marker, cut_stack[ci].marker_over, cut, b))
         return 0;
     if (cut_stack[ci].plate && !plate_ok(f, t, cut_stack[ci].plate, cut, b)) return 0;
-    int *idx = NULL, cap = 0, n = flat_query(f, cutl, lay_box_grow(b, gap.space), &idx, &cap), ok = 1;
-    for (int i = 0; i < n && ok; i++) ok = apart(f->layers[cutl].boxes[idx[i]], b, gap);
-    free(idx);
-    for (int i = 0; i < placed->n && ok; i++)
-        if (placed->v[i].layer == cutl) ok = apart(placed->v[i].box, b, gap);
-    return ok;
+    return cut_clear(f, cutl, b, gap, placed);
 }
 
 /* A place a cut could go: its cut_stack entry and layer, its lower-left
@@ -357,11 +392,11 @@ typedef struct cut_ctx {
  * other cuts of its layer and, unless stacking is allowed, lies on no
  * spot where this completion put a cut of another layer: the cheap tests,
  * made before cut_fits's queries. */
-static int clear_of_placed(const cut_ctx *x, int cutl, lay_box b, cut_gap gap)
+static int clear_of_placed(const cut_ctx *x, int cutl, lay_box b, int32_t space)
 {
     for (int i = 0; i < x->out->n; i++) {
         const lfm_shape *p = &x->out->v[i];
-        if (p->layer == cutl && !apart(p->box, b, gap)) return 0;
+        if (p->layer == cutl && box_distance(p->box, b) < space) return 0;
         if (!x->stack && i >= x->from && p->layer != cutl && p->box.x0 < b.x1 && b.x0 < p->box.x1 &&
             p->box.y0 < b.y1 && b.y0 < p->box.y1)
             return 0;
@@ -382,7 +417,7 @@ static int place_sites(site_list *sites, const cut_channel *chans, int max, cut_
         while (c->ci != st->ci) c++;
         lay_box b = lay_box_make(st->x0, st->y0, st->x0 + c->side, st->y0 + c->side);
         cut_gap gap = cut_space(x->f, c->ci, b, c->space, x->t->grid_nm > 0 ? x->t->grid_nm : 5);
-        if (!clear_of_placed(x, c->cutl, b, gap) || !cut_fits(x->f, x->t, c->ci, c->cutl, b, gap, x->out))
+        if (!clear_of_placed(x, c->cutl, b, c->space) || !cut_fits(x->f, x->t, c->ci, c->cutl, b, gap, x->out))
             continue;
         if (push(x->out, c->cutl, b)) return -1;
         placed++;
