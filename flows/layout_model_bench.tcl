@@ -30,7 +30,8 @@
 # recommendation) and of what legalisation drew (the seed's N-well IoU is
 # after legalisation), and the share DRC-clean, LVS-clean and both after, trying the
 # task's -top_k recommendations in turn until halo's DRC and LVS pass (the
-# seed's Table I: k = 1 for contacts, 10 for vias; see recommendations);
+# seed's Table I: k = 1 for contacts, 10 for vias; see recommendations;
+# one drawing the same shapes as an earlier one is not counted again);
 # top-1 is the share clean at the first.  Not a test: its figures go
 # in the issue note and the README.
 
@@ -220,6 +221,14 @@ proc delete_for {task top spice} {
     }
 }
 
+# The shapes of the task's layers in cell, as a value to compare.
+proc task_shapes {task cell} {
+    set layers [dict get {contact {licon1} via {mcon via via2 via3} nwell {nwell} route {li1 met1 met2 met3 met4}} $task]
+    set all {}
+    foreach l $layers {lappend all $l [lsort [lmap s [get_shapes $cell -layer $l] {lindex $s 2}]]}
+    return $all
+}
+
 # The seed's top-k recommendations, best first: at each of -thresholds,
 # the completion of all the task's layers, then (cut tasks, when the model
 # proposes cuts on several layers, as it does where it is unsure which one
@@ -257,20 +266,26 @@ if {[phase bench]} {
             set extra [delete_for $task $top $spice]
             if {$extra eq "" && $task ne "nwell"} {continue}
             # the seed's top-k recommendations (k per task, -top_k): each
-            # tried on a fresh copy until halo's DRC and LVS pass
+            # tried on a fresh copy until halo's DRC and LVS pass; one
+            # that draws the same shapes as an earlier one is not another
+            # recommendation and does not count
             flatten_cell work base
-            set k 0
+            set k 0; set j 0; set seen {}
             set recs [list [list -threshold [lindex [dict get $::opts -thresholds] 0]]]
-            while {$k < [llength $recs] && $k < [dict get $::opts -top_k $task]} {
-                set rec [lindex $recs $k]
-                incr k
-                if {$k > 1} {flatten_cell base work_$k; set cell work_$k} else {set cell work}
+            while {$j < [llength $recs] && $k < [dict get $::opts -top_k $task]} {
+                set rec [lindex $recs $j]
+                incr j
+                if {$j > 1} {flatten_cell base work_$j; set cell work_$j} else {set cell work}
                 set r [complete_layout -model [model_path $task] -cell $cell -truth truth \
                            -oracle [dict get $::opts -oracle] -blind [dict get $::opts -blind] {*}$rec {*}$extra]
-                if {$k == 1} {
+                if {$j == 1} {
                     set first $r
                     set recs [recommendations $task $r]
                 }
+                set drawn [task_shapes $task $cell]
+                if {$drawn in $seen} continue
+                lappend seen $drawn
+                incr k
                 set d [check_drc -cell $cell]
                 set v [check_lvs -cell $cell -netlist $spice]
                 if {$k == 1} {set d1 $d; set v1 $v}
