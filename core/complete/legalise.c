@@ -229,13 +229,16 @@ static cut_gap cut_space(lay_flat *f, int ci, lay_box b, int32_t space, int32_t 
 }
 
 /* Whether a cut at b keeps its gap from the layout's cuts of its layer
- * and those placed so far. */
+ * and those placed so far: 1 or 0, -1 on no memory. */
 static int cut_clear(lay_flat *f, int cutl, lay_box b, cut_gap g, const shape_list *placed)
 {
     lay_box near = lay_box_grow(b, g.space + g.grid);
     int *idx = NULL, cap = 0, n = flat_query(f, cutl, near, &idx, &cap), k = 0, ok = 1;
     lay_box *nb = malloc(((size_t)n + placed->n + 1) * sizeof *nb);
-    if (!nb) ok = 0;
+    if (!nb) {
+        free(idx);
+        return -1;
+    }
     for (int i = 0; ok && i < n; i++) nb[k++] = f->layers[cutl].boxes[idx[i]];
     for (int i = 0; ok && i < placed->n; i++)
         if (placed->v[i].layer == cutl && !lay_box_empty(box_and(placed->v[i].box, near))) nb[k++] = placed->v[i].box;
@@ -245,6 +248,7 @@ static int cut_clear(lay_flat *f, int cutl, lay_box b, cut_gap g, const shape_li
     return ok;
 }
 
+/* Whether a cut of cutl at b fits: 1 or 0, -1 on no memory. */
 static int cut_fits(lay_flat *f, const halo_tech *t, int ci, int cutl, lay_box b, cut_gap gap,
                     const shape_list *placed)
 {
@@ -417,8 +421,10 @@ static int place_sites(site_list *sites, const cut_channel *chans, int max, cut_
         while (c->ci != st->ci) c++;
         lay_box b = lay_box_make(st->x0, st->y0, st->x0 + c->side, st->y0 + c->side);
         cut_gap gap = cut_space(x->f, c->ci, b, c->space, x->t->grid_nm > 0 ? x->t->grid_nm : 5);
-        if (!clear_of_placed(x, c->cutl, b, c->space) || !cut_fits(x->f, x->t, c->ci, c->cutl, b, gap, x->out))
-            continue;
+        if (!clear_of_placed(x, c->cutl, b, c->space)) continue;
+        int fits = cut_fits(x->f, x->t, c->ci, c->cutl, b, gap, x->out);
+        if (fits < 0) return -1;
+        if (!fits) continue;
         if (push(x->out, c->cutl, b)) return -1;
         placed++;
     }
