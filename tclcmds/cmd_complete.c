@@ -158,17 +158,21 @@ static int load_corpus(Tcl_Interp *interp, halo_design *d, const char *gds, int3
 
 /* ---------------------------------------------------------------- layout_raster */
 
-static int write_raster(Tcl_Interp *interp, const lfm_raster *r, const lfm_chanmap *m, const char *path)
+/* Writes one [C,H,W] tensor over raster r's grid as safetensors with the
+ * channel table and the grid's origin and pixel, so a reader can place
+ * every pixel: the layout raster itself (v NULL) or a model's output. */
+static int write_grid_tensor(Tcl_Interp *interp, const lfm_raster *r, const lfm_chanmap *m, const char *name,
+                             const char *format, const float *v, const char *path)
 {
     nn_params ps;
     nn_params_init(&ps);
     int shape[3] = {r->c, r->h, r->w};
-    nn_param *p = nn_params_add(&ps, "layout", 3, shape);
-    for (size_t i = 0; p && i < p->n; i++) p->w[i] = r->v[i];
+    nn_param *p = nn_params_add(&ps, name, 3, shape);
+    for (size_t i = 0; p && i < p->n; i++) p->w[i] = v ? v[i] : r->v[i];
     nn_meta meta = {NULL, NULL, 0};
     char text[4096], num[64];
     lfm_chanmap_to_text(m, text, sizeof text);
-    nn_meta_set(&meta, "format", "halo.layout_raster");
+    nn_meta_set(&meta, "format", format);
     nn_meta_set(&meta, "channels", text);
     snprintf(num, sizeof num, "%d", (int)r->px);
     nn_meta_set(&meta, "pixel_nm", num);
@@ -289,7 +293,7 @@ static int LayoutRasterCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
         return TCL_ERROR;
     lfm_raster *r = lfm_raster_cell(design_layout(d), cell, &m, px, win);
     if (!r) return halo_tcl_fail(interp, HALO_E_LFM_DATA, "the cell is empty or the window too large");
-    int rc = out ? write_raster(interp, r, &m, out) : TCL_OK;
+    int rc = out ? write_grid_tensor(interp, r, &m, "layout", "halo.layout_raster", NULL, out) : TCL_OK;
     if (rc == TCL_OK) Tcl_SetObjResult(interp, raster_dict(r, &m));
     lfm_raster_free(r);
     return rc;
@@ -613,7 +617,7 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 /* ---------------------------------------------------------------- complete_layout */
 
 typedef struct complete_args {
-    const char *model, *cell, *window, *from, *to, *truth, *layers;
+    const char *model, *cell, *window, *from, *to, *truth, *layers, *probabilities;
     double threshold;
     int legalise, oracle, blind, stack;
 } complete_args;
@@ -779,6 +783,8 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
                 for (size_t i = 0; i < (size_t)in->c * hw; i++) prob[i] = truth->v[i];
         } else prob = lfm_infer(m, in, cmd);
         if (!prob) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+        else if (a->probabilities)
+            rc = write_grid_tensor(interp, in, &m->map, "probability", "halo.layout_probability", prob, a->probabilities);
     }
     if (rc == TCL_OK) {
         lfm_predicted(m, in, prob, (float)a->threshold, wx0, wy0, wx1, wy1, pred);
@@ -826,7 +832,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -839,6 +845,7 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-blind", OPT_INT, &a.blind, 0, 1, "0 or 1"},
                        {"-stack", OPT_INT, &a.stack, 0, 1, "0 or 1"},
                        {"-layers", OPT_STR, &a.layers, 0, 0, NULL},
+                       {"-probabilities", OPT_STR, &a.probabilities, 0, 0, NULL},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -910,7 +917,7 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
@@ -924,7 +931,9 @@ const HaloCmd halo_complete_cmds[] = {
      "elements CELL has and the input lacks, and what legalisation drew likewise. Returns a dict: task predicted "
      "(pixels per layer) predicted_pixels added (shapes per layer) and "
      "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "
-     "task's layers. check_drc and check_lvs judge the result. -oracle 1 legalises the "
+     "task's layers. -probabilities FILE writes the model's averaged per-pixel probabilities, the tensor "
+     "\"probability\" [C,H,W] over the window and its context, as safetensors with the channel table, pixel and "
+     "origin (x0_nm, y0_nm; row 0 at the bottom). check_drc and check_lvs judge the result. -oracle 1 legalises the "
      "truth's missing elements instead of the model's prediction: what legalisation alone achieves. -blind 1 "
      "legalises an empty prediction (every probability 0): what the legaliser does without the model.",
      "Completes a layout with a fine-tuned model."},

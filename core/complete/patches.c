@@ -352,8 +352,9 @@ static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane, int window_cmd)
  * start or end point: each such meeting (a run of touching pixels, as
  * wide as the wire) gets a 3x3 mark at its centre in the command channel,
  * the mark complete_layout draws for -from and -to, so the model trains
- * on the points it is given. */
-static void mask_route(patch_ctx *k, const uint8_t *plane)
+ * on the points it is given.  Returns the number of marks (-1: out of
+ * memory). */
+static int mask_route(patch_ctx *k, const uint8_t *plane)
 {
     int bx0, by0, bx1, by1, s = k->size;
     anchor_box(k, 0.5, &bx0, &by0, &bx1, &by1);
@@ -366,7 +367,7 @@ static void mask_route(patch_ctx *k, const uint8_t *plane)
     lfm_stack st = {0};
     if (!meet || !lab) {
         free(meet), free(lab);
-        return;
+        return -1;
     }
     for (int p = 0; p < s * s; p++) {
         if (!k->removed[p]) continue;
@@ -386,18 +387,26 @@ static void mask_route(patch_ctx *k, const uint8_t *plane)
                 if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = 1;
     }
     free(meet), free(lab), free(st.v);
+    return mark;
 }
 
 /* Where the patch goes relative to the anchor: nwell patches anywhere
- * around the well (its edges matter most), the others with the anchor in
- * the middle half so its surroundings are seen. */
-static void place_patch(const lfm_elem *e, lfm_task t, int size, halo_rng *rng, int *ox, int *oy, int *ax,
-                        int *ay)
+ * around the well (its edges matter most), or one in four anywhere in the
+ * layout, so the model also sees the wide areas that must stay without a
+ * well (capacitor plates, NMOS rows, wiring); the others with the anchor
+ * in the middle half so its surroundings are seen. */
+static void place_patch(const lfm_elem *e, const lfm_raster *r, lfm_task t, int size, halo_rng *rng, int *ox,
+                        int *oy, int *ax, int *ay)
 {
     if (t == LFM_NWELL) {
         int m = size / 4;
-        *ax = rand_between(rng, e->x0 - m, e->x1 - 1 + m);
-        *ay = rand_between(rng, e->y0 - m, e->y1 - 1 + m);
+        if (rand_between(rng, 0, 3) == 0) {
+            *ax = rand_between(rng, 0, r->w - 1);
+            *ay = rand_between(rng, 0, r->h - 1);
+        } else {
+            *ax = rand_between(rng, e->x0 - m, e->x1 - 1 + m);
+            *ay = rand_between(rng, e->y0 - m, e->y1 - 1 + m);
+        }
         *ox = *ax - rand_between(rng, 0, size - 1);
         *oy = *ay - rand_between(rng, 0, size - 1);
         return;
@@ -411,6 +420,24 @@ static void place_patch(const lfm_elem *e, lfm_task t, int size, halo_rng *rng, 
     }
     *ox = *ax - size / 4 - rand_between(rng, 0, size / 2 - 1);
     *oy = *ay - size / 4 - rand_between(rng, 0, size / 2 - 1);
+}
+
+/* The patch's origin and its anchor pixel on the element (nwell: near it),
+ * in layout pixels. */
+static void place_anchor(const lfm_corpus *c, int layout, const lfm_elem *e, int ch, lfm_task t, int size,
+                         halo_rng *rng, int *ox, int *oy, int *ax, int *ay)
+{
+    const lfm_raster *r = c->r[layout];
+    const uint8_t *full = lfm_raster_plane(r, ch);
+    for (int tries = 0;; tries++) {
+        place_patch(e, r, t, size, rng, ox, oy, ax, ay);
+        int on = *ax >= 0 && *ay >= 0 && *ax < r->w && *ay < r->h && full[(size_t)*ay * r->w + *ax];
+        if (t == LFM_NWELL || on) return;
+        if (tries == 16) {       /* a sparse element: fall back to its known pixel */
+            *ax = e->sx, *ay = e->sy, *ox = *ax - size / 2, *oy = *ay - size / 2;
+            return;
+        }
+    }
 }
 
 int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *x, float *y,
@@ -428,25 +455,31 @@ int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *
     if (!patch || !removed || !lab) goto done;
 
     int ox, oy, ax, ay;
-    const uint8_t *full = lfm_raster_plane(r, ch);
-    for (int tries = 0;; tries++) {
-        place_patch(e, t, size, rng, &ox, &oy, &ax, &ay);
-        int on = ax >= 0 && ay >= 0 && ax < r->w && ay < r->h && full[(size_t)ay * r->w + ax];
-        if (t == LFM_NWELL || on) break;
-        if (tries == 16) {       /* a sparse element: fall back to its known pixel */
-            ax = e->sx, ay = e->sy, ox = ax - size / 2, oy = ay - size / 2;
+    uint8_t *plane = patch + (size_t)ch * ss;
+    patch_ctx k;
+    /* A route pair is one stretch between a start and an end point, as
+     * complete_layout -from -to asks for: a cut with one meeting (a wire's
+     * end) or three and more (a junction) is drawn again, up to 32 times,
+     * on another element after every 8. */
+    for (int attempt = 0;; attempt++) {
+        if (attempt && attempt % 8 == 0) e = pick_element(c, ch, rng, &layout), r = c->r[layout];
+        place_anchor(c, layout, e, ch, t, size, rng, &ox, &oy, &ax, &ay);
+        copy_patch(r, ox, oy, size, patch);
+        memset(removed, 0, (size_t)ss * 2);
+        k = (patch_ctx){size, ch, ax - ox, ay - oy, removed, removed + ss, lab, 0, rng};
+        if (t == LFM_NWELL) {
+            memcpy(removed, plane, (size_t)ss);
             break;
         }
-    }
-    copy_patch(r, ox, oy, size, patch);
-    uint8_t *plane = patch + (size_t)ch * ss;
-    patch_ctx k = {size, ch, ax - ox, ay - oy, removed, removed + ss, lab, 0, rng};
-    if (t == LFM_NWELL) memcpy(removed, plane, (size_t)ss);
-    else {
         if ((k.nlab = label_patch(plane, size, lab, &st)) < 0) goto done;
         if (t == LFM_PRETRAIN) mask_random(&k, plane);
-        else if (t == LFM_ROUTE) mask_route(&k, plane);
-        else mask_cuts_in_box(&k, plane, t == LFM_VIA);
+        else if (t != LFM_ROUTE) mask_cuts_in_box(&k, plane, t == LFM_VIA);
+        else {
+            int marks = mask_route(&k, plane);
+            if (marks < 0) goto done;
+            if (marks != 2 && attempt < 31) continue;
+        }
+        break;
     }
 
     long nrem = 0;
