@@ -2,6 +2,7 @@
 # circuits it never saw.
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M|DICT?
+#                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
 #
@@ -11,7 +12,10 @@
 #             are held out of pre-training and fine-tuning alike
 #   pretrain  train_layout_model -task pretrain for -pretrain_minutes
 #   finetune  a copy of the pre-trained model per task (contact via nwell
-#             route), each on a fixed set of that task's pairs
+#             route), each on a fixed set of -finetune_samples of that
+#             task's pairs, -finetune_size pixels a side (the N-well model
+#             on larger patches than pre-training's: a well's edge follows
+#             its device's tap, up to 9 um away)
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
 #             the held-out layouts; drawn as DIR/curve.png
@@ -38,9 +42,9 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
-              -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 10 route 10} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
+              -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 1500 nwell 800 route 1200}]
+              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size {contact 64 via 64 nwell 128 route 64}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -103,9 +107,10 @@ if {[phase pretrain]} {
 
 if {[phase finetune]} {
     foreach task $tasks {
-        set n [dict get $opts -finetune_samples $task]
+        set n [task_value -finetune_samples $task]
         set r [train -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
-                   -init $pre -samples $n -steps 1000000 -minutes [task_value -finetune_minutes $task] -lr 1e-3 \
+                   -init $pre -samples $n -size [task_value -finetune_size $task] -steps 1000000 \
+                   -minutes [task_value -finetune_minutes $task] -lr 1e-3 \
                    -progress 100 -seed 2]
         say [format "finetune %-8s %4d pairs, %d steps in %.0f s: held-out pairs IoU %.3f Dice %.3f (empty prediction: %.3f)" \
                  $task $n [dict get $r steps] [dict get $r seconds] [dict get $r val iou] [dict get $r val dice] \

@@ -489,6 +489,14 @@ static Tcl_Obj *scores_obj(const lfm_scores *s)
     return d;
 }
 
+static int check_patch_side(Tcl_Interp *interp, int size, int levels)
+{
+    if (size % (1 << levels) == 0) return TCL_OK;
+    char v[32];
+    snprintf(v, sizeof v, "%d", size);
+    return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-size", v, "a multiple of 2^levels");
+}
+
 static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, lfm_task t, lfm_model *m)
 {
     halo_err err;
@@ -498,19 +506,25 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
         if (lfm_model_load(a->init, &src, &err)) return halo_tcl_error(interp, &err);
         int rc = lfm_model_derive(m, &src, t, (uint64_t)a->seed, &err);
         lfm_model_free(&src);
-        return rc ? halo_tcl_error(interp, &err) : TCL_OK;
+        if (rc) return halo_tcl_error(interp, &err);
+        /* The U-Net is convolutional and its attention has no positions,
+         * so a copy may train and complete on larger patches (more context
+         * round each pixel) than it was pre-trained on. */
+        if (a->size && check_patch_side(interp, a->size, lfm_unet_config(m->net)->levels) != TCL_OK) {
+            lfm_model_free(m);
+            return TCL_ERROR;
+        }
+        if (a->size) m->patch = a->size;
+        return TCL_OK;
     }
     int32_t px;
     if (pixel_nm(interp, d, a->pixel, &px) != TCL_OK) return TCL_ERROR;
-    if (a->size % (1 << a->levels)) {
-        char v[32];
-        snprintf(v, sizeof v, "%d", a->size);
-        return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-size", v, "a multiple of 2^levels");
-    }
+    int size = a->size ? a->size : 64;
+    if (check_patch_side(interp, size, a->levels) != TCL_OK) return TCL_ERROR;
     lfm_chanmap map;
     lfm_chanmap_sky130(&map);
     lfm_cfg cfg = {map.nch, 0, a->stem, a->base, a->levels, 1, a->attn, a->attn ? 4 : 0};
-    if (lfm_model_new(m, &cfg, &map, t, px, a->size, (uint64_t)a->seed, &err)) return halo_tcl_error(interp, &err);
+    if (lfm_model_new(m, &cfg, &map, t, px, size, (uint64_t)a->seed, &err)) return halo_tcl_error(interp, &err);
     return TCL_OK;
 }
 
@@ -518,7 +532,7 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
 static int TrainLayoutModelCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    train_args a = {NULL, NULL, NULL, "pretrain", NULL, 0, 2000, 8, 64, 16, 3, 1, 8, 1, 200, 0, 100,
+    train_args a = {NULL, NULL, NULL, "pretrain", NULL, 0, 2000, 8, 0, 16, 3, 1, 8, 1, 200, 0, 100,
                     1e-3, 0.04, 0, 1.0};
     opt_spec spec[] = {{"-gds", OPT_STR, &a.gds, 0, 0, NULL},
                        {"-val_gds", OPT_STR, &a.val_gds, 0, 0, NULL},
@@ -911,7 +925,9 @@ const HaloCmd halo_complete_cmds[] = {
      "connections) with AdamW, warm-up and cosine decay (-lr 1e-3), on -batch 8 pairs per step of the layouts in "
      "-gds, loss BCE + -dice 1 x Dice. -task pretrain with -samples 0 (default) draws fresh masked patches every "
      "step; a task with -samples N trains on a fixed set of N pairs (that task's data). -init FILE fine-tunes a "
-     "copy of a trained model (its patch, pixel and weights; new command channels random). -val_gds scores -val "
+     "copy of a trained model (its pixel and weights, and its patch unless -size gives a larger one: the U-Net is "
+     "convolutional and its attention has no positions, so a copy may train and complete with more context; new "
+     "command channels random); without -init, -size is 64. -val_gds scores -val "
      "200 pairs of held-out layouts. -minutes stops early. Writes -out (safetensors). Returns a dict: task init "
      "layouts samples steps parameters first_loss last_loss val_loss val {iou dice} val_empty seconds file.",
      "Pre-trains or fine-tunes the layout U-Net."},
