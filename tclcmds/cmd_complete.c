@@ -911,8 +911,9 @@ const HaloCmd halo_complete_cmds[] = {
      "among those the layouts have (equal counts per layer type), a patch round one of its elements, a random "
      "subset of that channel's elements removed. contact and via: the cuts of one cut channel inside a random box "
      "removed; via also marks the box round them, grown by 0-8 pixels, in an extra command channel (the window "
-     "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well. route: one metal element cut inside a random box, "
-     "the points where the cut part met the rest marked in an extra command channel. -out writes tensors x "
+     "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well or, one in four, anywhere. route: one stretch of a "
+     "metal element cut inside a random box, the two points where it met the rest marked in an extra command "
+     "channel (a cut meeting the rest once or three times is drawn again). -out writes tensors x "
      "[N,C(+1),S,S] (input) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
      "layouts size pixel channels per_channel removed_pixels_mean.",
      "Samples masked layout patches for training."},
