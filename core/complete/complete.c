@@ -222,12 +222,16 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The loss counts a task's target channels only; pre-training, all. */
+/* The loss counts a task's target channels only; pre-training, all.  A
+ * route's Dice spans its five metal channels: drawing the stretch on a
+ * layer other than its own is wrong, and per-channel Dice let the model
+ * draw it on every layer with a stub near the points. */
 static void count_task_channels(lfm_model *m)
 {
     uint8_t mask[LFM_MAX_CHANNELS] = {0};
     for (int ch = 0; ch < m->map.nch && ch < LFM_MAX_CHANNELS; ch++) mask[ch] = (uint8_t)lfm_task_targets(m->task, &m->map, ch);
     lfm_unet_set_loss_channels(m->net, m->task == LFM_PRETRAIN ? NULL : mask);
+    lfm_unet_set_dice_joint(m->net, m->task == LFM_ROUTE);
 }
 
 /* ---------------------------------------------------------------- validation */

@@ -115,6 +115,14 @@ double lfm_unet_loss(lfm_unet *, const float *x, const float *target, int n, int
  * the model. */
 void lfm_unet_set_loss_channels(lfm_unet *, const uint8_t *mask);
 
+/* joint 1: each sample's Dice spans every counted channel, not only those
+ * its target fills, so output on a channel the sample did not remove
+ * costs Dice too.  For a task where choosing the channel is part of the
+ * answer (a route lies on one metal layer); 0 (the default) for the cut
+ * tasks, whose hard channels would otherwise be taught never to fire.
+ * Not saved with the model. */
+void lfm_unet_set_dice_joint(lfm_unet *, int joint);
+
 /* safetensors, the configuration in __metadata__ ("format" =
  * "halo-lfm-unet-1", then each lfm_cfg field by name, in decimal).  0, or
  * -1 with err. */

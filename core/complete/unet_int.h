@@ -78,6 +78,7 @@ struct lfm_unet {
     nn_arena arena;
     lfm_acts act;
     uint8_t *loss_ch;         /* [layer_ch] the channels the loss counts; NULL: all */
+    int dice_joint;           /* each sample's Dice over every counted channel */
 };
 
 /* Channels at level l. */

@@ -47,7 +47,8 @@ static double loss_dense(lfm_unet *m, const float *z, const float *target, int n
  * channel's: otherwise a sample's Dice also punishes every other task
  * channel's faintest output, and a channel whose cuts are hard to place
  * (single met1-met2 vias among crossings) is pushed to never firing by
- * the other channels' samples.  The gradient goes back to the channels'
+ * the other channels' samples.  With m->dice_joint (routes, whose layer is
+ * part of the answer) it spans every counted channel.  The gradient goes back to the channels'
  * places in dz; the uncounted channels get 0. */
 static double loss_of(lfm_unet *m, const float *z, const float *target, int n, size_t per_sample, float dice_weight,
                       float *dz)
@@ -74,8 +75,8 @@ static double loss_of(lfm_unet *m, const float *z, const float *target, int n, s
             if (any) own[q++] = j;
         }
         if (dice_weight == 0.0f) continue;
-        if (q == 0)
-            for (int j = 0; j < k; j++) own[q++] = j;
+        if (q == 0 || m->dice_joint)
+            for (q = 0; q < k; q++) own[q] = q;
         for (int j = 0; j < q; j++) {
             memcpy(zc + (size_t)j * hw, z + ((size_t)s * C + sel[own[j]]) * hw, hw * sizeof *zc);
             memcpy(tc + (size_t)j * hw, target + ((size_t)s * C + sel[own[j]]) * hw, hw * sizeof *tc);
@@ -101,6 +102,8 @@ void lfm_unet_set_loss_channels(lfm_unet *m, const uint8_t *mask)
     if (!mask || !(m->loss_ch = malloc((size_t)m->cfg.layer_ch))) return;
     memcpy(m->loss_ch, mask, (size_t)m->cfg.layer_ch);
 }
+
+void lfm_unet_set_dice_joint(lfm_unet *m, int joint) { m->dice_joint = joint != 0; }
 
 double lfm_unet_loss_grad(lfm_unet *m, const float *x, const float *target, int n, int h, int w, float dice_weight)
 {

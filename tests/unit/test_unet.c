@@ -172,6 +172,14 @@ TEST(channel_mask_counts_only_its_channels)
     dice = nn_loss_dice_logits(z + hw, t + hw, (size_t)hw, LFM_DICE_SMOOTH, NULL) +
            nn_loss_dice_logits(z + (size_t)C * hw, t + (size_t)C * hw, 2 * (size_t)hw, LFM_DICE_SMOOTH, NULL);
     CHECK_NEAR(two, bce + dice / n, 1e-6);
+    /* joint Dice: sample 0's spans channel 0 as well */
+    lfm_unet_set_dice_joint(m, 1);
+    double joint = lfm_unet_loss(m, x, t, n, h, w, 1.0f);
+    dice = nn_loss_dice_logits(z, t, 2 * (size_t)hw, LFM_DICE_SMOOTH, NULL) +
+           nn_loss_dice_logits(z + (size_t)C * hw, t + (size_t)C * hw, 2 * (size_t)hw, LFM_DICE_SMOOTH, NULL);
+    CHECK_NEAR(joint, bce + dice / n, 1e-6);
+    CHECK(fabs(joint - two) > 1e-6);
+    lfm_unet_set_dice_joint(m, 0);
     lfm_unet_set_loss_channels(m, NULL);   /* back to every channel */
     CHECK(fabs(lfm_unet_loss(m, x, t, n, h, w, 1.0f) - two) > 1e-4);
     free(x), free(t), free(t2), free(z), free(zc), free(tc);
