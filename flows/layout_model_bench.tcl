@@ -44,7 +44,7 @@ set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
-              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
+              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
