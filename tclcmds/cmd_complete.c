@@ -912,7 +912,8 @@ const HaloCmd halo_complete_cmds[] = {
      "subset of that channel's elements removed. contact and via: the cuts of one cut channel inside a random box "
      "removed; via also marks the box round them, grown by 0-8 pixels, in an extra command channel (the window "
      "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well or, one in four, anywhere. route: one stretch of a "
-     "metal element cut inside a random box, the two points where it met the rest marked in an extra command "
+     "metal element cut out (three in four: across the wire's full width, inside its straight run, the length "
+     "drawn towards 5/8 of the patch; else inside a random box), the two points where it met the rest marked in an extra command "
      "channel (a cut meeting the rest once or three times is drawn again). -out writes tensors x "
      "[N,C(+1),S,S] (input) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
      "layouts size pixel channels per_channel removed_pixels_mean.",

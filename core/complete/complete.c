@@ -363,6 +363,74 @@ static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
     }
 }
 
+/* The network's input for the patch of side S at (px0, py0): the
+ * raster's channels, then the command channel (zero past the raster). */
+static void fill_patch(const lfm_raster *in, const uint8_t *cmd, int cx, int S, int px0, int py0, float *xb)
+{
+    int C = in->c, H = in->h, W = in->w;
+    memset(xb, 0, (size_t)cx * S * S * sizeof *xb);
+    for (int ch = 0; ch < cx; ch++)
+        for (int j = 0; j < S; j++) {
+            int ry = py0 + j;
+            if (ry < 0 || ry >= H) continue;
+            for (int i = 0; i < S; i++) {
+                int rx = px0 + i;
+                if (rx < 0 || rx >= W) continue;
+                size_t at = (size_t)ry * W + rx;
+                xb[((size_t)ch * S + j) * S + i] = ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? cmd[at] : 0;
+            }
+        }
+}
+
+/* Adds one patch's probabilities (logits z, [C,S,S]) at (px0, py0),
+ * weighted gain x the tent. */
+static void add_patch(float *prob, float *wsum, const float *z, int C, int W, int H, int S, int px0, int py0,
+                      float gain)
+{
+    size_t hw = (size_t)H * W;
+    for (int j = 0; j < S; j++) {
+        int ry = py0 + j;
+        if (ry < 0 || ry >= H) continue;
+        for (int i = 0; i < S; i++) {
+            int rx = px0 + i;
+            if (rx < 0 || rx >= W) continue;
+            float w = gain * tent(i, S) * tent(j, S);
+            size_t at = (size_t)ry * W + rx;
+            wsum[at] += w;
+            for (int ch = 0; ch < C; ch++)
+                prob[(size_t)ch * hw + at] += w / (1 + expf(-z[((size_t)ch * S + j) * S + i]));
+        }
+    }
+}
+
+/* Routing: one more patch centred on the start and end marks, so that
+ * one patch sees the whole stretch (a tiling patch holds both ends of a
+ * 40-pixel stretch less than half the time, and one end alone says
+ * little), as wide as the stretch needs (a multiple of the U-Net's
+ * 2^levels) and weighted 8x over the tilings.  Returns -1 when out of
+ * memory. */
+static int add_command_patch(lfm_model *m, const lfm_raster *in, const uint8_t *cmd, float *prob, float *wsum)
+{
+    int H = in->h, W = in->w, x0 = W, y0 = H, x1 = -1, y1 = -1;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            if (cmd[(size_t)y * W + x]) x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+    if (x1 < 0) return 0;
+    int q = 1 << lfm_unet_config(m->net)->levels, span = (x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0) + 1;
+    int S = m->patch, need = span + S / 2;
+    if (need > S) S = (need + q - 1) / q * q;
+    int cx = in->c + lfm_model_cmd_channels(m), px0 = (x0 + x1 + 1) / 2 - S / 2, py0 = (y0 + y1 + 1) / 2 - S / 2;
+    float *x = malloc((size_t)cx * S * S * sizeof *x), *z = malloc((size_t)in->c * S * S * sizeof *z);
+    int rc = x && z ? 0 : -1;
+    if (!rc) {
+        fill_patch(in, cmd, cx, S, px0, py0, x);
+        lfm_unet_forward(m->net, x, 1, S, S, z);
+        add_patch(prob, wsum, z, in->c, W, H, S, px0, py0, 8);
+    }
+    free(x), free(z);
+    return rc;
+}
+
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
 {
     int S = m->patch, C = in->c, ncmd = lfm_model_cmd_channels(m), cx = C + ncmd, H = in->h, W = in->w;
@@ -385,19 +453,7 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
             if (t < nx * ny) {
                 int px0 = ox[t % nx], py0 = oy[t / nx];
                 float *xb = x + (size_t)nb * xs;
-                memset(xb, 0, xs * sizeof *xb);
-                for (int ch = 0; ch < cx; ch++)
-                    for (int j = 0; j < S; j++) {
-                        int ry = py0 + j;
-                        if (ry < 0 || ry >= H) continue;
-                        for (int i = 0; i < S; i++) {
-                            int rx = px0 + i;
-                            if (rx < 0 || rx >= W) continue;
-                            size_t at = (size_t)ry * W + rx;
-                            float v = ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? cmd[at] : 0;
-                            xb[((size_t)ch * S + j) * S + i] = v;
-                        }
-                    }
+                fill_patch(in, cmd, cx, S, px0, py0, xb);
                 int any = 0;
                 for (size_t k = 0; k < xs && !any; k++) any = xb[k] != 0;
                 if (any) org[nb][0] = px0, org[nb][1] = py0, nb++;
@@ -405,25 +461,14 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
             }
             if (nb == B || (t == nx * ny && nb > 0)) {
                 lfm_unet_forward(m->net, x, nb, S, S, z);
-                for (int b = 0; b < nb; b++)
-                    for (int j = 0; j < S; j++) {
-                        int ry = org[b][1] + j;
-                        if (ry < 0 || ry >= H) continue;
-                        for (int i = 0; i < S; i++) {
-                            int rx = org[b][0] + i;
-                            if (rx < 0 || rx >= W) continue;
-                            float w = tent(i, S) * tent(j, S);
-                            size_t at = (size_t)ry * W + rx;
-                            wsum[at] += w;
-                            for (int ch = 0; ch < C; ch++) {
-                                float l = z[(((size_t)b * C + ch) * S + j) * S + i];
-                                prob[(size_t)ch * hw + at] += w / (1 + expf(-l));
-                            }
-                        }
-                    }
+                for (int b = 0; b < nb; b++) add_patch(prob, wsum, z + (size_t)b * ys, C, W, H, S, org[b][0], org[b][1], 1);
                 nb = 0;
             }
         }
+    }
+    if (cmd && m->task == LFM_ROUTE && add_command_patch(m, in, cmd, prob, wsum)) {
+        free(prob), prob = NULL;
+        goto done;
     }
     for (int ch = 0; ch < C; ch++)
         for (size_t p = 0; p < hw; p++) prob[(size_t)ch * hw + p] /= wsum[p] > 0 ? wsum[p] : 1;

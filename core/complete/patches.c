@@ -347,17 +347,60 @@ static void mask_cuts_in_box(patch_ctx *k, const uint8_t *plane, int window_cmd)
     if (window_cmd) mark_window(k, bx0, by0, bx1, by1);
 }
 
-/* Routing: the anchor element's pixels inside a box around the anchor.
- * Where the removed part meets the kept part of that element lies a
- * start or end point: each such meeting (a run of touching pixels, as
- * wide as the wire) gets a 3x3 mark at its centre in the command channel,
- * the mark complete_layout draws for -from and -to, so the model trains
- * on the points it is given.  Returns the number of marks (-1: out of
- * memory). */
+/* The anchor element's straight run through the anchor along x (dx = 1)
+ * or y (dx = 0): its first and last pixel on that line. */
+static void anchor_run(const patch_ctx *k, const uint8_t *plane, int dx, int *lo, int *hi)
+{
+    int s = k->size, me = k->lab[k->ay * s + k->ax], a = dx ? k->ax : k->ay;
+    for (int d = -1; d <= 1; d += 2) {
+        int at = a;
+        for (;;) {
+            int n = at + d, x = dx ? n : k->ax, y = dx ? k->ay : n;
+            if (n < 0 || n >= s || !plane[y * s + x] || k->lab[y * s + x] != me) break;
+            at = n;
+        }
+        if (d < 0) *lo = at;
+        else *hi = at;
+    }
+}
+
+/* A slab across the wire at the anchor, the whole patch across it, so
+ * the wire's full width is cut, as a stretch of a routed net is (the
+ * benchmark's deletion, a user's -from -to along one wire): 4 to 5/8 of
+ * the patch along the wire, inside the wire's straight run through the
+ * anchor, so that wire is kept at both ends (a slab drawn anywhere would
+ * mostly reach past a wire's end or the patch edge), the length drawn
+ * towards the long end (long stretches are the hardest).  Returns -1
+ * where the run leaves no room for 8 pixels: a stub, redrawn. */
+static int anchor_slab(patch_ctx *k, const uint8_t *plane, int *bx0, int *by0, int *bx1, int *by1)
+{
+    int s = k->size, xlo, xhi, ylo, yhi;
+    anchor_run(k, plane, 1, &xlo, &xhi);
+    anchor_run(k, plane, 0, &ylo, &yhi);
+    int along_x = xhi - xlo >= yhi - ylo, lo = along_x ? xlo : ylo, hi = along_x ? xhi : yhi;
+    int room = hi - lo - 1, top = s * 5 / 8 < room ? s * 5 / 8 : room;
+    if (room < 8) return -1;
+    int len = rand_between(k->rng, rand_between(k->rng, 4, top), top);
+    int start = rand_between(k->rng, lo + 1, hi - len);
+    if (along_x) *bx0 = start, *bx1 = start + len, *by0 = 0, *by1 = s;
+    else *by0 = start, *by1 = start + len, *bx0 = 0, *bx1 = s;
+    return 0;
+}
+
+/* Routing: the anchor element's pixels inside a region around the
+ * anchor: three times in four a slab across the wire (a straight
+ * stretch), else a box (which may take a bend or part of a wide wire's
+ * width).  Where the removed part meets the kept part of that element
+ * lies a start or end point: each such meeting (a run of touching
+ * pixels, as wide as the wire) gets a 3x3 mark at its centre in the
+ * command channel, the mark complete_layout draws for -from and -to, so
+ * the model trains on the points it is given.  Returns the number of
+ * marks (-1: out of memory). */
 static int mask_route(patch_ctx *k, const uint8_t *plane)
 {
     int bx0, by0, bx1, by1, s = k->size;
-    anchor_box(k, 0.5, &bx0, &by0, &bx1, &by1);
+    if (!rand_between(k->rng, 0, 3)) anchor_box(k, 0.5, &bx0, &by0, &bx1, &by1);
+    else if (anchor_slab(k, plane, &bx0, &by0, &bx1, &by1)) return 0;
     int me = k->lab[k->ay * s + k->ax];
     for (int y = by0 < 0 ? 0 : by0; y < by1 && y < s; y++)
         for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
