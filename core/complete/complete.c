@@ -403,6 +403,21 @@ static void add_patch(float *prob, float *wsum, const float *z, int C, int W, in
     }
 }
 
+/* Mirrors n planes of S x S in place: in x when fx, in y when fy. */
+static void flip_planes(float *v, int n, int S, int fx, int fy)
+{
+    for (int c = 0; c < n; c++) {
+        float *p = v + (size_t)c * S * S;
+        for (int j = 0; j < (fy ? S / 2 : S); j++)
+            for (int i = 0; i < (fy ? S : S / 2); i++) {
+                int j2 = fy ? S - 1 - j : j, i2 = fx ? S - 1 - i : i;
+                if (!fx && !fy) return;
+                float t = p[j * S + i];
+                p[j * S + i] = p[j2 * S + i2], p[j2 * S + i2] = t;
+            }
+    }
+}
+
 /* Routing: one more patch centred on the start and end marks, so that
  * one patch sees the whole stretch (a tiling patch holds both ends of a
  * 40-pixel stretch less than half the time, and one end alone says
@@ -420,12 +435,19 @@ static int add_command_patch(lfm_model *m, const lfm_raster *in, const uint8_t *
     int S = m->patch, need = span + S / 2;
     if (need > S) S = (need + q - 1) / q * q;
     int cx = in->c + lfm_model_cmd_channels(m), px0 = (x0 + x1 + 1) / 2 - S / 2, py0 = (y0 + y1 + 1) / 2 - S / 2;
-    float *x = malloc((size_t)cx * S * S * sizeof *x), *z = malloc((size_t)in->c * S * S * sizeof *z);
+    size_t xs = (size_t)cx * S * S;
+    float *x = malloc(2 * xs * sizeof *x), *z = malloc((size_t)in->c * S * S * sizeof *z);
     int rc = x && z ? 0 : -1;
-    if (!rc) {
-        fill_patch(in, cmd, cx, S, px0, py0, x);
-        lfm_unet_forward(m->net, x, 1, S, S, z);
-        add_patch(prob, wsum, z, in->c, W, H, S, px0, py0, 8);
+    if (!rc) fill_patch(in, cmd, cx, S, px0, py0, x);
+    /* the patch as drawn and mirrored in x, y and both, each mirrored
+     * back: a stretch is the same wire either way round, and the four
+     * views average out a view's one-pixel slips at the wire's edges */
+    for (int f = 0; f < 4 && !rc; f++) {
+        memcpy(x + xs, x, xs * sizeof *x);
+        flip_planes(x + xs, cx, S, f & 1, f & 2);
+        lfm_unet_forward(m->net, x + xs, 1, S, S, z);
+        flip_planes(z, in->c, S, f & 1, f & 2);
+        add_patch(prob, wsum, z, in->c, W, H, S, px0, py0, 2);
     }
     free(x), free(z);
     return rc;
