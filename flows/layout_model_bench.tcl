@@ -3,7 +3,7 @@
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M|DICT?
 #                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT?
-#                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N?
+#                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N? ?-curve_seeds LIST?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
 #
 # Phases (-phases, default all, in this order):
@@ -19,7 +19,9 @@
 #             better in 20 minutes, 860 steps against 3,136)
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
-#             the held-out layouts; drawn as DIR/curve.png
+#             the held-out layouts, the mean over -curve_seeds (each seed
+#             draws its own training pairs and initial weights); drawn as
+#             DIR/curve.png
 #   bench     (-tasks, default all four) -per_task completions per task (-nwell_samples for nwell,
 #             whose every completion infers a whole cell) on the held-out layouts: the
 #             target elements deleted (every N-well; the contacts or the
@@ -44,7 +46,7 @@ set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
-              -curve_tasks {nwell contact} -curve_steps 150 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
+              -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
@@ -128,13 +130,18 @@ if {[phase curve]} {
         foreach n [dict get $opts -sizes] {
             foreach {arm init} [list fine-tuned [list -init $pre] "from scratch" {}] {
                 set f [file join $out curve_${task}_$n.safetensors]
-                set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $f -task $task -samples $n \
-                           -steps [dict get $opts -curve_steps] -lr 1e-3 -quiet 1 -seed 3 {*}$init]
-                set score [expr {$task eq "nwell" ? [dict get $r val iou] : [dict get $r val dice]}]
+                set scores {}
+                foreach seed [dict get $opts -curve_seeds] {
+                    set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $f -task $task -samples $n \
+                               -steps [dict get $opts -curve_steps] -lr 1e-3 -quiet 1 -seed $seed {*}$init]
+                    lappend scores [expr {$task eq "nwell" ? [dict get $r val iou] : [dict get $r val dice]}]
+                    file delete $f
+                }
+                set score [expr {[tcl::mathop::+ {*}$scores] / [llength $scores]}]
                 dict lappend series $arm [list $n $score]
-                say [format "curve %-8s %-13s %5d pairs: %s %.3f" $task $arm $n \
-                         [expr {$task eq "nwell" ? "IoU" : "Dice"}] $score]
-                file delete $f
+                say [format "curve %-8s %-13s %5d pairs: %s %.3f%s" $task $arm $n \
+                         [expr {$task eq "nwell" ? "IoU" : "Dice"}] $score \
+                         [expr {[llength $scores] > 1 ? " (seeds: [lmap v $scores {format %.3f $v}])" : ""}]]
             }
         }
         lappend panels [list title $task series $series xlabel "training pairs" \

@@ -406,12 +406,12 @@ static void add_patch(float *prob, float *wsum, const float *z, int C, int W, in
 /* Mirrors n planes of S x S in place: in x when fx, in y when fy. */
 static void flip_planes(float *v, int n, int S, int fx, int fy)
 {
+    if (!fx && !fy) return;
     for (int c = 0; c < n; c++) {
         float *p = v + (size_t)c * S * S;
         for (int j = 0; j < (fy ? S / 2 : S); j++)
             for (int i = 0; i < (fy ? S : S / 2); i++) {
                 int j2 = fy ? S - 1 - j : j, i2 = fx ? S - 1 - i : i;
-                if (!fx && !fy) return;
                 float t = p[j * S + i];
                 p[j * S + i] = p[j2 * S + i2], p[j2 * S + i2] = t;
             }
