@@ -363,23 +363,28 @@ static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
     }
 }
 
+/* The part [lo, hi) of a patch's S pixels from p0 that lies inside
+ * [0, len). */
+static void clip_span(int p0, int S, int len, int *lo, int *hi)
+{
+    *lo = p0 < 0 ? -p0 : 0;
+    *hi = p0 + S > len ? len - p0 : S;
+}
+
 /* The network's input for the patch of side S at (px0, py0): the
  * raster's channels, then the command channel (zero past the raster). */
 static void fill_patch(const lfm_raster *in, const uint8_t *cmd, int cx, int S, int px0, int py0, float *xb)
 {
-    int C = in->c, H = in->h, W = in->w;
+    int C = in->c, W = in->w, i0, i1, j0, j1;
+    clip_span(px0, S, W, &i0, &i1);
+    clip_span(py0, S, in->h, &j0, &j1);
     memset(xb, 0, (size_t)cx * S * S * sizeof *xb);
     for (int ch = 0; ch < cx; ch++)
-        for (int j = 0; j < S; j++) {
-            int ry = py0 + j;
-            if (ry < 0 || ry >= H) continue;
-            for (int i = 0; i < S; i++) {
-                int rx = px0 + i;
-                if (rx < 0 || rx >= W) continue;
-                size_t at = (size_t)ry * W + rx;
+        for (int j = j0; j < j1; j++)
+            for (int i = i0; i < i1; i++) {
+                size_t at = (size_t)(py0 + j) * W + px0 + i;
                 xb[((size_t)ch * S + j) * S + i] = ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? cmd[at] : 0;
             }
-        }
 }
 
 /* Adds one patch's probabilities (logits z, [C,S,S]) at (px0, py0),
@@ -388,19 +393,17 @@ static void add_patch(float *prob, float *wsum, const float *z, int C, int W, in
                       float gain)
 {
     size_t hw = (size_t)H * W;
-    for (int j = 0; j < S; j++) {
-        int ry = py0 + j;
-        if (ry < 0 || ry >= H) continue;
-        for (int i = 0; i < S; i++) {
-            int rx = px0 + i;
-            if (rx < 0 || rx >= W) continue;
+    int i0, i1, j0, j1;
+    clip_span(px0, S, W, &i0, &i1);
+    clip_span(py0, S, H, &j0, &j1);
+    for (int j = j0; j < j1; j++)
+        for (int i = i0; i < i1; i++) {
             float w = gain * tent(i, S) * tent(j, S);
-            size_t at = (size_t)ry * W + rx;
+            size_t at = (size_t)(py0 + j) * W + px0 + i;
             wsum[at] += w;
             for (int ch = 0; ch < C; ch++)
                 prob[(size_t)ch * hw + at] += w / (1 + expf(-z[((size_t)ch * S + j) * S + i]));
         }
-    }
 }
 
 /* Mirrors n planes of S x S in place: in x when fx, in y when fy. */
