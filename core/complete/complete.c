@@ -348,27 +348,24 @@ static int tiling_origins(int len, int S, int off, int *o)
     return n;
 }
 
-/* A patch with no shape at all has nothing to complete: its pixels get
- * their weight with probability 0 and the network is not run (most of
- * a cell's area is empty between devices). */
-static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
-{
-    for (int j = 0; j < S; j++) {
-        int ry = py0 + j;
-        if (ry < 0 || ry >= H) continue;
-        for (int i = 0; i < S; i++) {
-            int rx = px0 + i;
-            if (rx >= 0 && rx < W) wsum[(size_t)ry * W + rx] += tent(i, S) * tent(j, S);
-        }
-    }
-}
-
 /* The part [lo, hi) of a patch's S pixels from p0 that lies inside
  * [0, len). */
 static void clip_span(int p0, int S, int len, int *lo, int *hi)
 {
     *lo = p0 < 0 ? -p0 : 0;
     *hi = p0 + S > len ? len - p0 : S;
+}
+
+/* A patch with no shape at all has nothing to complete: its pixels get
+ * their weight with probability 0 and the network is not run (most of
+ * a cell's area is empty between devices). */
+static void add_empty_tile(float *wsum, int W, int H, int px0, int py0, int S)
+{
+    int i0, i1, j0, j1;
+    clip_span(px0, S, W, &i0, &i1);
+    clip_span(py0, S, H, &j0, &j1);
+    for (int j = j0; j < j1; j++)
+        for (int i = i0; i < i1; i++) wsum[(size_t)(py0 + j) * W + px0 + i] += tent(i, S) * tent(j, S);
 }
 
 /* The network's input for the patch of side S at (px0, py0): the
