@@ -2,7 +2,7 @@
 # circuits it never saw.
 #
 #   halo flows/layout_model_bench.tcl ?-out DIR? ?-phases LIST? ?-pretrain_minutes M? ?-finetune_minutes M|DICT?
-#                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT?
+#                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT? ?-finetune_pixel UM|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N? ?-curve_seeds LIST?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
 #
@@ -16,7 +16,8 @@
 #             task's pairs, -finetune_size pixels a side (larger than
 #             pre-training's 64 gives more context: a well's edge follows
 #             its device's tap, up to 9 um away; N-wells on 128 did no
-#             better in 20 minutes, 860 steps against 3,136)
+#             better in 20 minutes, 860 steps against 3,136), at
+#             -finetune_pixel um (0: the pre-trained model's 0.04)
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
 #             the held-out layouts, the mean over -curve_seeds (each seed
@@ -47,7 +48,7 @@ set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64]
+              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel 0]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -73,6 +74,11 @@ proc train {args} {
     try {return [train_layout_model {*}$args]} finally {set ::halo::output ""}
 }
 proc say {text} {puts $text; flush stdout}
+# -pixel for a task's models when -finetune_pixel gives it one
+proc pixel_opt {task} {
+    set v [task_value -finetune_pixel $task]
+    expr {$v > 0 ? [list -pixel $v] : {}}
+}
 
 # ---------------------------------------------------------------- corpus
 
@@ -112,7 +118,7 @@ if {[phase finetune]} {
     foreach task $tasks {
         set n [task_value -finetune_samples $task]
         set r [train -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
-                   -init $pre -samples $n -size [task_value -finetune_size $task] -steps 1000000 \
+                   -init $pre -samples $n -size [task_value -finetune_size $task] {*}[pixel_opt $task] -steps 1000000 \
                    -minutes [task_value -finetune_minutes $task] -lr 1e-3 \
                    -progress 100 -seed 2]
         say [format "finetune %-8s %4d pairs, %d steps in %.0f s: held-out pairs IoU %.3f Dice %.3f (empty prediction: %.3f)" \
@@ -133,7 +139,8 @@ if {[phase curve]} {
                 set scores {}
                 foreach seed [dict get $opts -curve_seeds] {
                     set r [train_layout_model -gds $train_dir -val_gds $held_dir -out $f -task $task -samples $n \
-                               -steps [dict get $opts -curve_steps] -lr 1e-3 -quiet 1 -seed $seed {*}$init]
+                               -steps [dict get $opts -curve_steps] -lr 1e-3 -quiet 1 -seed $seed {*}$init \
+                               {*}[pixel_opt $task]]
                     lappend scores [expr {$task eq "nwell" ? [dict get $r val iou] : [dict get $r val dice]}]
                     file delete $f
                 }

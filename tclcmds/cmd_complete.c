@@ -515,10 +515,17 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
             return TCL_ERROR;
         }
         if (a->size) m->patch = a->size;
+        /* and at another pixel: a coarser one sees farther in the same
+         * patch (an N-well's edge follows a tap up to 9 um away), the
+         * copied weights then only a starting point */
+        if (a->pixel > 0 && pixel_nm(interp, d, a->pixel, &m->px) != TCL_OK) {
+            lfm_model_free(m);
+            return TCL_ERROR;
+        }
         return TCL_OK;
     }
     int32_t px;
-    if (pixel_nm(interp, d, a->pixel, &px) != TCL_OK) return TCL_ERROR;
+    if (pixel_nm(interp, d, a->pixel > 0 ? a->pixel : 0.04, &px) != TCL_OK) return TCL_ERROR;
     int size = a->size ? a->size : 64;
     if (check_patch_side(interp, size, a->levels) != TCL_OK) return TCL_ERROR;
     lfm_chanmap map;
@@ -533,7 +540,7 @@ static int TrainLayoutModelCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_
 {
     halo_design *d = cd;
     train_args a = {NULL, NULL, NULL, "pretrain", NULL, 0, 2000, 8, 0, 16, 3, 1, 8, 1, 200, 0, 100,
-                    1e-3, 0.04, 0, 1.0};
+                    1e-3, 0, 0, 1.0};
     opt_spec spec[] = {{"-gds", OPT_STR, &a.gds, 0, 0, NULL},
                        {"-val_gds", OPT_STR, &a.val_gds, 0, 0, NULL},
                        {"-out", OPT_STR, &a.out, 0, 0, NULL},
@@ -648,12 +655,49 @@ static int parse_point(Tcl_Interp *interp, const char *what, const char *text, i
 }
 
 /* A 3x3-pixel mark around a point, as the route samples draw them. */
-static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y)
+static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, uint8_t byte)
 {
     int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++)
-            if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = 1;
+            if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = byte;
+}
+
+/* The route layers (as bits, lfm_cmd_value) with a shape within a pixel
+ * of point (x, y). */
+static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y)
+{
+    int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
+    unsigned bits = 0;
+    for (int ch = 0; ch < r->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        const uint8_t *plane = lfm_raster_plane(r, ch);
+        for (int dy = -1; b >= 0 && dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h && plane[(size_t)(j + dy) * r->w + i + dx])
+                    bits |= 1u << b;
+    }
+    return bits;
+}
+
+/* The byte a route's points are marked with: a model with one command
+ * channel takes any mark; one with a channel per layer is told the layer
+ * to join them on -- -layers when given, else the layer whose wire ends
+ * at both points (the pins of the net), else at either, else all. */
+static uint8_t route_mark(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
+                          int32_t tx, int32_t ty)
+{
+    if (lfm_model_cmd_channels(m) <= 1) return 1;
+    unsigned bits = 0;
+    for (int ch = 0; keep && ch < in->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        if (keep[ch] && b >= 0) bits |= 1u << b;
+    }
+    unsigned a = layers_at(m, in, fx, fy), z = layers_at(m, in, tx, ty);
+    if (!bits) bits = a & z;
+    if (!bits) bits = a | z;
+    if (!bits) bits = (1u << lfm_model_cmd_channels(m)) - 1;
+    return (uint8_t)bits;
 }
 
 /* The via command: the window's pixels, as the via samples mark the box
@@ -664,19 +708,55 @@ static void mark_window(uint8_t *cmd, const lfm_raster *r, int x0, int y0, int x
         for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
 }
 
-/* Scores of pred against the truth cell's elements the input lacks. */
-static void truth_scores(const lfm_model *m, const lfm_raster *in, const lfm_raster *truth, const uint8_t *pred,
-                         int wx0, int wy0, int wx1, int wy1, lfm_scores *s)
+/* The grid the scores are counted on: the model's pixel, or a finer one
+ * when the model's is coarser than halo's default 40 nm, so that models
+ * at different pixels are scored alike (a coarse pixel would otherwise
+ * hide every edge error smaller than itself).  in and truth are the
+ * completion's area rasterised at px; win is the window in its pixels. */
+typedef struct score_grid {
+    int32_t px;
+    int k;                   /* scoring pixels per model pixel, a side */
+    lfm_raster *in, *truth;
+    int win[4];
+} score_grid;
+
+#define SCORE_PX_NM 40
+
+static int32_t gcd32(int32_t a, int32_t b) { return b ? gcd32(b, a % b) : a; }
+
+static int score_grid_open(const lfm_model *m, const lay_lib *lib, const lay_flat *f, int truth_cell, lay_box area,
+                           const int win[4], score_grid *g)
+{
+    g->px = m->px > SCORE_PX_NM ? gcd32(m->px, SCORE_PX_NM) : m->px;
+    g->k = m->px / g->px;
+    g->in = lfm_raster_flat(f, &m->map, g->px, area);
+    g->truth = lfm_raster_cell(lib, truth_cell, &m->map, g->px, area);
+    for (int i = 0; i < 4; i++) g->win[i] = win[i] * g->k;
+    return g->in && g->truth ? 0 : -1;
+}
+
+static void score_grid_close(score_grid *g)
+{
+    lfm_raster_free(g->in), lfm_raster_free(g->truth);
+}
+
+/* Scores of pred ([C][ph][pw] pixels, k scoring pixels a side each)
+ * against the truth cell's elements the input lacks. */
+static void truth_scores(const lfm_model *m, const score_grid *g, const uint8_t *pred, int pw, int ph, int k,
+                         lfm_scores *s)
 {
     memset(s, 0, sizeof *s);
-    size_t hw = (size_t)in->h * in->w;
+    const lfm_raster *in = g->in;
+    size_t phw = (size_t)pw * ph;
+    int x0 = g->win[0] < 0 ? 0 : g->win[0], y0 = g->win[1] < 0 ? 0 : g->win[1];
+    int x1 = g->win[2] < in->w ? g->win[2] : in->w, y1 = g->win[3] < in->h ? g->win[3] : in->h;
     for (int ch = 0; ch < in->c; ch++) {
         if (!lfm_task_targets(m->task, &m->map, ch)) continue;
-        const uint8_t *have = lfm_raster_plane(in, ch), *want = lfm_raster_plane(truth, ch);
-        for (int y = wy0 < 0 ? 0 : wy0; y < wy1 && y < in->h; y++)
-            for (int x = wx0 < 0 ? 0 : wx0; x < wx1 && x < in->w; x++) {
+        const uint8_t *have = lfm_raster_plane(in, ch), *want = lfm_raster_plane(g->truth, ch);
+        for (int y = y0; y < y1 && y / k < ph; y++)
+            for (int x = x0; x < x1 && x / k < pw; x++) {
                 size_t p = (size_t)y * in->w + x;
-                int t = want[p] && !have[p], q = pred[(size_t)ch * hw + p];
+                int t = want[p] && !have[p], q = pred[(size_t)ch * phw + (size_t)(y / k) * pw + x / k];
                 s->tp += t && q, s->fp += q && !t, s->fn += t && !q;
             }
     }
@@ -719,23 +799,25 @@ static Tcl_Obj *predicted_by_layer(const lfm_model *m, const lfm_raster *in, con
 }
 
 /* The scores of what legalisation drew (the cell's pixels the input
- * lacked, rasterised again over area) against the truth: the seed's
- * figures after legalisation (its N-well IoU of 0.98).  pred is scratch. */
-static int legalised_scores(Tcl_Interp *interp, const lfm_model *m, lay_lib *lib, int cell, const lfm_raster *in,
-                            const lfm_raster *truth, uint8_t *pred, lay_box area, int wx0, int wy0, int wx1, int wy1,
-                            Tcl_Obj *res)
+ * lacked, rasterised again over area on the scoring grid) against the
+ * truth: the seed's figures after legalisation (its N-well IoU of 0.98). */
+static int legalised_scores(Tcl_Interp *interp, const lfm_model *m, lay_lib *lib, int cell, const score_grid *g,
+                            lay_box area, Tcl_Obj *res)
 {
-    lfm_raster *after = lfm_raster_cell(lib, cell, &m->map, m->px, area);
-    if (!after || after->h != in->h || after->w != in->w) {
+    const lfm_raster *in = g->in;
+    lfm_raster *after = lfm_raster_cell(lib, cell, &m->map, g->px, area);
+    size_t n = (size_t)in->c * in->h * in->w;
+    uint8_t *drawn = after && after->h == in->h && after->w == in->w ? malloc(n) : NULL;
+    if (!drawn) {
         lfm_raster_free(after);
         return halo_tcl_fail(interp, HALO_E_NOMEM);
     }
-    size_t n = (size_t)in->c * in->h * in->w;
-    for (size_t i = 0; i < n; i++) pred[i] = after->v[i] && !in->v[i];
+    for (size_t i = 0; i < n; i++) drawn[i] = after->v[i] && !in->v[i];
     lfm_scores s;
-    truth_scores(m, in, truth, pred, wx0, wy0, wx1, wy1, &s);
+    truth_scores(m, g, drawn, in->w, in->h, 1, &s);
     halo_dict_put(res, "iou_legalised", Tcl_NewDoubleObj(s.iou));
     halo_dict_put(res, "dice_legalised", Tcl_NewDoubleObj(s.dice));
+    free(drawn);
     lfm_raster_free(after);
     return TCL_OK;
 }
@@ -780,13 +862,17 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (rc == TCL_OK && a->oracle && !truth)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 needs -truth CELL, whose elements it legalises");
     uint8_t keep_mask[LFM_MAX_CHANNELS], *keep = NULL;
+    score_grid grid = {0, 1, NULL, NULL, {0, 0, 0, 0}};
     if (rc == TCL_OK && a->layers && (rc = parse_task_layers(interp, m, a->layers, keep_mask)) == TCL_OK) keep = keep_mask;
     if (rc == TCL_OK && a->oracle && a->blind)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 and -blind 1 exclude each other");
     int wx0 = in ? (win.x0 - in->x0) / m->px : 0, wy0 = in ? (win.y0 - in->y0) / m->px : 0;
     int wx1 = in ? (win.x1 - in->x0 + m->px - 1) / m->px : 0, wy1 = in ? (win.y1 - in->y0 + m->px - 1) / m->px : 0;
     if (rc == TCL_OK) {
-        if (cmd && m->task == LFM_ROUTE) mark_point(cmd, in, fx, fy), mark_point(cmd, in, tx, ty);
+        if (cmd && m->task == LFM_ROUTE) {
+            uint8_t byte = route_mark(m, in, keep, fx, fy, tx, ty);
+            mark_point(cmd, in, fx, fy, byte), mark_point(cmd, in, tx, ty, byte);
+        }
         else if (cmd) mark_window(cmd, in, wx0, wy0, wx1, wy1);
         if (a->blind) {
             /* no prediction at all: what the legaliser does without the model */
@@ -809,9 +895,11 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         long npred = 0;
         for (size_t i = 0; i < (size_t)in->c * hw; i++) npred += pred[i];
         halo_dict_put(res, "predicted_pixels", Tcl_NewLongObj(npred));
-        if (truth) {
+        int win_px[4] = {wx0, wy0, wx1, wy1};
+        if (truth && score_grid_open(m, lib, f, truth_cell, area, win_px, &grid)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+        else if (truth) {
             lfm_scores s;
-            truth_scores(m, in, truth, pred, wx0, wy0, wx1, wy1, &s);
+            truth_scores(m, &grid, pred, in->w, in->h, grid.k, &s);
             halo_dict_put(res, "iou", Tcl_NewDoubleObj(s.iou));
             halo_dict_put(res, "dice", Tcl_NewDoubleObj(s.dice));
             halo_dict_put(res, "truth_pixels", Tcl_NewLongObj((long)(s.tp + s.fn)));
@@ -834,8 +922,9 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
             if (count[l]) halo_dict_put(added, lib->layers[l].name, Tcl_NewIntObj(count[l]));
         halo_dict_put(res, "added", added);
         free(sh);
-        if (rc == TCL_OK && truth) rc = legalised_scores(interp, m, lib, cell, in, truth, pred, area, wx0, wy0, wx1, wy1, res);
+        if (rc == TCL_OK && truth) rc = legalised_scores(interp, m, lib, cell, &grid, area, res);
     }
+    score_grid_close(&grid);
     free(prob), free(pred), free(cmd);
     lfm_raster_free(in), lfm_raster_free(truth);
     flat_free(f);
@@ -913,9 +1002,9 @@ const HaloCmd halo_complete_cmds[] = {
      "removed; via also marks the box round them, grown by 0-8 pixels, in an extra command channel (the window "
      "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well or, one in four, anywhere. route: one stretch of a "
      "metal element cut out (three in four: across the wire's full width, inside its straight run, the length "
-     "drawn towards 5/8 of the patch; else inside a random box), the two points where it met the rest marked in an extra command "
-     "channel (a cut meeting the rest once or three times is drawn again). -out writes tensors x "
-     "[N,C(+1),S,S] (input) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
+     "drawn towards 5/8 of the patch; else inside a random box), the two points where it met the rest marked in the command "
+     "channel of its layer, one per route layer (li1 met1 met2 met3 met4; a cut meeting the rest once or three "
+     "times is drawn again). -out writes tensors x [N,C+K,S,S] (input; K command channels: via 1, route 5) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
      "layouts size pixel channels per_channel removed_pixels_mean.",
      "Samples masked layout patches for training."},
     {"train_layout_model", TrainLayoutModelCmd,
@@ -929,7 +1018,8 @@ const HaloCmd halo_complete_cmds[] = {
      "step; a task with -samples N trains on a fixed set of N pairs (that task's data). -init FILE fine-tunes a "
      "copy of a trained model (its pixel and weights, and its patch unless -size gives a larger one: the U-Net is "
      "convolutional and its attention has no positions, so a copy may train and complete with more context; new "
-     "command channels random); without -init, -size is 64. -val_gds scores -val "
+     "command channels random; -pixel UM gives the copy another pixel, a coarser one seeing farther in the same "
+     "patch); without -init, -size is 64 and -pixel 0.04. -val_gds scores -val "
      "200 pairs of held-out layouts. -minutes stops early. Writes -out (safetensors). Returns a dict: task init "
      "layouts samples steps parameters first_loss last_loss val_loss val {iou dice} val_empty seconds file.",
      "Pre-trains or fine-tunes the layout U-Net."},
@@ -944,9 +1034,13 @@ const HaloCmd halo_complete_cmds[] = {
      "to four pixels to a spot that fits (contact, via; -stack 0 puts cuts of one layer only on any spot, against "
      "the model's habit of proposing several layers where one cut is missing), the well with gaps filled, N diffusion kept clear and "
      "every P diffusion and N tap enclosed (nwell), the most probable path joining the wiring at -from and -to, "
-     "on the layer whose wiring both touch, as wide as that wiring (route; those points are required). A via "
+     "on the layer whose wiring both touch, as wide as that wiring (route; those points are required, and the "
+     "model is told their layer: the -layers given, else the one whose wiring ends at both points, else at "
+     "either). A via "
      "model's command channel is the window: draw it round the missing cuts. -truth CELL scores the prediction before legalisation against the "
-     "elements CELL has and the input lacks, and what legalisation drew likewise. Returns a dict: task predicted "
+     "elements CELL has and the input lacks, and what legalisation drew likewise, on the model's pixel or, "
+     "when that is coarser than 40 nm, on a 40 nm grid (each model pixel repeated), so models at different "
+     "pixels score alike. Returns a dict: task predicted "
      "(pixels per layer) predicted_pixels added (shapes per layer) and "
      "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "
      "task's layers. -probabilities FILE writes the model's averaged per-pixel probabilities, the tensor "

@@ -380,7 +380,8 @@ static void fill_patch(const lfm_raster *in, const uint8_t *cmd, int cx, int S, 
         for (int j = j0; j < j1; j++)
             for (int i = i0; i < i1; i++) {
                 size_t at = (size_t)(py0 + j) * W + px0 + i;
-                xb[((size_t)ch * S + j) * S + i] = ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? cmd[at] : 0;
+                xb[((size_t)ch * S + j) * S + i] =
+                    ch < C ? lfm_raster_plane(in, ch)[at] : cmd ? lfm_cmd_value(cmd[at], cx - C, ch - C) : 0;
             }
 }
 

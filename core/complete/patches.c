@@ -51,16 +51,31 @@ int lfm_task_parse(const char *name, lfm_task *t)
  * which layer, open where large arrays are gone). */
 int lfm_task_cmd_channels(lfm_task t)
 {
-    return t == LFM_ROUTE || t == LFM_VIA ? 1 : 0;
+    if (t == LFM_ROUTE) {
+        /* one per layer: the points alone leave the layer open, and a
+         * model given only them drew horizontal met1 stretches on met3,
+         * where the router runs horizontal wires; whoever asks for a
+         * route knows the layer its pins are on */
+        int n = 0;
+        while (route_channels[n]) n++;
+        return n;
+    }
+    return t == LFM_VIA ? 1 : 0;
 }
 
 int lfm_task_targets(lfm_task t, const lfm_chanmap *m, int ch)
 {
     const char *const *names = task_channel_names(t);
     if (!names) return t == LFM_PRETRAIN;
-    for (int i = 0; names[i]; i++)
-        if (lfm_chanmap_find(m, names[i]) == ch) return 1;
-    return 0;
+    return lfm_task_target_index(t, m, ch) >= 0;
+}
+
+int lfm_task_target_index(lfm_task t, const lfm_chanmap *m, int ch)
+{
+    const char *const *names = task_channel_names(t);
+    for (int i = 0; names && names[i]; i++)
+        if (lfm_chanmap_find(m, names[i]) == ch) return i;
+    return -1;
 }
 
 /* ---------------------------------------------------------------- elements */
@@ -277,7 +292,8 @@ static int label_patch(const uint8_t *plane, int size, int *lab, lfm_stack *s)
 typedef struct patch_ctx {
     int size, ch, ax, ay;    /* anchor pixel, patch coordinates */
     uint8_t *removed;        /* [size][size] */
-    uint8_t *cmd;            /* [size][size] */
+    uint8_t *cmd;            /* [size][size], command bytes (lfm_cmd_value) */
+    uint8_t mark;            /* the byte a mark gets */
     int *lab;
     int nlab;
     halo_rng *rng;
@@ -427,7 +443,7 @@ static int mask_route(patch_ctx *k, const uint8_t *plane)
         int cx = (int)floor(e.cx + 0.5), cy = (int)floor(e.cy + 0.5);
         for (int dy = -1; dy <= 1; dy++)
             for (int dx = -1; dx <= 1; dx++)
-                if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = 1;
+                if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = k->mark;
     }
     free(meet), free(lab), free(st.v);
     return mark;
@@ -491,6 +507,8 @@ int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *
     const lfm_elem *e = pick_element(c, ch, rng, &layout);
     const lfm_raster *r = c->r[layout];
     int C = r->c, ss = size * size, ncmd = lfm_task_cmd_channels(t);
+    /* routing marks its points on the anchor's layer */
+    uint8_t mark = ncmd > 1 ? (uint8_t)(1u << lfm_task_target_index(t, &c->map, ch)) : 1;
     uint8_t *patch = malloc((size_t)C * ss), *removed = calloc((size_t)ss, 2);
     int *lab = malloc((size_t)ss * sizeof *lab);
     lfm_stack st = {0};
@@ -509,7 +527,7 @@ int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *
         place_anchor(c, layout, e, ch, t, size, rng, &ox, &oy, &ax, &ay);
         copy_patch(r, ox, oy, size, patch);
         memset(removed, 0, (size_t)ss * 2);
-        k = (patch_ctx){size, ch, ax - ox, ay - oy, removed, removed + ss, lab, 0, rng};
+        k = (patch_ctx){size, ch, ax - ox, ay - oy, removed, removed + ss, mark, lab, 0, rng};
         if (t == LFM_NWELL) {
             memcpy(removed, plane, (size_t)ss);
             break;
@@ -530,7 +548,8 @@ int lfm_sample(const lfm_corpus *c, lfm_task t, int size, halo_rng *rng, float *
     for (int p = 0; p < ss; p++)
         if (removed[p]) plane[p] = 0, y[(size_t)ch * ss + p] = 1, nrem++;
     for (size_t i = 0; i < (size_t)C * ss; i++) x[i] = patch[i];
-    for (int p = 0; p < ss && ncmd; p++) x[(size_t)C * ss + p] = k.cmd[p];
+    for (int j = 0; j < ncmd; j++)
+        for (int p = 0; p < ss; p++) x[(size_t)(C + j) * ss + p] = lfm_cmd_value(k.cmd[p], ncmd, j);
     if (info) *info = (lfm_sample_info){layout, ch, ox, oy, nrem};
     rc = 0;
 done:

@@ -40,6 +40,18 @@ int lfm_task_parse(const char *name, lfm_task *t);
 int lfm_task_cmd_channels(lfm_task t);
 /* Whether channel ch (of m) is one the task removes and completes. */
 int lfm_task_targets(lfm_task t, const lfm_chanmap *m, int ch);
+/* The place of channel ch among the task's layers (route: li1 met1 met2
+ * met3 met4 -> 0..4), -1 when the task does not complete it. */
+int lfm_task_target_index(lfm_task t, const lfm_chanmap *m, int ch);
+
+/* A command byte per pixel: 0 where nothing is marked.  With one command
+ * channel any mark is on; with one per layer (routing: a point is marked
+ * on the layer whose wire ends there) bit j of the byte is layer j's.
+ * The value of command channel j (of ncmd) for byte v: */
+static inline float lfm_cmd_value(uint8_t v, int ncmd, int j)
+{
+    return ncmd == 1 ? v != 0 : (float)((v >> j) & 1);
+}
 
 /* One connected element of a channel. */
 typedef struct lfm_elem {
