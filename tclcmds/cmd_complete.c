@@ -680,10 +680,32 @@ static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, in
     return bits;
 }
 
+/* The route layers whose wiring ends at point (x, y), facing the other
+ * point (tx, ty): on a pixel behind it, off a pixel ahead, along the
+ * longer axis between the two.  A strap that merely passes a point (a
+ * device's li1 or met1 under a met3 wire) is on at both. */
+static unsigned layers_ending(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y, int32_t tx, int32_t ty)
+{
+    int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
+    int ux = 0, uy = 0;
+    if (labs((long)tx - x) >= labs((long)ty - y)) ux = tx >= x ? 1 : -1;
+    else uy = ty >= y ? 1 : -1;
+    int bi = i - ux, bj = j - uy, ai = i + ux, aj = j + uy;
+    if (bi < 0 || bj < 0 || ai < 0 || aj < 0 || bi >= r->w || ai >= r->w || bj >= r->h || aj >= r->h) return 0;
+    unsigned bits = 0;
+    for (int ch = 0; ch < r->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        const uint8_t *plane = lfm_raster_plane(r, ch);
+        if (b >= 0 && plane[(size_t)bj * r->w + bi] && !plane[(size_t)aj * r->w + ai]) bits |= 1u << b;
+    }
+    return bits;
+}
+
 /* The byte a route's points are marked with: a model with one command
  * channel takes any mark; one with a channel per layer is told the layer
- * to join them on -- -layers when given, else the layer whose wire ends
- * at both points (the pins of the net), else at either, else all. */
+ * to join them on -- -layers when given, else the layer whose wiring ends
+ * at both points (the two ends of the net's cut wire), else at either,
+ * else the layers with wiring at both points, at either, all. */
 static uint8_t route_mark(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
                           int32_t tx, int32_t ty)
 {
@@ -693,7 +715,10 @@ static uint8_t route_mark(const lfm_model *m, const lfm_raster *in, const uint8_
         int b = lfm_task_target_index(m->task, &m->map, ch);
         if (keep[ch] && b >= 0) bits |= 1u << b;
     }
+    unsigned ea = layers_ending(m, in, fx, fy, tx, ty), ez = layers_ending(m, in, tx, ty, fx, fy);
     unsigned a = layers_at(m, in, fx, fy), z = layers_at(m, in, tx, ty);
+    if (!bits) bits = ea & ez;
+    if (!bits) bits = ea | ez;
     if (!bits) bits = a & z;
     if (!bits) bits = a | z;
     if (!bits) bits = (1u << lfm_model_cmd_channels(m)) - 1;

@@ -1029,9 +1029,15 @@ static int legalise_route(const lfm_model *m, const lfm_raster *in, const float 
     double best = INFINITY;
     int marks = rc ? 0 : command_marks(&r, cmd, mark, centre, 2);
     if (marks < 0) rc = -1;
+    /* a model with a command channel per layer was told the layer: join
+     * on no other (the wiring of another layer may also meet both points,
+     * as a strap under one of them does, and joining it shorts two nets) */
+    unsigned told = 0;
+    for (int p = 0; p < N && lfm_model_cmd_channels(m) > 1; p++) told |= cmd[p];
     if (marks == 2) {
         for (int ch = 0; ch < m->map.nch && !rc; ch++) {
-            if (!lfm_task_targets(m->task, &m->map, ch)) continue;
+            int bit = lfm_task_target_index(m->task, &m->map, ch);
+            if (bit < 0 || (told && !(told >> bit & 1))) continue;
             const uint8_t *have = lfm_raster_plane(in, ch);
             memset(r.lab, 0, (size_t)N * sizeof *r.lab);
             int next = 0, a = metal_under_mark(&r, have, mark, 1, &next), b = a > 0 ? metal_under_mark(&r, have, mark, 2, &next) : 0;
