@@ -17,7 +17,8 @@
 #             pre-training's 64 gives more context: a well's edge follows
 #             its device's tap, up to 9 um away; N-wells on 128 did no
 #             better in 20 minutes, 860 steps against 3,136), at
-#             -finetune_pixel um (0: the pre-trained model's 0.04)
+#             -finetune_pixel um (0: the pre-trained model's 0.04; N-wells
+#             0.16, whose 64 pixels see 10 um, the tap included)
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
 #             the held-out layouts, the mean over -curve_seeds (each seed
@@ -48,7 +49,7 @@ set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel 0]
+              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 route 0}]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
