@@ -654,10 +654,17 @@ static int parse_point(Tcl_Interp *interp, const char *what, const char *text, i
     return TCL_OK;
 }
 
+/* The pixel (i, j) of r holding point (x, y) nm. */
+static void point_pixel(const lfm_raster *r, int32_t x, int32_t y, int *i, int *j)
+{
+    *i = (int)floor((double)(x - r->x0) / r->px), *j = (int)floor((double)(y - r->y0) / r->px);
+}
+
 /* A 3x3-pixel mark around a point, as the route samples draw them. */
 static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, uint8_t byte)
 {
-    int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
+    int i, j;
+    point_pixel(r, x, y, &i, &j);
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++)
             if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = byte;
@@ -667,7 +674,8 @@ static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, 
  * of point (x, y). */
 static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y)
 {
-    int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
+    int i, j;
+    point_pixel(r, x, y, &i, &j);
     unsigned bits = 0;
     for (int ch = 0; ch < r->c; ch++) {
         int b = lfm_task_target_index(m->task, &m->map, ch);
@@ -686,8 +694,8 @@ static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, in
  * device's li1 or met1 under a met3 wire) is on at both. */
 static unsigned layers_ending(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y, int32_t tx, int32_t ty)
 {
-    int i = (int)floor((double)(x - r->x0) / r->px), j = (int)floor((double)(y - r->y0) / r->px);
-    int ux = 0, uy = 0;
+    int i, j, ux = 0, uy = 0;
+    point_pixel(r, x, y, &i, &j);
     if (labs((long)tx - x) >= labs((long)ty - y)) ux = tx >= x ? 1 : -1;
     else uy = ty >= y ? 1 : -1;
     int bi = i - ux, bj = j - uy, ai = i + ux, aj = j + uy;
