@@ -1033,7 +1033,8 @@ static int legalise_route(const lfm_model *m, const lfm_raster *in, const float 
      * on no other (the wiring of another layer may also meet both points,
      * as a strap under one of them does, and joining it shorts two nets) */
     unsigned told = 0;
-    for (int p = 0; p < N && lfm_model_cmd_channels(m) > 1; p++) told |= cmd[p];
+    if (lfm_model_cmd_channels(m) > 1)
+        for (int p = 0; p < N; p++) told |= cmd[p];
     if (marks == 2) {
         for (int ch = 0; ch < m->map.nch && !rc; ch++) {
             int bit = lfm_task_target_index(m->task, &m->map, ch);
