@@ -749,28 +749,34 @@ static void mark_window(uint8_t *cmd, const lfm_raster *r, int x0, int y0, int x
 typedef struct score_grid {
     int32_t px;
     int k;                   /* scoring pixels per model pixel, a side */
-    lfm_raster *in, *truth;
+    const lfm_raster *in, *truth;
     int win[4];
+    lfm_raster *own[2];      /* the rasters made here (k > 1), to free */
 } score_grid;
 
 #define SCORE_PX_NM 40
 
 static int32_t gcd32(int32_t a, int32_t b) { return b ? gcd32(b, a % b) : a; }
 
+/* On the model's pixel the grid is the completion's own input and truth
+ * rasters; only a coarser model's needs them again, finer. */
 static int score_grid_open(const lfm_model *m, const lay_lib *lib, const lay_flat *f, int truth_cell, lay_box area,
-                           const int win[4], score_grid *g)
+                           const lfm_raster *in, const lfm_raster *truth, const int win[4], score_grid *g)
 {
     g->px = m->px > SCORE_PX_NM ? gcd32(m->px, SCORE_PX_NM) : m->px;
     g->k = m->px / g->px;
-    g->in = lfm_raster_flat(f, &m->map, g->px, area);
-    g->truth = lfm_raster_cell(lib, truth_cell, &m->map, g->px, area);
+    g->in = in, g->truth = truth;
+    if (g->k > 1) {
+        g->in = g->own[0] = lfm_raster_flat(f, &m->map, g->px, area);
+        g->truth = g->own[1] = lfm_raster_cell(lib, truth_cell, &m->map, g->px, area);
+    }
     for (int i = 0; i < 4; i++) g->win[i] = win[i] * g->k;
     return g->in && g->truth ? 0 : -1;
 }
 
 static void score_grid_close(score_grid *g)
 {
-    lfm_raster_free(g->in), lfm_raster_free(g->truth);
+    lfm_raster_free(g->own[0]), lfm_raster_free(g->own[1]);
 }
 
 /* Scores of pred ([C][ph][pw] pixels, k scoring pixels a side each)
@@ -895,7 +901,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (rc == TCL_OK && a->oracle && !truth)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 needs -truth CELL, whose elements it legalises");
     uint8_t keep_mask[LFM_MAX_CHANNELS], *keep = NULL;
-    score_grid grid = {0, 1, NULL, NULL, {0, 0, 0, 0}};
+    score_grid grid = {0, 1, NULL, NULL, {0, 0, 0, 0}, {NULL, NULL}};
     if (rc == TCL_OK && a->layers && (rc = parse_task_layers(interp, m, a->layers, keep_mask)) == TCL_OK) keep = keep_mask;
     if (rc == TCL_OK && a->oracle && a->blind)
         rc = halo_tcl_fail(interp, HALO_E_LFM_TASK, "-oracle 1 and -blind 1 exclude each other");
@@ -929,7 +935,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         for (size_t i = 0; i < (size_t)in->c * hw; i++) npred += pred[i];
         halo_dict_put(res, "predicted_pixels", Tcl_NewLongObj(npred));
         int win_px[4] = {wx0, wy0, wx1, wy1};
-        if (truth && score_grid_open(m, lib, f, truth_cell, area, win_px, &grid)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+        if (truth && score_grid_open(m, lib, f, truth_cell, area, in, truth, win_px, &grid)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
         else if (truth) {
             lfm_scores s;
             truth_scores(m, &grid, pred, in->w, in->h, grid.k, &s);
