@@ -654,93 +654,6 @@ static int parse_point(Tcl_Interp *interp, const char *what, const char *text, i
     return TCL_OK;
 }
 
-/* The pixel (i, j) of r holding point (x, y) nm. */
-static void point_pixel(const lfm_raster *r, int32_t x, int32_t y, int *i, int *j)
-{
-    *i = (int)floor((double)(x - r->x0) / r->px), *j = (int)floor((double)(y - r->y0) / r->px);
-}
-
-/* A 3x3-pixel mark around a point, as the route samples draw them. */
-static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, uint8_t byte)
-{
-    int i, j;
-    point_pixel(r, x, y, &i, &j);
-    for (int dy = -1; dy <= 1; dy++)
-        for (int dx = -1; dx <= 1; dx++)
-            if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = byte;
-}
-
-/* The route layers (as bits, lfm_cmd_value) with a shape within a pixel
- * of point (x, y). */
-static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y)
-{
-    int i, j;
-    point_pixel(r, x, y, &i, &j);
-    unsigned bits = 0;
-    for (int ch = 0; ch < r->c; ch++) {
-        int b = lfm_task_target_index(m->task, &m->map, ch);
-        const uint8_t *plane = lfm_raster_plane(r, ch);
-        for (int dy = -1; b >= 0 && dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++)
-                if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h && plane[(size_t)(j + dy) * r->w + i + dx])
-                    bits |= 1u << b;
-    }
-    return bits;
-}
-
-/* The route layers whose wiring ends at point (x, y), facing the other
- * point (tx, ty): on a pixel behind it, off a pixel ahead, along the
- * longer axis between the two.  A strap that merely passes a point (a
- * device's li1 or met1 under a met3 wire) is on at both. */
-static unsigned layers_ending(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y, int32_t tx, int32_t ty)
-{
-    int i, j, ux = 0, uy = 0;
-    point_pixel(r, x, y, &i, &j);
-    if (labs((long)tx - x) >= labs((long)ty - y)) ux = tx >= x ? 1 : -1;
-    else uy = ty >= y ? 1 : -1;
-    int bi = i - ux, bj = j - uy, ai = i + ux, aj = j + uy;
-    if (bi < 0 || bj < 0 || ai < 0 || aj < 0 || bi >= r->w || ai >= r->w || bj >= r->h || aj >= r->h) return 0;
-    unsigned bits = 0;
-    for (int ch = 0; ch < r->c; ch++) {
-        int b = lfm_task_target_index(m->task, &m->map, ch);
-        const uint8_t *plane = lfm_raster_plane(r, ch);
-        if (b >= 0 && plane[(size_t)bj * r->w + bi] && !plane[(size_t)aj * r->w + ai]) bits |= 1u << b;
-    }
-    return bits;
-}
-
-/* The byte a route's points are marked with: a model with one command
- * channel takes any mark; one with a channel per layer is told the layer
- * to join them on -- -layers when given, else the layer whose wiring ends
- * at both points (the two ends of the net's cut wire), else at either,
- * else the layers with wiring at both points, at either, all. */
-static uint8_t route_mark(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
-                          int32_t tx, int32_t ty)
-{
-    if (lfm_model_cmd_channels(m) <= 1) return 1;
-    unsigned bits = 0;
-    for (int ch = 0; keep && ch < in->c; ch++) {
-        int b = lfm_task_target_index(m->task, &m->map, ch);
-        if (keep[ch] && b >= 0) bits |= 1u << b;
-    }
-    unsigned ea = layers_ending(m, in, fx, fy, tx, ty), ez = layers_ending(m, in, tx, ty, fx, fy);
-    unsigned a = layers_at(m, in, fx, fy), z = layers_at(m, in, tx, ty);
-    if (!bits) bits = ea & ez;
-    if (!bits) bits = ea | ez;
-    if (!bits) bits = a & z;
-    if (!bits) bits = a | z;
-    if (!bits) bits = (1u << lfm_model_cmd_channels(m)) - 1;
-    return (uint8_t)bits;
-}
-
-/* The via command: the window's pixels, as the via samples mark the box
- * their cuts were removed from. */
-static void mark_window(uint8_t *cmd, const lfm_raster *r, int x0, int y0, int x1, int y1)
-{
-    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < r->h; y++)
-        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
-}
-
 /* The grid the scores are counted on: the model's pixel, or a finer one
  * when the model's is coarser than halo's default 40 nm, so that models
  * at different pixels are scored alike (a coarse pixel would otherwise
@@ -908,11 +821,8 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     int wx0 = in ? (win.x0 - in->x0) / m->px : 0, wy0 = in ? (win.y0 - in->y0) / m->px : 0;
     int wx1 = in ? (win.x1 - in->x0 + m->px - 1) / m->px : 0, wy1 = in ? (win.y1 - in->y0 + m->px - 1) / m->px : 0;
     if (rc == TCL_OK) {
-        if (cmd && m->task == LFM_ROUTE) {
-            uint8_t byte = route_mark(m, in, keep, fx, fy, tx, ty);
-            mark_point(cmd, in, fx, fy, byte), mark_point(cmd, in, tx, ty, byte);
-        }
-        else if (cmd) mark_window(cmd, in, wx0, wy0, wx1, wy1);
+        if (cmd && m->task == LFM_ROUTE) lfm_command_route(m, in, keep, fx, fy, tx, ty, cmd);
+        else if (cmd) lfm_command_window(in, wx0, wy0, wx1, wy1, cmd);
         if (a->blind) {
             /* no prediction at all: what the legaliser does without the model */
             prob = calloc((size_t)in->c * hw, sizeof *prob);

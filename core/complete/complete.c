@@ -454,6 +454,98 @@ static int add_command_patch(lfm_model *m, const lfm_raster *in, const uint8_t *
     return rc;
 }
 
+/* ---------------------------------------------------------------- commands */
+
+/* The pixel (i, j) of r holding point (x, y) nm. */
+static void point_pixel(const lfm_raster *r, int32_t x, int32_t y, int *i, int *j)
+{
+    *i = (int)floor((double)(x - r->x0) / r->px), *j = (int)floor((double)(y - r->y0) / r->px);
+}
+
+/* A 3x3-pixel mark around a point, as the route samples draw them. */
+static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, uint8_t byte)
+{
+    int i, j;
+    point_pixel(r, x, y, &i, &j);
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++)
+            if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = byte;
+}
+
+/* The route layers (as bits, lfm_cmd_value) with a shape within a pixel
+ * of point (x, y). */
+static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y)
+{
+    int i, j;
+    point_pixel(r, x, y, &i, &j);
+    unsigned bits = 0;
+    for (int ch = 0; ch < r->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        const uint8_t *plane = lfm_raster_plane(r, ch);
+        for (int dy = -1; b >= 0 && dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h && plane[(size_t)(j + dy) * r->w + i + dx])
+                    bits |= 1u << b;
+    }
+    return bits;
+}
+
+/* The route layers whose wiring ends at point (x, y), facing the other
+ * point (tx, ty): on a pixel behind it, off a pixel ahead, along the
+ * longer axis between the two.  A strap that merely passes a point (a
+ * device's li1 or met1 under a met3 wire) is on at both. */
+static unsigned layers_ending(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y, int32_t tx, int32_t ty)
+{
+    int i, j, ux = 0, uy = 0;
+    point_pixel(r, x, y, &i, &j);
+    if (labs((long)tx - x) >= labs((long)ty - y)) ux = tx >= x ? 1 : -1;
+    else uy = ty >= y ? 1 : -1;
+    int bi = i - ux, bj = j - uy, ai = i + ux, aj = j + uy;
+    if (bi < 0 || bj < 0 || ai < 0 || aj < 0 || bi >= r->w || ai >= r->w || bj >= r->h || aj >= r->h) return 0;
+    unsigned bits = 0;
+    for (int ch = 0; ch < r->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        const uint8_t *plane = lfm_raster_plane(r, ch);
+        if (b >= 0 && plane[(size_t)bj * r->w + bi] && !plane[(size_t)aj * r->w + ai]) bits |= 1u << b;
+    }
+    return bits;
+}
+
+/* The byte a route's points are marked with (lfm_command_route). */
+static uint8_t route_mark(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
+                          int32_t tx, int32_t ty)
+{
+    if (lfm_model_cmd_channels(m) <= 1) return 1;
+    unsigned bits = 0;
+    for (int ch = 0; keep && ch < in->c; ch++) {
+        int b = lfm_task_target_index(m->task, &m->map, ch);
+        if (keep[ch] && b >= 0) bits |= 1u << b;
+    }
+    unsigned ea = layers_ending(m, in, fx, fy, tx, ty), ez = layers_ending(m, in, tx, ty, fx, fy);
+    unsigned a = layers_at(m, in, fx, fy), z = layers_at(m, in, tx, ty);
+    if (!bits) bits = ea & ez;
+    if (!bits) bits = ea | ez;
+    if (!bits) bits = a & z;
+    if (!bits) bits = a | z;
+    if (!bits) bits = (1u << lfm_model_cmd_channels(m)) - 1;
+    return (uint8_t)bits;
+}
+
+void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uint8_t *cmd)
+{
+    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < r->h; y++)
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
+}
+
+void lfm_command_route(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
+                       int32_t tx, int32_t ty, uint8_t *cmd)
+{
+    uint8_t byte = route_mark(m, in, keep, fx, fy, tx, ty);
+    mark_point(cmd, in, fx, fy, byte), mark_point(cmd, in, tx, ty, byte);
+}
+
+/* ---------------------------------------------------------------- inference */
+
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
 {
     int S = m->patch, C = in->c, ncmd = lfm_model_cmd_channels(m), cx = C + ncmd, H = in->h, W = in->w;

@@ -18,6 +18,9 @@
  *     tilings of the window offset by half a patch, each pixel the
  *     average of its two predictions weighted by how far inside each
  *     patch it lies, so no pixel is judged from a patch edge alone;
+ *   - the command planes inference takes: a route's two points marked on
+ *     the layer it joins (lfm_command_route), a via window
+ *     (lfm_command_window);
  *   - lfm_scores: IoU and Dice of a prediction against the truth.
  * Legalisation, the step from pixels back to rule-clean shapes, is
  * legalise.h's.
@@ -91,5 +94,20 @@ int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_sc
  * (the layout with elements missing), with cmd ([h][w], or NULL) as the
  * command channel; malloc'ed, NULL on no memory. */
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd);
+
+/* The command plane ([in->h][in->w] bytes, lfm_cmd_value) for a route
+ * from (fx, fy) to (tx, ty) nm: a 3x3 mark at each, as the route samples
+ * draw them.  A model with one command channel takes any mark; one with a
+ * channel per layer is told the layer to join them on -- keep's (the
+ * channels -layers names, or NULL) when given, else the layer whose
+ * wiring ends at both points (on a pixel behind, off a pixel ahead,
+ * toward the other: the two ends of a cut wire, not a strap passing
+ * under), else at either, else the layers with wiring within a pixel of
+ * both points, of either, all. */
+void lfm_command_route(const lfm_model *m, const lfm_raster *in, const uint8_t *keep, int32_t fx, int32_t fy,
+                       int32_t tx, int32_t ty, uint8_t *cmd);
+/* The via command: the window's pixels [x0, x1) x [y0, y1), as the via
+ * samples mark the box their cuts were removed from. */
+void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uint8_t *cmd);
 
 #endif
