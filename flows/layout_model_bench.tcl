@@ -32,6 +32,8 @@
 #             judged by halo's DRC and LVS; with -pdk_root, -signoff of
 #             each task's clean ones also by Magic's DRC on the GDS as
 #             written and Magic's extraction with Netgen
+# -per_sample 1 also prints a line per completion (its layout, the
+# deletion's options, its scores): the failures to look at.
 # -oracle 1 legalises the true missing elements (what legalisation alone
 # achieves), -blind 1 an empty prediction (what the legaliser does without
 # the model: the baseline the models are measured against).
@@ -49,7 +51,7 @@ set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 route 0}]
+              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 route 0} -per_sample 0]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -313,6 +315,11 @@ if {[phase bench]} {
                 if {$d == 0 && $v} break
             }
             set r $first
+            if {[dict get $opts -per_sample]} {
+                say [format "  %s %s %s: IoU %.3f Dice %.3f, legalised IoU %.3f, DRC %s LVS %s" $task [file tail $gds] \
+                         $extra [dict get $r iou] [dict get $r dice] [dict get $r iou_legalised] \
+                         [expr {$d1 == 0 ? "clean" : "$d1 errors"}] [expr {$v1 ? "clean" : "fails"}]]
+            }
             if {$d1 == 0 && $v1} {incr top1}
             incr n
             set iou [expr {$iou + [dict get $r iou]}]

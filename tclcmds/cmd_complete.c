@@ -162,13 +162,18 @@ static int load_corpus(Tcl_Interp *interp, halo_design *d, const char *gds, int3
  * channel table and the grid's origin and pixel, so a reader can place
  * every pixel: the layout raster itself (v NULL) or a model's output. */
 static int write_grid_tensor(Tcl_Interp *interp, const lfm_raster *r, const lfm_chanmap *m, const char *name,
-                             const char *format, const float *v, const char *path)
+                             const char *format, const float *v, const uint8_t *cmd, int ncmd, const char *path)
 {
     nn_params ps;
     nn_params_init(&ps);
-    int shape[3] = {r->c, r->h, r->w};
+    int shape[3] = {r->c, r->h, r->w}, cshape[3] = {ncmd, r->h, r->w};
     nn_param *p = nn_params_add(&ps, name, 3, shape);
     for (size_t i = 0; p && i < p->n; i++) p->w[i] = v ? v[i] : r->v[i];
+    /* the command planes the model was given, as its input has them */
+    nn_param *c = cmd && ncmd > 0 && p ? nn_params_add(&ps, "command", 3, cshape) : NULL;
+    size_t hw = (size_t)r->h * r->w;
+    for (size_t i = 0; c && i < c->n; i++) c->w[i] = lfm_cmd_value(cmd[i % hw], ncmd, (int)(i / hw));
+    if (cmd && ncmd > 0 && !c) p = NULL;
     nn_meta meta = {NULL, NULL, 0};
     char text[4096], num[64];
     lfm_chanmap_to_text(m, text, sizeof text);
@@ -293,7 +298,7 @@ static int LayoutRasterCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
         return TCL_ERROR;
     lfm_raster *r = lfm_raster_cell(design_layout(d), cell, &m, px, win);
     if (!r) return halo_tcl_fail(interp, HALO_E_LFM_DATA, "the cell is empty or the window too large");
-    int rc = out ? write_grid_tensor(interp, r, &m, "layout", "halo.layout_raster", NULL, out) : TCL_OK;
+    int rc = out ? write_grid_tensor(interp, r, &m, "layout", "halo.layout_raster", NULL, NULL, 0, out) : TCL_OK;
     if (rc == TCL_OK) Tcl_SetObjResult(interp, raster_dict(r, &m));
     lfm_raster_free(r);
     return rc;
@@ -833,7 +838,8 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         } else prob = lfm_infer(m, in, cmd);
         if (!prob) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
         else if (a->probabilities)
-            rc = write_grid_tensor(interp, in, &m->map, "probability", "halo.layout_probability", prob, a->probabilities);
+            rc = write_grid_tensor(interp, in, &m->map, "probability", "halo.layout_probability", prob, cmd,
+                                   ncmd, a->probabilities);
     }
     if (rc == TCL_OK) {
         lfm_predicted(m, in, prob, (float)a->threshold, wx0, wy0, wx1, wy1, pred);
@@ -994,7 +1000,8 @@ const HaloCmd halo_complete_cmds[] = {
      "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "
      "task's layers. -probabilities FILE writes the model's averaged per-pixel probabilities, the tensor "
      "\"probability\" [C,H,W] over the window and its context, as safetensors with the channel table, pixel and "
-     "origin (x0_nm, y0_nm; row 0 at the bottom). check_drc and check_lvs judge the result. -oracle 1 legalises the "
+     "origin (x0_nm, y0_nm; row 0 at the bottom), and for a model with command channels the planes it was "
+     "given, \"command\" [K,H,W] (a route's marks, a via window). check_drc and check_lvs judge the result. -oracle 1 legalises the "
      "truth's missing elements instead of the model's prediction: what legalisation alone achieves. -blind 1 "
      "legalises an empty prediction (every probability 0): what the legaliser does without the model.",
      "Completes a layout with a fine-tuned model."},

@@ -96,8 +96,11 @@ int lfm_evaluate(lfm_model *m, const lfm_corpus *c, int n, uint64_t seed, lfm_sc
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd);
 
 /* The command plane ([in->h][in->w] bytes, lfm_cmd_value) for a route
- * from (fx, fy) to (tx, ty) nm: a 3x3 mark at each, as the route samples
- * draw them.  A model with one command channel takes any mark; one with a
+ * from (fx, fy) to (tx, ty) nm, marked as the route samples mark their
+ * ends: where a told layer's wiring ends at a point, facing the other,
+ * its cross-section there and the pixels a step ahead (two pixels deep,
+ * as wide as the wire); a 3x3 mark where no wire ends at the point.  A
+ * model with one command channel takes any mark; one with a
  * channel per layer is told the layer to join them on -- keep's (the
  * channels -layers names, or NULL) when given, else the layer whose
  * wiring ends at both points (on a pixel behind, off a pixel ahead,

@@ -408,10 +408,12 @@ static int anchor_slab(patch_ctx *k, const uint8_t *plane, int *bx0, int *by0, i
  * stretch), else a box (which may take a bend or part of a wide wire's
  * width).  Where the removed part meets the kept part of that element
  * lies a start or end point: each such meeting (a run of touching
- * pixels, as wide as the wire) gets a 3x3 mark at its centre in the
- * command channel, the mark complete_layout draws for -from and -to, so
- * the model trains on the points it is given.  Returns the number of
- * marks (-1: out of memory). */
+ * pixels, as wide as the wire) is marked in the command channel over
+ * its removed pixels and the kept pixels they touch, two pixels deep and
+ * as wide as the wire's end, the mark complete_layout draws for -from
+ * and -to: the model is told where the ends are and how wide (a 3x3 mark
+ * at a point said neither, and thin wires came out drawn twice their
+ * width).  Returns the number of marks (-1: out of memory). */
 static int mask_route(patch_ctx *k, const uint8_t *plane)
 {
     int bx0, by0, bx1, by1, s = k->size;
@@ -422,31 +424,29 @@ static int mask_route(patch_ctx *k, const uint8_t *plane)
         for (int x = bx0 < 0 ? 0 : bx0; x < bx1 && x < s; x++)
             if (plane[y * s + x] && k->lab[y * s + x] == me) k->removed[y * s + x] = 1;
     uint8_t *meet = calloc((size_t)s * s, 1);
-    int *lab = calloc((size_t)s * s, sizeof *lab), mark = 0;
+    int *lab = calloc((size_t)s * s, sizeof *lab), marks = 0;
     lfm_stack st = {0};
     if (!meet || !lab) {
         free(meet), free(lab);
         return -1;
     }
+    /* meet: 1 on a removed pixel touching a kept one, 2 on that kept one */
     for (int p = 0; p < s * s; p++) {
         if (!k->removed[p]) continue;
         int x = p % s, y = p / s;
         int nb[4] = {x > 0 ? p - 1 : -1, x + 1 < s ? p + 1 : -1, y > 0 ? p - s : -1, y + 1 < s ? p + s : -1};
         for (int j = 0; j < 4; j++)
-            if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) meet[p] = 1;
+            if (nb[j] >= 0 && plane[nb[j]] && k->lab[nb[j]] == me && !k->removed[nb[j]]) meet[p] = 1, meet[nb[j]] = 2;
     }
-    /* each run of meeting pixels: one mark at its centre */
     for (int p = 0; p < s * s; p++) {
-        if (!meet[p] || lab[p]) continue;
-        lfm_elem e = lfm_flood(meet, s, s, p, lab, ++mark, &st);
-        if (e.pixels < 0) break;
-        int cx = (int)floor(e.cx + 0.5), cy = (int)floor(e.cy + 0.5);
-        for (int dy = -1; dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++)
-                if (cx + dx >= 0 && cx + dx < s && cy + dy >= 0 && cy + dy < s) k->cmd[(cy + dy) * s + cx + dx] = k->mark;
+        if (meet[p] == 1 && !lab[p] && lfm_flood(meet, s, s, p, lab, ++marks, &st).pixels < 0) {
+            marks = -1;
+            break;
+        }
+        if (meet[p]) k->cmd[p] = k->mark;
     }
     free(meet), free(lab), free(st.v);
-    return mark;
+    return marks;
 }
 
 /* Where the patch goes relative to the anchor: nwell patches anywhere
