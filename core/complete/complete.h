@@ -17,7 +17,9 @@
  *   - lfm_infer: the seed's slicing with overlapping double sampling: two
  *     tilings of the window offset by half a patch, each pixel the
  *     average of its two predictions weighted by how far inside each
- *     patch it lies, so no pixel is judged from a patch edge alone;
+ *     patch it lies, so no pixel is judged from a patch edge alone
+ *     (N-well patches each run in four mirrored views, averaged; a route
+ *     also through one patch centred on its two points);
  *   - the command planes inference takes: a route's two points marked on
  *     the layer it joins (lfm_command_route), a via window
  *     (lfm_command_window);
