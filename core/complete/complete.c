@@ -486,6 +486,15 @@ static void mark_point(uint8_t *cmd, const lfm_raster *r, int32_t x, int32_t y, 
             if (i + dx >= 0 && i + dx < r->w && j + dy >= 0 && j + dy < r->h) cmd[(size_t)(j + dy) * r->w + i + dx] = byte;
 }
 
+/* The unit pixel step (ux, uy) from (x, y) toward (tx, ty) along the
+ * longer axis between them: the way a route runs from its point. */
+static void step_toward(int32_t x, int32_t y, int32_t tx, int32_t ty, int *ux, int *uy)
+{
+    *ux = *uy = 0;
+    if (labs((long)tx - x) >= labs((long)ty - y)) *ux = tx >= x ? 1 : -1;
+    else *uy = ty >= y ? 1 : -1;
+}
+
 /* The route layers (as bits, lfm_cmd_value) with a shape within a pixel
  * of point (x, y). */
 static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y)
@@ -510,10 +519,9 @@ static unsigned layers_at(const lfm_model *m, const lfm_raster *r, int32_t x, in
  * device's li1 or met1 under a met3 wire) is on at both. */
 static unsigned layers_ending(const lfm_model *m, const lfm_raster *r, int32_t x, int32_t y, int32_t tx, int32_t ty)
 {
-    int i, j, ux = 0, uy = 0;
+    int i, j, ux, uy;
     point_pixel(r, x, y, &i, &j);
-    if (labs((long)tx - x) >= labs((long)ty - y)) ux = tx >= x ? 1 : -1;
-    else uy = ty >= y ? 1 : -1;
+    step_toward(x, y, tx, ty, &ux, &uy);
     int bi = i - ux, bj = j - uy, ai = i + ux, aj = j + uy;
     if (bi < 0 || bj < 0 || ai < 0 || aj < 0 || bi >= r->w || ai >= r->w || bj >= r->h || aj >= r->h) return 0;
     unsigned bits = 0;
@@ -588,10 +596,9 @@ static int mark_wire_end(const lfm_raster *r, int ch, int i, int j, int ux, int 
 static void mark_route_point(const lfm_model *m, const lfm_raster *in, uint8_t byte, int32_t x, int32_t y,
                              int32_t ox, int32_t oy, uint8_t *cmd)
 {
-    int i, j, ux = 0, uy = 0, found = 0;
+    int i, j, ux, uy, found = 0;
     point_pixel(in, x, y, &i, &j);
-    if (labs((long)ox - x) >= labs((long)oy - y)) ux = ox >= x ? 1 : -1;
-    else uy = oy >= y ? 1 : -1;
+    step_toward(x, y, ox, oy, &ux, &uy);
     int ncmd = lfm_model_cmd_channels(m);
     for (int ch = 0; ch < in->c; ch++) {
         int b = lfm_task_target_index(m->task, &m->map, ch);
