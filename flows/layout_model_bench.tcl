@@ -5,6 +5,7 @@
 #                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT? ?-finetune_pixel UM|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N? ?-curve_seeds LIST?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
+#                                     ?-per_sample 0|1? ?-nwell_edge 0|1?
 #
 # Phases (-phases, default all, in this order):
 #   corpus    verified layouts of six circuits (flows/layout_corpus.tcl);
@@ -20,14 +21,17 @@
 #             -finetune_pixel um (0: the pre-trained model's 0.04; N-wells
 #             0.16, whose 64 pixels see 10 um, the tap included), at
 #             the learning rate -finetune_lr gives the task (routes 2e-3: in the same 20 minutes
-#             held-out pairs Dice 0.963 against 0.949 at 1e-3)
+#             held-out pairs Dice 0.963 against 0.949 at 1e-3); with
+#             -nwell_edge 1 (default) nwell also makes nwell_edge, the
+#             model that places a coarse well's sides at 40 nm
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
 #             sets of -sizes pairs, the same steps each, scored on pairs of
 #             the held-out layouts, the mean over -curve_seeds (each seed
 #             draws its own training pairs and initial weights); drawn as
 #             DIR/curve.png
 #   bench     (-tasks, default all four) -per_task completions per task (-nwell_samples for nwell,
-#             whose every completion infers a whole cell) on the held-out layouts: the
+#             whose every completion infers a whole cell; with -nwell_edge 1 the nwell
+#             model's well, its sides placed by nwell_edge) on the held-out layouts: the
 #             target elements deleted (every N-well; the contacts or the
 #             vias of one layer inside a box, grown until LVS fails; a routed wire cut out of a
 #             box, its ends given as -from and -to), completed, legalised,
@@ -51,10 +55,10 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 set tmp [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain finetune curve bench} \
-              -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
+              -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 nwell_edge 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
-              -finetune_samples {contact 400 via 1500 nwell 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 route 0} \
-              -finetune_lr {contact 1e-3 via 1e-3 nwell 1e-3 route 2e-3} -per_sample 0]
+              -finetune_samples {contact 400 via 1500 nwell 1700 nwell_edge 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 nwell_edge 0 route 0} \
+              -finetune_lr {contact 1e-3 via 1e-3 nwell 1e-3 nwell_edge 2e-3 route 2e-3} -per_sample 0 -nwell_edge 1]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -111,6 +115,19 @@ if {[phase corpus]} {
 
 set pre [file join $out pretrain.safetensors]
 proc model_path {task} {file join [dict get $::opts -out] $task.safetensors}
+# complete_layout's model options for a task: N-wells (-nwell_edge 1) are
+# the nwell model's well at 0.16 um with its sides placed at 40 nm by the
+# nwell_edge model
+proc model_args {task} {
+    if {$task eq "nwell" && [dict get $::opts -nwell_edge]} {
+        return [list -model [model_path nwell_edge] -coarse [model_path nwell]]
+    }
+    return [list -model [model_path $task]]
+}
+# The models a task's fine-tuning makes.
+proc task_models {task} {
+    expr {$task eq "nwell" && [dict get $::opts -nwell_edge] ? {nwell nwell_edge} : [list $task]}
+}
 
 if {[phase pretrain]} {
     set r [train -gds $train_dir -val_gds $held_dir -out $pre -task pretrain -steps 1000000 \
@@ -121,7 +138,7 @@ if {[phase pretrain]} {
 }
 
 if {[phase finetune]} {
-    foreach task $tasks {
+    foreach task [concat {*}[lmap t $tasks {task_models $t}]] {
         set n [task_value -finetune_samples $task]
         set r [train -gds $train_dir -val_gds $held_dir -out [model_path $task] -task $task \
                    -init $pre -samples $n -size [task_value -finetune_size $task] {*}[pixel_opt $task] -steps 1000000 \
@@ -280,7 +297,7 @@ if {[phase bench]} {
     set total 0; set total_clean 0; set total_top1 0
     foreach task $tasks {
         set n 0; set drc_ok 0; set lvs_ok 0; set both 0; set iou 0; set dice 0; set iou_l 0; set dice_l 0; set t0 [clock milliseconds]
-        set judged 0; set judged_ok 0; set top1 0
+        set judged 0; set judged_ok 0; set top1 0; set coarse 0
         set want [dict get $opts [expr {$task eq "nwell" ? "-nwell_samples" : "-per_task"}]]
         for {set i 0} {$n < $want && $i < 20 * $want} {incr i} {
             lassign [lindex $layouts [expr {$i % [llength $layouts]}]] gds spice
@@ -302,7 +319,7 @@ if {[phase bench]} {
                 set rec [lindex $recs $j]
                 incr j
                 if {$j > 1} {flatten_cell base work_$j; set cell work_$j} else {set cell work}
-                set r [complete_layout -model [model_path $task] -cell $cell -truth truth \
+                set r [complete_layout {*}[model_args $task] -cell $cell -truth truth \
                            -oracle [dict get $::opts -oracle] -blind [dict get $::opts -blind] {*}$rec {*}$extra]
                 if {$j == 1} {
                     set first $r
@@ -325,6 +342,7 @@ if {[phase bench]} {
             }
             if {$d1 == 0 && $v1} {incr top1}
             incr n
+            if {[dict exists $r coarse_iou]} {set coarse [expr {$coarse + [dict get $r coarse_iou]}]}
             set iou [expr {$iou + [dict get $r iou]}]
             set dice [expr {$dice + [dict get $r dice]}]
             set iou_l [expr {$iou_l + [dict get $r iou_legalised]}]
@@ -355,6 +373,8 @@ if {[phase bench]} {
                       [expr {100.0 * $lvs_ok / $n}] [expr {100.0 * $both / $n}] [dict get $opts -top_k $task] [expr {100.0 * $top1 / $n}] \
                       [expr {([clock milliseconds] - $t0) / 1000.0}]]
         if {$signoff} {append line [format "  Magic+Netgen clean %d/%d of a sample" $judged_ok $judged]}
+        # N-wells through nwell_edge: the coarse well's own IoU, before its sides were placed
+        if {$coarse > 0} {append line [format "  (coarse well IoU %.3f)" [expr {$coarse / $n}]]}
         say $line
     }
     if {$total} {

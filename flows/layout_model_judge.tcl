@@ -7,7 +7,8 @@
 # For each netlist: one finger arrangement placed and routed by halo; the
 # contacts round one contact, or the met1-met2 vias round one via, deleted
 # (the box grown until LVS fails), or every N-well, or the middle 0.6 um
-# of the longest met2 wire (its ends given as -from/-to); completed with models/layout/<task>.safetensors; then
+# of the longest met2 wire (its ends given as -from/-to); completed with models/layout/<task>.safetensors
+# (N-wells: nwell.safetensors, its well's sides placed by nwell_edge.safetensors); then
 # halo's DRC and LVS, Magic's DRC on the GDS as written, Magic's extraction
 # with Netgen, and the open_pdks KLayout deck.  A netlist with a pairs.json
 # beside it gets its match groups; an OSIRIS .sp is read with -width
@@ -77,7 +78,13 @@ proc run {name spice opts task} {
         }
     }
     set before [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]
-    set r [complete_layout -model [file join $::root models layout $task.safetensors] -cell $cell -truth truth_$name {*}$opts2]
+    set models [file join $::root models layout]
+    set model [list -model [file join $models $task.safetensors]]
+    if {$task eq "nwell"} {
+        # the nwell model's well, its sides placed at 40 nm by nwell_edge
+        set model [list -model [file join $models nwell_edge.safetensors] -coarse [file join $models nwell.safetensors]]
+    }
+    set r [complete_layout {*}$model -cell $cell -truth truth_$name {*}$opts2]
     set after [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]
     set g $::tmp/judge_$name.gds
     write_gds $g -cells $cell

@@ -309,7 +309,7 @@ static int LayoutRasterCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj 
 static int parse_task(Tcl_Interp *interp, const char *name, lfm_task *t)
 {
     if (lfm_task_parse(name, t))
-        return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-task", name, "pretrain, contact, via, nwell or route");
+        return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-task", name, "pretrain, contact, via, nwell, nwell_edge or route");
     return TCL_OK;
 }
 
@@ -643,7 +643,7 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 /* ---------------------------------------------------------------- complete_layout */
 
 typedef struct complete_args {
-    const char *model, *cell, *window, *from, *to, *truth, *layers, *probabilities;
+    const char *model, *cell, *window, *from, *to, *truth, *layers, *probabilities, *coarse;
     double threshold;
     int legalise, oracle, blind, stack;
 } complete_args;
@@ -720,6 +720,33 @@ static void truth_scores(const lfm_model *m, const score_grid *g, const uint8_t 
     lfm_scores_finish(s);
 }
 
+/* An N-well edge completion's coarse well (its command plane cmd) scored
+ * as a prediction (within the window, as pred is), next to the edge
+ * model's: what placing the sides gained. */
+static int coarse_scores(const lfm_model *m, const score_grid *g, const lfm_raster *in, const uint8_t *cmd,
+                         Tcl_Obj *res)
+{
+    size_t hw = (size_t)in->h * in->w;
+    uint8_t *as_pred = calloc((size_t)in->c * hw, 1);
+    if (!as_pred) return -1;
+    int x0 = g->win[0] / g->k, y0 = g->win[1] / g->k, x1 = g->win[2] / g->k, y1 = g->win[3] / g->k;
+    for (int ch = 0; ch < in->c; ch++) {
+        if (!lfm_task_targets(m->task, &m->map, ch)) continue;
+        const uint8_t *have = lfm_raster_plane(in, ch);
+        for (int y = y0 < 0 ? 0 : y0; y < y1 && y < in->h; y++)
+            for (int x = x0 < 0 ? 0 : x0; x < x1 && x < in->w; x++) {
+                size_t p = (size_t)y * in->w + x;
+                as_pred[(size_t)ch * hw + p] = cmd[p] && !have[p];
+            }
+    }
+    lfm_scores s;
+    truth_scores(m, g, as_pred, in->w, in->h, g->k, &s);
+    halo_dict_put(res, "coarse_iou", Tcl_NewDoubleObj(s.iou));
+    halo_dict_put(res, "coarse_dice", Tcl_NewDoubleObj(s.dice));
+    free(as_pred);
+    return 0;
+}
+
 /* -layers LIST: the task's channels to complete (others' predictions are
  * dropped), as a mask over channels; every name must be a layer of a
  * channel the task completes. */
@@ -779,8 +806,8 @@ static int legalised_scores(Tcl_Interp *interp, const lfm_model *m, lay_lib *lib
     return TCL_OK;
 }
 
-static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_args *a, lfm_model *m, int cell,
-                          Tcl_Obj *res)
+static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_args *a, lfm_model *m,
+                          lfm_model *coarse, int cell, Tcl_Obj *res)
 {
     lay_lib *lib = design_layout(d);
     lay_flat *f = flat_build(lib, cell);
@@ -827,7 +854,11 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     int wx1 = in ? (win.x1 - in->x0 + m->px - 1) / m->px : 0, wy1 = in ? (win.y1 - in->y0 + m->px - 1) / m->px : 0;
     if (rc == TCL_OK) {
         if (cmd && m->task == LFM_ROUTE) lfm_command_route(m, in, keep, fx, fy, tx, ty, cmd);
-        else if (cmd) lfm_command_window(in, wx0, wy0, wx1, wy1, cmd);
+        else if (cmd && m->task == LFM_NWELL_EDGE) {
+            if (lfm_command_coarse(coarse, f, win, in, (float)a->threshold, cmd)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+        } else if (cmd) lfm_command_window(in, wx0, wy0, wx1, wy1, cmd);
+    }
+    if (rc == TCL_OK) {
         if (a->blind) {
             /* no prediction at all: what the legaliser does without the model */
             prob = calloc((size_t)in->c * hw, sizeof *prob);
@@ -858,6 +889,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
             halo_dict_put(res, "iou", Tcl_NewDoubleObj(s.iou));
             halo_dict_put(res, "dice", Tcl_NewDoubleObj(s.dice));
             halo_dict_put(res, "truth_pixels", Tcl_NewLongObj((long)(s.tp + s.fn)));
+            if (m->task == LFM_NWELL_EDGE && cmd && coarse_scores(m, &grid, in, cmd, res)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
         }
     }
     if (rc == TCL_OK && a->legalise) {
@@ -886,11 +918,37 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     return rc;
 }
 
+/* -coarse FILE: an N-well edge model's coarse well comes from an nwell
+ * model at a coarser pixel of the same channels; any other model takes
+ * none. */
+static int load_coarse_model(Tcl_Interp *interp, const complete_args *a, const lfm_model *m, lfm_model *coarse)
+{
+    if ((m->task == LFM_NWELL_EDGE) != (a->coarse != NULL))
+        return halo_tcl_fail(interp, HALO_E_LFM_TASK, a->coarse ? "-coarse goes with an nwell_edge model only"
+                                                                : "an nwell_edge model needs -coarse FILE, the nwell model whose "
+                                                                  "well it places the sides of");
+    if (!a->coarse) return TCL_OK;
+    halo_err err;
+    halo_err_clear(&err);
+    if (lfm_model_load(a->coarse, coarse, &err)) return halo_tcl_error(interp, &err);
+    const char *why = coarse->task != LFM_NWELL ? "is not an nwell model"
+                      : coarse->px < m->px      ? "has a finer pixel than the edge model"
+                      : coarse->map.nch != m->map.nch ? "has other channels than the edge model"
+                                                      : NULL;
+    if (why) {
+        char w[200];
+        snprintf(w, sizeof w, "-coarse %s %s", a->coarse, why);
+        lfm_model_free(coarse);
+        return halo_tcl_fail(interp, HALO_E_LFM_TASK, w);
+    }
+    return TCL_OK;
+}
+
 /* complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? ?-legalise 0|1? */
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -904,6 +962,7 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-stack", OPT_INT, &a.stack, 0, 1, "0 or 1"},
                        {"-layers", OPT_STR, &a.layers, 0, 0, NULL},
                        {"-probabilities", OPT_STR, &a.probabilities, 0, 0, NULL},
+                       {"-coarse", OPT_STR, &a.coarse, 0, 0, NULL},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -920,13 +979,19 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     if (m.task == LFM_PRETRAIN) {
         lfm_model_free(&m);
         return halo_tcl_fail(interp, HALO_E_LFM_TASK,
-                             "the model is only pre-trained; fine-tune it for contact, via, nwell or route first");
+                             "the model is only pre-trained; fine-tune it for contact, via, nwell, nwell_edge or route first");
+    }
+    lfm_model coarse = {0};
+    if (load_coarse_model(interp, &a, &m, &coarse) != TCL_OK) {
+        lfm_model_free(&m);
+        return TCL_ERROR;
     }
     Tcl_Obj *res = Tcl_NewDictObj();
     Tcl_IncrRefCount(res);
     halo_dict_put(res, "task", Tcl_NewStringObj(lfm_task_name(m.task), -1));
-    rc = run_completion(interp, d, &a, &m, cell, res);
+    rc = run_completion(interp, d, &a, &m, a.coarse ? &coarse : NULL, cell, res);
     lfm_model_free(&m);
+    if (a.coarse) lfm_model_free(&coarse);
     if (rc == TCL_OK) Tcl_SetObjResult(interp, res);
     Tcl_DecrRefCount(res);
     return rc;
@@ -948,18 +1013,21 @@ const HaloCmd halo_complete_cmds[] = {
      "channels shape origin pixel on (pixels per channel), or for -into the rectangles per channel.",
      "Turns a cell into a channel raster and back."},
     {"layout_patches", LayoutPatchesCmd,
-     "layout_patches -gds LIST ?-task pretrain|contact|via|nwell|route? ?-count N? ?-size PX? ?-pixel UM? ?-seed S? "
+     "layout_patches -gds LIST ?-task pretrain|contact|via|nwell|nwell_edge|route? ?-count N? ?-size PX? ?-pixel UM? ?-seed S? "
      "?-out FILE?",
      "Draws N (100) training pairs of -size PX (64) pixels from the top cells of the GDS files in LIST (a "
      "directory stands for its *.gds, e.g. a generate_dataset directory). pretrain: a channel drawn uniformly "
      "among those the layouts have (equal counts per layer type), a patch round one of its elements, a random "
      "subset of that channel's elements removed. contact and via: the cuts of one cut channel inside a random box "
      "removed; via also marks the box round them, grown by 0-8 pixels, in an extra command channel (the window "
-     "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well or, one in four, anywhere. route: one stretch of a "
+     "complete_layout gives a via model; a quarter of via boxes cover the whole patch). nwell: every N-well of a patch drawn round a well or, one in four, anywhere. nwell_edge: every N-well of a patch drawn round a point on a side of a well, "
+     "its command channel the well as a model at 4 times the pixel draws it (a coarse pixel on when its centre is in the well), each "
+     "side then moved up to two coarse pixels in or out, as a coarse model's sides land: the pairs that teach a fine model to place a coarse "
+     "well's sides. route: one stretch of a "
      "metal element cut out (three in four: across the wire's full width, inside its straight run, the length "
      "drawn towards 5/8 of the patch; else inside a random box), the two points where it met the rest marked in the command "
      "channel of its layer, one per route layer (li1 met1 met2 met3 met4; a cut meeting the rest once or three "
-     "times is drawn again). -out writes tensors x [N,C+K,S,S] (input; K command channels: via 1, route 5) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
+     "times is drawn again). -out writes tensors x [N,C+K,S,S] (input; K command channels: via 1, nwell_edge 1, route 5) and y [N,C,S,S] (removed elements) as safetensors. Returns a dict: samples task "
      "layouts size pixel channels per_channel removed_pixels_mean.",
      "Samples masked layout patches for training."},
     {"train_layout_model", TrainLayoutModelCmd,
@@ -980,7 +1048,7 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE? ?-coarse FILE?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
@@ -992,16 +1060,21 @@ const HaloCmd halo_complete_cmds[] = {
      "on the layer whose wiring both touch, as wide as that wiring (route; those points are required, and the "
      "model is told their layer: the -layers given, else the one whose wiring ends at both points, else at "
      "either). A via "
-     "model's command channel is the window: draw it round the missing cuts. -truth CELL scores the prediction before legalisation against the "
+     "model's command channel is the window: draw it round the missing cuts. An nwell_edge model needs -coarse "
+     "FILE, an nwell model at a coarser pixel: that model's well (inferred at its own pixel with half its own patch "
+     "of context) is the edge model's command channel, and the edge model runs only on the patches across that "
+     "well's sides, placing them at its own pixel; the other pixels keep the coarse well. Scores, legalisation "
+     "and -probabilities are then at the edge model's pixel. -truth CELL scores the prediction before legalisation against the "
      "elements CELL has and the input lacks, and what legalisation drew likewise, on the model's pixel or, "
      "when that is coarser than 40 nm, on a 40 nm grid (each model pixel repeated), so models at different "
      "pixels score alike. Returns a dict: task predicted "
      "(pixels per layer) predicted_pixels added (shapes per layer) and "
-     "with -truth iou dice truth_pixels iou_legalised dice_legalised. -layers LIST completes only those of the "
+     "with -truth iou dice truth_pixels iou_legalised dice_legalised (nwell_edge also coarse_iou coarse_dice, the "
+     "coarse well's own scores). -layers LIST completes only those of the "
      "task's layers. -probabilities FILE writes the model's averaged per-pixel probabilities, the tensor "
      "\"probability\" [C,H,W] over the window and its context, as safetensors with the channel table, pixel and "
      "origin (x0_nm, y0_nm; row 0 at the bottom), and for a model with command channels the planes it was "
-     "given, \"command\" [K,H,W] (a route's marks, a via window). check_drc and check_lvs judge the result. -oracle 1 legalises the "
+     "given, \"command\" [K,H,W] (a route's marks, a via window, the coarse well). check_drc and check_lvs judge the result. -oracle 1 legalises the "
      "truth's missing elements instead of the model's prediction: what legalisation alone achieves. -blind 1 "
      "legalises an empty prediction (every probability 0): what the legaliser does without the model.",
      "Completes a layout with a fine-tuned model."},

@@ -559,6 +559,41 @@ void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uin
         for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
 }
 
+int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
+                       uint8_t *cmd)
+{
+    int32_t cpx = coarse->px;
+    lay_box area = lay_box_grow(win, cpx * (coarse->patch / 2));
+    area.x0 = lfm_floor_to(area.x0, cpx), area.y0 = lfm_floor_to(area.y0, cpx);
+    lfm_raster *cin = lfm_raster_flat(f, &coarse->map, cpx, area);
+    float *prob = cin ? lfm_infer(coarse, cin, NULL) : NULL;
+    if (!prob) {
+        lfm_raster_free(cin);
+        return -1;
+    }
+    size_t chw = (size_t)cin->h * cin->w;
+    for (int ch = 0; ch < cin->c; ch++) {
+        if (!lfm_task_targets(coarse->task, &coarse->map, ch)) continue;
+        const uint8_t *have = lfm_raster_plane(cin, ch);
+        const float *p = prob + (size_t)ch * chw;
+        /* each pixel of in takes the coarse pixel holding its centre */
+        for (int j = 0; j < in->h; j++) {
+            int64_t cy = ((int64_t)in->y0 + (int64_t)j * in->px + in->px / 2 - cin->y0);
+            int cj = cy < 0 ? -1 : (int)(cy / cpx);
+            for (int i = 0; i < in->w; i++) {
+                int64_t cx = ((int64_t)in->x0 + (int64_t)i * in->px + in->px / 2 - cin->x0);
+                int ci = cx < 0 ? -1 : (int)(cx / cpx);
+                if (ci < 0 || cj < 0 || ci >= cin->w || cj >= cin->h) continue;
+                size_t at = (size_t)cj * cin->w + ci;
+                if (p[at] > threshold || have[at]) cmd[(size_t)j * in->w + i] = 1;
+            }
+        }
+    }
+    free(prob);
+    lfm_raster_free(cin);
+    return 0;
+}
+
 /* The wire end of channel ch at point (i, j) pixels, the route running
  * from it along (ux, uy): the last pixel on before the gap, looked for
  * at the point and a pixel either side along the route (a point on a
@@ -618,17 +653,95 @@ void lfm_command_route(const lfm_model *m, const lfm_raster *in, const uint8_t *
 
 /* ---------------------------------------------------------------- inference */
 
+/* N-well edges: whether the hint changes inside the patch at (px0, py0)
+ * (or there is none), so the patch holds a side of the coarse well.  A
+ * patch wholly inside or outside it is not run: its pixels keep the
+ * hint (keep_hint_off_sides).  The edge model only saw patches across a
+ * side, and a cell's wells are mostly inside or outside. */
+static int hint_has_side(const uint8_t *cmd, int W, int H, int px0, int py0, int S)
+{
+    if (!cmd) return 1;
+    int i0, i1, j0, j1, first = -1;
+    clip_span(px0, S, W, &i0, &i1);
+    clip_span(py0, S, H, &j0, &j1);
+    for (int j = j0; j < j1; j++)
+        for (int i = i0; i < i1; i++) {
+            int v = cmd[(size_t)(py0 + j) * W + px0 + i] != 0;
+            if (first < 0) first = v;
+            else if (v != first) return 1;
+        }
+    return 0;
+}
+
+/* Whether each pixel of plane (h x w) has an on pixel of src within r
+ * on both axes (a square dilation, one pass per axis). */
+static int dilate_square(const uint8_t *src, int w, int h, int r, uint8_t *out)
+{
+    int n = w > h ? w : h;
+    int *run = malloc(((size_t)n + 1) * sizeof *run);
+    uint8_t *mid = malloc((size_t)w * h);
+    if (!run || !mid) {
+        free(run), free(mid);
+        return -1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const uint8_t *a = pass ? mid : src;
+        uint8_t *b = pass ? out : mid;
+        int len = pass ? h : w, lines = pass ? w : h;
+        for (int l = 0; l < lines; l++) {
+#define AT(k) (pass ? (size_t)(k) * w + l : (size_t)l * w + (k))
+            run[0] = 0;
+            for (int k = 0; k < len; k++) run[k + 1] = run[k] + (a[AT(k)] != 0);
+            for (int k = 0; k < len; k++) {
+                int lo = k - r < 0 ? 0 : k - r, hi = k + r + 1 > len ? len : k + r + 1;
+                b[AT(k)] = run[hi] > run[lo];
+            }
+#undef AT
+        }
+    }
+    free(run), free(mid);
+    return 0;
+}
+
+/* An N-well edge model places the hint's sides and nothing else: a pixel
+ * with no hint side within LFM_EDGE_BAND (the farthest a true side lies
+ * from the hint's in its training pairs), or that no patch ran over,
+ * keeps the hint.  Without the band the model drew wells in the open
+ * beside a side, where its pairs had never shown it one to copy. */
+static int keep_hint_off_sides(const lfm_model *m, const lfm_raster *in, const uint8_t *cmd, const float *wsum,
+                               float *prob)
+{
+    int W = in->w, H = in->h;
+    size_t hw = (size_t)H * W;
+    uint8_t *side = malloc(hw), *near = malloc(hw);
+    int rc = side && near ? 0 : -1;
+    for (int y = 0; y < H && !rc; y++)
+        for (int x = 0; x < W; x++) {
+            size_t p = (size_t)y * W + x;
+            int v = cmd[p] != 0;
+            side[p] = (x + 1 < W && (cmd[p + 1] != 0) != v) || (y + 1 < H && (cmd[p + W] != 0) != v);
+        }
+    if (!rc) rc = dilate_square(side, W, H, LFM_EDGE_BAND, near);
+    for (int ch = 0; ch < in->c && !rc; ch++)
+        if (lfm_task_targets(m->task, &m->map, ch))
+            for (size_t p = 0; p < hw; p++)
+                if (wsum[p] <= 0 || !near[p]) prob[(size_t)ch * hw + p] = cmd[p] != 0;
+    free(side), free(near);
+    return rc;
+}
+
 /* How many views of each tiling patch are averaged: the patch as drawn
  * and mirrored in x, y and both (each mirrored back).  N-wells take all
  * four: a well's edge lies mid-pixel at the model's 0.16 um, and the
  * views' one-pixel slips average out (held-out bench IoU 0.892 -> 0.901,
- * 0.943 -> 0.954 after legalisation, for four times the inference).  The
- * other tasks take one: a route's views are its command patch's
- * (add_command_patch), and cut completion runs over whole cells, where
- * four times the inference costs minutes of the benchmark. */
+ * 0.943 -> 0.954 after legalisation, for four times the inference), and
+ * so do N-well edges (a side's bumps smooth out).  The other tasks take
+ * one: a route's views are its command patch's (add_command_patch), and
+ * cut completion runs over whole cells, where four times the inference
+ * costs minutes of the benchmark. */
 static int tiling_views(const lfm_model *m)
 {
-    return m->task == LFM_NWELL ? 4 : 1;
+    return m->task == LFM_NWELL || m->task == LFM_NWELL_EDGE ? 4 : 1;
 }
 
 float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
@@ -657,6 +770,7 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
                 fill_patch(in, cmd, cx, S, px0, py0, xb);
                 int any = 0;
                 for (size_t k = 0; k < xs && !any; k++) any = xb[k] != 0;
+                if (m->task == LFM_NWELL_EDGE && !hint_has_side(cmd, W, H, px0, py0, S)) continue;
                 if (any) org[nb][0] = px0, org[nb][1] = py0, nb++;
                 else add_empty_tile(wsum, W, H, px0, py0, S);
             }
@@ -672,6 +786,10 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
     }
     for (int ch = 0; ch < C; ch++)
         for (size_t p = 0; p < hw; p++) prob[(size_t)ch * hw + p] /= wsum[p] > 0 ? wsum[p] : 1;
+    if (m->task == LFM_NWELL_EDGE && cmd && keep_hint_off_sides(m, in, cmd, wsum, prob)) {
+        free(prob), prob = NULL;
+        goto done;
+    }
 done:
     free(wsum), free(ox), free(oy), free(x), free(z), free(org);
     return prob;

@@ -22,7 +22,9 @@
  *     also through one patch centred on its two points);
  *   - the command planes inference takes: a route's two points marked on
  *     the layer it joins (lfm_command_route), a via window
- *     (lfm_command_window);
+ *     (lfm_command_window), the coarse well whose sides an N-well edge
+ *     model places (lfm_command_coarse; its patches run only across
+ *     the coarse well's sides);
  *   - lfm_scores: IoU and Dice of a prediction against the truth.
  * Legalisation, the step from pixels back to rule-clean shapes, is
  * legalise.h's.
@@ -114,5 +116,12 @@ void lfm_command_route(const lfm_model *m, const lfm_raster *in, const uint8_t *
 /* The via command: the window's pixels [x0, x1) x [y0, y1), as the via
  * samples mark the box their cuts were removed from. */
 void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uint8_t *cmd);
+/* The N-well edge command: the well the coarse model (an nwell model at
+ * a coarser pixel) predicts over window win of f, with half its own patch
+ * of context, its probabilities over threshold or the well in,
+ * each pixel of in taking the coarse pixel that holds its centre.
+ * Returns 0, or -1 on no memory. */
+int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
+                       uint8_t *cmd);
 
 #endif

@@ -563,30 +563,65 @@ static int required_wells(lay_flat *f, const halo_tech *t, int32_t wmin, int32_t
     return 0;
 }
 
+/* How near (nm) a predicted well side must come to the required boxes'
+ * extent to take it: a pixel, and at least 0.16 um, the coarse N-well
+ * model's pixel, so that a side a 40 nm edge model puts a few of its
+ * pixels off is snapped as the coarse model's side one pixel off is. */
+#define WELL_SNAP_NM 160
+
+/* The rectangle a near-rectangular component stands for: its columns
+ * (rows) with at least half the fullest column's (row's) pixels.  Its
+ * bounding box would follow the farthest speck on a side: a 40 nm
+ * model's side has bumps a few pixels out that a 0.16 um model's
+ * rounding hid (one took a well 0.4 um past its true side). */
+static void majority_box(const uint8_t *comp, int W, lfm_elem e, int *x0, int *y0, int *x1, int *y1)
+{
+    int cols = e.x1 - e.x0, rows = e.y1 - e.y0, cmax = 0, rmax = 0;
+    int *cc = calloc((size_t)cols + rows, sizeof *cc), *rc = cc ? cc + cols : NULL;
+    *x0 = e.x0, *y0 = e.y0, *x1 = e.x1, *y1 = e.y1;
+    if (!cc) return;   /* no memory: the bounding box */
+    for (int y = e.y0; y < e.y1; y++)
+        for (int x = e.x0; x < e.x1; x++)
+            if (comp[(size_t)y * W + x]) cc[x - e.x0]++, rc[y - e.y0]++;
+    for (int i = 0; i < cols; i++) cmax = cc[i] > cmax ? cc[i] : cmax;
+    for (int j = 0; j < rows; j++) rmax = rc[j] > rmax ? rc[j] : rmax;
+    while (*x0 < *x1 - 1 && 2 * cc[*x0 - e.x0] < cmax) (*x0)++;
+    while (*x1 - 1 > *x0 && 2 * cc[*x1 - 1 - e.x0] < cmax) (*x1)--;
+    while (*y0 < *y1 - 1 && 2 * rc[*y0 - e.y0] < rmax) (*y0)++;
+    while (*y1 - 1 > *y0 && 2 * rc[*y1 - 1 - e.y0] < rmax) (*y1)--;
+    free(cc);
+}
+
 /* One well component (dropped when it comes near no P diffusion or N
- * tap): a near-rectangle becomes one rectangle whose sides
- * within a pixel of the required boxes' extent take that exact extent
- * (the pixels only say where the edge is to a pixel); any other shape
+ * tap): a near-rectangle (its majority_box 85 % full; the bumps past
+ * that box are dropped) becomes one rectangle whose sides
+ * within the snap distance of the required boxes' extent take that exact
+ * extent (the pixels only say where the edge is to a pixel); any other shape
  * stays as its pixel rectangles.  Either way the required boxes it
  * touches are added whole. */
 static int well_component(const lfm_raster *in, const uint8_t *comp, lfm_elem e, const shape_list *req, int nw,
                           shape_list *out)
 {
+    int32_t snap = in->px > WELL_SNAP_NM ? in->px : WELL_SNAP_NM;
     lay_box bb = lay_box_make(in->x0 + e.x0 * in->px, in->y0 + e.y0 * in->px, in->x0 + e.x1 * in->px,
                               in->y0 + e.y1 * in->px);
     lay_box need = lay_box_make(0, 0, 0, 0);
     for (int i = 0; i < req->n; i++)
-        if (box_distance(req->v[i].box, bb) <= in->px) need = lay_box_union(need, req->v[i].box);
+        if (box_distance(req->v[i].box, bb) <= snap) need = lay_box_union(need, req->v[i].box);
     /* a well round no P diffusion or N tap holds no device: drop it */
     if (lay_box_empty(need)) return 0;
-    long area = (long)(e.x1 - e.x0) * (e.y1 - e.y0);
-    if (e.pixels >= 0.85 * area) {
-        lay_box r = bb;
+    int x0, y0, x1, y1;
+    majority_box(comp, in->w, e, &x0, &y0, &x1, &y1);
+    long area = (long)(x1 - x0) * (y1 - y0), inside = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) inside += comp[(size_t)y * in->w + x] != 0;
+    if (inside >= 0.85 * area) {
+        lay_box r = lay_box_make(in->x0 + x0 * in->px, in->y0 + y0 * in->px, in->x0 + x1 * in->px, in->y0 + y1 * in->px);
         if (!lay_box_empty(need)) {
-            if (abs(r.x0 - need.x0) <= in->px) r.x0 = need.x0;
-            if (abs(r.y0 - need.y0) <= in->px) r.y0 = need.y0;
-            if (abs(r.x1 - need.x1) <= in->px) r.x1 = need.x1;
-            if (abs(r.y1 - need.y1) <= in->px) r.y1 = need.y1;
+            if (abs(r.x0 - need.x0) <= snap) r.x0 = need.x0;
+            if (abs(r.y0 - need.y0) <= snap) r.y0 = need.y0;
+            if (abs(r.x1 - need.x1) <= snap) r.x1 = need.x1;
+            if (abs(r.y1 - need.y1) <= snap) r.y1 = need.y1;
             r = lay_box_union(r, need);
         }
         return push(out, nw, r);
@@ -1097,7 +1132,7 @@ int lfm_legalise(const lfm_model *m, const lfm_raster *in, const float *prob, co
     size_t hw = (size_t)in->h * in->w;
     int rc = 0;
     if (m->task == LFM_ROUTE) rc = legalise_route(m, in, prob, cmd, win, f, t, &l);
-    else if (m->task == LFM_NWELL) {
+    else if (m->task == LFM_NWELL || m->task == LFM_NWELL_EDGE) {
         for (int ch = 0; ch < m->map.nch && !rc; ch++)
             if (lfm_task_targets(m->task, &m->map, ch)) rc = legalise_nwell(in, pred + (size_t)ch * hw, f, t, &l);
     } else rc = legalise_cuts(m, in, prob, pred, win, stack, f, t, &l);
