@@ -5,7 +5,7 @@
 #                                     ?-finetune_samples N|DICT? ?-finetune_size PX|DICT? ?-finetune_pixel UM|DICT?
 #                                     ?-per_task N? ?-nwell_samples N? ?-sizes LIST? ?-curve_tasks LIST? ?-curve_steps N? ?-curve_seeds LIST?
 #                                     ?-pdk_root DIR? ?-signoff N? ?-oracle 0|1? ?-blind 0|1? ?-thresholds LIST? ?-top_k DICT?
-#                                     ?-per_sample 0|1? ?-nwell_edge 0|1?
+#                                     ?-per_sample 0|1? ?-nwell_edge 0|1? ?-edge_patch PX?
 #
 # Phases (-phases, default all, in this order):
 #   corpus    verified layouts of six circuits (flows/layout_corpus.tcl);
@@ -58,7 +58,7 @@ set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain fi
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 nwell_edge 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 1500 nwell 1700 nwell_edge 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 nwell_edge 0 route 0} \
-              -finetune_lr {contact 1e-3 via 1e-3 nwell 1e-3 nwell_edge 2e-3 route 2e-3} -per_sample 0 -nwell_edge 1]
+              -finetune_lr {contact 1e-3 via 1e-3 nwell 1e-3 nwell_edge 2e-3 route 2e-3} -per_sample 0 -nwell_edge 1 -edge_patch 128]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -117,10 +117,12 @@ set pre [file join $out pretrain.safetensors]
 proc model_path {task} {file join [dict get $::opts -out] $task.safetensors}
 # complete_layout's model options for a task: N-wells (-nwell_edge 1) are
 # the nwell model's well at 0.16 um with its sides placed at 40 nm by the
-# nwell_edge model
+# nwell_edge model, trained on 64-pixel patches and run on -edge_patch
+# (128: 5 um of context; on 12 training layouts' deletions IoU 0.971
+# against 0.949 on 64)
 proc model_args {task} {
     if {$task eq "nwell" && [dict get $::opts -nwell_edge]} {
-        return [list -model [model_path nwell_edge] -coarse [model_path nwell]]
+        return [list -model [model_path nwell_edge] -coarse [model_path nwell] -patch [dict get $::opts -edge_patch]]
     }
     return [list -model [model_path $task]]
 }

@@ -82,7 +82,7 @@ proc run {name spice opts task} {
     set model [list -model [file join $models $task.safetensors]]
     if {$task eq "nwell"} {
         # the nwell model's well, its sides placed at 40 nm by nwell_edge
-        set model [list -model [file join $models nwell_edge.safetensors] -coarse [file join $models nwell.safetensors]]
+        set model [list -model [file join $models nwell_edge.safetensors] -coarse [file join $models nwell.safetensors] -patch 128]
     }
     set r [complete_layout {*}$model -cell $cell -truth truth_$name {*}$opts2]
     set after [list [check_drc -cell $cell] [check_lvs -cell $cell -netlist $::tmp/judge_$name.spice]]

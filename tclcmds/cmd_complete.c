@@ -645,7 +645,7 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 typedef struct complete_args {
     const char *model, *cell, *window, *from, *to, *truth, *layers, *probabilities, *coarse;
     double threshold;
-    int legalise, oracle, blind, stack;
+    int legalise, oracle, blind, stack, patch;
 } complete_args;
 
 /* "X,Y" or "X Y" in um as nm. */
@@ -948,7 +948,7 @@ static int load_coarse_model(Tcl_Interp *interp, const complete_args *a, const l
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1, 0};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -963,6 +963,7 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-layers", OPT_STR, &a.layers, 0, 0, NULL},
                        {"-probabilities", OPT_STR, &a.probabilities, 0, 0, NULL},
                        {"-coarse", OPT_STR, &a.coarse, 0, 0, NULL},
+                       {"-patch", OPT_INT, &a.patch, 8, 1024, "a patch side of 8 to 1024 pixels"},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -980,6 +981,17 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
         lfm_model_free(&m);
         return halo_tcl_fail(interp, HALO_E_LFM_TASK,
                              "the model is only pre-trained; fine-tune it for contact, via, nwell, nwell_edge or route first");
+    }
+    /* -patch: the U-Net is convolutional and its attention has no
+     * positions, so it runs on patches of another side as it trained on */
+    if (a.patch) {
+        char v[32];
+        snprintf(v, sizeof v, "%d", a.patch);
+        if (a.patch % (1 << lfm_unet_config(m.net)->levels)) {
+            lfm_model_free(&m);
+            return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-patch", v, "a multiple of 2^levels");
+        }
+        m.patch = a.patch;
     }
     lfm_model coarse = {0};
     if (load_coarse_model(interp, &a, &m, &coarse) != TCL_OK) {
@@ -1048,7 +1060,7 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE? ?-coarse FILE?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE? ?-coarse FILE? ?-patch PX?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
@@ -1064,7 +1076,10 @@ const HaloCmd halo_complete_cmds[] = {
      "FILE, an nwell model at a coarser pixel: that model's well (inferred at its own pixel with half its own patch "
      "of context) is the edge model's command channel, and the edge model runs only on the patches across that "
      "well's sides, placing them at its own pixel; the other pixels keep the coarse well. Scores, legalisation "
-     "and -probabilities are then at the edge model's pixel. -truth CELL scores the prediction before legalisation against the "
+     "and -probabilities are then at the edge model's pixel. -patch PX runs the model on patches of PX pixels a "
+     "side (a multiple of 2^levels) instead of its own: the U-Net is convolutional and its attention has no "
+     "positions, so a larger patch gives it more context than it trained with (the shipped nwell_edge model "
+     "completes with -patch 128). -truth CELL scores the prediction before legalisation against the "
      "elements CELL has and the input lacks, and what legalisation drew likewise, on the model's pixel or, "
      "when that is coarser than 40 nm, on a 40 nm grid (each model pixel repeated), so models at different "
      "pixels score alike. Returns a dict: task predicted "
