@@ -494,12 +494,13 @@ static Tcl_Obj *scores_obj(const lfm_scores *s)
     return d;
 }
 
-static int check_patch_side(Tcl_Interp *interp, int size, int levels)
+/* A patch side (of option opt) the U-Net's levels can halve. */
+static int check_patch_side(Tcl_Interp *interp, const char *opt, int size, int levels)
 {
     if (size % (1 << levels) == 0) return TCL_OK;
     char v[32];
     snprintf(v, sizeof v, "%d", size);
-    return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-size", v, "a multiple of 2^levels");
+    return halo_tcl_fail(interp, HALO_E_LFM_VALUE, opt, v, "a multiple of 2^levels");
 }
 
 static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, lfm_task t, lfm_model *m)
@@ -515,7 +516,7 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
         /* The U-Net is convolutional and its attention has no positions,
          * so a copy may train and complete on larger patches (more context
          * round each pixel) than it was pre-trained on. */
-        if (a->size && check_patch_side(interp, a->size, lfm_unet_config(m->net)->levels) != TCL_OK) {
+        if (a->size && check_patch_side(interp, "-size", a->size, lfm_unet_config(m->net)->levels) != TCL_OK) {
             lfm_model_free(m);
             return TCL_ERROR;
         }
@@ -532,7 +533,7 @@ static int start_model(Tcl_Interp *interp, halo_design *d, const train_args *a, 
     int32_t px;
     if (pixel_nm(interp, d, a->pixel > 0 ? a->pixel : 0.04, &px) != TCL_OK) return TCL_ERROR;
     int size = a->size ? a->size : 64;
-    if (check_patch_side(interp, size, a->levels) != TCL_OK) return TCL_ERROR;
+    if (check_patch_side(interp, "-size", size, a->levels) != TCL_OK) return TCL_ERROR;
     lfm_chanmap map;
     lfm_chanmap_sky130(&map);
     lfm_cfg cfg = {map.nch, 0, a->stem, a->base, a->levels, 1, a->attn, a->attn ? 4 : 0};
@@ -832,10 +833,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
         flat_free(f);
         return rc == TCL_OK ? halo_tcl_fail(interp, HALO_E_LFM_TASK, "the cell is empty") : rc;
     }
-    /* context: half a patch round the window */
-    int32_t ctx = m->px * (m->patch / 2);
-    lay_box area = lay_box_grow(win, ctx);
-    area.x0 = lfm_floor_to(area.x0, m->px), area.y0 = lfm_floor_to(area.y0, m->px);
+    lay_box area = lfm_context_area(m, win);
     lfm_raster *in = lfm_raster_flat(f, &m->map, m->px, area);
     lfm_raster *truth = truth_cell >= 0 && in ? lfm_raster_cell(lib, truth_cell, &m->map, m->px, area) : NULL;
     size_t hw = in ? (size_t)in->h * in->w : 0;
@@ -985,11 +983,9 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     /* -patch: the U-Net is convolutional and its attention has no
      * positions, so it runs on patches of another side as it trained on */
     if (a.patch) {
-        char v[32];
-        snprintf(v, sizeof v, "%d", a.patch);
-        if (a.patch % (1 << lfm_unet_config(m.net)->levels)) {
+        if (check_patch_side(interp, "-patch", a.patch, lfm_unet_config(m.net)->levels) != TCL_OK) {
             lfm_model_free(&m);
-            return halo_tcl_fail(interp, HALO_E_LFM_VALUE, "-patch", v, "a multiple of 2^levels");
+            return TCL_ERROR;
         }
         m.patch = a.patch;
     }

@@ -559,12 +559,18 @@ void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uin
         for (int x = x0 < 0 ? 0 : x0; x < x1 && x < r->w; x++) cmd[(size_t)y * r->w + x] = 1;
 }
 
+lay_box lfm_context_area(const lfm_model *m, lay_box win)
+{
+    lay_box area = lay_box_grow(win, m->px * (m->patch / 2));
+    area.x0 = lfm_floor_to(area.x0, m->px), area.y0 = lfm_floor_to(area.y0, m->px);
+    return area;
+}
+
 int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
                        uint8_t *cmd)
 {
     int32_t cpx = coarse->px;
-    lay_box area = lay_box_grow(win, cpx * (coarse->patch / 2));
-    area.x0 = lfm_floor_to(area.x0, cpx), area.y0 = lfm_floor_to(area.y0, cpx);
+    lay_box area = lfm_context_area(coarse, win);
     lfm_raster *cin = lfm_raster_flat(f, &coarse->map, cpx, area);
     float *prob = cin ? lfm_infer(coarse, cin, NULL) : NULL;
     if (!prob) {
@@ -767,10 +773,10 @@ float *lfm_infer(lfm_model *m, const lfm_raster *in, const uint8_t *cmd)
             if (t < nx * ny) {
                 int px0 = ox[t % nx], py0 = oy[t / nx];
                 float *xb = x + (size_t)nb * xs;
+                if (m->task == LFM_NWELL_EDGE && !hint_has_side(cmd, W, H, px0, py0, S)) continue;
                 fill_patch(in, cmd, cx, S, px0, py0, xb);
                 int any = 0;
                 for (size_t k = 0; k < xs && !any; k++) any = xb[k] != 0;
-                if (m->task == LFM_NWELL_EDGE && !hint_has_side(cmd, W, H, px0, py0, S)) continue;
                 if (any) org[nb][0] = px0, org[nb][1] = py0, nb++;
                 else add_empty_tile(wsum, W, H, px0, py0, S);
             }

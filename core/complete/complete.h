@@ -116,6 +116,9 @@ void lfm_command_route(const lfm_model *m, const lfm_raster *in, const uint8_t *
 /* The via command: the window's pixels [x0, x1) x [y0, y1), as the via
  * samples mark the box their cuts were removed from. */
 void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uint8_t *cmd);
+/* The area a completion of window win rasterises: half m's patch of
+ * context round it, its origin on m's pixel grid. */
+lay_box lfm_context_area(const lfm_model *m, lay_box win);
 /* The N-well edge command: the well the coarse model (an nwell model at
  * a coarser pixel) predicts over window win of f, with half its own patch
  * of context, its probabilities over threshold or the well in,
