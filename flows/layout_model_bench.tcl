@@ -21,7 +21,8 @@
 #             -finetune_pixel um (0: the pre-trained model's 0.04; N-wells
 #             0.16, whose 64 pixels see 10 um, the tap included), at
 #             the learning rate -finetune_lr gives the task (routes 2e-3: in the same 20 minutes
-#             held-out pairs Dice 0.963 against 0.949 at 1e-3); with
+#             held-out pairs Dice 0.963 against 0.949 at 1e-3; N-wells
+#             2e-3: IoU 0.907 against 0.897); with
 #             -nwell_edge 1 (default) nwell also makes nwell_edge, the
 #             model that places a coarse well's sides at 40 nm
 #   curve     for -curve_tasks, fine-tuned vs from scratch over training
@@ -58,7 +59,7 @@ set opts [dict create -out [file join $tmp halo-lfm] -phases {corpus pretrain fi
               -pretrain_minutes 40 -finetune_minutes {contact 10 via 20 nwell 20 nwell_edge 20 route 20} -per_task 150 -nwell_samples 60 -sizes {16 64 256} \
               -curve_tasks {nwell contact} -curve_steps 150 -curve_seeds 3 -pdk_root "" -signoff 5 -oracle 0 -blind 0 -thresholds {0.5 0.35 0.2 0.1} -top_k {contact 1 via 10 nwell 1 route 1} -tasks {contact via nwell route} \
               -finetune_samples {contact 400 via 1500 nwell 1700 nwell_edge 1700 route 2900} -finetune_size 64 -finetune_pixel {contact 0 via 0 nwell 0.16 nwell_edge 0 route 0} \
-              -finetune_lr {contact 1e-3 via 1e-3 nwell 1e-3 nwell_edge 2e-3 route 2e-3} -per_sample 0 -nwell_edge 1 -edge_patch 128]
+              -finetune_lr {contact 1e-3 via 1e-3 nwell 2e-3 nwell_edge 2e-3 route 2e-3} -per_sample 0 -nwell_edge 1 -edge_patch 128]
 foreach {k v} $argv {
     if {![dict exists $opts $k]} {puts stderr "layout_model_bench: unknown option $k"; exit 2}
     dict set opts $k $v
@@ -338,9 +339,10 @@ if {[phase bench]} {
             }
             set r $first
             if {[dict get $opts -per_sample]} {
-                say [format "  %s %s %s: IoU %.3f Dice %.3f, legalised IoU %.3f, DRC %s LVS %s" $task [file tail $gds] \
+                say [format "  %s %s %s: IoU %.3f Dice %.3f, legalised IoU %.3f, DRC %s LVS %s%s" $task [file tail $gds] \
                          $extra [dict get $r iou] [dict get $r dice] [dict get $r iou_legalised] \
-                         [expr {$d1 == 0 ? "clean" : "$d1 errors"}] [expr {$v1 ? "clean" : "fails"}]]
+                         [expr {$d1 == 0 ? "clean" : "$d1 errors"}] [expr {$v1 ? "clean" : "fails"}] \
+                         [expr {[dict exists $r coarse_iou] ? [format " (coarse IoU %.3f)" [dict get $r coarse_iou]] : ""}]]
             }
             if {$d1 == 0 && $v1} {incr top1}
             incr n

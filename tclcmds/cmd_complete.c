@@ -646,7 +646,7 @@ static int LayoutModelInfoCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_O
 typedef struct complete_args {
     const char *model, *cell, *window, *from, *to, *truth, *layers, *probabilities, *coarse;
     double threshold;
-    int legalise, oracle, blind, stack, patch;
+    int legalise, oracle, blind, stack, patch, coarse_phases;
 } complete_args;
 
 /* "X,Y" or "X Y" in um as nm. */
@@ -853,7 +853,7 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (rc == TCL_OK) {
         if (cmd && m->task == LFM_ROUTE) lfm_command_route(m, in, keep, fx, fy, tx, ty, cmd);
         else if (cmd && m->task == LFM_NWELL_EDGE) {
-            if (lfm_command_coarse(coarse, f, win, in, (float)a->threshold, cmd)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+            if (lfm_command_coarse(coarse, f, win, in, (float)a->threshold, a->coarse_phases ? a->coarse_phases : LFM_COARSE_PHASES, cmd)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
         } else if (cmd) lfm_command_window(in, wx0, wy0, wx1, wy1, cmd);
     }
     if (rc == TCL_OK) {
@@ -925,6 +925,8 @@ static int load_coarse_model(Tcl_Interp *interp, const complete_args *a, const l
         return halo_tcl_fail(interp, HALO_E_LFM_TASK, a->coarse ? "-coarse goes with an nwell_edge model only"
                                                                 : "an nwell_edge model needs -coarse FILE, the nwell model whose "
                                                                   "well it places the sides of");
+    if (!a->coarse && a->coarse_phases)
+        return halo_tcl_fail(interp, HALO_E_LFM_TASK, "-coarse_phases goes with -coarse only");
     if (!a->coarse) return TCL_OK;
     halo_err err;
     halo_err_clear(&err);
@@ -946,7 +948,7 @@ static int load_coarse_model(Tcl_Interp *interp, const complete_args *a, const l
 static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     halo_design *d = cd;
-    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1, 0};
+    complete_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0, 0, 1, 0, 0};
     opt_spec spec[] = {{"-model", OPT_STR, &a.model, 0, 0, NULL},
                        {"-cell", OPT_STR, &a.cell, 0, 0, NULL},
                        {"-window", OPT_STR, &a.window, 0, 0, NULL},
@@ -962,6 +964,8 @@ static int CompleteLayoutCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
                        {"-probabilities", OPT_STR, &a.probabilities, 0, 0, NULL},
                        {"-coarse", OPT_STR, &a.coarse, 0, 0, NULL},
                        {"-patch", OPT_INT, &a.patch, 8, 1024, "a patch side of 8 to 1024 pixels"},
+                       {"-coarse_phases", OPT_INT, &a.coarse_phases, 1, LFM_COARSE_PHASES_MAX,
+                        "a count of 1 to 8"},
                        {NULL, 0, NULL, 0, 0, NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.model) return halo_usage(interp, "complete_layout");
@@ -1056,7 +1060,8 @@ const HaloCmd halo_complete_cmds[] = {
      "Pre-trains or fine-tunes the layout U-Net."},
     {"complete_layout", CompleteLayoutCmd,
      "complete_layout -model FILE ?-cell CELL? ?-window BOX? ?-from X,Y -to X,Y? ?-truth CELL? ?-threshold T? "
-     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE? ?-coarse FILE? ?-patch PX?",
+     "?-legalise 0|1? ?-oracle 0|1? ?-blind 0|1? ?-stack 0|1? ?-layers LIST? ?-probabilities FILE? ?-coarse FILE? "
+     "?-coarse_phases N? ?-patch PX?",
      "Completes CELL (default the current cell) with a fine-tuned model: the window (default the whole cell, with "
      "half a patch of context round it) is sliced twice into patches offset by half a patch and each pixel "
      "averaged over both (overlapping double sampling); pixels over -threshold (0.5) the cell lacks are the "
@@ -1071,7 +1076,10 @@ const HaloCmd halo_complete_cmds[] = {
      "model's command channel is the window: draw it round the missing cuts. An nwell_edge model needs -coarse "
      "FILE, an nwell model at a coarser pixel: that model's well (inferred at its own pixel with half its own patch "
      "of context) is the edge model's command channel, and the edge model runs only on the patches across that "
-     "well's sides, placing them at its own pixel; the other pixels keep the coarse well. Scores, legalisation "
+     "well's sides, placing them at its own pixel; the other pixels keep the coarse well. The coarse model runs "
+     "-coarse_phases times (default 4, at most 8), its grid shifted diagonally by that fraction of its pixel each "
+     "time, and a pixel of the coarse well is on when its mean probability is over -threshold: a side lies "
+     "mid-pixel on any one coarse grid, and the shifted grids place it to a fraction of the coarse pixel. Scores, legalisation "
      "and -probabilities are then at the edge model's pixel. -patch PX runs the model on patches of PX pixels a "
      "side (a multiple of 2^levels) instead of its own: the U-Net is convolutional and its attention has no "
      "positions, so a larger patch gives it more context than it trained with (the shipped nwell_edge model "

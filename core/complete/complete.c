@@ -566,11 +566,13 @@ lay_box lfm_context_area(const lfm_model *m, lay_box win)
     return area;
 }
 
-int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
-                       uint8_t *cmd)
+/* One phase of the coarse well: the coarse model over area (its origin
+ * the phase's), each pixel of in taking into phase_prob the probability
+ * of the coarse pixel holding its centre (1 where the cell has a well). */
+static int add_coarse_phase(lfm_model *coarse, const lay_flat *f, lay_box area, const lfm_raster *in,
+                            float *phase_prob)
 {
     int32_t cpx = coarse->px;
-    lay_box area = lfm_context_area(coarse, win);
     lfm_raster *cin = lfm_raster_flat(f, &coarse->map, cpx, area);
     float *prob = cin ? lfm_infer(coarse, cin, NULL) : NULL;
     if (!prob) {
@@ -582,7 +584,6 @@ int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const 
         if (!lfm_task_targets(coarse->task, &coarse->map, ch)) continue;
         const uint8_t *have = lfm_raster_plane(cin, ch);
         const float *p = prob + (size_t)ch * chw;
-        /* each pixel of in takes the coarse pixel holding its centre */
         for (int j = 0; j < in->h; j++) {
             int64_t cy = ((int64_t)in->y0 + (int64_t)j * in->px + in->px / 2 - cin->y0);
             int cj = cy < 0 ? -1 : (int)(cy / cpx);
@@ -591,13 +592,34 @@ int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const 
                 int ci = cx < 0 ? -1 : (int)(cx / cpx);
                 if (ci < 0 || cj < 0 || ci >= cin->w || cj >= cin->h) continue;
                 size_t at = (size_t)cj * cin->w + ci;
-                if (p[at] > threshold || have[at]) cmd[(size_t)j * in->w + i] = 1;
+                float v = have[at] ? 1.0f : p[at], *to = phase_prob + (size_t)j * in->w + i;
+                if (v > *to) *to = v;
             }
         }
     }
     free(prob);
     lfm_raster_free(cin);
     return 0;
+}
+
+int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
+                       int phases, uint8_t *cmd)
+{
+    size_t hw = (size_t)in->h * in->w;
+    float *sum = calloc(hw, sizeof *sum), *phase_prob = malloc(hw * sizeof *phase_prob);
+    int rc = sum && phase_prob ? 0 : -1;
+    lay_box area = lfm_context_area(coarse, win);
+    for (int k = 0; k < phases && !rc; k++) {
+        int32_t shift = (int32_t)((int64_t)coarse->px * k / phases);
+        lay_box shifted = {area.x0 - shift, area.y0 - shift, area.x1, area.y1};
+        for (size_t p = 0; p < hw; p++) phase_prob[p] = 0;
+        rc = add_coarse_phase(coarse, f, shifted, in, phase_prob);
+        for (size_t p = 0; p < hw && !rc; p++) sum[p] += phase_prob[p];
+    }
+    for (size_t p = 0; p < hw && !rc; p++)
+        if (sum[p] > threshold * phases) cmd[p] = 1;
+    free(sum), free(phase_prob);
+    return rc;
 }
 
 /* The wire end of channel ch at point (i, j) pixels, the route running

@@ -121,10 +121,16 @@ void lfm_command_window(const lfm_raster *r, int x0, int y0, int x1, int y1, uin
 lay_box lfm_context_area(const lfm_model *m, lay_box win);
 /* The N-well edge command: the well the coarse model (an nwell model at
  * a coarser pixel) predicts over window win of f, with half its own patch
- * of context, its probabilities over threshold or the well in,
- * each pixel of in taking the coarse pixel that holds its centre.
- * Returns 0, or -1 on no memory. */
+ * of context, each pixel of in taking the coarse pixel that holds its
+ * centre (1 where f has a well).  The coarse model runs phases times, its
+ * grid shifted diagonally by a phases-th of its pixel each time, and a
+ * pixel is on when its mean probability is over threshold: a well's side
+ * lies mid-pixel on any one coarse grid, and the shifted grids between
+ * them place it to a phases-th of the coarse pixel.  Returns 0, or -1 on
+ * no memory. */
+#define LFM_COARSE_PHASES 4
+#define LFM_COARSE_PHASES_MAX 8
 int lfm_command_coarse(lfm_model *coarse, const lay_flat *f, lay_box win, const lfm_raster *in, float threshold,
-                       uint8_t *cmd);
+                       int phases, uint8_t *cmd);
 
 #endif
