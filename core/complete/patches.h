@@ -21,9 +21,9 @@
  *     where the cut part met the kept part go to a command channel, the
  *     seed's start and end points), nwell_edge (every N-well of a patch
  *     round a well's side, the command channel a coarse well: the well
- *     with each side moved up to LFM_EDGE_SLIP pixels in or out, as a
- *     coarse model's sides land; the task places the sides at the fine
- *     pixel);
+ *     on a grid LFM_EDGE_COARSE times coarser, each side moved up to two
+ *     coarse pixels in or out, as a coarse model's sides land; the task
+ *     places the sides at the fine pixel);
  *   - lfm_sample: one (input, target) pair at a chosen patch size.
  * Patch windows may reach past the layout's edge; what lies outside is
  * empty, as it is on a chip.  The same rng state gives the same sample.
@@ -37,13 +37,14 @@
 
 typedef enum { LFM_PRETRAIN, LFM_CONTACT, LFM_VIA, LFM_NWELL, LFM_ROUTE, LFM_NWELL_EDGE, LFM_NTASKS } lfm_task;
 
-/* nwell_edge: the hint (its command channel) is the well with each side
- * slipped up to LFM_EDGE_SLIP pixels, as the coarse model's phase-averaged
- * well misses it; an edge model changes nothing farther than
- * LFM_EDGE_BAND pixels from a hint side (the slip, plus a side's wobble
- * along its length, which the pairs do not show). */
-#define LFM_EDGE_SLIP 8
-#define LFM_EDGE_BAND (LFM_EDGE_SLIP + 4)
+/* nwell_edge: the hint (its command channel) is the well as a model at
+ * LFM_EDGE_COARSE times the pixel draws it, each side slipped up to
+ * LFM_EDGE_SLIP coarse pixels; so a true side lies within LFM_EDGE_BAND
+ * pixels of the hint's (the slip, plus the coarse pixel's rounding), and
+ * an edge model changes nothing farther out. */
+#define LFM_EDGE_COARSE 4
+#define LFM_EDGE_SLIP 2
+#define LFM_EDGE_BAND ((LFM_EDGE_SLIP + 1) * LFM_EDGE_COARSE)
 
 const char *lfm_task_name(lfm_task t);
 /* 0, or -1 for an unknown name. */
