@@ -853,7 +853,9 @@ static int run_completion(Tcl_Interp *interp, halo_design *d, const complete_arg
     if (rc == TCL_OK) {
         if (cmd && m->task == LFM_ROUTE) lfm_command_route(m, in, keep, fx, fy, tx, ty, cmd);
         else if (cmd && m->task == LFM_NWELL_EDGE) {
-            if (lfm_command_coarse(coarse, f, win, in, (float)a->threshold, a->coarse_phases ? a->coarse_phases : LFM_COARSE_PHASES, cmd)) rc = halo_tcl_fail(interp, HALO_E_NOMEM);
+            int phases = a->coarse_phases ? a->coarse_phases : LFM_COARSE_PHASES;
+            if (lfm_command_coarse(coarse, f, win, in, (float)a->threshold, phases, cmd))
+                rc = halo_tcl_fail(interp, HALO_E_NOMEM);
         } else if (cmd) lfm_command_window(in, wx0, wy0, wx1, wy1, cmd);
     }
     if (rc == TCL_OK) {
