@@ -16,7 +16,7 @@
 set root [file dirname [file dirname [file normalize [info script]]]]
 source [file join $root flows bench_common.tcl]
 set opts [flow_options predict_bench [dict create -out /tmp/halo-predict-bench -examples {ota_5t miller_ota ahuja_ota ff_ota lpf} \
-              -samples 1500 -size 32 -epochs 20 -search_epochs 4 -minutes 10 -candidates 1000 -width 0.5 \
+              -samples 5000 -size 32 -epochs 20 -search_epochs 4 -minutes 20 -candidates 1000 -width 0.5 \
               -pretrain miller_ota -metric pscore -jobs 2 -seed 1 -one {} -phase {}] $argv]
 dict with opts {}
 set out [file normalize ${-out}]
@@ -100,8 +100,14 @@ if {[file exists [file join $out ${-pretrain} nas.safetensors]]} {
     run_children [file join $root flows predict_bench.tcl] [dict remove $opts -phase] $others -phase transfer
 }
 
+# The pictures' channel count, from an architecture the search found (in=C).
+set channels ?
+foreach ex ${-examples} {
+    set path [file join $out $ex result.tcl]
+    if {[file exists $path] && [regexp {in=(\d+)} [dict get [slurp $path] search architecture] -> channels]} break
+}
 puts "Placement-quality prediction, label ${-metric} (good: the lowest 75 % of the train part), pictures\
-      ${-size} x ${-size} x 15, width ${-width}; CNN and the NAS architecture both trained ${-epochs} epochs\
+      ${-size} x ${-size} x $channels, width ${-width}; CNN and the NAS architecture both trained ${-epochs} epochs\
       (Adam 5e-4, batch 48, L2 1e-3); NAS: ${-search_epochs} epochs per candidate, at most ${-minutes} min;\
       split test 20 % / val 16 % / train 64 %; all on [exec nproc] cores, [dict get $opts -jobs] circuits at a time.\n"
 set cnn_sum 0; set nas_sum 0; set n 0; set wins 0
@@ -110,8 +116,9 @@ foreach ex ${-examples} {
     if {![file exists $path]} {puts "$ex: no result"; continue}
     set r [slurp $path]
     set lab [dict get $r labels ${-metric}]
-    puts [format "%s: %d samples; %s median %.4g, rel. IQR %.2f, threshold %.4g" $ex \
-              [expr {[dict get $r cnn train] + [dict get $r cnn val] + [dict get $r cnn test]}] ${-metric} \
+    set made [expr {[dict exists $r dataset_seconds] ? [format " (made in %.0f s)" [dict get $r dataset_seconds]] : ""}]
+    puts [format "%s: %d samples%s; %s median %.4g, rel. IQR %.2f, threshold %.4g" $ex \
+              [expr {[dict get $r cnn train] + [dict get $r cnn val] + [dict get $r cnn test]}] $made ${-metric} \
               [dict get $lab median] [dict get $lab rel_iqr] [dict get $r cnn threshold]]
     puts [format "  %-6s %8s %8s %12s %9s %8s" model test_acc majority "metric MAE" params train_s]
     foreach kind {cnn nas} {

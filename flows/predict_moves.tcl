@@ -146,7 +146,7 @@ if {${-one} ne ""} {
 
 set t0 [clock seconds]
 run_children [file join $root flows predict_moves.tcl] $opts ${-examples}
-puts [format "Move models (predictor_dataset -siblings %d, CNN on pscore_move, %d x %d x 30, %d epochs, width %s);" \
+puts [format "Move models (predictor_dataset -siblings %d, CNN on pscore_move, %d x %d move pictures, %d epochs, width %s);" \
           ${-siblings} ${-size} ${-size} ${-epochs} ${-width}]
 puts [format "ranking %d candidate moves of %d fresh placements, every candidate simulated." ${-candidates} ${-probe}]
 puts [format "%-11s %7s %7s %6s   %-8s %22s %26s" circuit samples "data s" "train s" model \

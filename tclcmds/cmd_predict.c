@@ -53,6 +53,21 @@ static float *current_picture(Tcl_Interp *interp, halo_design *d, int size, int 
     return x;
 }
 
+/* The picture a model of in_c input channels reads, of the placement ir,
+ * into out ([in_c][size][size]): halo's placement picture, or its first
+ * PF_CHANNELS_V1 channels for a model made before the finger channels.
+ * A move model's second half (the change) is the caller's. */
+static int model_picture(const place_ir *ir, const netlist *nl, int in_c, int size, float *out, halo_err *err)
+{
+    if (in_c >= PF_CHANNELS) return pf_raster(ir, nl, size, out, NULL, err);
+    size_t n = (size_t)PF_CHANNELS * size * size;
+    float *full = halo_xmalloc(sizeof *full * n);
+    int rc = pf_raster(ir, nl, size, full, NULL, err);
+    if (rc == 0) memcpy(out, full, sizeof *out * (size_t)in_c * size * size);
+    free(full);
+    return rc;
+}
+
 static Tcl_Obj *channel_list(int channels)
 {
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
@@ -114,7 +129,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     int size = 64, channels = PF_CHANNELS;
     opt_spec spec[] = {{"-features", OPT_STR, &raw, 0, 0, ""},
                        {"-size", OPT_INT, &size, 4, PF_MAX_SIZE, "4 to 512 pixels"},
-                       {"-channels", OPT_INT, &channels, PF_CHANNELS, PF_MOVE_CHANNELS, "15 or 30"},
+                       {"-channels", OPT_INT, &channels, PF_CHANNELS, PF_MOVE_CHANNELS, "17 or 34"},
                        {"-metrics", OPT_STR, &metrics, 0, 0, ""},
                        {"-meta", OPT_STR, &metastr, 0, 0, ""},
                        {NULL}};
@@ -122,7 +137,7 @@ static int PredictorDataCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj
     if (!raw || !metrics) return halo_usage(interp, "predictor_data");
     if (channels != PF_CHANNELS && channels != PF_MOVE_CHANNELS)
         return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-channels", Tcl_GetString(Tcl_NewIntObj(channels)),
-                             "15 (placement pictures) or 30 (move pictures)");
+                             "17 (placement pictures) or 34 (move pictures)");
     halo_err err;
     halo_err_clear(&err);
     size_t len;
@@ -534,7 +549,7 @@ static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const 
     int *legal = halo_xcalloc((size_t)(n ? n : 1), sizeof *legal), rows = 0, rc = TCL_OK;
     halo_err err;
     halo_err_clear(&err);
-    if (a->in_c == PF_MOVE_CHANNELS) {
+    if (pf_picture_kind(a->in_c) == PF_KIND_MOVE) {
         before = halo_xmalloc(sizeof *before * PF_CHANNELS * a->size * a->size);
         if (pf_raster(ir, nl, a->size, before, NULL, &err) != 0) rc = halo_tcl_error(interp, &err);
     }
@@ -543,7 +558,7 @@ static int predict_moves(Tcl_Interp *interp, halo_design *d, pn_model *m, const 
         place_ir_copy(&copy, ir);
         int ok = apply_candidate(interp, &copy, c[i]);
         if (ok < 0) rc = TCL_ERROR;
-        else if (ok && pf_raster(&copy, nl, a->size, x + per * rows, NULL, &err) == 0) {
+        else if (ok && model_picture(&copy, nl, a->in_c, a->size, x + per * rows, &err) == 0) {
             if (before) pf_move_picture(x + per * rows, before, a->size);
             legal[i] = ++rows;
         }
@@ -586,11 +601,14 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     nn_meta_free(&meta);
     if (!m) return halo_tcl_error(interp, &err);
     const pn_arch *a = pn_model_arch(m);
-    if (a->in_c != PF_CHANNELS && a->in_c != PF_MOVE_CHANNELS) {
+    pf_kind kind = pf_picture_kind(a->in_c);
+    if (kind == PF_KIND_NONE || kind == PF_KIND_MOVE_V1) {
         pn_model_free(m);
-        return halo_tcl_fail(interp, HALO_E_PRD_FILE, model, "its input is not halo's placement picture");
+        return halo_tcl_fail(interp, HALO_E_PRD_FILE, model,
+                             kind == PF_KIND_NONE ? "its input is not halo's placement picture"
+                                                  : "a move model of 30 channels, from before the finger channels: retrain it");
     }
-    if (a->in_c == PF_MOVE_CHANNELS && !moves) {
+    if (kind == PF_KIND_MOVE && !moves) {
         pn_model_free(m);
         char why[1200];
         snprintf(why, sizeof why, "%.1000s is a move model: it scores candidate moves (predict -moves).", model);
@@ -609,6 +627,7 @@ static int PredictCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         pn_model_free(m);
         return TCL_ERROR;
     }
+    /* A PF_KIND_V1 model reads the picture's first channels, as they are. */
     double p, v;
     pt_predict(m, &t, x, &p, &v);
     free(x);

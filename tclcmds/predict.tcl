@@ -13,7 +13,7 @@
 # Written into -out DIR:
 #   samples.jsonl          one line per sample: how it was made and its
 #                          labels
-#   predictor.safetensors  features [N, 15, S, S] and metric.<name> [N]
+#   predictor.safetensors  features [N, 17, S, S] and metric.<name> [N]
 #   labels.json            each label's spread (min, quartiles, max)
 # Labels: pscore and pscore_osiris (OSIRIS's), area, hpwl, wirelength,
 # and for every post-layout metric of the testbench both its value and
@@ -27,7 +27,7 @@
 # moves of -step nm (explore's moves, flips included) are each applied to
 # it, rerouted incrementally and verified as explore does.  A sample is
 # one such child: its picture is a move picture (placement_features
-# -before: the child, then child minus parent; 30 channels) and it gains
+# -before: the child, then child minus parent; 34 channels) and it gains
 # the label pscore_move, its pscore over its parent's.
 
 proc ::halo::flow::predictor_dataset_defaults {} {
@@ -157,10 +157,12 @@ proc ::halo::flow::predictor_samples {o dir report} {
     set metrics [dict create]
     foreach m $names {dict set metrics $m [lmap r $rows {dict get $r labels $m}]}
     set file [file join $dir predictor.safetensors]
-    set channels [expr {[dict get $o -siblings] ? 30 : 15}]
+    # the channels placement_features draws (twice that for move pictures)
+    set channels [llength [dict get [placement_features -size 4] channels]]
+    if {[dict get $o -siblings]} {set channels [expr {2 * $channels}]}
     predictor_data $file -features $raw -size $size -metrics $metrics -channels $channels \
         -meta [list circuit [dict get [report_design] name] samples [llength $rows] \
-                   input [expr {$channels == 30 ? "move" : "placement"}]]
+                   input [expr {[dict get $o -siblings] ? "move" : "placement"}]]
     file delete $raw
     file rename -force [file join $dir samples.jsonl.part] [file join $dir samples.jsonl]
     set spread [predictor_spread $metrics]

@@ -11,20 +11,31 @@
 
 static const char *const channel_names[PF_CHANNELS] = {
     "nmos", "pmos", "passive", "gate", "drain", "source", "p_supply", "p_signal",
-    "p_inner", "rudy", "rudy_sig", "matched", "mismatch", "halo", "scale"};
+    "p_inner", "rudy", "rudy_sig", "matched", "mismatch", "halo", "scale", "fingers", "finger_w"};
 
 enum { CH_NMOS, CH_PMOS, CH_PASSIVE, CH_GATE, CH_DRAIN, CH_SOURCE, CH_P_SUPPLY, CH_P_SIGNAL,
-       CH_P_INNER, CH_RUDY, CH_RUDY_SIG, CH_MATCHED, CH_MISMATCH, CH_HALO, CH_SCALE };
+       CH_P_INNER, CH_RUDY, CH_RUDY_SIG, CH_MATCHED, CH_MISMATCH, CH_HALO, CH_SCALE, CH_FINGERS,
+       CH_FINGER_W };
 
 static const char *const move_channel_names[PF_CHANNELS] = {
     "d_nmos", "d_pmos", "d_passive", "d_gate", "d_drain", "d_source", "d_p_supply", "d_p_signal",
-    "d_p_inner", "d_rudy", "d_rudy_sig", "d_matched", "d_mismatch", "d_halo", "d_scale"};
+    "d_p_inner", "d_rudy", "d_rudy_sig", "d_matched", "d_mismatch", "d_halo", "d_scale", "d_fingers",
+    "d_finger_w"};
 
 const char *pf_channel_name(int c)
 {
     if (c >= 0 && c < PF_CHANNELS) return channel_names[c];
     if (c >= PF_CHANNELS && c < PF_MOVE_CHANNELS) return move_channel_names[c - PF_CHANNELS];
     return NULL;
+}
+
+pf_kind pf_picture_kind(int channels)
+{
+    if (channels == PF_CHANNELS) return PF_KIND_PLACEMENT;
+    if (channels == PF_MOVE_CHANNELS) return PF_KIND_MOVE;
+    if (channels == PF_CHANNELS_V1) return PF_KIND_V1;
+    if (channels == 2 * PF_CHANNELS_V1) return PF_KIND_MOVE_V1;
+    return PF_KIND_NONE;
 }
 
 void pf_move_picture(float *after, const float *before, int size)
@@ -118,6 +129,17 @@ static void draw_pin_roles(const frame *f, const netlist_device *dev, int net, d
     }
 }
 
+/* The finger arrangement where the device lies: its finger count and
+ * width per finger.  The picture of the boxes alone barely tells 4
+ * fingers from 6 at 1 um per pixel. */
+static void draw_fingers(const frame *f, const netlist_device *dev, lay_box b)
+{
+    if (dev->type != NL_NMOS && dev->type != NL_PMOS) return;
+    if (dev->nf > 0) draw_box(f, CH_FINGERS, b.x0, b.y0, b.x1, b.y1, (float)(dev->nf / 10.0));
+    double wf = netlist_finger_w(dev);
+    if (wf > 0) draw_box(f, CH_FINGER_W, b.x0, b.y0, b.x1, b.y1, (float)wf);
+}
+
 /* Pins of every item (placement coordinates, nm), with their nets; also
  * draws the terminal and net-class channels. */
 static void draw_devices(const frame *f, const place_ir *ir, const netlist *nl)
@@ -127,6 +149,7 @@ static void draw_devices(const frame *f, const place_ir *ir, const netlist *nl)
         lay_box b = place_device_box(it);
         const netlist_device *dev = it->dev >= 0 && it->dev < nl->ndevs ? &nl->devs[it->dev] : NULL;
         draw_box(f, dev ? device_channel(dev->type) : CH_PASSIVE, b.x0, b.y0, b.x1, b.y1, 1.0f);
+        if (dev) draw_fingers(f, dev, b);
         draw_box(f, CH_HALO, it->halo.x0, it->halo.y0, it->halo.x1, it->halo.y1, 1.0f);
         if (it->partner >= 0) draw_box(f, CH_MATCHED, b.x0, b.y0, b.x1, b.y1, 1.0f);
         for (int k = 0; k < it->npins; k++) {

@@ -29,11 +29,18 @@
  *   13 halo     coverage by halo boxes (where devices may still move)
  *   14 scale    constant: the picture's side in um / 100 (absolute size,
  *               which the normalised picture loses)
+ *   15 fingers  MOS device coverage x its finger count / 10: the finger
+ *               arrangement, which a 32-pixel picture of the boxes barely
+ *               shows and which decides much of the post-layout quality
+ *   16 finger_w MOS device coverage x its width per finger (um)
  * Pin counts are per pixel; coverages are fractions in [0, 1].
  *
+ * Models made before channels 15 and 16 existed read PF_CHANNELS_V1
+ * channels: the first 15 of this picture, unchanged (pf_picture_kind).
+ *
  * A move picture (PF_MOVE_CHANNELS) is what a move-level predictor sees:
- * the placement after a candidate move, channels 0 .. 14 as above, then
- * channels 15 .. 29 (d_nmos .. d_scale) the change the move made, after
+ * the placement after a candidate move, channels 0 .. 16 as above, then
+ * channels 17 .. 33 (d_nmos .. d_finger_w) the change the move made, after
  * minus before.  A picture of the whole placement cannot tell nearly
  * equal placements apart at 100 nm; the difference says which device
  * moved, where to, and what it moved against.
@@ -45,9 +52,20 @@
 #include "netlist/netlist.h"
 #include "place/place.h"
 
-#define PF_CHANNELS 15
+#define PF_CHANNELS 17
 #define PF_MOVE_CHANNELS (2 * PF_CHANNELS)
+#define PF_CHANNELS_V1 15
 #define PF_MAX_SIZE 512
+
+/* What a model's input channel count asks for. */
+typedef enum pf_kind {
+    PF_KIND_NONE,       /* not a picture halo draws */
+    PF_KIND_PLACEMENT,  /* PF_CHANNELS */
+    PF_KIND_MOVE,       /* PF_MOVE_CHANNELS */
+    PF_KIND_V1,         /* PF_CHANNELS_V1: the placement without the finger channels */
+    PF_KIND_MOVE_V1     /* 2 x PF_CHANNELS_V1: a move picture of those; no longer drawn */
+} pf_kind;
+pf_kind pf_picture_kind(int channels);
 
 /* Channel c's name, c < PF_MOVE_CHANNELS (d_<name> from PF_CHANNELS on);
  * NULL past the end. */
