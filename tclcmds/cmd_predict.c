@@ -304,6 +304,22 @@ static Tcl_Obj *eval_dict(pn_model *m, pt_task *t)
     return r;
 }
 
+/* What a saved model keeps of where it came from: the data's circuit
+ * (predictor_data -meta), the data file, the seed and the test accuracy,
+ * so predictor_info can say which circuit a shipped model is for. */
+static void model_provenance(nn_meta *extra, const pt_data *d, const train_args *a, pn_model *m,
+                             const pt_task *t)
+{
+    const char *circuit = nn_meta_get(&d->meta, "circuit");
+    char text[64];
+    if (circuit) nn_meta_set(extra, "circuit", circuit);
+    nn_meta_set(extra, "data", a->data);
+    snprintf(text, sizeof text, "%d", a->seed);
+    nn_meta_set(extra, "seed", text);
+    snprintf(text, sizeof text, "%.4f", t->ntest ? pt_accuracy(m, t, t->test, t->ntest, NULL) : 0.0);
+    nn_meta_set(extra, "test_acc", text);
+}
+
 static void opts_from_args(pt_opts *o, const train_args *a)
 {
     pt_opts_default(o);
@@ -376,11 +392,15 @@ static int TrainPredictorCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     halo_dict_put(r, "parameters", Tcl_NewWideIntObj((Tcl_WideInt)nn_params_count(pn_model_params(m))));
     halo_dict_put(r, "macs", num(pn_model_macs(m)));
     if (a.init) halo_dict_put(r, "pretrained_tensors", Tcl_NewIntObj(copied));
-    if (a.out && pt_model_save(a.out, m, &t, NULL, &err) != 0) {
+    nn_meta extra = {0};
+    if (a.out) model_provenance(&extra, &d, &a, m, &t);
+    if (a.out && pt_model_save(a.out, m, &t, &extra, &err) != 0) {
+        nn_meta_free(&extra);
         rc = halo_tcl_error(interp, &err);
         Tcl_DecrRefCount(r);
         goto out;
     }
+    nn_meta_free(&extra);
     Tcl_SetObjResult(interp, r);
     rc = TCL_OK;
 out:
@@ -481,11 +501,14 @@ static int NasSearchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
         halo_dict_put(r, "mean_val_acc", num(beta));
         halo_dict_put(r, "parameters", Tcl_NewWideIntObj((Tcl_WideInt)nn_params_count(pn_model_params(best))));
         halo_dict_put(r, "history", history);
-        if (a.out && pt_model_save(a.out, best, &t, NULL, &err) != 0) {
+        nn_meta extra = {0};
+        if (a.out) model_provenance(&extra, &d, &a, best, &t);
+        if (a.out && pt_model_save(a.out, best, &t, &extra, &err) != 0) {
             rc = halo_tcl_error(interp, &err);
             Tcl_DecrRefCount(r);
             r = NULL;
         }
+        nn_meta_free(&extra);
     }
     if (r) Tcl_SetObjResult(interp, r);
     Tcl_DecrRefCount(history);
