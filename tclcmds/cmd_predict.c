@@ -337,10 +337,13 @@ static int TrainPredictorCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     (void)cd;
     train_args a;
     train_args_default(&a);
+    const char *keep = "last";
     opt_spec spec[] = {TRAIN_OPTS(&a), {"-arch", OPT_STR, &a.arch, 0, 0, ""}, {"-init", OPT_STR, &a.init, 0, 0, ""},
-                       {NULL}};
+                       {"-keep", OPT_STR, &keep, 0, 0, ""}, {NULL}};
     if (halo_parse_opts(interp, objc, objv, 1, spec) != TCL_OK) return TCL_ERROR;
     if (!a.data) return halo_usage(interp, "train_predictor");
+    if (strcmp(keep, "last") != 0 && strcmp(keep, "best") != 0)
+        return halo_tcl_fail(interp, HALO_E_CMD_VALUE, "-keep", keep, "last or best");
     halo_err err;
     halo_err_clear(&err);
     pt_data d;
@@ -379,9 +382,11 @@ static int TrainPredictorCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     progress_ctx pc = {interp, "train_predictor", a.quiet ? 0 : (a.epochs >= 10 ? a.epochs / 5 : 1)};
     o.progress = show_progress;
     o.ctx = &pc;
+    o.keep_best = strcmp(keep, "best") == 0;
     pt_stats st;
     pt_train(m, &t, &o, &st);
     Tcl_Obj *r = eval_dict(m, &t);
+    if (o.keep_best) halo_dict_put(r, "best_epoch", Tcl_NewIntObj(st.best_epoch));
     char *text = pn_arch_format(&arch);
     halo_dict_put(r, "architecture", Tcl_NewStringObj(text, -1));
     free(text);
@@ -746,7 +751,7 @@ const HaloCmd halo_predict_cmds[] = {
     {"train_predictor", TrainPredictorCmd,
      "train_predictor -data FILE ?-metric M? ?-arch cnn|PNET|MODEL? ?-epochs E? ?-batch B? ?-lr LR? "
      "?-weight_decay WD? ?-quantile Q? ?-width W? ?-alpha A? ?-init MODEL? ?-val V? ?-test T? ?-seed S? ?-out FILE? "
-     "?-quiet 1?",
+     "?-keep last|best? ?-quiet 1?",
      "Trains a placement-quality classifier on a predictor dataset: good means metric M (default pscore) at or "
      "below the Q quantile (default 0.75) of the train part. The split is three-way and seeded: test T (0.2) and "
      "validation V (0.16) of all samples; -alpha A trains on only A of all samples (the seed's transfer "
@@ -754,7 +759,8 @@ const HaloCmd halo_predict_cmds[] = {
      "-init MODEL starts from a pretrained model's weights (fine-tuning; -epochs 0 evaluates it as is). Adam "
      "(LR 5e-4, L2 decay 1e-3), batch 48, 45 epochs, BCE plus 0.25 x MSE of the standardised metric. Returns a "
      "dict: train_acc val_acc test_acc test_majority test_mae train val test threshold architecture metric epochs "
-     "loss seconds parameters macs; -out saves the model as safetensors.",
+     "loss seconds parameters macs; -out saves the model as safetensors. -keep best ends with the weights of the "
+     "epoch best on the validation part (and adds best_epoch) instead of the last epoch's.",
      "Trains a placement-quality predictor."},
     {"nas_search", NasSearchCmd,
      "nas_search -data FILE ?-candidates N? ?-minutes M? ?-update_rate A? ?train_predictor options? ?-out FILE?",

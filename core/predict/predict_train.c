@@ -272,6 +272,17 @@ static double train_step(pn_model *m, const pt_task *t, const pt_opts *o, nn_opt
     return loss;
 }
 
+/* Copy every weight of ps into buf (to_buf) or back. */
+static void weights_copy(nn_params *ps, float *buf, int to_buf)
+{
+    for (int i = 0; i < ps->n; i++) {
+        nn_param *p = ps->p[i];
+        if (to_buf) memcpy(buf, p->w, sizeof *buf * p->n);
+        else memcpy(p->w, buf, sizeof *buf * p->n);
+        buf += p->n;
+    }
+}
+
 int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st)
 {
     double t0 = now_seconds();
@@ -289,6 +300,10 @@ int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st)
     memcpy(order, t->train, sizeof *order * (size_t)t->ntrain);
     halo_rng rng;
     rng_seed(&rng, o->seed ^ 0x5eedULL);
+    /* keep_best: a copy of the best epoch's weights so far */
+    int keep = o->keep_best && t->nval > 0;
+    float *best = keep ? halo_xmalloc(sizeof *best * nn_params_count(pn_model_params(m))) : NULL;
+    double best_acc = -1;
     for (int e = 0; e < o->epochs; e++) {
         rng_shuffle(&rng, order, t->ntrain);
         double sum = 0;
@@ -300,10 +315,17 @@ int pt_train(pn_model *m, const pt_task *t, const pt_opts *o, pt_stats *st)
         }
         st->epochs = e + 1;
         st->loss = steps ? sum / steps : 0;
-        double va = o->progress && t->nval ? pt_accuracy(m, t, t->val, t->nval, NULL) : -1;
+        double va = (o->progress || keep) && t->nval ? pt_accuracy(m, t, t->val, t->nval, NULL) : -1;
+        if (keep && va > best_acc) {
+            best_acc = va;
+            st->best_epoch = e + 1;
+            weights_copy(pn_model_params(m), best, 1);
+        }
         if (o->progress && o->progress(o->ctx, e + 1, st->loss, va)) break;
         if (o->deadline > 0 && now_seconds() - t0 > o->deadline) break;
     }
+    if (keep && st->best_epoch > 0) weights_copy(pn_model_params(m), best, 0);
+    free(best);
     free(x);
     free(out);
     free(dout);

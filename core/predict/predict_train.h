@@ -75,6 +75,8 @@ typedef struct pt_opts {
     float lr, weight_decay, reg_weight;
     uint64_t seed;
     double deadline;              /* seconds since an epoch start; 0: none */
+    int keep_best;                /* end with the weights of the epoch best on the
+                                     validation part (the test part is never looked at) */
     /* progress: called after every epoch; returns nonzero to stop */
     int (*progress)(void *ctx, int epoch, double loss, double val_acc);
     void *ctx;
@@ -85,6 +87,7 @@ void pt_opts_default(pt_opts *o);   /* 45 epochs, batch 48, Adam 5e-4, wd 1e-3, 
 typedef struct pt_stats {
     int epochs;
     double loss;                  /* last epoch's mean loss */
+    int best_epoch;               /* with keep_best: the epoch whose weights were kept */
     double seconds;
 } pt_stats;
 
