@@ -305,10 +305,10 @@ static Tcl_Obj *eval_dict(pn_model *m, pt_task *t)
 }
 
 /* What a saved model keeps of where it came from: the data's circuit
- * (predictor_data -meta), the data file, the seed and the test accuracy,
- * so predictor_info can say which circuit a shipped model is for. */
-static void model_provenance(nn_meta *extra, const pt_data *d, const train_args *a, pn_model *m,
-                             const pt_task *t)
+ * (predictor_data -meta), the data file, the seed and the test accuracy
+ * (read from result, eval_dict's, not evaluated again), so predictor_info
+ * can say which circuit a shipped model is for. */
+static void model_provenance(nn_meta *extra, const pt_data *d, const train_args *a, Tcl_Obj *result)
 {
     const char *circuit = nn_meta_get(&d->meta, "circuit");
     char text[64];
@@ -316,8 +316,15 @@ static void model_provenance(nn_meta *extra, const pt_data *d, const train_args 
     nn_meta_set(extra, "data", a->data);
     snprintf(text, sizeof text, "%d", a->seed);
     nn_meta_set(extra, "seed", text);
-    snprintf(text, sizeof text, "%.4f", t->ntest ? pt_accuracy(m, t, t->test, t->ntest, NULL) : 0.0);
-    nn_meta_set(extra, "test_acc", text);
+    Tcl_Obj *key = Tcl_NewStringObj("test_acc", -1), *value = NULL;
+    double acc;
+    Tcl_IncrRefCount(key);
+    if (Tcl_DictObjGet(NULL, result, key, &value) == TCL_OK && value &&
+        Tcl_GetDoubleFromObj(NULL, value, &acc) == TCL_OK) {
+        snprintf(text, sizeof text, "%.4f", acc);
+        nn_meta_set(extra, "test_acc", text);
+    }
+    Tcl_DecrRefCount(key);
 }
 
 static void opts_from_args(pt_opts *o, const train_args *a)
@@ -398,7 +405,7 @@ static int TrainPredictorCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Ob
     halo_dict_put(r, "macs", num(pn_model_macs(m)));
     if (a.init) halo_dict_put(r, "pretrained_tensors", Tcl_NewIntObj(copied));
     nn_meta extra = {0};
-    if (a.out) model_provenance(&extra, &d, &a, m, &t);
+    if (a.out) model_provenance(&extra, &d, &a, r);
     if (a.out && pt_model_save(a.out, m, &t, &extra, &err) != 0) {
         nn_meta_free(&extra);
         rc = halo_tcl_error(interp, &err);
@@ -507,7 +514,7 @@ static int NasSearchCmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
         halo_dict_put(r, "parameters", Tcl_NewWideIntObj((Tcl_WideInt)nn_params_count(pn_model_params(best))));
         halo_dict_put(r, "history", history);
         nn_meta extra = {0};
-        if (a.out) model_provenance(&extra, &d, &a, best, &t);
+        if (a.out) model_provenance(&extra, &d, &a, r);
         if (a.out && pt_model_save(a.out, best, &t, &extra, &err) != 0) {
             rc = halo_tcl_error(interp, &err);
             Tcl_DecrRefCount(r);
